@@ -1,0 +1,18 @@
+"""probflow: probabilistic programming on JAX.
+
+``import probflow as pf``; distributions are ``pf.distributions`` (``pfd``) and
+bijectors ``pf.bijectors`` (``pfb``).
+
+Examples:
+    >>> import jax
+    >>> import probflow as pf
+    >>> from probflow import distributions as pfd
+    >>> pfd.Normal(0.0, 1.0).sample(jax.random.key(0)).shape
+    ()
+"""
+
+from probflow import bijectors, core, distributions
+
+__version__ = "0.1.0.dev0"
+
+__all__ = ["bijectors", "core", "distributions", "__version__"]

@@ -1,0 +1,160 @@
+"""The ``Bijector`` base class: implement one direction and its log-determinant, derive the rest.
+
+A subclass implements ``_forward`` and/or ``_inverse`` and one of
+``_forward_log_det_jacobian(x)`` or ``_inverse_log_det_jacobian(y)`` (or the fused
+``_forward_and_log_det``/``_inverse_and_log_det``). The primitive log-determinants
+are reduced over the bijector's minimum event dimensions only: for an elementwise
+bijector they have the shape of ``x``. The public methods take an optional
+``event_ndims`` (default: the minimum) and sum the extra trailing dimensions, as
+TFP does.
+
+Bijectors are PyTrees: array parameters are trainable leaves.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import jax.numpy as jnp
+
+from probflow.core.errors import ShapeError, UnsupportedError
+from probflow.core.pytree import Struct
+
+__all__ = ["Bijector"]
+
+
+def _overrides(obj, name: str) -> bool:
+    return getattr(type(obj), name) is not getattr(Bijector, name)
+
+
+class Bijector(Struct):
+    """Base class of every bijector.
+
+    Class attributes a subclass may set:
+        forward_min_event_ndims: number of trailing dims of ``x`` forming one event.
+        inverse_min_event_ndims: the same for ``y`` (differs for shape-changing maps).
+        is_constant_jacobian: the log-determinant does not depend on ``x``.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> import probflow.bijectors as pfb
+        >>> b = pfb.Exp()
+        >>> y, ldj = b.forward_and_log_det(jnp.asarray([0.0, 1.0]))
+        >>> b.inverse(y)
+        Array([0., 1.], dtype=float32)
+        >>> b.forward_log_det_jacobian(jnp.asarray([0.0, 1.0]), event_ndims=1)
+        Array(1., dtype=float32)
+    """
+
+    forward_min_event_ndims: ClassVar[int] = 0
+    inverse_min_event_ndims: ClassVar[int] = 0
+    is_constant_jacobian: ClassVar[bool] = False
+
+    # -- public API ------------------------------------------------------------------------
+    def forward(self, x):
+        """``y = f(x)``."""
+        x = jnp.asarray(x)
+        if _overrides(self, "_forward"):
+            return self._forward(x)
+        return self._forward_and_log_det(x)[0]
+
+    def inverse(self, y):
+        """``x = f^{-1}(y)``."""
+        y = jnp.asarray(y)
+        if _overrides(self, "_inverse"):
+            return self._inverse(y)
+        if _overrides(self, "_inverse_and_log_det"):
+            return self._inverse_and_log_det(y)[0]
+        raise UnsupportedError(f"{type(self).__name__} has no closed-form inverse")
+
+    def forward_and_log_det(self, x, event_ndims: int | None = None):
+        """``(f(x), log|det J_f(x)|)`` in one pass."""
+        x = jnp.asarray(x)
+        y, ldj = self._primitive_forward_and_log_det(x)
+        return y, self._reduce(ldj, event_ndims, self.forward_min_event_ndims, x)
+
+    def inverse_and_log_det(self, y, event_ndims: int | None = None):
+        """``(f^{-1}(y), log|det J_{f^{-1}}(y)|)`` in one pass."""
+        y = jnp.asarray(y)
+        x, ildj = self._primitive_inverse_and_log_det(y)
+        return x, self._reduce(ildj, event_ndims, self.inverse_min_event_ndims, y)
+
+    def forward_log_det_jacobian(self, x, event_ndims: int | None = None):
+        """``log|det J_f(x)|`` summed over ``event_ndims`` trailing dims of ``x``."""
+        return self.forward_and_log_det(x, event_ndims)[1]
+
+    def inverse_log_det_jacobian(self, y, event_ndims: int | None = None):
+        """``log|det J_{f^{-1}}(y)|`` summed over ``event_ndims`` trailing dims of ``y``."""
+        return self.inverse_and_log_det(y, event_ndims)[1]
+
+    def forward_event_shape(self, input_shape) -> tuple[int, ...]:
+        """Event shape of ``y`` given the event shape of ``x`` (unchanged unless overridden)."""
+        return tuple(input_shape)
+
+    def inverse_event_shape(self, output_shape) -> tuple[int, ...]:
+        """Event shape of ``x`` given the event shape of ``y``."""
+        return tuple(output_shape)
+
+    def __call__(self, x):
+        """Alias of :meth:`forward`."""
+        return self.forward(x)
+
+    # -- derivation of missing pieces -----------------------------------------------------------
+    def _primitive_forward_and_log_det(self, x):
+        if _overrides(self, "_forward_and_log_det"):
+            return self._forward_and_log_det(x)
+        y = self._forward(x)
+        if _overrides(self, "_forward_log_det_jacobian"):
+            return y, self._forward_log_det_jacobian(x)
+        if _overrides(self, "_inverse_log_det_jacobian"):
+            return y, -self._inverse_log_det_jacobian(y)
+        raise UnsupportedError(f"{type(self).__name__} defines no log-determinant")
+
+    def _primitive_inverse_and_log_det(self, y):
+        if _overrides(self, "_inverse_and_log_det"):
+            return self._inverse_and_log_det(y)
+        x = self.inverse(y)
+        if _overrides(self, "_inverse_log_det_jacobian"):
+            return x, self._inverse_log_det_jacobian(y)
+        if _overrides(self, "_forward_log_det_jacobian"):
+            return x, -self._forward_log_det_jacobian(x)
+        if _overrides(self, "_forward_and_log_det"):
+            return x, -self._forward_and_log_det(x)[1]
+        raise UnsupportedError(f"{type(self).__name__} defines no log-determinant")
+
+    def _reduce(self, ldj, event_ndims, min_event_ndims, value):
+        ldj = jnp.asarray(ldj)
+        if event_ndims is None:
+            event_ndims = min_event_ndims
+        extra = event_ndims - min_event_ndims
+        if extra < 0:
+            raise ShapeError(
+                f"{type(self).__name__}: event_ndims={event_ndims} is below the bijector's "
+                f"minimum event ndims {min_event_ndims}"
+            )
+        # The primitive log-det has the batch shape of ``value`` (over its minimum event dims);
+        # constant-Jacobian bijectors may return a smaller (broadcastable) array.
+        batch_shape = value.shape[: value.ndim - min_event_ndims]
+        ldj = jnp.broadcast_to(ldj, jnp.broadcast_shapes(ldj.shape, batch_shape))
+        if extra:
+            ldj = jnp.sum(ldj, axis=tuple(range(-extra, 0)))
+        return ldj
+
+    # -- markers for subclasses ------------------------------------------------------------------
+    def _forward(self, x):  # pragma: no cover - dispatch marker
+        raise UnsupportedError(f"{type(self).__name__} has no forward")
+
+    def _inverse(self, y):  # pragma: no cover - dispatch marker
+        raise UnsupportedError(f"{type(self).__name__} has no inverse")
+
+    def _forward_log_det_jacobian(self, x):  # pragma: no cover - dispatch marker
+        raise UnsupportedError
+
+    def _inverse_log_det_jacobian(self, y):  # pragma: no cover - dispatch marker
+        raise UnsupportedError
+
+    def _forward_and_log_det(self, x):  # pragma: no cover - dispatch marker
+        raise UnsupportedError
+
+    def _inverse_and_log_det(self, y):  # pragma: no cover - dispatch marker
+        raise UnsupportedError

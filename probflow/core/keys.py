@@ -1,0 +1,48 @@
+"""PRNG key helpers: accept typed keys (``jax.random.key``) and raw ``PRNGKey`` arrays alike."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+__all__ = ["as_key", "split"]
+
+
+def as_key(key) -> jax.Array:
+    """Check that ``key`` is a JAX PRNG key and return it unchanged.
+
+    Both new-style typed keys (``jax.random.key(0)``) and raw ``uint32[2]`` keys
+    (``jax.random.PRNGKey(0)``) are accepted; anything else raises a ``TypeError``
+    that names the value, since a common mistake is passing an integer seed.
+
+    Examples:
+        >>> import jax
+        >>> k = as_key(jax.random.key(0))
+        >>> k2 = as_key(jax.random.PRNGKey(0))
+    """
+    if isinstance(key, int | float) or key is None:
+        raise TypeError(
+            f"key must be a JAX PRNG key (jax.random.key(seed) or jax.random.PRNGKey(seed)), "
+            f"got {key!r}"
+        )
+    dtype = getattr(key, "dtype", None)
+    if dtype is None:
+        raise TypeError(f"key must be a JAX PRNG key, got an object of type {type(key).__name__}")
+    if jnp.issubdtype(dtype, jax.dtypes.prng_key):
+        return key
+    if dtype == jnp.uint32 and key.shape[-1:] == (2,):
+        return key
+    raise TypeError(
+        f"key must be a JAX PRNG key (jax.random.key(seed) or jax.random.PRNGKey(seed)), "
+        f"got an array of dtype {dtype} and shape {tuple(key.shape)}"
+    )
+
+
+def split(key, num: int = 2):
+    """Split ``key`` into ``num`` independent keys (a thin, checked ``jax.random.split``).
+
+    Examples:
+        >>> import jax
+        >>> key_a, key_b = split(jax.random.key(0))
+    """
+    return jax.random.split(as_key(key), num)

@@ -1,0 +1,275 @@
+"""Constraint objects: the supports of distributions.
+
+A constraint answers ``check(value)`` (a boolean array over the batch) and
+declares ``event_ndims`` (how many trailing dimensions one point occupies) and
+``is_discrete``. Constraints are PyTrees, so bounds that depend on a
+distribution's parameters (``Uniform(low, high)``) stay traceable.
+``probflow.distributions.event_space`` maps each constraint type to the bijector
+from unconstrained reals onto it.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import jax.numpy as jnp
+
+from probflow.core.pytree import Struct, static_field
+
+__all__ = [
+    "Constraint",
+    "Real",
+    "GreaterThan",
+    "LessThan",
+    "Interval",
+    "IntegerInterval",
+    "IntegerGreaterThan",
+    "Boolean",
+    "Simplex",
+    "Ordered",
+    "PositiveOrdered",
+    "LowerCholesky",
+    "CorrelationCholesky",
+    "PositiveDefinite",
+    "Sphere",
+    "IndependentConstraint",
+    "real",
+    "positive",
+    "nonnegative",
+    "unit_interval",
+    "circular",
+    "boolean",
+    "nonnegative_integer",
+    "positive_integer",
+    "simplex",
+    "ordered",
+    "positive_ordered",
+    "lower_cholesky",
+    "correlation_cholesky",
+    "positive_definite",
+    "real_vector",
+    "independent",
+]
+
+
+class Constraint(Struct):
+    """Base class of supports.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> from probflow.distributions import constraints
+        >>> constraints.positive.check(jnp.asarray([-1.0, 2.0]))
+        Array([False,  True], dtype=bool)
+    """
+
+    event_ndims: ClassVar[int] = 0
+    is_discrete: ClassVar[bool] = False
+
+    def check(self, value):
+        """Boolean array of shape ``value.shape[:-event_ndims]``: True where ``value`` is in the set."""
+        raise TypeError(f"{type(self).__name__} does not define check()")
+
+    def __repr__(self) -> str:
+        return type(self).__name__ + "(" + ", ".join(
+            f"{n}={getattr(self, n)!r}" for n in self._child_fields + self._static_fields
+        ) + ")"
+
+
+class Real(Constraint):
+    """All real numbers (finite or not, but not NaN)."""
+
+    def check(self, value):
+        return ~jnp.isnan(value)
+
+
+class GreaterThan(Constraint):
+    """``x > lower`` (``x >= lower`` when ``closed``)."""
+
+    lower: jnp.ndarray
+    closed: bool = static_field(default=False)
+
+    def check(self, value):
+        return value >= self.lower if self.closed else value > self.lower
+
+
+class LessThan(Constraint):
+    """``x < upper`` (``x <= upper`` when ``closed``)."""
+
+    upper: jnp.ndarray
+    closed: bool = static_field(default=False)
+
+    def check(self, value):
+        return value <= self.upper if self.closed else value < self.upper
+
+
+class Interval(Constraint):
+    """``low <= x <= high`` (closed; densities at the ends are finite or -inf)."""
+
+    low: jnp.ndarray
+    high: jnp.ndarray
+
+    def check(self, value):
+        return (value >= self.low) & (value <= self.high)
+
+
+class IntegerInterval(Constraint):
+    """Integers ``low <= k <= high``."""
+
+    low: jnp.ndarray
+    high: jnp.ndarray
+    is_discrete: ClassVar[bool] = True
+
+    def check(self, value):
+        return (value >= self.low) & (value <= self.high) & (value == jnp.floor(value))
+
+
+class IntegerGreaterThan(Constraint):
+    """Integers ``k >= lower``."""
+
+    lower: jnp.ndarray
+    is_discrete: ClassVar[bool] = True
+
+    def check(self, value):
+        return (value >= self.lower) & (value == jnp.floor(value))
+
+
+class Boolean(Constraint):
+    """``{0, 1}``."""
+
+    is_discrete: ClassVar[bool] = True
+
+    def check(self, value):
+        return (value == 0) | (value == 1)
+
+
+class Simplex(Constraint):
+    """Vectors of non-negative entries summing to one."""
+
+    event_ndims: ClassVar[int] = 1
+
+    def check(self, value):
+        tol = 1e-5 if jnp.result_type(value) != jnp.float64 else 1e-10
+        return jnp.all(value >= 0, axis=-1) & (jnp.abs(jnp.sum(value, axis=-1) - 1.0) < tol)
+
+
+class Ordered(Constraint):
+    """Strictly increasing real vectors."""
+
+    event_ndims: ClassVar[int] = 1
+
+    def check(self, value):
+        return jnp.all(value[..., 1:] > value[..., :-1], axis=-1)
+
+
+class PositiveOrdered(Constraint):
+    """Strictly increasing positive vectors."""
+
+    event_ndims: ClassVar[int] = 1
+
+    def check(self, value):
+        return jnp.all(value[..., 1:] > value[..., :-1], axis=-1) & jnp.all(value > 0, axis=-1)
+
+
+class LowerCholesky(Constraint):
+    """Lower-triangular matrices with a positive diagonal."""
+
+    event_ndims: ClassVar[int] = 2
+
+    def check(self, value):
+        upper_zero = jnp.all(jnp.triu(value, k=1) == 0, axis=(-2, -1))
+        diag = jnp.diagonal(value, axis1=-2, axis2=-1)
+        return upper_zero & jnp.all(diag > 0, axis=-1)
+
+
+class CorrelationCholesky(Constraint):
+    """Cholesky factors of correlation matrices (lower triangular, unit-norm rows)."""
+
+    event_ndims: ClassVar[int] = 2
+
+    def check(self, value):
+        tol = 1e-4 if jnp.result_type(value) != jnp.float64 else 1e-8
+        lower = LowerCholesky().check(value)
+        norms = jnp.sum(value**2, axis=-1)
+        return lower & jnp.all(jnp.abs(norms - 1.0) < tol, axis=-1)
+
+
+class PositiveDefinite(Constraint):
+    """Symmetric positive-definite matrices."""
+
+    event_ndims: ClassVar[int] = 2
+
+    def check(self, value):
+        sym = jnp.all(jnp.abs(value - jnp.swapaxes(value, -1, -2)) < 1e-5, axis=(-2, -1))
+        return sym & jnp.all(jnp.linalg.eigvalsh(value) > 0, axis=-1)
+
+
+class Sphere(Constraint):
+    """Unit-norm vectors."""
+
+    event_ndims: ClassVar[int] = 1
+
+    def check(self, value):
+        return jnp.abs(jnp.linalg.norm(value, axis=-1) - 1.0) < 1e-5
+
+
+class IndependentConstraint(Constraint):
+    """A base constraint with ``reinterpreted_batch_ndims`` more dimensions in the event."""
+
+    base: Constraint
+    reinterpreted_batch_ndims: int = static_field(default=1)
+
+    @property
+    def event_ndims(self) -> int:  # type: ignore[override]
+        return self.base.event_ndims + self.reinterpreted_batch_ndims
+
+    @property
+    def is_discrete(self) -> bool:  # type: ignore[override]
+        return self.base.is_discrete
+
+    def check(self, value):
+        ok = self.base.check(value)
+        n = self.reinterpreted_batch_ndims
+        return jnp.all(ok, axis=tuple(range(-n, 0))) if n else ok
+
+
+class RealVector(Constraint):
+    """Real vectors (one-dimensional events)."""
+
+    event_ndims: ClassVar[int] = 1
+
+    def check(self, value):
+        return jnp.all(~jnp.isnan(value), axis=-1)
+
+
+class RealMatrix(Constraint):
+    """Real matrices (two-dimensional events)."""
+
+    event_ndims: ClassVar[int] = 2
+
+    def check(self, value):
+        return jnp.all(~jnp.isnan(value), axis=(-2, -1))
+
+
+def independent(base: Constraint, reinterpreted_batch_ndims: int = 1) -> Constraint:
+    """Wrap ``base`` so that ``reinterpreted_batch_ndims`` more dims belong to one point."""
+    if reinterpreted_batch_ndims == 0:
+        return base
+    return IndependentConstraint(base, reinterpreted_batch_ndims)
+
+
+real = Real()
+positive = GreaterThan(0.0)
+nonnegative = GreaterThan(0.0, closed=True)
+unit_interval = Interval(0.0, 1.0)
+circular = Interval(-jnp.pi, jnp.pi)
+boolean = Boolean()
+nonnegative_integer = IntegerGreaterThan(0)
+positive_integer = IntegerGreaterThan(1)
+simplex = Simplex()
+ordered = Ordered()
+positive_ordered = PositiveOrdered()
+lower_cholesky = LowerCholesky()
+correlation_cholesky = CorrelationCholesky()
+positive_definite = PositiveDefinite()
+real_vector = RealVector()
+real_matrix = RealMatrix()

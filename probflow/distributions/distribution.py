@@ -1,0 +1,326 @@
+"""The ``Distribution`` base class: TFP's interface on an immutable PyTree.
+
+A subclass declares its parameters as dataclass fields, converts and validates
+them in ``__init__`` and implements the private methods it has closed forms for:
+
+* ``_sample(key, sample_shape)`` returning ``sample_shape + batch_shape + event_shape``;
+* ``_log_prob(value)``;
+* any of ``_cdf``, ``_log_cdf``, ``_survival_function``, ``_log_survival_function``
+  (the others are derived), ``_quantile``;
+* any of ``_mean``, ``_variance``/``_stddev`` (each derives the other),
+  ``_covariance``, ``_mode``, ``_entropy``;
+* ``support`` (a constraint) and, for non-scalar events, ``event_shape``.
+
+Public methods check shapes and keys, then dispatch. A method without a closed
+form raises :class:`~probflow.core.errors.UnsupportedError` naming the class.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import jax
+import jax.numpy as jnp
+
+from probflow.core import checks as _checks
+from probflow.core.errors import ShapeError, UnsupportedError
+from probflow.core.keys import as_key
+from probflow.core.pytree import Struct, static_field
+from probflow.core.shapes import as_shape, batch_shape_of, broadcast_shapes
+
+__all__ = ["Distribution"]
+
+
+def _overrides(obj, name: str) -> bool:
+    return getattr(type(obj), name) is not getattr(Distribution, name)
+
+
+class Distribution(Struct):
+    """Base class of every probflow distribution.
+
+    Attributes:
+        validate_args: when true, parameter checks also run under ``jit`` (at run
+            time, through ``jax.debug.callback``). Concrete parameters are always
+            checked when the object is built.
+        name: optional name (used by joint distributions and models).
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> import probflow.distributions as pfd
+        >>> d = pfd.Normal(loc=jnp.zeros(3), scale=1.0)
+        >>> d.batch_shape, d.event_shape
+        ((3,), ())
+        >>> d.sample(jax.random.key(0), (5,)).shape
+        (5, 3)
+        >>> d.log_prob(jnp.zeros(3)).shape
+        (3,)
+    """
+
+    validate_args: bool = static_field(default=False, kw_only=True)
+    name: str | None = static_field(default=None, kw_only=True)
+
+    # Declarations a subclass may override.
+    reparameterized: ClassVar[bool] = False
+    """True when samples are differentiable functions of the parameters (explicitly or implicitly)."""
+    param_event_ndims: ClassVar[dict[str, int]] = {}
+    """Number of trailing event dimensions of each parameter (default 0)."""
+
+    # -- parameters and validation -----------------------------------------------------------
+    @property
+    def parameters(self) -> dict:
+        """The parameters (PyTree children) as a dict."""
+        return {name: getattr(self, name) for name in self._child_fields}
+
+    def _validate(self, *checks: _checks.Check) -> None:
+        _checks.validate(type(self).__name__, checks, self.validate_args)
+
+    # -- shapes ---------------------------------------------------------------------------------
+    @property
+    def batch_shape(self) -> tuple[int, ...]:
+        """Shape of the batch of independent, differently parameterised distributions."""
+        params = {k: v for k, v in self.parameters.items() if hasattr(v, "shape") or _is_number(v)}
+        return batch_shape_of(params, self.param_event_ndims, type(self).__name__)
+
+    @property
+    def event_shape(self) -> tuple[int, ...]:
+        """Shape of one draw from one distribution of the batch."""
+        return ()
+
+    @property
+    def dtype(self):
+        """dtype of samples."""
+        leaves = [x for x in jax.tree_util.tree_leaves(self.parameters) if hasattr(x, "dtype")]
+        return leaves[0].dtype if leaves else jnp.zeros(()).dtype
+
+    @property
+    def support(self):
+        """The support as a :mod:`~probflow.distributions.constraints` object."""
+        raise UnsupportedError(f"{type(self).__name__} does not declare a support")
+
+    @property
+    def is_discrete(self) -> bool:
+        """True for distributions over integers or other discrete sets."""
+        return bool(self.support.is_discrete)
+
+    def default_event_space_bijector(self):
+        """Bijector from unconstrained reals onto this distribution's support.
+
+        Examples:
+            >>> import probflow.distributions as pfd
+            >>> b = pfd.Gamma(2.0, 1.0).default_event_space_bijector()
+            >>> float(b.forward(0.0)) > 0
+            True
+        """
+        from probflow.distributions.event_space import biject_to
+
+        return biject_to(self.support)
+
+    # -- sampling -------------------------------------------------------------------------------
+    def sample(self, key, sample_shape=()):
+        """Draw samples of shape ``sample_shape + batch_shape + event_shape``.
+
+        Args:
+            key: a JAX PRNG key (typed or raw); the first argument of every random function.
+            sample_shape: int or tuple of ints.
+        """
+        return self._sample(as_key(key), as_shape(sample_shape))
+
+    def sample_and_log_prob(self, key, sample_shape=()):
+        """Draw samples and return ``(samples, log_prob(samples))`` in one pass."""
+        key = as_key(key)
+        shape = as_shape(sample_shape)
+        if _overrides(self, "_sample_and_log_prob"):
+            return self._sample_and_log_prob(key, shape)
+        x = self._sample(key, shape)
+        return x, self._log_prob(x)
+
+    def _sample(self, key, sample_shape):
+        raise UnsupportedError(f"{type(self).__name__} cannot be sampled")
+
+    def _sample_and_log_prob(self, key, sample_shape):  # pragma: no cover - overridden
+        raise UnsupportedError(f"{type(self).__name__} has no joint sample_and_log_prob")
+
+    # -- densities ------------------------------------------------------------------------------
+    def _as_value(self, value):
+        value = jnp.asarray(value)
+        if not jnp.issubdtype(value.dtype, jnp.floating) and not self.is_discrete:
+            value = value.astype(self.dtype)
+        event_shape = self.event_shape
+        nd = len(event_shape)
+        if nd:
+            if value.ndim < nd or tuple(value.shape[value.ndim - nd :]) != tuple(event_shape):
+                raise ShapeError(
+                    f"{type(self).__name__}: value of shape {tuple(value.shape)} does not end in "
+                    f"the event shape {tuple(event_shape)}"
+                )
+        batch = tuple(value.shape[: value.ndim - nd])
+        broadcast_shapes(
+            batch, self.batch_shape, what=f"{type(self).__name__}: value batch and batch_shape"
+        )
+        return value
+
+    def log_prob(self, value):
+        """Log density (or log mass) of ``value``; ``-inf`` outside the support.
+
+        Returns an array of shape ``sample_shape + batch_shape``.
+        """
+        return self._log_prob(self._as_value(value))
+
+    def prob(self, value):
+        """Density (or mass) of ``value``: ``exp(log_prob(value))``."""
+        return jnp.exp(self.log_prob(value))
+
+    def _log_prob(self, value):
+        raise UnsupportedError(f"{type(self).__name__} has no log_prob")
+
+    # -- cumulative functions (univariate) --------------------------------------------------------
+    def cdf(self, value):
+        """Cumulative distribution function ``P(X <= value)``."""
+        value = self._as_value(value)
+        if _overrides(self, "_cdf"):
+            return self._cdf(value)
+        if _overrides(self, "_log_cdf"):
+            return jnp.exp(self._log_cdf(value))
+        if _overrides(self, "_survival_function"):
+            return 1.0 - self._survival_function(value)
+        if _overrides(self, "_log_survival_function"):
+            return -jnp.expm1(self._log_survival_function(value))
+        raise UnsupportedError(f"{type(self).__name__} has no closed-form cdf")
+
+    def log_cdf(self, value):
+        """Log of the cdf, accurate in the far left tail where the family allows."""
+        value = self._as_value(value)
+        if _overrides(self, "_log_cdf"):
+            return self._log_cdf(value)
+        if _overrides(self, "_cdf"):
+            return jnp.log(self._cdf(value))
+        if _overrides(self, "_log_survival_function"):
+            from probflow.core.numerics import log1mexp
+
+            return log1mexp(self._log_survival_function(value))
+        if _overrides(self, "_survival_function"):
+            return jnp.log1p(-self._survival_function(value))
+        raise UnsupportedError(f"{type(self).__name__} has no closed-form log_cdf")
+
+    def survival_function(self, value):
+        """``P(X > value) = 1 - cdf(value)``."""
+        value = self._as_value(value)
+        if _overrides(self, "_survival_function"):
+            return self._survival_function(value)
+        if _overrides(self, "_log_survival_function"):
+            return jnp.exp(self._log_survival_function(value))
+        return 1.0 - self.cdf(value)
+
+    def log_survival_function(self, value):
+        """``log P(X > value)``, accurate in the far right tail where the family allows."""
+        value = self._as_value(value)
+        if _overrides(self, "_log_survival_function"):
+            return self._log_survival_function(value)
+        if _overrides(self, "_survival_function"):
+            return jnp.log(self._survival_function(value))
+        if _overrides(self, "_log_cdf"):
+            from probflow.core.numerics import log1mexp
+
+            return log1mexp(self._log_cdf(value))
+        return jnp.log1p(-self.cdf(value))
+
+    def quantile(self, value):
+        """Inverse cdf: the ``x`` with ``cdf(x) = value``."""
+        if not _overrides(self, "_quantile"):
+            raise UnsupportedError(f"{type(self).__name__} has no closed-form quantile")
+        return self._quantile(jnp.asarray(value))
+
+    def _cdf(self, value):  # pragma: no cover - dispatch marker
+        raise UnsupportedError
+
+    def _log_cdf(self, value):  # pragma: no cover - dispatch marker
+        raise UnsupportedError
+
+    def _survival_function(self, value):  # pragma: no cover - dispatch marker
+        raise UnsupportedError
+
+    def _log_survival_function(self, value):  # pragma: no cover - dispatch marker
+        raise UnsupportedError
+
+    def _quantile(self, value):  # pragma: no cover - dispatch marker
+        raise UnsupportedError
+
+    # -- moments and summaries -----------------------------------------------------------------
+    def mean(self):
+        """Mean, of shape ``batch_shape + event_shape``."""
+        return self._dispatch("_mean", "mean")
+
+    def variance(self):
+        """Variance (elementwise for vector events)."""
+        if _overrides(self, "_variance"):
+            return self._variance()
+        if _overrides(self, "_stddev"):
+            return jnp.square(self._stddev())
+        if _overrides(self, "_covariance"):
+            return jnp.diagonal(self._covariance(), axis1=-2, axis2=-1)
+        raise UnsupportedError(f"{type(self).__name__} has no closed-form variance")
+
+    def stddev(self):
+        """Standard deviation: ``sqrt(variance())``."""
+        if _overrides(self, "_stddev"):
+            return self._stddev()
+        return jnp.sqrt(self.variance())
+
+    def covariance(self):
+        """Covariance matrix of vector events, shape ``batch_shape + event_shape*2``."""
+        if _overrides(self, "_covariance"):
+            return self._covariance()
+        if len(self.event_shape) == 1:
+            var = self.variance()
+            return var[..., :, None] * jnp.eye(var.shape[-1], dtype=var.dtype)
+        return self.variance()
+
+    def mode(self):
+        """Mode (the most likely value)."""
+        return self._dispatch("_mode", "mode")
+
+    def entropy(self):
+        """Shannon entropy (differential for continuous distributions), in nats."""
+        return self._dispatch("_entropy", "entropy")
+
+    def kl_divergence(self, other):
+        """``KL(self || other)`` through the registry of closed forms."""
+        from probflow.distributions.kl import kl_divergence
+
+        return kl_divergence(self, other)
+
+    def _dispatch(self, method: str, label: str):
+        if not _overrides(self, method):
+            raise UnsupportedError(f"{type(self).__name__} has no closed-form {label}")
+        return getattr(self, method)()
+
+    def _mean(self):  # pragma: no cover - dispatch marker
+        raise UnsupportedError
+
+    def _variance(self):  # pragma: no cover - dispatch marker
+        raise UnsupportedError
+
+    def _stddev(self):  # pragma: no cover - dispatch marker
+        raise UnsupportedError
+
+    def _covariance(self):  # pragma: no cover - dispatch marker
+        raise UnsupportedError
+
+    def _mode(self):  # pragma: no cover - dispatch marker
+        raise UnsupportedError
+
+    def _entropy(self):  # pragma: no cover - dispatch marker
+        raise UnsupportedError
+
+    def __repr__(self) -> str:
+        label = f"{type(self).__name__}"
+        if self.name:
+            label += f" '{self.name}'"
+        return (
+            f"<{label} batch_shape={self.batch_shape} event_shape={self.event_shape} "
+            f"dtype={jnp.dtype(self.dtype).name}>"
+        )
+
+
+def _is_number(x) -> bool:
+    return isinstance(x, int | float | bool)
