@@ -66,7 +66,7 @@ class Constraint(Struct):
     is_discrete: ClassVar[bool] = False
 
     def check(self, value):
-        """Boolean array of shape ``value.shape[:-event_ndims]``: True where ``value`` is in the set."""
+        """Boolean array over ``value.shape[:-event_ndims]``: True where ``value`` is in the set."""
         raise TypeError(f"{type(self).__name__} does not define check()")
 
     def __repr__(self) -> str:

@@ -61,7 +61,7 @@ class Distribution(Struct):
 
     # Declarations a subclass may override.
     reparameterized: ClassVar[bool] = False
-    """True when samples are differentiable functions of the parameters (explicitly or implicitly)."""
+    """True when samples are differentiable in the parameters (explicitly or implicitly)."""
     param_event_ndims: ClassVar[dict[str, int]] = {}
     """Number of trailing event dimensions of each parameter (default 0)."""
 
