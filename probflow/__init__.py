@@ -11,8 +11,32 @@ Examples:
     ()
 """
 
-from probflow import bijectors, core, distributions
+from probflow import bijectors, core, distributions, models
+from probflow.models import (
+    Deterministic,
+    JointDistributionNamed,
+    JointDistributionSequential,
+    Posterior,
+    model,
+    sample_posterior_predictive,
+    sample_prior_predictive,
+    to_inference_data,
+)
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["bijectors", "core", "distributions", "__version__"]
+__all__ = [
+    "bijectors",
+    "core",
+    "distributions",
+    "models",
+    "model",
+    "Deterministic",
+    "JointDistributionNamed",
+    "JointDistributionSequential",
+    "Posterior",
+    "sample_prior_predictive",
+    "sample_posterior_predictive",
+    "to_inference_data",
+    "__version__",
+]

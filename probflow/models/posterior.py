@@ -1,0 +1,315 @@
+"""The ``Posterior``: a model conditioned on data, as a log density on an unconstrained space.
+
+This is the one object that inference consumes. Latent variables are mapped from
+unconstrained reals onto their supports by their distributions'
+``default_event_space_bijector()``; the log-Jacobians are added to the density.
+Bijectors are built while the model runs, so supports that depend on other
+variables (``Uniform(0, tau)``) are handled.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.flatten_util import ravel_pytree
+
+from probflow.core.checks import is_concrete
+from probflow.core.errors import ParameterError, ShapeError
+from probflow.core.keys import as_key
+from probflow.core.pytree import Struct, static_field
+
+__all__ = ["Posterior", "InitializationError"]
+
+INIT_STRATEGIES = ("uniform", "prior", "median")
+
+
+class InitializationError(ParameterError):
+    """No finite initial point was found; the message names the failing variables."""
+
+
+class Posterior(Struct):
+    """Unnormalised posterior of a joint distribution's latent variables given data.
+
+    Made by ``model.condition(name=data, ...)``. Positions are dicts ``{latent_name: array}``;
+    "unconstrained" positions live on the reals (shapes may differ from the constrained ones,
+    e.g. a simplex of size k has k - 1 unconstrained coordinates).
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> import probflow as pf
+        >>> from probflow import distributions as pfd
+        >>> @pf.model
+        ... def m():
+        ...     sigma = yield pfd.HalfNormal(1.0, name="sigma")
+        ...     yield pfd.Normal(jnp.zeros(3), sigma, name="y")
+        >>> post = m().condition(y=jnp.asarray([0.1, -0.3, 0.2]))
+        >>> z = post.init(jax.random.key(0), num_chains=4)
+        >>> z["sigma"].shape
+        (4,)
+        >>> jax.vmap(post.unconstrained_log_density)(z).shape
+        (4,)
+    """
+
+    model: Any
+    data: dict
+    latent_names: tuple = static_field(default=())
+    observed_names: tuple = static_field(default=())
+    deterministic_names: tuple = static_field(default=())
+
+    # -- construction ------------------------------------------------------------------------------
+    @classmethod
+    def from_model(cls, model, data: dict) -> Posterior:
+        """Check ``data`` against ``model`` and build the posterior (see ``model.condition``)."""
+        infos = {v.name: v for v in model.variables()}
+        unknown = [k for k in data if k not in infos]
+        if unknown:
+            raise ValueError(
+                f"condition: {', '.join(map(repr, unknown))} "
+                f"{'is not a variable' if len(unknown) == 1 else 'are not variables'} of the "
+                f"model; its variables are {list(infos)}"
+            )
+        clean = {}
+        for name, value in data.items():
+            info = infos[name]
+            if info.is_deterministic:
+                raise ValueError(
+                    f"condition: {name!r} is a pf.Deterministic and cannot be observed; observe "
+                    f"the random variables it is computed from"
+                )
+            value = jnp.asarray(value)
+            if is_concrete(value):
+                array = np.asarray(value)
+                bad = ~np.isfinite(array) if np.issubdtype(array.dtype, np.number) else None
+                if bad is not None and bad.any():
+                    index = tuple(int(i) for i in np.argwhere(bad)[0])
+                    raise ValueError(
+                        f"condition: data for {name!r} contains {array[index].item()!r} at index "
+                        f"{index}; remove or impute missing values (NaN/inf) before conditioning"
+                    )
+            try:
+                np.broadcast_shapes(tuple(value.shape), info.shape)
+            except ValueError as err:
+                raise ShapeError(
+                    f"condition: data for {name!r} has shape {tuple(value.shape)}, which does not "
+                    f"broadcast with the variable's shape {info.shape}"
+                ) from err
+            clean[name] = value
+        latent = tuple(v.name for v in infos.values() if not v.is_deterministic and v.name not in clean)
+        discrete = [n for n in latent if infos[n].is_discrete]
+        if discrete:
+            raise ValueError(
+                f"condition: the latent variables {discrete} are discrete, and gradient-based "
+                f"inference (HMC, NUTS, VI) cannot sample them; marginalise them out of the model "
+                f"(sum their probabilities into the likelihood) or observe them"
+            )
+        deterministic = tuple(v.name for v in infos.values() if v.is_deterministic)
+        return cls(model, clean, latent, tuple(clean), deterministic)
+
+    # -- running the model -----------------------------------------------------------------------
+    def _run(self, on_latent):
+        data = self.data
+
+        def on_variable(i, name, dist):
+            if name in data:
+                return data[name]
+            return on_latent(i, name, dist)
+
+        return self.model._run(on_variable)
+
+    def _lookup(self, values: dict, what: str):
+        def on_latent(i, name, dist):
+            if name not in values:
+                raise KeyError(
+                    f"{what}: no value for the latent variable {name!r}; latent variables are "
+                    f"{list(self.latent_names)}"
+                )
+            return jnp.asarray(values[name])
+
+        return on_latent
+
+    @staticmethod
+    def _total(records) -> jax.Array:
+        return sum(jnp.sum(r.dist.log_prob(r.value)) for r in records if r.dist is not None)
+
+    # -- densities -------------------------------------------------------------------------------
+    def log_density(self, latents: dict) -> jax.Array:
+        """Unnormalised log posterior at constrained ``latents`` (prior + likelihood)."""
+        return self._total(self._run(self._lookup(latents, "log_density")))
+
+    def unconstrained_log_density(self, z: dict) -> jax.Array:
+        """Log density on the unconstrained space, including each bijector's log-Jacobian."""
+        lookup = self._lookup(z, "unconstrained_log_density")
+        log_jacobians = []
+
+        def on_latent(i, name, dist):
+            bijector = dist.default_event_space_bijector()
+            value, ldj = bijector.forward_and_log_det(lookup(i, name, dist))
+            log_jacobians.append(jnp.sum(ldj))
+            return value
+
+        records = self._run(on_latent)
+        return self._total(records) + sum(log_jacobians)
+
+    def log_density_parts(self, z: dict) -> dict:
+        """``{name: log density}`` per variable on the unconstrained space (Jacobians included)."""
+        lookup = self._lookup(z, "log_density_parts")
+        jac = {}
+
+        def on_latent(i, name, dist):
+            value, ldj = dist.default_event_space_bijector().forward_and_log_det(
+                lookup(i, name, dist))
+            jac[name] = jnp.sum(ldj)
+            return value
+
+        records = self._run(on_latent)
+        return {r.name: jnp.sum(r.dist.log_prob(r.value)) + jac.get(r.name, 0.0)
+                for r in records if r.dist is not None}
+
+    def pointwise_log_likelihood(self, latents: dict) -> dict:
+        """``{observed_name: log p(y_i | latents)}`` per observed element (for LOO and WAIC)."""
+        records = self._run(self._lookup(latents, "pointwise_log_likelihood"))
+        out = {}
+        for r in records:
+            if r.name in self.data:
+                lp = r.dist.log_prob(r.value)
+                out[r.name] = jnp.broadcast_to(lp, jnp.broadcast_shapes(lp.shape, ()))
+        return out
+
+    # -- transforms -------------------------------------------------------------------------------
+    def constrain(self, z: dict, include_deterministic: bool = False) -> dict:
+        """Map unconstrained ``z`` to constrained latents (and deterministics if asked)."""
+        lookup = self._lookup(z, "constrain")
+        records = self._run(
+            lambda i, name, d: d.default_event_space_bijector().forward(lookup(i, name, d))
+        )
+        keep = set(self.latent_names) | (set(self.deterministic_names)
+                                         if include_deterministic else set())
+        return {r.name: r.value for r in records if r.name in keep}
+
+    def unconstrain(self, latents: dict) -> dict:
+        """Map constrained ``latents`` to the unconstrained space."""
+        lookup = self._lookup(latents, "unconstrain")
+        out = {}
+
+        def on_latent(i, name, dist):
+            value = lookup(i, name, dist)
+            out[name] = dist.default_event_space_bijector().inverse(value)
+            return value
+
+        self._run(on_latent)
+        return out
+
+    def sample_prior_latents(self, key) -> dict:
+        """One draw of the latents from the prior (observed variables pinned to the data)."""
+        key = as_key(key)
+        records = self._run(lambda i, name, d: d.sample(jax.random.fold_in(key, i)))
+        return {r.name: r.value for r in records if r.name in self.latent_names}
+
+    def unconstrained_template(self) -> dict:
+        """``{name: ShapeDtypeStruct}`` of one unconstrained position."""
+        return jax.eval_shape(lambda k: self.unconstrain(self.sample_prior_latents(k)),
+                              jax.random.key(0))
+
+    def flatten(self, z: dict) -> jax.Array:
+        """Ravel an unconstrained position into one vector (for dense mass matrices)."""
+        return ravel_pytree(z)[0]
+
+    def unflatten(self, vector) -> dict:
+        """Inverse of :meth:`flatten`."""
+        template = jax.tree_util.tree_map(lambda s: jnp.zeros(s.shape, s.dtype),
+                                          self.unconstrained_template())
+        return ravel_pytree(template)[1](vector)
+
+    # -- initial points ---------------------------------------------------------------------------
+    def init(self, key, num_chains: int = 4, *, strategy: str = "uniform", values: dict | None = None,
+             radius: float = 2.0, max_tries: int = 100) -> dict:
+        """Initial unconstrained positions, one per chain (leading axis ``num_chains``).
+
+        Strategies: ``"uniform"`` (uniform in ``(-radius, radius)`` on the unconstrained space,
+        the default), ``"prior"`` (a prior draw), ``"median"`` (the elementwise median of 101
+        prior draws, on the unconstrained space). ``values`` fixes some latents (constrained
+        values; the others follow ``strategy``). Chains whose density or gradient is not finite
+        are redrawn up to ``max_tries`` times; then an :class:`InitializationError` names the
+        variables whose density or gradient failed.
+        """
+        key = as_key(key)
+        if not isinstance(num_chains, int | np.integer) or num_chains < 1:
+            raise ValueError(f"init: num_chains must be a positive integer, got {num_chains!r}")
+        if strategy not in INIT_STRATEGIES:
+            raise ValueError(f"init: unknown strategy {strategy!r}; choose one of {INIT_STRATEGIES}")
+        fixed = self.unconstrain_partial(values) if values else {}
+        draw = jax.jit(jax.vmap(lambda k: self._draw_init(k, strategy, radius, fixed)))
+        check = jax.jit(jax.vmap(self._is_finite))
+        keys = jax.random.split(key, num_chains * (max_tries + 1)).reshape(max_tries + 1,
+                                                                          num_chains)
+        z = draw(keys[0])
+        ok = np.asarray(check(z))
+        for attempt in range(1, max_tries + 1):
+            if ok.all():
+                return z
+            fresh = draw(keys[attempt])
+            z = jax.tree_util.tree_map(
+                lambda old, new: jnp.where(ok.reshape((-1,) + (1,) * (old.ndim - 1)), old, new),
+                z, fresh)
+            ok = np.asarray(check(z))
+        if ok.all():
+            return z
+        bad_chain = int(np.argmin(ok))
+        z_bad = jax.tree_util.tree_map(lambda x: x[bad_chain], z)
+        raise InitializationError(self._describe_failure(z_bad, max_tries))
+
+    def unconstrain_partial(self, values: dict) -> dict:
+        """Unconstrain user-given initial values for some latents (others are drawn)."""
+        unknown = [k for k in values if k not in self.latent_names]
+        if unknown:
+            raise KeyError(
+                f"init: values for {unknown}, which are not latent variables; latent variables "
+                f"are {list(self.latent_names)}"
+            )
+        out = {}
+
+        def on_latent(i, name, dist):
+            value = jnp.asarray(values[name]) if name in values else dist.sample(
+                jax.random.key(i))
+            if name in values:
+                out[name] = dist.default_event_space_bijector().inverse(value)
+            return value
+
+        self._run(on_latent)
+        return out
+
+    def _draw_init(self, key, strategy, radius, fixed):
+        template = self.unconstrained_template()
+        if strategy == "uniform":
+            keys = jax.random.split(key, len(template))
+            z = {name: jax.random.uniform(k, s.shape, s.dtype, -radius, radius)
+                 for k, (name, s) in zip(keys, sorted(template.items()), strict=True)}
+        elif strategy == "prior":
+            z = self.unconstrain(self.sample_prior_latents(key))
+        else:
+            draws = jax.vmap(lambda k: self.unconstrain(self.sample_prior_latents(k)))(
+                jax.random.split(key, 101))
+            z = jax.tree_util.tree_map(lambda x: jnp.median(x, axis=0), draws)
+        z.update(fixed)
+        return z
+
+    def _is_finite(self, z):
+        value, grad = jax.value_and_grad(self.unconstrained_log_density)(z)
+        finite_grad = jnp.all(jnp.stack([jnp.all(jnp.isfinite(g))
+                                         for g in jax.tree_util.tree_leaves(grad)]))
+        return jnp.isfinite(value) & finite_grad
+
+    def _describe_failure(self, z, max_tries) -> str:
+        parts = self.log_density_parts(z)
+        grads = jax.grad(self.unconstrained_log_density)(z)
+        bad_density = [n for n, v in parts.items() if not np.isfinite(np.asarray(v))]
+        bad_grad = [n for n, g in grads.items() if not np.all(np.isfinite(np.asarray(g)))]
+        return (
+            f"init: no finite initial point after {max_tries} tries; non-finite log density in "
+            f"{bad_density or 'no variable'} and non-finite gradient for "
+            f"{bad_grad or 'no variable'}. Check the priors' parameters and the data, or pass "
+            f"initial values with init(..., values={{...}})"
+        )
