@@ -83,7 +83,8 @@ class JointDistribution(Distribution):
         if not inspect.isgenerator(gen):
             raise TypeError(
                 f"{type(self).__name__}: the model function must be a generator that yields "
-                f"distributions (use `x = yield pfd.Normal(..., name='x')`), got {type(gen).__name__}"
+                f"distributions (use `x = yield pfd.Normal(..., name='x')`), "
+                f"got {type(gen).__name__}"
             )
         send = None
         index = 0
@@ -445,7 +446,9 @@ class JointDistributionNamed(JointDistribution):
 
     def __init__(self, model: dict, *, coords=None, dims=None, name=None):
         if not isinstance(model, dict) or not model:
-            raise TypeError(f"JointDistributionNamed: model must be a non-empty dict, got {model!r}")
+            raise TypeError(
+                f"JointDistributionNamed: model must be a non-empty dict, got {model!r}"
+            )
         deps = {}
         for key, spec in model.items():
             if isinstance(spec, Distribution | Deterministic):

@@ -97,7 +97,9 @@ class Posterior(Struct):
                     f"broadcast with the variable's shape {info.shape}"
                 ) from err
             clean[name] = value
-        latent = tuple(v.name for v in infos.values() if not v.is_deterministic and v.name not in clean)
+        latent = tuple(
+            v.name for v in infos.values() if not v.is_deterministic and v.name not in clean
+        )
         discrete = [n for n in latent if infos[n].is_discrete]
         if discrete:
             raise ValueError(
@@ -224,8 +226,8 @@ class Posterior(Struct):
         return ravel_pytree(template)[1](vector)
 
     # -- initial points ---------------------------------------------------------------------------
-    def init(self, key, num_chains: int = 4, *, strategy: str = "uniform", values: dict | None = None,
-             radius: float = 2.0, max_tries: int = 100) -> dict:
+    def init(self, key, num_chains: int = 4, *, strategy: str = "uniform",
+             values: dict | None = None, radius: float = 2.0, max_tries: int = 100) -> dict:
         """Initial unconstrained positions, one per chain (leading axis ``num_chains``).
 
         Strategies: ``"uniform"`` (uniform in ``(-radius, radius)`` on the unconstrained space,
@@ -239,7 +241,9 @@ class Posterior(Struct):
         if not isinstance(num_chains, int | np.integer) or num_chains < 1:
             raise ValueError(f"init: num_chains must be a positive integer, got {num_chains!r}")
         if strategy not in INIT_STRATEGIES:
-            raise ValueError(f"init: unknown strategy {strategy!r}; choose one of {INIT_STRATEGIES}")
+            raise ValueError(
+                f"init: unknown strategy {strategy!r}; choose one of {INIT_STRATEGIES}"
+            )
         fixed = self.unconstrain_partial(values) if values else {}
         draw = jax.jit(jax.vmap(lambda k: self._draw_init(k, strategy, radius, fixed)))
         check = jax.jit(jax.vmap(self._is_finite))

@@ -94,7 +94,8 @@ def sample_posterior_predictive(model, posterior_draws, key, *, observed=None):
         ...     yield pfd.Normal(mu, 1.0, name="y")
         >>> post = m().condition(y=0.3)
         >>> draws = {"mu": jnp.zeros((2, 50))}
-        >>> pf.sample_posterior_predictive(post, draws, jax.random.key(0)).posterior_predictive["y"].shape
+        >>> idata = pf.sample_posterior_predictive(post, draws, jax.random.key(0))
+        >>> idata.posterior_predictive["y"].shape
         (2, 50)
     """
     key = as_key(key)
@@ -113,7 +114,9 @@ def sample_posterior_predictive(model, posterior_draws, key, *, observed=None):
                and v.name not in observed}
     missing = sorted(latents - set(draws))
     if missing:
-        raise ValueError(f"sample_posterior_predictive: the draws lack the latent variables {missing}")
+        raise ValueError(
+            f"sample_posterior_predictive: the draws lack the latent variables {missing}"
+        )
     first = draws[next(iter(latents))] if latents else None
     lead = tuple(first.shape[:2]) if first is not None else (1, 1)
     n = int(np.prod(lead))
