@@ -11,7 +11,8 @@ Examples:
     ()
 """
 
-from probflow import bijectors, core, distributions, models
+from probflow import bijectors, core, diagnostics, distributions, models
+from probflow.diagnostics import summary
 from probflow.models import (
     Deterministic,
     JointDistributionNamed,
@@ -30,6 +31,8 @@ __all__ = [
     "core",
     "distributions",
     "models",
+    "diagnostics",
+    "summary",
     "model",
     "Deterministic",
     "JointDistributionNamed",
