@@ -15,6 +15,7 @@ from probflow import bijectors, core, diagnostics, distributions, models
 from probflow.diagnostics import summary
 from probflow.models import (
     Deterministic,
+    Factor,
     JointDistributionNamed,
     JointDistributionSequential,
     Posterior,
@@ -35,6 +36,7 @@ __all__ = [
     "summary",
     "model",
     "Deterministic",
+    "Factor",
     "JointDistributionNamed",
     "JointDistributionSequential",
     "Posterior",

@@ -23,6 +23,7 @@ from probflow.distributions.generalized_normal import *
 from probflow.distributions.generalized_pareto import *
 from probflow.distributions.gev import *
 from probflow.distributions.gumbel import *
+from probflow.distributions.improper import *
 from probflow.distributions.independent import *
 from probflow.distributions.inverse_gaussian import *
 from probflow.distributions.johnson_su import *

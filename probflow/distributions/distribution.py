@@ -64,6 +64,8 @@ class Distribution(Struct):
     """True when samples are differentiable in the parameters (explicitly or implicitly)."""
     param_event_ndims: ClassVar[dict[str, int]] = {}
     """Number of trailing event dimensions of each parameter (default 0)."""
+    is_improper: ClassVar[bool] = False
+    """True for improper priors (``Flat``), which have a density but no samples."""
 
     # -- parameters and validation -----------------------------------------------------------
     @property

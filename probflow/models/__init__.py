@@ -1,6 +1,6 @@
 """probflow.models: joint distributions, conditioning, the Posterior."""
 
-from probflow.models.deterministic import Deterministic
+from probflow.models.deterministic import Deterministic, Factor
 from probflow.models.inference_data import to_inference_data
 from probflow.models.joint import (
     GeneratorModel,
@@ -15,6 +15,7 @@ from probflow.models.predictive import sample_posterior_predictive, sample_prior
 
 __all__ = [
     "Deterministic",
+    "Factor",
     "GeneratorModel",
     "JointDistribution",
     "JointDistributionNamed",

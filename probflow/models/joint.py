@@ -26,7 +26,7 @@ from probflow.core.keys import as_key
 from probflow.core.pytree import static_field
 from probflow.core.shapes import as_shape
 from probflow.distributions.distribution import Distribution
-from probflow.models.deterministic import Deterministic
+from probflow.models.deterministic import Deterministic, Factor
 
 __all__ = [
     "JointDistribution",
@@ -47,13 +47,28 @@ class VariableInfo(NamedTuple):
     is_discrete: bool
     is_deterministic: bool
     dims: tuple[str, ...] | None
+    is_factor: bool = False
+
+    @property
+    def is_random(self) -> bool:
+        """True for random variables (not deterministic records or factors)."""
+        return not (self.is_deterministic or self.is_factor)
 
 
 class _Record(NamedTuple):
     name: str
-    dist: Any  # a Distribution, or None for Deterministic
+    dist: Any  # a Distribution, or None for Deterministic and Factor
     value: Any
     dims: tuple[str, ...] | None
+    is_factor: bool = False
+
+    def log_density(self):
+        """This record's contribution to the joint log density (summed over all dims)."""
+        if self.is_factor:
+            return jnp.sum(self.value)
+        if self.dist is None:
+            return None
+        return jnp.sum(self.dist.log_prob(self.value))
 
 
 class JointDistribution(Distribution):
@@ -93,9 +108,12 @@ class JointDistribution(Distribution):
                 node = gen.send(send)
             except StopIteration:
                 break
+            is_factor = isinstance(node, Factor)
             if isinstance(node, Deterministic):
                 name, value, dims = node.name, node.value, node.dims
                 dist = None
+            elif is_factor:
+                name, value, dims, dist = node.name, node.log_value, None, None
             elif isinstance(node, Distribution):
                 name = node.name
                 if not name:
@@ -107,14 +125,14 @@ class JointDistribution(Distribution):
                 dims, dist = None, node
             else:
                 raise TypeError(
-                    f"{type(self).__name__}: a model may yield only distributions or "
-                    f"pf.Deterministic, got {node!r}"
+                    f"{type(self).__name__}: a model may yield only distributions, "
+                    f"pf.Deterministic or pf.Factor, got {node!r}"
                 )
             if name in seen:
                 raise ValueError(f"{type(self).__name__}: the name {name!r} is used twice")
             seen.add(name)
             dims = dims if dims is not None else dims_map.get(name)
-            records.append(_Record(name, dist, value, dims))
+            records.append(_Record(name, dist, value, dims, is_factor))
             send = value
             index += 1
         return records
@@ -135,10 +153,12 @@ class JointDistribution(Distribution):
         infos: list[VariableInfo] = []
 
         def trace(key):
-            recs = self._run(lambda i, name, d: d.sample(jax.random.fold_in(key, i)))
+            recs = self._run(lambda i, name, d: prior_draw(d, jax.random.fold_in(key, i)))
             for r in recs:
                 discrete = False if r.dist is None else bool(r.dist.is_discrete)
-                infos.append(VariableInfo(r.name, (), None, discrete, r.dist is None, r.dims))
+                infos.append(VariableInfo(r.name, (), None, discrete,
+                                          r.dist is None and not r.is_factor, r.dims,
+                                          r.is_factor))
             return {r.name: r.value for r in recs}
 
         shapes = jax.eval_shape(trace, jax.random.key(0))
@@ -150,7 +170,7 @@ class JointDistribution(Distribution):
     @property
     def event_shape(self) -> dict:  # type: ignore[override]
         """``{name: shape}`` of one draw of each random (non-deterministic) variable."""
-        return {v.name: v.shape for v in self.variables() if not v.is_deterministic}
+        return {v.name: v.shape for v in self.variables() if v.is_random}
 
     @property
     def batch_shape(self) -> tuple[int, ...]:
@@ -200,7 +220,7 @@ class JointDistribution(Distribution):
         def on_variable(i, name, d):
             if name not in values:
                 missing = [v.name for v in self.variables()
-                           if not v.is_deterministic and v.name not in values]
+                           if v.is_random and v.name not in values]
                 raise KeyError(
                     f"{type(self).__name__}.log_prob: no value for {name!r}; values are needed "
                     f"for every random variable, missing: {missing}"
@@ -211,7 +231,7 @@ class JointDistribution(Distribution):
 
     def _log_prob_parts_one(self, values: dict) -> dict:
         recs = self._run(self._values_lookup(values))
-        return {r.name: jnp.sum(r.dist.log_prob(r.value)) for r in recs if r.dist is not None}
+        return {r.name: r.log_density() for r in recs if r.dist is not None or r.is_factor}
 
     def _vectorise(self, fn, values: dict):
         values = {k: jnp.asarray(v) for k, v in values.items()}
@@ -223,7 +243,7 @@ class JointDistribution(Distribution):
                     f"{type(self).__name__}: {name!r} is not a variable of this model; "
                     f"variables are {list(infos)}"
                 )
-            if infos[name].is_deterministic:
+            if not infos[name].is_random:
                 continue
             nd = value.ndim - len(infos[name].shape)
             if nd < 0:
@@ -239,7 +259,7 @@ class JointDistribution(Distribution):
                     f"{type(self).__name__}: values have different leading sample shapes "
                     f"{sample_shape} and {lead} (at {name!r})"
                 )
-        randoms = {k: v for k, v in values.items() if not infos[k].is_deterministic}
+        randoms = {k: v for k, v in values.items() if infos[k].is_random}
         if not sample_shape:
             return fn(randoms)
         n = int(np.prod(sample_shape))
@@ -296,6 +316,13 @@ class JointDistribution(Distribution):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} variables={[v.name for v in self.variables()]}>"
+
+
+def prior_draw(dist, key, *, placeholder_for_improper: bool = True):
+    """A prior draw of ``dist``; zeros of the right shape for improper priors (shape traces)."""
+    if dist.is_improper and placeholder_for_improper:
+        return jnp.zeros(dist.batch_shape + dist.event_shape, dist.dtype)
+    return dist.sample(key)
 
 
 def _freeze_coords(coords) -> tuple:

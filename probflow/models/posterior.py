@@ -20,6 +20,7 @@ from probflow.core.checks import is_concrete
 from probflow.core.errors import ParameterError, ShapeError
 from probflow.core.keys import as_key
 from probflow.core.pytree import Struct, static_field
+from probflow.models.joint import prior_draw
 
 __all__ = ["Posterior", "InitializationError"]
 
@@ -74,9 +75,10 @@ class Posterior(Struct):
         clean = {}
         for name, value in data.items():
             info = infos[name]
-            if info.is_deterministic:
+            if not info.is_random:
+                kind = "pf.Deterministic" if info.is_deterministic else "pf.Factor"
                 raise ValueError(
-                    f"condition: {name!r} is a pf.Deterministic and cannot be observed; observe "
+                    f"condition: {name!r} is a {kind} and cannot be observed; observe "
                     f"the random variables it is computed from"
                 )
             value = jnp.asarray(value)
@@ -98,7 +100,7 @@ class Posterior(Struct):
                 ) from err
             clean[name] = value
         latent = tuple(
-            v.name for v in infos.values() if not v.is_deterministic and v.name not in clean
+            v.name for v in infos.values() if v.is_random and v.name not in clean
         )
         discrete = [n for n in latent if infos[n].is_discrete]
         if discrete:
@@ -134,7 +136,7 @@ class Posterior(Struct):
 
     @staticmethod
     def _total(records) -> jax.Array:
-        return sum(jnp.sum(r.dist.log_prob(r.value)) for r in records if r.dist is not None)
+        return sum(r.log_density() for r in records if r.dist is not None or r.is_factor)
 
     # -- densities -------------------------------------------------------------------------------
     def log_density(self, latents: dict) -> jax.Array:
@@ -167,8 +169,8 @@ class Posterior(Struct):
             return value
 
         records = self._run(on_latent)
-        return {r.name: jnp.sum(r.dist.log_prob(r.value)) + jac.get(r.name, 0.0)
-                for r in records if r.dist is not None}
+        return {r.name: r.log_density() + jac.get(r.name, 0.0)
+                for r in records if r.dist is not None or r.is_factor}
 
     def pointwise_log_likelihood(self, latents: dict) -> dict:
         """``{observed_name: log p(y_i | latents)}`` per observed element (for LOO and WAIC)."""
@@ -204,16 +206,22 @@ class Posterior(Struct):
         self._run(on_latent)
         return out
 
-    def sample_prior_latents(self, key) -> dict:
-        """One draw of the latents from the prior (observed variables pinned to the data)."""
+    def sample_prior_latents(self, key, *, placeholder_for_improper: bool = False) -> dict:
+        """One draw of the latents from the prior (observed variables pinned to the data).
+
+        Improper priors cannot be sampled; with ``placeholder_for_improper`` they give zeros
+        (used only to find shapes).
+        """
         key = as_key(key)
-        records = self._run(lambda i, name, d: d.sample(jax.random.fold_in(key, i)))
+        records = self._run(lambda i, name, d: prior_draw(
+            d, jax.random.fold_in(key, i), placeholder_for_improper=placeholder_for_improper))
         return {r.name: r.value for r in records if r.name in self.latent_names}
 
     def unconstrained_template(self) -> dict:
         """``{name: ShapeDtypeStruct}`` of one unconstrained position."""
-        return jax.eval_shape(lambda k: self.unconstrain(self.sample_prior_latents(k)),
-                              jax.random.key(0))
+        return jax.eval_shape(
+            lambda k: self.unconstrain(self.sample_prior_latents(k, placeholder_for_improper=True)),
+            jax.random.key(0))
 
     def flatten(self, z: dict) -> jax.Array:
         """Ravel an unconstrained position into one vector (for dense mass matrices)."""
@@ -276,8 +284,8 @@ class Posterior(Struct):
         out = {}
 
         def on_latent(i, name, dist):
-            value = jnp.asarray(values[name]) if name in values else dist.sample(
-                jax.random.key(i))
+            value = jnp.asarray(values[name]) if name in values else prior_draw(
+                dist, jax.random.key(i))
             if name in values:
                 out[name] = dist.default_event_space_bijector().inverse(value)
             return value

@@ -110,8 +110,7 @@ def sample_posterior_predictive(model, posterior_draws, key, *, observed=None):
         draws = {k: idata.posterior[k].values for k in idata.posterior.data_vars}
     else:
         draws = {k: np.asarray(v) for k, v in posterior_draws.items()}
-    latents = {v.name for v in joint.variables() if not v.is_deterministic
-               and v.name not in observed}
+    latents = {v.name for v in joint.variables() if v.is_random and v.name not in observed}
     missing = sorted(latents - set(draws))
     if missing:
         raise ValueError(
