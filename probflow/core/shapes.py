@@ -25,9 +25,11 @@ def as_shape(shape) -> tuple[int, ...]:
     """
     if isinstance(shape, int | np.integer):
         shape = (int(shape),)
+    if isinstance(shape, str | bytes):
+        raise TypeError(f"sample_shape must be an int or a tuple of ints, got {shape!r}")
     try:
         out = tuple(int(s) for s in shape)
-    except TypeError as err:
+    except (TypeError, ValueError) as err:
         raise TypeError(f"sample_shape must be an int or a tuple of ints, got {shape!r}") from err
     if any(s < 0 for s in out):
         raise ShapeError(f"sample_shape must have non-negative entries, got {out}")

@@ -1,7 +1,9 @@
-"""Improper flat priors: ``Flat`` on the reals and ``HalfFlat`` on the positive reals.
+"""Improper flat priors: ``Flat`` (reals), ``HalfFlat`` (positive reals), ``ImproperUniform``.
 
 They have a constant (zero) log density on their support and cannot be sampled. Use them to
-reproduce models with Stan's default flat priors; the posterior must still be proper.
+reproduce models with Stan's default flat priors, or to declare a variable on a constrained
+space (ordered, simplex, ...) whose density is added with ``pf.Factor``; the posterior must
+still be proper.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from probflow.core.shapes import as_shape
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
 
-__all__ = ["Flat", "HalfFlat"]
+__all__ = ["Flat", "HalfFlat", "ImproperUniform"]
 
 
 class _Improper(Distribution):
@@ -81,3 +83,64 @@ class HalfFlat(_Improper):
     def _log_prob(self, value):
         value = jnp.broadcast_to(value, jnp.broadcast_shapes(value.shape, self.shape))
         return jnp.where(value > 0, 0.0, -jnp.inf).astype(value.dtype)
+
+
+class ImproperUniform(Distribution):
+    """Improper uniform density on any support: 0 inside, ``-inf`` outside.
+
+    Args:
+        support: a constraint from :mod:`probflow.distributions.constraints`.
+        batch_shape: batch shape.
+        event_shape: event shape; its length must be at least the support's ``event_ndims``.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> import probflow.distributions as pfd
+        >>> from probflow.distributions import constraints
+        >>> d = pfd.ImproperUniform(constraints.ordered, event_shape=(2,))
+        >>> d.log_prob(jnp.asarray([[0.0, 1.0], [1.0, 0.0]]))
+        Array([  0., -inf], dtype=float32)
+    """
+
+    constraint: constraints.Constraint = None
+    shape: tuple = static_field(default=())
+    event: tuple = static_field(default=())
+    is_improper: ClassVar[bool] = True
+
+    def __init__(self, support, batch_shape=(), event_shape=(), *, validate_args: bool = False,
+                 name: str | None = None):
+        if not isinstance(support, constraints.Constraint):
+            raise TypeError(f"ImproperUniform: support must be a constraint, got {support!r}")
+        event_shape = as_shape(event_shape)
+        if len(event_shape) < support.event_ndims:
+            raise ValueError(
+                f"ImproperUniform: event_shape {event_shape} has fewer dimensions than the "
+                f"support's event_ndims {support.event_ndims}"
+            )
+        self._set(constraint=support, shape=as_shape(batch_shape), event=event_shape,
+                  validate_args=validate_args, name=name)
+
+    @property
+    def support(self):
+        return constraints.independent(self.constraint,
+                                       len(self.event) - self.constraint.event_ndims)
+
+    @property
+    def batch_shape(self):
+        return self.shape
+
+    @property
+    def event_shape(self):
+        return self.event
+
+    @property
+    def dtype(self):
+        return default_float()
+
+    def _sample(self, key, sample_shape):
+        return _Improper._sample(self, key, sample_shape)
+
+    def _log_prob(self, value):
+        inside = self.support.check(value)
+        out = jnp.where(inside, 0.0, -jnp.inf).astype(value.dtype)
+        return jnp.broadcast_to(out, jnp.broadcast_shapes(out.shape, self.shape))
