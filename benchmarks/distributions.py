@@ -1,6 +1,7 @@
 """Benchmark: jitted ``log_prob`` of 10^6 points, probflow vs a hand-written expression vs TFP.
 
-Run with the ``bench`` extra installed (TFP's JAX substrate): ``python benchmarks/distributions.py``.
+Run with the ``bench`` extra installed (TFP's JAX substrate):
+``python benchmarks/distributions.py``.
 Each row times the same density three ways in one process: probflow's ``log_prob``, a
 hand-written ``jax.scipy``/``jnp`` expression of the same density (the floor: a zero-cost
 abstraction matches it), and ``tfp.substrates.jax``. Parameters are traced arguments (as in a

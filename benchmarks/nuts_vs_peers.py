@@ -1,0 +1,258 @@
+"""Benchmark: NUTS in probflow vs NumPyro, BlackJAX and TFP-on-JAX on the same log densities.
+
+Run with the ``bench`` extra installed: ``python benchmarks/nuts_vs_peers.py``. Every
+(posterior, library) pair runs in its own process: 4 chains x (``--warmup`` warm-up +
+``--samples`` draws) of NUTS with diagonal mass-matrix adaptation, the same initial points and
+the same plain-JAX log density (``benchmarks/posteriors.py``).
+
+Reported per pair: cold wall time (first call, compilation included: what a notebook user
+waits), warm wall time (second call, new key), minimum bulk ESS over parameters (ArviZ),
+ESS per second cold and warm, gradient evaluations in the sampling phase (sum of leapfrog steps
+over chains and draws), ESS per 1,000 such gradients, divergences, and each figure's ratio to
+the best peer. For the logistic regression it also measures the floor: the time of one jitted,
+vectorised (4 chains) ``value_and_grad`` call, against probflow's warm time per gradient
+evaluation including warm-up.
+
+``python benchmarks/nuts_vs_peers.py --worker LIB POSTERIOR`` runs one pair and prints JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+LIBRARIES = ("probflow", "numpyro", "blackjax", "tfp")
+NUM_CHAINS = 4
+
+
+# -- one library each ---------------------------------------------------------------------------
+
+def make_probflow(target, num_warmup, num_samples):
+    import probflow as pf
+
+    def run(key, init):
+        idata = pf.mcmc.sample(target.logdensity, initial_position={"x": init}, key=key,
+                               num_chains=NUM_CHAINS, num_warmup=num_warmup,
+                               num_samples=num_samples, progress_bar=False, warn=False)
+        stats = idata.sample_stats
+        return (idata.posterior["x"].values, np.asarray(stats["n_steps"]).sum(),
+                int(np.asarray(stats["diverging"]).sum()), idata)
+
+    return run
+
+
+def make_numpyro(target, num_warmup, num_samples):
+    from numpyro.infer import MCMC, NUTS
+
+    kernel = NUTS(potential_fn=lambda x: -target.logdensity(x))
+    mcmc = MCMC(kernel, num_warmup=num_warmup, num_samples=num_samples, num_chains=NUM_CHAINS,
+                chain_method="vectorized", progress_bar=False)
+
+    def run(key, init):
+        mcmc.run(key, init_params=init, extra_fields=("num_steps", "diverging"))
+        extra = mcmc.get_extra_fields(group_by_chain=True)
+        draws = np.asarray(mcmc.get_samples(group_by_chain=True))
+        divergences = int(np.asarray(extra["diverging"]).sum())
+        return draws, np.asarray(extra["num_steps"]).sum(), divergences, None
+
+    return run
+
+
+def make_blackjax(target, num_warmup, num_samples):
+    import blackjax
+    import jax
+
+    @jax.jit
+    def sample(key, init):
+        def one_chain(key, x0):
+            key_warmup, key_sample = jax.random.split(key)
+            adaptation = blackjax.window_adaptation(blackjax.nuts, target.logdensity)
+            (state, params), _ = adaptation.run(key_warmup, x0, num_steps=num_warmup)
+            nuts = blackjax.nuts(target.logdensity, **params)
+
+            def step(state, k):
+                state, info = nuts.step(k, state)
+                return state, (state.position, info.num_integration_steps, info.is_divergent)
+
+            _, out = jax.lax.scan(step, state, jax.random.split(key_sample, num_samples))
+            return out
+
+        return jax.vmap(one_chain)(jax.random.split(key, NUM_CHAINS), init)
+
+    def run(key, init):
+        draws, steps, divergent = jax.block_until_ready(sample(key, init))
+        return np.asarray(draws), np.asarray(steps).sum(), int(np.asarray(divergent).sum()), None
+
+    return run
+
+
+def make_tfp(target, num_warmup, num_samples):
+    import jax
+    import jax.numpy as jnp
+    from tensorflow_probability.substrates import jax as tfp
+
+    tfd, tfb = tfp.distributions, tfp.bijectors
+    logdensity = jnp.vectorize(target.logdensity, signature="(n)->()")
+
+    class Target(tfd.Distribution):
+        def __init__(self):
+            super().__init__(dtype=jnp.float32, reparameterization_type=tfd.FULLY_REPARAMETERIZED,
+                             validate_args=False, allow_nan_stats=True, parameters={})
+
+        def _event_shape(self):
+            return tfp.tf2jax.TensorShape([target.dim])
+
+        def _event_shape_tensor(self):
+            return jnp.asarray([target.dim])
+
+        def _batch_shape(self):
+            return tfp.tf2jax.TensorShape([])
+
+        def _batch_shape_tensor(self):
+            return jnp.asarray([], jnp.int32)
+
+        def _log_prob(self, x):
+            return logdensity(x)
+
+        def _sample_n(self, n, seed=None):
+            return jax.random.uniform(seed, (n, target.dim), minval=-2.0, maxval=2.0)
+
+        def _default_event_space_bijector(self):
+            return tfb.Identity()
+
+    joint = tfd.JointDistributionNamed({"x": Target()})
+
+    @jax.jit
+    def sample(key, init):
+        draws, trace = tfp.experimental.mcmc.windowed_adaptive_nuts(
+            num_samples, joint, n_chains=NUM_CHAINS, num_adaptation_steps=num_warmup,
+            current_state={"x": init}, seed=key)
+        return draws["x"], trace["n_steps"], trace["diverging"]
+
+    def run(key, init):
+        draws, steps, divergent = jax.block_until_ready(sample(key, init))
+        draws = np.swapaxes(np.asarray(draws), 0, 1)  # (draws, chains, dim) -> (chains, draws, dim)
+        return draws, np.asarray(steps).sum(), int(np.asarray(divergent).sum()), None
+
+    return run
+
+
+MAKERS = {"probflow": make_probflow, "numpyro": make_numpyro, "blackjax": make_blackjax,
+          "tfp": make_tfp}
+
+
+def worker(library, posterior, num_warmup, num_samples):
+    import arviz as az
+    import jax
+    from posteriors import TARGETS, initial_positions
+
+    target = TARGETS[posterior]()
+    init = initial_positions(jax.random.key(42), target, NUM_CHAINS)
+    run = MAKERS[library](target, num_warmup, num_samples)
+    start = time.perf_counter()
+    draws, grads, divergences, _ = run(jax.random.key(1), init)
+    cold = time.perf_counter() - start
+    start = time.perf_counter()
+    draws, grads, divergences, idata = run(jax.random.key(2), init)
+    warm = time.perf_counter() - start
+    ess = float(np.min(az.ess(az.convert_to_dataset(draws), method="bulk")["x"].values))
+    result = {"library": library, "posterior": target.name, "cold_s": cold, "warm_s": warm,
+              "min_ess_bulk": ess, "grads": int(grads), "divergences": divergences}
+    if library == "probflow" and idata is not None and "n_steps" in getattr(
+            idata, "warmup_sample_stats", {}):
+        warmup_steps = np.asarray(idata.warmup_sample_stats["n_steps"]).sum()
+        result["grads_with_warmup"] = int(grads + warmup_steps)
+    if library == "probflow" and posterior == "logistic":
+        result["floor_s_per_grad"] = measure_floor(target, init)
+    print(json.dumps(result))
+
+
+def measure_floor(target, init):
+    """Seconds per call of a jitted, vectorised (one row per chain) value_and_grad."""
+    import jax
+    from common import time_jitted
+
+    fn = jax.jit(jax.vmap(jax.value_and_grad(target.logdensity)))
+    return time_jitted(fn, init, repeats=7, number=200)
+
+
+def run_all(args):
+    rows = []
+    for posterior in args.posteriors:
+        results = []
+        for library in args.libraries:
+            cmd = [sys.executable, __file__, "--worker", library, posterior,
+                   "--warmup", str(args.warmup), "--samples", str(args.samples)]
+            out = subprocess.run(cmd, capture_output=True, text=True)
+            lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+            if out.returncode != 0 or not lines:
+                print(f"# {library} on {posterior} failed:\n{out.stderr[-2000:]}", file=sys.stderr)
+                continue
+            results.append(json.loads(lines[-1]))
+        rows.append(results)
+    print_table(rows)
+
+
+def print_table(rows):
+    from common import machine_line, markdown_table
+
+    header = ["posterior", "library", "cold s", "warm s", "min bulk ESS", "ESS/s cold",
+              "ESS/s warm", "grads (sampling)", "ESS/1k grads", "divergences",
+              "cold ESS/s vs best peer", "warm ESS/s vs best peer", "ESS/grad vs best peer"]
+    table = []
+    notes = []
+    for results in rows:
+        for r in results:
+            r["ess_s_cold"] = r["min_ess_bulk"] / r["cold_s"]
+            r["ess_s_warm"] = r["min_ess_bulk"] / r["warm_s"]
+            r["ess_per_kgrad"] = 1000 * r["min_ess_bulk"] / max(r["grads"], 1)
+        peers = [r for r in results if r["library"] != "probflow"]
+        for r in results:
+            def ratio(key, r=r):
+                best = max((p[key] for p in peers), default=float("nan"))
+                return f"{r[key] / best:.2f}x" if peers else "n/a"
+
+            table.append([r["posterior"], r["library"], f"{r['cold_s']:.2f}", f"{r['warm_s']:.2f}",
+                          f"{r['min_ess_bulk']:.0f}", f"{r['ess_s_cold']:.0f}",
+                          f"{r['ess_s_warm']:.0f}", f"{r['grads']:,}", f"{r['ess_per_kgrad']:.1f}",
+                          str(r["divergences"]), ratio("ess_s_cold"), ratio("ess_s_warm"),
+                          ratio("ess_per_kgrad")])
+            if "floor_s_per_grad" in r and "grads_with_warmup" in r:
+                per_grad = r["warm_s"] / (r["grads_with_warmup"] / NUM_CHAINS)
+                notes.append(
+                    f"logistic floor: vectorised value_and_grad "
+                    f"{r['floor_s_per_grad'] * 1e6:.1f} us per call; probflow warm "
+                    f"{per_grad * 1e6:.1f} us per gradient step (all chains, warm-up included) = "
+                    f"{per_grad / r['floor_s_per_grad']:.2f}x the floor")
+    print(f"4 chains x (warm-up + draws); {machine_line()}\n")
+    print(markdown_table(header, table))
+    for note in notes:
+        print(f"\n{note}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--worker", nargs=2, metavar=("LIBRARY", "POSTERIOR"))
+    parser.add_argument("--warmup", type=int, default=1000)
+    parser.add_argument("--samples", type=int, default=1000)
+    parser.add_argument("--libraries", nargs="+", default=list(LIBRARIES))
+    parser.add_argument("--posteriors", nargs="+",
+                        default=["eight_schools", "logistic", "gaussian"])
+    args = parser.parse_args(argv)
+    if args.worker:
+        worker(*args.worker, args.warmup, args.samples)
+    else:
+        run_all(args)
+
+
+if __name__ == "__main__":
+    main()
