@@ -1,3 +1,204 @@
-"""(being written)"""
+"""The Bernoulli distribution, and helpers shared by the discrete families.
 
-__all__: list[str] = []
+The helpers (``_exactly_one``, ``_promote_optional``, ``_log_pair``, ``_mul_log``,
+``_safe_log``) implement the conventions every probs/logits family in probflow
+follows: exactly one of the two parameterisations is given, the other field is
+stored as ``None``, and log-probabilities are formed without ``0 * log(0)`` NaNs
+(in values or gradients).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from probflow.core import checks
+from probflow.core.errors import ParameterError
+from probflow.core.numerics import promote_floats
+from probflow.core.pytree import static_field
+from probflow.distributions import constraints
+from probflow.distributions.distribution import Distribution
+from probflow.distributions.kl import register_kl
+
+__all__ = ["Bernoulli"]
+
+
+# -- helpers shared by the discrete families -------------------------------------------------
+
+
+def _exactly_one(owner: str, **named) -> None:
+    """Raise unless exactly one of the keyword arguments is not ``None``."""
+    given = [k for k, v in named.items() if v is not None]
+    if len(given) != 1:
+        names = " or ".join(named)
+        got = "both" if len(given) > 1 else "neither"
+        raise ParameterError(f"{owner}: exactly one of {names} must be given, got {got}")
+
+
+def _promote_optional(*values):
+    """:func:`promote_floats` over the values that are not ``None`` (``None`` stays ``None``)."""
+    values = tuple(jnp.asarray(v) if isinstance(v, list | tuple) else v for v in values)
+    present = [v for v in values if v is not None]
+    promoted = iter(promote_floats(*present))
+    return tuple(None if v is None else next(promoted) for v in values)
+
+
+def _safe_log(x):
+    """``log(x)`` with ``-inf`` at ``x == 0`` and a zero (not NaN) gradient there."""
+    positive = x > 0
+    return jnp.where(positive, jnp.log(jnp.where(positive, x, 1.0)), -jnp.inf)
+
+
+def _mul_log(x, log_y):
+    """``x * log_y`` with the convention ``0 * log(0) = 0``, NaN-free in value and gradient."""
+    x, log_y = jnp.broadcast_arrays(x, log_y)
+    zero = x == 0
+    return jnp.where(zero, 0.0, x * jnp.where(zero, 0.0, log_y))
+
+
+def _log_pair(logits, probs):
+    """``(log p, log(1 - p))`` from whichever of ``logits``/``probs`` is given."""
+    if logits is not None:
+        return jax.nn.log_sigmoid(logits), jax.nn.log_sigmoid(-logits)
+    return _safe_log(probs), _safe_log(1.0 - probs)
+
+
+def _probs_from(logits, probs):
+    return jax.nn.sigmoid(logits) if logits is not None else probs
+
+
+def _logits_from(logits, probs):
+    if logits is not None:
+        return logits
+    log_p, log_q = _log_pair(None, probs)
+    return log_p - log_q
+
+
+def _is_integer(x):
+    """Finite whole numbers (``inf == floor(inf)``, so finiteness is checked too)."""
+    return jnp.isfinite(x) & (x == jnp.floor(x))
+
+
+# -- Bernoulli ---------------------------------------------------------------------------------
+
+
+class Bernoulli(Distribution):
+    """Bernoulli distribution over ``{0, 1}`` with success probability ``probs``.
+
+    ``P(X = 1) = p`` and ``P(X = 0) = 1 - p`` where ``p = probs = sigmoid(logits)``.
+    Give exactly one of ``logits`` and ``probs``; the other field is stored as
+    ``None``. ``log_prob`` is ``-inf`` for any value other than 0 or 1 and is
+    computed from ``log_sigmoid(+-logits)`` (or ``log(p)``, ``log1p(-p)``) so it
+    stays accurate for extreme logits.
+
+    Args:
+        logits: log-odds ``log(p / (1 - p))``; any shape (the batch shape).
+        probs: success probability in ``[0, 1]``; any shape.
+        dtype: dtype of samples (TFP's default, ``int32``); ``log_prob`` accepts
+            integer, boolean or floating values.
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> import probflow.distributions as pfd
+        >>> d = pfd.Bernoulli(probs=0.25)
+        >>> d.sample(jax.random.key(0), (4,)).dtype
+        dtype('int32')
+        >>> float(d.log_prob(1))  # doctest: +ELLIPSIS
+        -1.386...
+        >>> float(pfd.Bernoulli(logits=0.0).mean())
+        0.5
+    """
+
+    logits: jax.Array | None
+    probs: jax.Array | None
+    sample_dtype: Any = static_field(default=jnp.int32, kw_only=True)
+
+    def __init__(
+        self,
+        logits=None,
+        probs=None,
+        *,
+        dtype=jnp.int32,
+        validate_args: bool = False,
+        name: str | None = None,
+    ):
+        _exactly_one("Bernoulli", logits=logits, probs=probs)
+        logits, probs = _promote_optional(logits, probs)
+        self._set(
+            logits=logits,
+            probs=probs,
+            sample_dtype=jnp.dtype(dtype),
+            validate_args=validate_args,
+            name=name,
+        )
+        self._validate(checks.in_unit_interval("probs", probs))
+
+    @property
+    def dtype(self):
+        return self.sample_dtype
+
+    @property
+    def _float_dtype(self):
+        return (self.logits if self.logits is not None else self.probs).dtype
+
+    @property
+    def support(self):
+        return constraints.boolean
+
+    def probs_parameter(self):
+        """``probs``, computed from ``logits`` when those were given."""
+        return _probs_from(self.logits, self.probs)
+
+    def logits_parameter(self):
+        """``logits``, computed from ``probs`` when those were given."""
+        return _logits_from(self.logits, self.probs)
+
+    def _sample(self, key, sample_shape):
+        shape = sample_shape + self.batch_shape
+        u = jax.random.uniform(key, shape, dtype=self._float_dtype)
+        return (u < self.probs_parameter()).astype(self.sample_dtype)
+
+    def _log_prob(self, value):
+        x = value.astype(self._float_dtype)
+        log_p, log_q = _log_pair(self.logits, self.probs)
+        lp = jnp.where(x == 1, log_p, log_q)
+        return jnp.where((x == 0) | (x == 1), lp, -jnp.inf)
+
+    def _cdf(self, value):
+        x = value.astype(self._float_dtype)
+        q = 1.0 - self.probs_parameter() if self.logits is None else jax.nn.sigmoid(-self.logits)
+        return jnp.where(x < 0, 0.0, jnp.where(x < 1, q, 1.0))
+
+    def _survival_function(self, value):
+        x = value.astype(self._float_dtype)
+        p = self.probs_parameter()
+        return jnp.where(x < 0, 1.0, jnp.where(x < 1, p, 0.0))
+
+    def _mean(self):
+        return jnp.broadcast_to(self.probs_parameter(), self.batch_shape)
+
+    def _variance(self):
+        p = self.probs_parameter()
+        q = jax.nn.sigmoid(-self.logits) if self.logits is not None else 1.0 - p
+        return jnp.broadcast_to(p * q, self.batch_shape)
+
+    def _mode(self):
+        # Ties (p = 1/2) resolve to 0, as in TFP.
+        return jnp.broadcast_to(self.probs_parameter() > 0.5, self.batch_shape).astype(
+            self.sample_dtype
+        )
+
+    def _entropy(self):
+        log_p, log_q = _log_pair(self.logits, self.probs)
+        p, q = jnp.exp(log_p), jnp.exp(log_q)
+        return jnp.broadcast_to(0.0 - (_mul_log(p, log_p) + _mul_log(q, log_q)), self.batch_shape)
+
+
+@register_kl(Bernoulli, Bernoulli)
+def _kl_bernoulli_bernoulli(p: Bernoulli, q: Bernoulli):
+    log_p1, log_q1 = _log_pair(p.logits, p.probs)
+    log_p2, log_q2 = _log_pair(q.logits, q.probs)
+    p1, q1 = jnp.exp(log_p1), jnp.exp(log_q1)
+    return _mul_log(p1, log_p1) - _mul_log(p1, log_p2) + _mul_log(q1, log_q1) - _mul_log(q1, log_q2)

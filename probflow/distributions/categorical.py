@@ -1,3 +1,280 @@
-"""(being written)"""
+"""The categorical and one-hot categorical distributions."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import jax
+import jax.numpy as jnp
+
+from probflow.core import checks
+from probflow.core.pytree import static_field
+from probflow.core.shapes import broadcast_shapes
+from probflow.distributions import constraints
+from probflow.distributions.bernoulli import (
+    _exactly_one,
+    _mul_log,
+    _promote_optional,
+    _safe_log,
+)
+from probflow.distributions.distribution import Distribution
+from probflow.distributions.kl import register_kl
+
+__all__ = ["Categorical", "OneHotCategorical"]
+
+
+def _class_log_probs(logits, probs):
+    """Normalised log-probabilities of the classes (last axis)."""
+    if logits is not None:
+        return jax.nn.log_softmax(logits, axis=-1)
+    return _safe_log(probs)
+
+
+def _class_probs(logits, probs):
+    return jax.nn.softmax(logits, axis=-1) if logits is not None else probs
+
+
+def _gather_last(table, index, batch_shape):
+    """``table[..., index]`` with ``index`` of shape ``sample_shape + batch_shape``."""
+    shape = broadcast_shapes(index.shape, batch_shape)
+    table = jnp.broadcast_to(table, shape + table.shape[-1:])
+    index = jnp.broadcast_to(index, shape)
+    return jnp.take_along_axis(table, index[..., None], axis=-1)[..., 0]
+
+
+def _entropy_from(logits, probs):
+    log_p = _class_log_probs(logits, probs)
+    return 0.0 - jnp.sum(_mul_log(jnp.exp(log_p), log_p), axis=-1)
+
+
+def _kl_classes(p, q):
+    log_p = _class_log_probs(p.logits, p.probs)
+    log_q = _class_log_probs(q.logits, q.probs)
+    probs = jnp.exp(log_p)
+    return jnp.sum(_mul_log(probs, log_p) - _mul_log(probs, log_q), axis=-1)
+
+
+class _ClassesBase(Distribution):
+    """Shared parameter handling of :class:`Categorical` and :class:`OneHotCategorical`."""
+
+    logits: jax.Array | None
+    probs: jax.Array | None
+    sample_dtype: Any = static_field(default=jnp.int32, kw_only=True)
+    param_event_ndims: ClassVar[dict[str, int]] = {"logits": 1, "probs": 1}
+
+    def __init__(
+        self,
+        logits=None,
+        probs=None,
+        *,
+        dtype=jnp.int32,
+        validate_args: bool = False,
+        name: str | None = None,
+    ):
+        owner = type(self).__name__
+        _exactly_one(owner, logits=logits, probs=probs)
+        logits, probs = _promote_optional(logits, probs)
+        self._set(
+            logits=logits,
+            probs=probs,
+            sample_dtype=jnp.dtype(dtype),
+            validate_args=validate_args,
+            name=name,
+        )
+        _ = self.batch_shape  # raises a ShapeError naming the class for scalar parameters
+        self._validate(checks.simplex("probs", probs))
+
+    @property
+    def dtype(self):
+        return self.sample_dtype
+
+    @property
+    def _float_dtype(self):
+        return self._param.dtype
+
+    @property
+    def _param(self):
+        return self.logits if self.logits is not None else self.probs
+
+    @property
+    def num_categories(self) -> int:
+        """Number of classes ``K`` (the last dimension of ``logits``/``probs``)."""
+        return int(self._param.shape[-1])
+
+    def probs_parameter(self):
+        """Class probabilities, computed from ``logits`` (softmax) when those were given."""
+        return _class_probs(self.logits, self.probs)
+
+    def logits_parameter(self):
+        """Normalised log-probabilities; ``logits`` are returned as given."""
+        return self.logits if self.logits is not None else _safe_log(self.probs)
+
+    def _sample_indices(self, key, sample_shape):
+        shape = sample_shape + self.batch_shape
+        return jax.random.categorical(key, self.logits_parameter(), axis=-1, shape=shape)
+
+
+class Categorical(_ClassesBase):
+    """Categorical distribution over the class indices ``{0, ..., K - 1}``.
+
+    ``P(X = k) = probs[..., k] = softmax(logits)[..., k]``. Give exactly one of
+    ``logits`` and ``probs`` (non-negative, summing to one on the last axis). The
+    last axis indexes classes, the others form the batch:
+    ``batch_shape = logits.shape[:-1]``, ``event_shape = ()``. ``log_prob`` is
+    ``-inf`` for indices outside ``{0, ..., K - 1}`` and for non-integers. Samples
+    are integer indices (``int32`` by default, as in TFP).
+
+    Args:
+        logits: unnormalised log-probabilities, shape ``batch_shape + (K,)``.
+        probs: probabilities, shape ``batch_shape + (K,)``.
+        dtype: integer dtype of samples.
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> import probflow.distributions as pfd
+        >>> d = pfd.Categorical(probs=jnp.asarray([0.2, 0.5, 0.3]))
+        >>> float(d.prob(1))
+        0.5
+        >>> d.sample(jax.random.key(0), (4,)).dtype
+        dtype('int32')
+        >>> int(d.mode())
+        1
+    """
+
+    def __init__(
+        self,
+        logits=None,
+        probs=None,
+        *,
+        dtype=jnp.int32,
+        validate_args: bool = False,
+        name: str | None = None,
+    ):
+        super().__init__(logits, probs, dtype=dtype, validate_args=validate_args, name=name)
+
+    @property
+    def support(self):
+        return constraints.IntegerInterval(0, self.num_categories - 1)
+
+    def _sample(self, key, sample_shape):
+        return self._sample_indices(key, sample_shape).astype(self.sample_dtype)
+
+    def _log_prob(self, value):
+        x = value.astype(self._float_dtype)
+        ok = (x >= 0) & (x <= self.num_categories - 1) & (x == jnp.floor(x))
+        index = jnp.where(ok, x, 0).astype(jnp.int32)
+        lp = _gather_last(_class_log_probs(self.logits, self.probs), index, self.batch_shape)
+        return jnp.where(ok, lp, -jnp.inf)
+
+    def _cdf(self, value):
+        x = jnp.floor(value.astype(self._float_dtype))
+        last = self.num_categories - 1
+        inside = (x >= 0) & (x < last)
+        index = jnp.where(inside, x, 0).astype(jnp.int32)
+        cumulative = jnp.cumsum(self.probs_parameter(), axis=-1)
+        inner = _gather_last(cumulative, index, self.batch_shape)
+        return jnp.where(x < 0, 0.0, jnp.where(inside, inner, 1.0))
+
+    def _mode(self):
+        log_p = _class_log_probs(self.logits, self.probs)
+        return jnp.argmax(log_p, axis=-1).astype(self.sample_dtype)
+
+    def _entropy(self):
+        return _entropy_from(self.logits, self.probs)
+
+
+class _OneHot(constraints.Constraint):
+    """Vectors with one entry equal to 1 and the others 0."""
+
+    event_ndims: ClassVar[int] = 1
+    is_discrete: ClassVar[bool] = True
+
+    def check(self, value):
+        binary = jnp.all((value == 0) | (value == 1), axis=-1)
+        return binary & (jnp.sum(value, axis=-1) == 1)
+
+
+class OneHotCategorical(_ClassesBase):
+    """Categorical distribution over one-hot vectors of length ``K``.
+
+    A draw is ``one_hot(k, K)`` with ``k ~ Categorical(probs)``;
+    ``P(X = e_k) = probs[..., k]``. ``event_shape = (K,)``,
+    ``batch_shape = logits.shape[:-1]``. ``log_prob`` is ``-inf`` for vectors that
+    are not one-hot. Mean ``probs``, covariance ``diag(p) - p p^T``. Samples are
+    ``int32`` by default, as in TFP.
+
+    Args:
+        logits: unnormalised log-probabilities, shape ``batch_shape + (K,)``.
+        probs: probabilities, shape ``batch_shape + (K,)``.
+        dtype: dtype of samples.
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> import probflow.distributions as pfd
+        >>> d = pfd.OneHotCategorical(probs=jnp.asarray([0.2, 0.8]))
+        >>> d.sample(jax.random.key(0)).shape
+        (2,)
+        >>> round(float(d.prob(jnp.asarray([0, 1]))), 4)
+        0.8
+    """
+
+    def __init__(
+        self,
+        logits=None,
+        probs=None,
+        *,
+        dtype=jnp.int32,
+        validate_args: bool = False,
+        name: str | None = None,
+    ):
+        super().__init__(logits, probs, dtype=dtype, validate_args=validate_args, name=name)
+
+    @property
+    def event_shape(self):
+        return (self.num_categories,)
+
+    @property
+    def support(self):
+        return _OneHot()
+
+    def _sample(self, key, sample_shape):
+        index = self._sample_indices(key, sample_shape)
+        return jax.nn.one_hot(index, self.num_categories, dtype=self.sample_dtype)
+
+    def _log_prob(self, value):
+        x = value.astype(self._float_dtype)
+        ok = _OneHot().check(x)
+        log_p = _class_log_probs(self.logits, self.probs)
+        shape = broadcast_shapes(x.shape, log_p.shape)
+        lp = jnp.sum(jnp.where(x == 1, jnp.broadcast_to(log_p, shape), 0.0), axis=-1)
+        return jnp.where(ok, lp, -jnp.inf)
+
+    def _mean(self):
+        return jnp.broadcast_to(self.probs_parameter(), self.batch_shape + self.event_shape)
+
+    def _variance(self):
+        p = self._mean()
+        return p * (1.0 - p)
+
+    def _covariance(self):
+        p = self._mean()
+        outer = p[..., :, None] * p[..., None, :]
+        return jnp.eye(p.shape[-1], dtype=p.dtype) * p[..., None] - outer
+
+    def _mode(self):
+        log_p = _class_log_probs(self.logits, self.probs)
+        index = jnp.argmax(jnp.broadcast_to(log_p, self.batch_shape + log_p.shape[-1:]), axis=-1)
+        return jax.nn.one_hot(index, self.num_categories, dtype=self.sample_dtype)
+
+    def _entropy(self):
+        return jnp.broadcast_to(_entropy_from(self.logits, self.probs), self.batch_shape)
+
+
+@register_kl(Categorical, Categorical)
+def _kl_categorical_categorical(p: Categorical, q: Categorical):
+    return _kl_classes(p, q)
+
+
+@register_kl(OneHotCategorical, OneHotCategorical)
+def _kl_onehot_onehot(p: OneHotCategorical, q: OneHotCategorical):
+    return _kl_classes(p, q)

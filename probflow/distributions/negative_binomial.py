@@ -1,3 +1,367 @@
-"""(being written)"""
+"""The negative binomial, geometric and zero-inflated negative binomial distributions.
 
-__all__: list[str] = []
+All three follow TFP's conventions: ``probs`` is the probability of a *success*,
+and the variable counts successes before a number of failures
+(``NegativeBinomial``) or failures before the first success (``Geometric``).
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+from jax.scipy import special
+
+from probflow.core import checks
+from probflow.distributions import constraints
+from probflow.distributions.bernoulli import (
+    _exactly_one,
+    _is_integer,
+    _log_pair,
+    _logits_from,
+    _mul_log,
+    _probs_from,
+    _promote_optional,
+)
+from probflow.distributions.binomial import _log_beta
+from probflow.distributions.distribution import Distribution
+from probflow.distributions.kl import register_kl
+from probflow.distributions.poisson import (
+    _sample_counts,
+    _zero_inflated_log_prob,
+    _zero_inflated_sample,
+)
+
+__all__ = ["NegativeBinomial", "Geometric", "ZeroInflatedNegativeBinomial"]
+
+
+def _count_value(value, dtype):
+    k = value.astype(dtype)
+    ok = (k >= 0) & _is_integer(k)
+    return ok, jnp.where(ok, k, 0.0)
+
+
+def _half_open_unit(name, value):
+    return checks.Check(name, value, lambda v: (v >= 0) & (v < 1), "in [0, 1)")
+
+
+def _q_from(logits, probs):
+    """``1 - p`` without cancellation when ``logits`` are given."""
+    return jax.nn.sigmoid(-logits) if logits is not None else 1.0 - probs
+
+
+def _odds_from(logits, probs):
+    """``p / (1 - p)``."""
+    return jnp.exp(logits) if logits is not None else probs / (1.0 - probs)
+
+
+def _nb_log_prob(k, r, logits, probs):
+    """NB log mass at whole ``k >= 0``: ``log C(k + r - 1, k) + k log p + r log(1 - p)``."""
+    log_p, log_q = _log_pair(logits, probs)
+    # C(k + r - 1, k) = 1 / ((k + r) B(k + 1, r)), stable for large k and r.
+    log_choose = -jnp.log(k + r) - _log_beta(k + 1.0, r)
+    return log_choose + _mul_log(k, log_p) + r * log_q
+
+
+def _nb_cdf(value, r, logits, probs):
+    k = jnp.floor(value)
+    ok = k >= 0
+    k_safe = jnp.where(ok, k, 0.0)
+    return jnp.where(ok, special.betainc(r, k_safe + 1.0, _q_from(logits, probs)), 0.0)
+
+
+def _nb_sample(key, r, logits, probs, shape, dtype):
+    """Gamma-Poisson mixture: ``lam ~ Gamma(r) * p / (1 - p)``, ``X ~ Poisson(lam)``."""
+    key_gamma, key_poisson = jax.random.split(key)
+    gamma = jax.random.gamma(key_gamma, jnp.broadcast_to(r, shape), shape, dtype=dtype)
+    rate = gamma * _odds_from(logits, probs)
+    return _sample_counts(key_poisson, rate, shape, dtype)
+
+
+class NegativeBinomial(Distribution):
+    """Negative binomial: successes before ``total_count`` failures, success probability ``probs``.
+
+    ``P(X = k) = C(k + r - 1, k) p**k (1 - p)**r`` for ``k = 0, 1, ...`` with
+    ``r = total_count > 0`` (any positive real) and ``p = probs = sigmoid(logits)``.
+    Mean ``r p / (1 - p)``, variance ``r p / (1 - p)**2``. The cdf is the
+    regularised incomplete beta function ``P(X <= k) = I_{1 - p}(r, floor(k) + 1)``.
+    Sampling uses the gamma-Poisson mixture (not reparameterized); samples are
+    floats holding whole numbers.
+
+    This is TFP's convention; scipy's ``nbinom(n, p)`` is the same law with
+    ``n = total_count`` and ``p = 1 - probs``.
+
+    Args:
+        total_count: number of failures ``r``, positive.
+        logits: log-odds of a success.
+        probs: probability of a success, in ``[0, 1)``.
+
+    Examples:
+        >>> import probflow.distributions as pfd
+        >>> d = pfd.NegativeBinomial(total_count=3.0, probs=0.25)
+        >>> float(d.mean())
+        1.0
+        >>> float(d.prob(0.0))  # doctest: +ELLIPSIS
+        0.4218...
+    """
+
+    total_count: jax.Array
+    logits: jax.Array | None
+    probs: jax.Array | None
+
+    def __init__(
+        self,
+        total_count,
+        logits=None,
+        probs=None,
+        *,
+        validate_args: bool = False,
+        name: str | None = None,
+    ):
+        _exactly_one("NegativeBinomial", logits=logits, probs=probs)
+        total_count, logits, probs = _promote_optional(total_count, logits, probs)
+        self._set(
+            total_count=total_count,
+            logits=logits,
+            probs=probs,
+            validate_args=validate_args,
+            name=name,
+        )
+        self._validate(
+            checks.positive("total_count", total_count),
+            _half_open_unit("probs", probs),
+        )
+
+    @property
+    def support(self):
+        return constraints.nonnegative_integer
+
+    def probs_parameter(self):
+        """``probs``, computed from ``logits`` when those were given."""
+        return _probs_from(self.logits, self.probs)
+
+    def logits_parameter(self):
+        """``logits``, computed from ``probs`` when those were given."""
+        return _logits_from(self.logits, self.probs)
+
+    def _sample(self, key, sample_shape):
+        shape = sample_shape + self.batch_shape
+        return _nb_sample(key, self.total_count, self.logits, self.probs, shape, self.dtype)
+
+    def _log_prob(self, value):
+        ok, k = _count_value(value, self.dtype)
+        lp = _nb_log_prob(k, self.total_count, self.logits, self.probs)
+        return jnp.where(ok, lp, -jnp.inf)
+
+    def _cdf(self, value):
+        return _nb_cdf(value.astype(self.dtype), self.total_count, self.logits, self.probs)
+
+    def _survival_function(self, value):
+        k = jnp.floor(value.astype(self.dtype))
+        ok = k >= 0
+        k_safe = jnp.where(ok, k, 0.0)
+        inner = special.betainc(k_safe + 1.0, self.total_count, self.probs_parameter())
+        return jnp.where(ok, inner, 1.0)
+
+    def _mean(self):
+        mean = self.total_count * _odds_from(self.logits, self.probs)
+        return jnp.broadcast_to(mean, self.batch_shape)
+
+    def _variance(self):
+        var = self._mean() / _q_from(self.logits, self.probs)
+        return jnp.broadcast_to(var, self.batch_shape)
+
+    def _mode(self):
+        r = self.total_count
+        mode = jnp.where(r > 1, jnp.floor((r - 1.0) * _odds_from(self.logits, self.probs)), 0.0)
+        return jnp.broadcast_to(mode, self.batch_shape)
+
+
+class Geometric(Distribution):
+    """Geometric distribution: failures before the first success, success probability ``probs``.
+
+    ``P(X = k) = (1 - p)**k p`` for ``k = 0, 1, ...`` with ``p = probs = sigmoid(logits)``
+    in ``(0, 1]``. The cdf has the closed form ``1 - (1 - p)**(floor(k) + 1)``,
+    evaluated as ``-expm1((floor(k) + 1) log1p(-p))``; ``log_survival_function`` is
+    exact in the far right tail. Sampling inverts the cdf of an exponential draw;
+    samples are floats holding whole numbers.
+
+    Args:
+        logits: log-odds of a success.
+        probs: probability of a success, in ``(0, 1]``.
+
+    Examples:
+        >>> import probflow.distributions as pfd
+        >>> d = pfd.Geometric(probs=0.5)
+        >>> float(d.prob(1.0)), float(d.cdf(1.0)), float(d.mean())
+        (0.25, 0.75, 1.0)
+    """
+
+    logits: jax.Array | None
+    probs: jax.Array | None
+
+    def __init__(
+        self, logits=None, probs=None, *, validate_args: bool = False, name: str | None = None
+    ):
+        _exactly_one("Geometric", logits=logits, probs=probs)
+        logits, probs = _promote_optional(logits, probs)
+        self._set(logits=logits, probs=probs, validate_args=validate_args, name=name)
+        self._validate(checks.Check("probs", probs, lambda v: (v > 0) & (v <= 1), "in (0, 1]"))
+
+    @property
+    def support(self):
+        return constraints.nonnegative_integer
+
+    def probs_parameter(self):
+        """``probs``, computed from ``logits`` when those were given."""
+        return _probs_from(self.logits, self.probs)
+
+    def logits_parameter(self):
+        """``logits``, computed from ``probs`` when those were given."""
+        return _logits_from(self.logits, self.probs)
+
+    def _sample(self, key, sample_shape):
+        shape = sample_shape + self.batch_shape
+        _, log_q = _log_pair(self.logits, self.probs)
+        e = jax.random.exponential(key, shape, dtype=self.dtype)
+        return jnp.floor(e / -log_q)
+
+    def _log_prob(self, value):
+        ok, k = _count_value(value, self.dtype)
+        log_p, log_q = _log_pair(self.logits, self.probs)
+        return jnp.where(ok, _mul_log(k, log_q) + log_p, -jnp.inf)
+
+    def _log_survival_function(self, value):
+        k = jnp.floor(value.astype(self.dtype))
+        ok = k >= 0
+        k_safe = jnp.where(ok, k, 0.0)
+        _, log_q = _log_pair(self.logits, self.probs)
+        return jnp.where(ok, _mul_log(k_safe + 1.0, log_q), 0.0)
+
+    def _survival_function(self, value):
+        return jnp.exp(self._log_survival_function(value))
+
+    def _cdf(self, value):
+        return 0.0 - jnp.expm1(self._log_survival_function(value))
+
+    def _mean(self):
+        return jnp.broadcast_to(1.0 / _odds_from(self.logits, self.probs), self.batch_shape)
+
+    def _variance(self):
+        p = self.probs_parameter()
+        return jnp.broadcast_to(self._mean() / p, self.batch_shape)
+
+    def _mode(self):
+        return jnp.zeros(self.batch_shape, self.dtype)
+
+    def _entropy(self):
+        log_p, log_q = _log_pair(self.logits, self.probs)
+        p, q = jnp.exp(log_p), jnp.exp(log_q)
+        h = -(_mul_log(q, log_q) + _mul_log(p, log_p)) / p
+        return jnp.broadcast_to(h, self.batch_shape)
+
+
+@register_kl(Geometric, Geometric)
+def _kl_geometric_geometric(p: Geometric, q: Geometric):
+    log_p1, log_q1 = _log_pair(p.logits, p.probs)
+    log_p2, log_q2 = _log_pair(q.logits, q.probs)
+    # KL = log(p1 / p2) + E[k] (log q1 - log q2), E[k] = q1 / p1.
+    mean = jnp.exp(log_q1 - log_p1)
+    return log_p1 - log_p2 + _mul_log(mean, log_q1) - _mul_log(mean, log_q2)
+
+
+class ZeroInflatedNegativeBinomial(Distribution):
+    """Negative binomial with extra mass at zero.
+
+    With probability ``gate`` the draw is a structural zero, otherwise it is
+    ``NegativeBinomial(total_count, logits/probs)`` (TFP's convention, see
+    :class:`NegativeBinomial`): ``P(X = 0) = g + (1 - g) (1 - p)**r`` and
+    ``P(X = k) = (1 - g) NB(k)`` for ``k >= 1``. With ``m`` and ``v`` the negative
+    binomial's mean and variance, the mean is ``(1 - g) m`` and the variance
+    ``(1 - g) (v + g m**2)``.
+
+    Give exactly one of ``logits``/``probs`` and exactly one of ``gate`` (the
+    probability of a structural zero, in ``[0, 1]``) / ``gate_logits``.
+
+    Examples:
+        >>> import probflow.distributions as pfd
+        >>> d = pfd.ZeroInflatedNegativeBinomial(total_count=2.0, probs=0.5, gate=0.5)
+        >>> float(d.mean()), float(d.prob(0.0))
+        (1.0, 0.625)
+    """
+
+    total_count: jax.Array
+    logits: jax.Array | None
+    probs: jax.Array | None
+    gate: jax.Array | None
+    gate_logits: jax.Array | None
+
+    def __init__(
+        self,
+        total_count,
+        logits=None,
+        probs=None,
+        gate=None,
+        gate_logits=None,
+        *,
+        validate_args: bool = False,
+        name: str | None = None,
+    ):
+        _exactly_one("ZeroInflatedNegativeBinomial", logits=logits, probs=probs)
+        _exactly_one("ZeroInflatedNegativeBinomial", gate=gate, gate_logits=gate_logits)
+        total_count, logits, probs, gate, gate_logits = _promote_optional(
+            total_count, logits, probs, gate, gate_logits
+        )
+        self._set(
+            total_count=total_count,
+            logits=logits,
+            probs=probs,
+            gate=gate,
+            gate_logits=gate_logits,
+            validate_args=validate_args,
+            name=name,
+        )
+        self._validate(
+            checks.positive("total_count", total_count),
+            _half_open_unit("probs", probs),
+            checks.in_unit_interval("gate", gate),
+        )
+
+    @property
+    def support(self):
+        return constraints.nonnegative_integer
+
+    def gate_parameter(self):
+        """``gate`` (probability of a structural zero), from ``gate_logits`` if needed."""
+        return _probs_from(self.gate_logits, self.gate)
+
+    def _sample(self, key, sample_shape):
+        shape = sample_shape + self.batch_shape
+        r, logits, probs = self.total_count, self.logits, self.probs
+        return _zero_inflated_sample(
+            key,
+            lambda k: _nb_sample(k, r, logits, probs, shape, self.dtype),
+            self.gate_parameter(),
+            shape,
+            self.dtype,
+        )
+
+    def _log_prob(self, value):
+        ok, k = _count_value(value, self.dtype)
+        base = _nb_log_prob(k, self.total_count, self.logits, self.probs)
+        return _zero_inflated_log_prob(ok, k, base, self.gate, self.gate_logits)
+
+    def _cdf(self, value):
+        x = value.astype(self.dtype)
+        g = self.gate_parameter()
+        base = _nb_cdf(x, self.total_count, self.logits, self.probs)
+        return jnp.where(x < 0, 0.0, g + (1.0 - g) * base)
+
+    def _mean(self):
+        m = self.total_count * _odds_from(self.logits, self.probs)
+        return jnp.broadcast_to((1.0 - self.gate_parameter()) * m, self.batch_shape)
+
+    def _variance(self):
+        g = self.gate_parameter()
+        m = self.total_count * _odds_from(self.logits, self.probs)
+        v = m / _q_from(self.logits, self.probs)
+        return jnp.broadcast_to((1.0 - g) * (v + g * jnp.square(m)), self.batch_shape)
