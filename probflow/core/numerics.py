@@ -49,6 +49,7 @@ def promote_floats(*values):
         >>> a.dtype, b.dtype
         (dtype('float32'), dtype('float32'))
     """
+    values = tuple(jnp.asarray(v) if isinstance(v, list | tuple) else v for v in values)
     dtype = jnp.result_type(*values) if values else default_float()
     if not jnp.issubdtype(dtype, jnp.floating):
         dtype = default_float()
