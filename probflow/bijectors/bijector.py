@@ -8,17 +8,20 @@ bijector they have the shape of ``x``. The public methods take an optional
 ``event_ndims`` (default: the minimum) and sum the extra trailing dimensions, as
 TFP does.
 
-Bijectors are PyTrees: array parameters are trainable leaves.
+Bijectors are PyTrees: array parameters are trainable leaves; configuration
+(``validate_args``, ``name``, permutations, shapes) is static.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+import jax
 import jax.numpy as jnp
 
+from probflow.core import checks as _checks
 from probflow.core.errors import ShapeError, UnsupportedError
-from probflow.core.pytree import Struct
+from probflow.core.pytree import Struct, static_field
 
 __all__ = ["Bijector"]
 
@@ -27,13 +30,32 @@ def _overrides(obj, name: str) -> bool:
     return getattr(type(obj), name) is not getattr(Bijector, name)
 
 
+def _as_arrays(value):
+    """``jnp.asarray`` on an array, or on every leaf of a structure (list, tuple, dict)."""
+    if isinstance(value, list | tuple | dict):
+        return jax.tree_util.tree_map(jnp.asarray, value)
+    return jnp.asarray(value)
+
+
+def _first_leaf(value):
+    leaves = jax.tree_util.tree_leaves(value)
+    if not leaves:
+        raise ShapeError("a bijector was given an empty structure")
+    return leaves[0]
+
+
 class Bijector(Struct):
     """Base class of every bijector.
 
-    Class attributes a subclass may set:
+    Class attributes a subclass may set (or override with properties when they depend
+    on the parameters, as :class:`~probflow.bijectors.Chain` does):
         forward_min_event_ndims: number of trailing dims of ``x`` forming one event.
         inverse_min_event_ndims: the same for ``y`` (differs for shape-changing maps).
         is_constant_jacobian: the log-determinant does not depend on ``x``.
+
+    Every bijector also accepts the keyword-only ``validate_args=False`` and
+    ``name=None`` of TFP. Concrete parameters are always checked when the bijector is
+    built; ``validate_args=True`` also checks traced parameters at run time.
 
     Examples:
         >>> import jax.numpy as jnp
@@ -46,21 +68,27 @@ class Bijector(Struct):
         Array(1., dtype=float32)
     """
 
+    validate_args: bool = static_field(default=False, kw_only=True)
+    name: str | None = static_field(default=None, kw_only=True)
+
     forward_min_event_ndims: ClassVar[int] = 0
     inverse_min_event_ndims: ClassVar[int] = 0
     is_constant_jacobian: ClassVar[bool] = False
 
+    def _validate(self, *checks: _checks.Check) -> None:
+        _checks.validate(type(self).__name__, checks, self.validate_args)
+
     # -- public API ------------------------------------------------------------------------
     def forward(self, x):
         """``y = f(x)``."""
-        x = jnp.asarray(x)
+        x = _as_arrays(x)
         if _overrides(self, "_forward"):
             return self._forward(x)
         return self._forward_and_log_det(x)[0]
 
     def inverse(self, y):
         """``x = f^{-1}(y)``."""
-        y = jnp.asarray(y)
+        y = _as_arrays(y)
         if _overrides(self, "_inverse"):
             return self._inverse(y)
         if _overrides(self, "_inverse_and_log_det"):
@@ -69,13 +97,13 @@ class Bijector(Struct):
 
     def forward_and_log_det(self, x, event_ndims: int | None = None):
         """``(f(x), log|det J_f(x)|)`` in one pass."""
-        x = jnp.asarray(x)
+        x = _as_arrays(x)
         y, ldj = self._primitive_forward_and_log_det(x)
         return y, self._reduce(ldj, event_ndims, self.forward_min_event_ndims, x)
 
     def inverse_and_log_det(self, y, event_ndims: int | None = None):
         """``(f^{-1}(y), log|det J_{f^{-1}}(y)|)`` in one pass."""
-        y = jnp.asarray(y)
+        y = _as_arrays(y)
         x, ildj = self._primitive_inverse_and_log_det(y)
         return x, self._reduce(ildj, event_ndims, self.inverse_min_event_ndims, y)
 
@@ -95,9 +123,33 @@ class Bijector(Struct):
         """Event shape of ``x`` given the event shape of ``y``."""
         return tuple(output_shape)
 
+    def forward_event_ndims(self, event_ndims: int) -> int:
+        """Rank of one event of ``y`` when one event of ``x`` has rank ``event_ndims``.
+
+        Examples:
+            >>> import probflow.bijectors as pfb
+            >>> pfb.Reshape([2, 3], [6]).forward_event_ndims(1)
+            2
+        """
+        return event_ndims + self.inverse_min_event_ndims - self.forward_min_event_ndims
+
+    def inverse_event_ndims(self, event_ndims: int) -> int:
+        """Rank of one event of ``x`` when one event of ``y`` has rank ``event_ndims``."""
+        return event_ndims + self.forward_min_event_ndims - self.inverse_min_event_ndims
+
     def __call__(self, x):
         """Alias of :meth:`forward`."""
         return self.forward(x)
+
+    # -- monotonicity (scalar bijectors) --------------------------------------------------------
+    def _is_increasing(self):
+        """For scalar maps: ``True``/``False`` (or a boolean array over the parameters' batch)
+        when the map is increasing/decreasing; ``None`` when not known to be monotone.
+
+        Used by :class:`~probflow.distributions.TransformedDistribution` for ``cdf`` and
+        ``quantile``.
+        """
+        return None
 
     # -- derivation of missing pieces -----------------------------------------------------------
     def _primitive_forward_and_log_det(self, x):
@@ -108,6 +160,8 @@ class Bijector(Struct):
             return y, self._forward_log_det_jacobian(x)
         if _overrides(self, "_inverse_log_det_jacobian"):
             return y, -self._inverse_log_det_jacobian(y)
+        if _overrides(self, "_inverse_and_log_det"):
+            return y, -self._inverse_and_log_det(y)[1]
         raise UnsupportedError(f"{type(self).__name__} defines no log-determinant")
 
     def _primitive_inverse_and_log_det(self, y):
@@ -133,7 +187,14 @@ class Bijector(Struct):
                 f"minimum event ndims {min_event_ndims}"
             )
         # The primitive log-det has the batch shape of ``value`` (over its minimum event dims);
-        # constant-Jacobian bijectors may return a smaller (broadcastable) array.
+        # constant-Jacobian bijectors may return a smaller (broadcastable) array. For
+        # structured values (``Split``'s inverse), the first part gives the batch shape.
+        value = _first_leaf(value)
+        if value.ndim < event_ndims:
+            raise ShapeError(
+                f"{type(self).__name__}: value of shape {tuple(value.shape)} has fewer than "
+                f"event_ndims={event_ndims} dimensions"
+            )
         batch_shape = value.shape[: value.ndim - min_event_ndims]
         ldj = jnp.broadcast_to(ldj, jnp.broadcast_shapes(ldj.shape, batch_shape))
         if extra:
