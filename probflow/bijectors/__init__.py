@@ -20,3 +20,4 @@ from probflow.bijectors.soft_clip import *
 from probflow.bijectors.softplus_sigmoid import *
 from probflow.bijectors.structural import *
 from probflow.bijectors.triangular import *
+from probflow.bijectors.extended_interval import *

@@ -7,6 +7,7 @@ import jax.numpy as jnp
 from jax.scipy import special
 
 from probflow.core import checks
+from probflow.core.numerics import log_beta as _log_beta
 from probflow.core.numerics import promote_floats
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
@@ -15,20 +16,6 @@ from probflow.distributions.kl import register_kl
 __all__ = ["Beta"]
 
 _NUM_TAIL_TERMS = 64
-
-
-def _log_beta(a, b):
-    """``log B(a, b)``: a difference of ``gammaln`` where ``a + b < 1000`` (about 1e-14
-    absolute error there, where ``jax.scipy.special.betaln`` can be off by 1e-8), and
-    ``betaln``'s large-argument form beyond."""
-    a, b = jnp.broadcast_arrays(a, b)
-    moderate = a + b < 1000.0
-    a_m = jnp.where(moderate, a, 1.0)
-    b_m = jnp.where(moderate, b, 1.0)
-    direct = special.gammaln(a_m) + special.gammaln(b_m) - special.gammaln(a_m + b_m)
-    a_l = jnp.where(moderate, 500.0, a)
-    b_l = jnp.where(moderate, 500.0, b)
-    return jnp.where(moderate, direct, special.betaln(a_l, b_l))
 
 
 def _log_betainc_small(a, b, x):

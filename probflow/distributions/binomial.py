@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
-
 import jax
 import jax.numpy as jnp
 from jax.scipy import special
 
 from probflow.core import checks
+from probflow.core.numerics import log_beta as _log_beta
 from probflow.core.numerics import promote_floats
 from probflow.distributions import constraints
 from probflow.distributions.bernoulli import (
@@ -23,75 +22,6 @@ from probflow.distributions.bernoulli import (
 from probflow.distributions.distribution import Distribution
 
 __all__ = ["Binomial", "BetaBinomial"]
-
-
-# Stirling-series coefficients B_2j / (2j (2j - 1)) of
-# lgamma(x) - [(x - 1/2) log x - x + log(2 pi) / 2], in powers of 1 / x**2.
-_STIRLING = (
-    1 / 12,
-    -1 / 360,
-    1 / 1260,
-    -1 / 1680,
-    1 / 1188,
-    -691 / 360360,
-    1 / 156,
-    -3617 / 122400,
-)
-_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
-_STIRLING_FROM = 8.0
-
-
-def _stirling_correction(x):
-    """``lgamma(x) - ((x - 1/2) log x - x + log(2 pi) / 2)`` for ``x >= 8`` (error < 1e-16)."""
-    inv = 1.0 / x
-    inv2 = inv * inv
-    total = jnp.zeros_like(x)
-    for c in reversed(_STIRLING):
-        total = total * inv2 + c
-    return total * inv
-
-
-def _log_beta(a, b):
-    """``log B(a, b)`` for ``a, b > 0``, accurate to a few ulps of the result's terms.
-
-    ``jax.scipy.special.betaln`` loses about 1e-6 (absolute) when the larger argument
-    is 8 or more and the smaller is small (e.g. ``betaln(3, 8)``), which is visible in
-    binomial masses at rtol 1e-6; and ``lgamma(a) + lgamma(b) - lgamma(a + b)`` cancels
-    catastrophically for large counts. Here ``lgamma(b) - lgamma(a + b)`` is expanded
-    with Stirling's series once the larger argument reaches 8, and ``lgamma`` of the
-    smaller argument is expanded too when it also reaches 8.
-    """
-    a, b = jnp.broadcast_arrays(a, b)
-    lo, hi = jnp.minimum(a, b), jnp.maximum(a, b)
-    both_small = hi < _STIRLING_FROM
-    lo_small = lo < _STIRLING_FROM
-    # Both arguments small: plain lgamma terms (no cancellation at this size).
-    lo1, hi1 = jnp.where(both_small, lo, 1.0), jnp.where(both_small, hi, 1.0)
-    direct = special.gammaln(lo1) + special.gammaln(hi1) - special.gammaln(lo1 + hi1)
-    # hi >= 8: lgamma(hi) - lgamma(lo + hi) = -(hi - 1/2) log1p(lo / hi) - lo log(lo + hi) + lo
-    #          + corr(hi) - corr(lo + hi).
-    hi2 = jnp.where(both_small, _STIRLING_FROM, hi)
-    lo2 = jnp.where(both_small, 1.0, lo)
-    total = lo2 + hi2
-    tail = (
-        -(hi2 - 0.5) * jnp.log1p(lo2 / hi2)
-        + _stirling_correction(hi2)
-        - _stirling_correction(total)
-    )
-    lo3 = jnp.where(lo_small, lo2, 1.0)
-    one_large = special.gammaln(lo3) - lo3 * jnp.log(total) + lo3 + tail
-    lo4 = jnp.where(lo_small, _STIRLING_FROM, lo2)
-    total4 = lo4 + hi2
-    both_large = (
-        _HALF_LOG_2PI
-        - 0.5 * jnp.log(total4)
-        - (lo4 - 0.5) * jnp.log1p(hi2 / lo4)
-        + _stirling_correction(lo4)
-        - (hi2 - 0.5) * jnp.log1p(lo4 / hi2)
-        + _stirling_correction(hi2)
-        - _stirling_correction(total4)
-    )
-    return jnp.where(both_small, direct, jnp.where(lo_small, one_large, both_large))
 
 
 def _log_choose(n, k):

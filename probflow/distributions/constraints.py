@@ -22,6 +22,7 @@ __all__ = [
     "GreaterThan",
     "LessThan",
     "Interval",
+    "ExtendedInterval",
     "IntegerInterval",
     "IntegerGreaterThan",
     "Boolean",
@@ -104,6 +105,20 @@ class LessThan(Constraint):
 
 class Interval(Constraint):
     """``low <= x <= high`` (closed; densities at the ends are finite or -inf)."""
+
+    low: jnp.ndarray
+    high: jnp.ndarray
+
+    def check(self, value):
+        return (value >= self.low) & (value <= self.high)
+
+
+class ExtendedInterval(Constraint):
+    """``low <= x <= high`` elementwise, where either end may be infinite.
+
+    Used for supports whose bounds depend on the sign of a parameter (generalized Pareto,
+    generalized extreme value); its event-space bijector is ``pfb.ExtendedInterval``.
+    """
 
     low: jnp.ndarray
     high: jnp.ndarray

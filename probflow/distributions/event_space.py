@@ -117,6 +117,11 @@ def _interval(constraint):
     return pfb.Sigmoid(low=constraint.low, high=constraint.high)
 
 
+@register_bijector(c.ExtendedInterval)
+def _extended_interval(constraint):
+    return pfb.ExtendedInterval(constraint.low, constraint.high)
+
+
 @register_bijector(c.Simplex)
 def _simplex(constraint):
     return pfb.IteratedSigmoidCentered()

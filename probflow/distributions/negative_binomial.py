@@ -12,6 +12,7 @@ import jax.numpy as jnp
 from jax.scipy import special
 
 from probflow.core import checks
+from probflow.core.numerics import log_beta as _log_beta
 from probflow.distributions import constraints
 from probflow.distributions.bernoulli import (
     _exactly_one,
@@ -22,7 +23,6 @@ from probflow.distributions.bernoulli import (
     _probs_from,
     _promote_optional,
 )
-from probflow.distributions.binomial import _log_beta
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.kl import register_kl
 from probflow.distributions.poisson import (

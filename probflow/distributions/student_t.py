@@ -19,9 +19,9 @@ import jax.numpy as jnp
 from jax.scipy import special
 
 from probflow.core import checks
+from probflow.core.numerics import log_beta as _log_beta
 from probflow.core.numerics import promote_floats
 from probflow.distributions import constraints
-from probflow.distributions.beta import _log_beta
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.kl import register_kl
 

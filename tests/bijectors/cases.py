@@ -116,6 +116,9 @@ ROWS = [
     Row("Softplus-negative-hinge", lambda: pfb.Softplus(hinge_softness=-2.0), real),
     Row("Sigmoid", pfb.Sigmoid, real),
     Row("Sigmoid-bounds", lambda: pfb.Sigmoid(low=-1.0, high=3.0), real),
+    Row("ExtendedInterval", lambda: pfb.ExtendedInterval(
+        np.array([0.0, -np.inf, 1.0, -np.inf]), np.array([2.0, 1.0, np.inf, np.inf])), real,
+        event_shape=(4,)),
     Row("Sigmoid-batch-bounds", lambda: pfb.Sigmoid(low=np.array([0.0, -2.0, 5.0]),
                                                     high=np.array([1.0, 2.0, 5.5])), real),
     Row("SoftClip-both", lambda: pfb.SoftClip(-1.0, 2.0, hinge_softness=0.7), real),

@@ -39,6 +39,8 @@ CONSTRAINTS = [  # constraint, expected bijector type, event shape of the constr
     (c.unit_interval, pfb.Sigmoid, ()),
     (c.circular, pfb.Sigmoid, ()),
     (c.Interval(np.array([0.0, -1.0, 4.0]), np.array([0.5, 1.0, 4.001])), pfb.Sigmoid, ()),
+    (c.ExtendedInterval(np.array([0.0, -np.inf, 1.0, -np.inf]),
+                        np.array([2.0, 1.0, np.inf, np.inf])), pfb.ExtendedInterval, ()),
     (c.simplex, pfb.IteratedSigmoidCentered, (4,)),
     (c.ordered, pfb.Ascending, (4,)),
     (c.positive_ordered, pfb.Chain, (4,)),
