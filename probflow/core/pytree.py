@@ -60,13 +60,18 @@ class Struct:
         Array(5., dtype=float32, weak_type=True)
     """
 
+    _custom_init: ClassVar[bool] = False
     _child_fields: ClassVar[tuple[str, ...]] = ()
     _static_fields: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        has_own_init = "__init__" in cls.__dict__
-        dataclasses.dataclass(cls, frozen=True, eq=False, repr=False, init=not has_own_init)
+        # A hand-written __init__ (here or inherited from a Struct ancestor) is kept; otherwise
+        # the dataclass one is generated.
+        custom_init = "__init__" in cls.__dict__ or any(
+            getattr(base, "_custom_init", False) for base in cls.__mro__[1:])
+        cls._custom_init = custom_init
+        dataclasses.dataclass(cls, frozen=True, eq=False, repr=False, init=not custom_init)
         fields = dataclasses.fields(cls)
         cls._static_fields = tuple(f.name for f in fields if f.metadata.get("static", False))
         cls._child_fields = tuple(f.name for f in fields if not f.metadata.get("static", False))

@@ -1,3 +1,266 @@
-"""(being written)"""
+"""Mixtures: ``MixtureSameFamily`` (one batched component family) and ``Mixture`` (a list)."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+from probflow.core.errors import ShapeError, UnsupportedError
+from probflow.distributions.distribution import Distribution
+
+__all__ = ["MixtureSameFamily", "Mixture"]
+
+
+def _log_weights(mixture_distribution, num_components: int):
+    """``log P(k)`` of a categorical-like distribution, shape ``batch + (K,)``."""
+    logits = getattr(mixture_distribution, "logits", None)
+    if logits is not None:
+        return jax.nn.log_softmax(logits, axis=-1)
+    probs = getattr(mixture_distribution, "probs", None)
+    if probs is not None:
+        return jnp.log(probs)
+    index = jnp.arange(num_components).reshape((num_components,) + (1,) * len(
+        mixture_distribution.batch_shape))
+    return jnp.moveaxis(mixture_distribution.log_prob(index), 0, -1)
+
+
+def _check_categorical(owner, mixture_distribution):
+    if not isinstance(mixture_distribution, Distribution) or mixture_distribution.event_shape:
+        raise TypeError(
+            f"{owner}: mixture_distribution must be a categorical distribution over component "
+            f"indices (scalar events), got {mixture_distribution!r}"
+        )
+
+
+class MixtureSameFamily(Distribution):
+    """Mixture of the components of one batched distribution, weighted by a categorical.
+
+    The components' rightmost batch dimension indexes the ``K`` components:
+    ``components_distribution.batch_shape = batch_shape + (K,)`` and
+    ``mixture_distribution`` is a categorical with batch shape ``batch_shape`` (or ``()``)
+    over ``K`` classes. ``log_prob(x) = logsumexp_k(log w_k + log p_k(x))``; the mean and
+    variance follow from the law of total expectation/variance; the cdf (univariate
+    components) is the weighted sum of the components' cdfs. Sampling picks a component and
+    then draws from it (not reparameterized).
+
+    Args:
+        mixture_distribution: e.g. ``pfd.Categorical(logits=...)``.
+        components_distribution: a distribution whose last batch dimension is ``K``.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> import probflow.distributions as pfd
+        >>> d = pfd.MixtureSameFamily(pfd.Categorical(probs=jnp.asarray([0.3, 0.7])),
+        ...                           pfd.Normal(jnp.asarray([-1.0, 2.0]), 1.0))
+        >>> round(float(d.mean()), 4)
+        1.1
+    """
+
+    mixture_distribution: Distribution
+    components_distribution: Distribution
+
+    def __init__(self, mixture_distribution, components_distribution, *,
+                 validate_args: bool = False, name: str | None = None):
+        _check_categorical("MixtureSameFamily", mixture_distribution)
+        comp_batch = components_distribution.batch_shape
+        if not comp_batch:
+            raise ShapeError(
+                "MixtureSameFamily: components_distribution needs a batch dimension indexing "
+                "the components (its batch_shape is ())"
+            )
+        num = comp_batch[-1]
+        weights = _log_weights(mixture_distribution, num)
+        if weights.shape[-1] != num:
+            raise ShapeError(
+                f"MixtureSameFamily: mixture_distribution has {weights.shape[-1]} classes but "
+                f"components_distribution has {num} components (its batch_shape is {comp_batch})"
+            )
+        self._set(mixture_distribution=mixture_distribution,
+                  components_distribution=components_distribution,
+                  validate_args=validate_args, name=name)
+
+    @property
+    def num_components(self) -> int:
+        return self.components_distribution.batch_shape[-1]
+
+    @property
+    def batch_shape(self):
+        comp = self.components_distribution.batch_shape[:-1]
+        return tuple(jnp.broadcast_shapes(comp, self.mixture_distribution.batch_shape))
+
+    @property
+    def event_shape(self):
+        return self.components_distribution.event_shape
+
+    @property
+    def dtype(self):
+        return self.components_distribution.dtype
+
+    @property
+    def support(self):
+        return self.components_distribution.support
+
+    @property
+    def is_discrete(self) -> bool:
+        return self.components_distribution.is_discrete
+
+    def _log_w(self):
+        return jnp.broadcast_to(_log_weights(self.mixture_distribution, self.num_components),
+                                self.batch_shape + (self.num_components,))
+
+    def _component_axis_value(self, value):
+        # Insert the component axis in front of the event dimensions.
+        return jnp.expand_dims(value, value.ndim - len(self.event_shape))
+
+    def _log_prob(self, value):
+        lp = self.components_distribution.log_prob(self._component_axis_value(value))
+        return jax.nn.logsumexp(lp + self._log_w(), axis=-1)
+
+    def _sample(self, key, sample_shape):
+        key_k, key_x = jax.random.split(key)
+        k = self.mixture_distribution.sample(key_k, sample_shape)
+        k = jnp.broadcast_to(k, tuple(sample_shape) + self.batch_shape)
+        x = self.components_distribution.sample(key_x, sample_shape)
+        # x: sample + batch + (K,) + event; pick component k.
+        ev = len(self.event_shape)
+        index = k.reshape(k.shape + (1,) + (1,) * ev).astype(jnp.int32)
+        x = jnp.broadcast_to(x, tuple(sample_shape) + self.batch_shape + (self.num_components,)
+                             + tuple(self.event_shape))
+        return jnp.take_along_axis(x, index, axis=-1 - ev).squeeze(-1 - ev)
+
+    def _weights(self):
+        w = jnp.exp(self._log_w())
+        return w.reshape(w.shape + (1,) * len(self.event_shape))
+
+    def _mean(self):
+        return jnp.sum(self._weights() * self.components_distribution.mean(), axis=-1 - len(
+            self.event_shape))
+
+    def _variance(self):
+        axis = -1 - len(self.event_shape)
+        w = self._weights()
+        means = self.components_distribution.mean()
+        mean = jnp.sum(w * means, axis=axis)
+        second = jnp.sum(w * (self.components_distribution.variance() + jnp.square(means)),
+                         axis=axis)
+        return second - jnp.square(mean)
+
+    def _cdf(self, value):
+        if self.event_shape:
+            raise UnsupportedError("MixtureSameFamily: cdf needs univariate components")
+        return jnp.sum(jnp.exp(self._log_w()) * self.components_distribution.cdf(
+            value[..., None]), axis=-1)
+
+    def _log_cdf(self, value):
+        if self.event_shape:
+            raise UnsupportedError("MixtureSameFamily: log_cdf needs univariate components")
+        return jax.nn.logsumexp(self._log_w() + self.components_distribution.log_cdf(
+            value[..., None]), axis=-1)
+
+
+class Mixture(Distribution):
+    """Mixture of a list of distributions (possibly of different families).
+
+    ``log_prob(x) = logsumexp_k(log w_k + components[k].log_prob(x))``. All components must
+    share batch and event shapes. Mean and variance by the laws of total expectation and
+    variance; sampling draws every component and selects (not reparameterized).
+
+    Args:
+        cat: categorical distribution over ``len(components)`` classes.
+        components: list of distributions.
+
+    Examples:
+        >>> import probflow.distributions as pfd
+        >>> import jax.numpy as jnp
+        >>> d = pfd.Mixture(pfd.Categorical(probs=jnp.asarray([0.5, 0.5])),
+        ...                 [pfd.Normal(0.0, 1.0), pfd.Laplace(4.0, 1.0)])
+        >>> float(d.mean())
+        2.0
+    """
+
+    cat: Distribution
+    components: tuple
+
+    def __init__(self, cat, components, *, validate_args: bool = False,
+                 name: str | None = None):
+        _check_categorical("Mixture", cat)
+        components = tuple(components)
+        if not components:
+            raise ValueError("Mixture: components must be a non-empty list of distributions")
+        shapes = {(tuple(c.batch_shape), tuple(c.event_shape)) for c in components}
+        if len(shapes) != 1:
+            raise ShapeError(
+                f"Mixture: components must share batch and event shapes, got "
+                f"{[(c.batch_shape, c.event_shape) for c in components]}"
+            )
+        weights = _log_weights(cat, len(components))
+        if weights.shape[-1] != len(components):
+            raise ShapeError(
+                f"Mixture: cat has {weights.shape[-1]} classes but there are {len(components)} "
+                f"components"
+            )
+        self._set(cat=cat, components=components, validate_args=validate_args, name=name)
+
+    @property
+    def batch_shape(self):
+        return tuple(jnp.broadcast_shapes(self.components[0].batch_shape, self.cat.batch_shape))
+
+    @property
+    def event_shape(self):
+        return self.components[0].event_shape
+
+    @property
+    def dtype(self):
+        return self.components[0].dtype
+
+    @property
+    def support(self):
+        return self.components[0].support
+
+    @property
+    def is_discrete(self) -> bool:
+        return self.components[0].is_discrete
+
+    def _log_w(self):
+        w = _log_weights(self.cat, len(self.components))
+        return jnp.broadcast_to(w, self.batch_shape + (len(self.components),))
+
+    def _log_prob(self, value):
+        lps = jnp.stack([c.log_prob(value) for c in self.components], axis=-1)
+        return jax.nn.logsumexp(lps + self._log_w(), axis=-1)
+
+    def _sample(self, key, sample_shape):
+        keys = jax.random.split(key, len(self.components) + 1)
+        k = self.cat.sample(keys[0], sample_shape)
+        draws = jnp.stack([c.sample(kk, sample_shape) for c, kk in zip(
+            self.components, keys[1:], strict=True)], axis=0)
+        ev = len(self.event_shape)
+        k = jnp.broadcast_to(k, tuple(sample_shape) + self.batch_shape)
+        k = k.reshape(k.shape + (1,) * ev).astype(jnp.int32)
+        draws = jnp.broadcast_to(draws, (len(self.components),) + tuple(sample_shape)
+                                 + self.batch_shape + tuple(self.event_shape))
+        return jnp.take_along_axis(draws, k[None], axis=0)[0]
+
+    def _stacked(self, method):
+        ev = len(self.event_shape)
+        vals = jnp.stack([jnp.broadcast_to(getattr(c, method)(), self.batch_shape
+                                           + tuple(self.event_shape)) for c in self.components],
+                         axis=-1 - ev)
+        w = jnp.exp(self._log_w())
+        return vals, w.reshape(w.shape + (1,) * ev), -1 - ev
+
+    def _mean(self):
+        means, w, axis = self._stacked("mean")
+        return jnp.sum(w * means, axis=axis)
+
+    def _variance(self):
+        means, w, axis = self._stacked("mean")
+        variances, _, _ = self._stacked("variance")
+        mean = jnp.sum(w * means, axis=axis)
+        return jnp.sum(w * (variances + jnp.square(means)), axis=axis) - jnp.square(mean)
+
+    def _cdf(self, value):
+        if self.event_shape:
+            raise UnsupportedError("Mixture: cdf needs univariate components")
+        cdfs = jnp.stack([c.cdf(value) for c in self.components], axis=-1)
+        return jnp.sum(jnp.exp(self._log_w()) * cdfs, axis=-1)

@@ -168,38 +168,52 @@ def test_jit_no_retrace_and_vmap(case):
     np.testing.assert_allclose(np.asarray(out[1]), eager, rtol=1e-10, atol=1e-12)
 
 
-def _float_params(d, names):
-    params = d.parameters
-    names = names if names is not None else [
-        k for k, v in params.items()
-        if v is not None and hasattr(v, "dtype") and jnp.issubdtype(v.dtype, jnp.floating)
-    ]
-    return names
+def _float_leaves(d, names):
+    """``(path, index)`` of every floating leaf of ``d`` (nested distributions included),
+    restricted to the top-level fields in ``names`` when given."""
+    flat, _ = jax.tree_util.tree_flatten_with_path(d)
+    out = []
+    for index, (path, leaf) in enumerate(flat):
+        if not (hasattr(leaf, "dtype") and jnp.issubdtype(jnp.asarray(leaf).dtype, jnp.floating)):
+            continue
+        top = getattr(path[0], "name", None) if path else None
+        if names is not None and top not in names:
+            continue
+        out.append((jax.tree_util.keystr(path), index))
+    return out
 
 
-def _finite_difference(fn, d, name, eps=1e-6):
-    value = np.asarray(getattr(d, name), dtype=np.float64)
+def _finite_difference(fn, d, index, eps=1e-6):
+    leaves, treedef = jax.tree_util.tree_flatten(d)
+    value = np.asarray(leaves[index], dtype=np.float64)
     grad = np.zeros_like(value)
     for idx in np.ndindex(value.shape):
         up, down = value.copy(), value.copy()
         up[idx] += eps
         down[idx] -= eps
-        grad[idx] = (fn(d.replace(**{name: jnp.asarray(up)}))
-                     - fn(d.replace(**{name: jnp.asarray(down)}))) / (2 * eps)
+        plus = list(leaves)
+        plus[index] = jnp.asarray(up)
+        minus = list(leaves)
+        minus[index] = jnp.asarray(down)
+        grad[idx] = (fn(jax.tree_util.tree_unflatten(treedef, plus))
+                     - fn(jax.tree_util.tree_unflatten(treedef, minus))) / (2 * eps)
     return grad
+
+
+def _check_gradients(d, fn_scalar, names):
+    grads = jax.tree_util.tree_leaves(jax.grad(fn_scalar, allow_int=True)(d))
+    for path, index in _float_leaves(d, names):
+        want = _finite_difference(lambda dist: float(fn_scalar(dist)), d, index)
+        got = np.asarray(grads[index])
+        assert np.all(np.isfinite(got)), path
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5, err_msg=path)
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_log_prob_gradients(case):
     d = case.make()
     values = jnp.asarray(case.values)
-    fn = lambda dist: float(jnp.sum(dist.log_prob(values)))
-    grads = jax.grad(lambda dist: jnp.sum(dist.log_prob(values)))(d)
-    for name in _float_params(d, case.grad_params):
-        want = _finite_difference(fn, d, name)
-        got = np.asarray(getattr(grads, name))
-        assert np.all(np.isfinite(got)), name
-        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5, err_msg=name)
+    _check_gradients(d, lambda dist: jnp.sum(dist.log_prob(values)), case.grad_params)
 
 
 REPARAM_CASES = [c for c in CASES if c.reparameterized]
@@ -210,12 +224,7 @@ def test_reparameterized_sample_gradients(case):
     d = case.make()
     assert d.reparameterized
     key = jax.random.key(7)
-    fn = lambda dist: float(jnp.sum(dist.sample(key, (3,))))
-    grads = jax.grad(lambda dist: jnp.sum(dist.sample(key, (3,))))(d)
-    for name in _float_params(d, case.grad_params):
-        want = _finite_difference(fn, d, name)
-        got = np.asarray(getattr(grads, name))
-        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5, err_msg=name)
+    _check_gradients(d, lambda dist: jnp.sum(dist.sample(key, (3,))), case.grad_params)
 
 
 def test_unsupported_methods_raise_clear_errors():
