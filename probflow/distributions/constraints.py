@@ -26,6 +26,8 @@ __all__ = [
     "IntegerInterval",
     "IntegerGreaterThan",
     "Boolean",
+    "MultinomialCounts",
+    "CorrelationMatrix",
     "Simplex",
     "Ordered",
     "PositiveOrdered",
@@ -48,6 +50,7 @@ __all__ = [
     "lower_cholesky",
     "correlation_cholesky",
     "positive_definite",
+    "correlation_matrix",
     "real_vector",
     "independent",
 ]
@@ -146,6 +149,30 @@ class IntegerGreaterThan(Constraint):
 
     def check(self, value):
         return (value >= self.lower) & (value == jnp.floor(value))
+
+
+class MultinomialCounts(Constraint):
+    """Vectors of non-negative whole numbers summing to ``total_count``."""
+
+    total_count: jnp.ndarray
+    event_ndims: ClassVar[int] = 1
+    is_discrete: ClassVar[bool] = True
+
+    def check(self, value):
+        whole = jnp.all((value >= 0) & (value == jnp.floor(value)), axis=-1)
+        return whole & (jnp.sum(value, axis=-1) == self.total_count)
+
+
+class CorrelationMatrix(Constraint):
+    """Symmetric positive-definite matrices with a unit diagonal."""
+
+    event_ndims: ClassVar[int] = 2
+
+    def check(self, value):
+        tol = 1e-4 if jnp.result_type(value) != jnp.float64 else 1e-8
+        diag = jnp.diagonal(value, axis1=-2, axis2=-1)
+        unit = jnp.all(jnp.abs(diag - 1.0) < tol, axis=-1)
+        return unit & PositiveDefinite().check(value)
 
 
 class Boolean(Constraint):
@@ -286,5 +313,6 @@ positive_ordered = PositiveOrdered()
 lower_cholesky = LowerCholesky()
 correlation_cholesky = CorrelationCholesky()
 positive_definite = PositiveDefinite()
+correlation_matrix = CorrelationMatrix()
 real_vector = RealVector()
 real_matrix = RealMatrix()

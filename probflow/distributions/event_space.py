@@ -122,6 +122,11 @@ def _extended_interval(constraint):
     return pfb.ExtendedInterval(constraint.low, constraint.high)
 
 
+@register_bijector(c.CorrelationMatrix)
+def _correlation_matrix(constraint):
+    return pfb.Chain([pfb.CholeskyOuterProduct(), pfb.CorrelationCholesky()])
+
+
 @register_bijector(c.Simplex)
 def _simplex(constraint):
     return pfb.IteratedSigmoidCentered()
