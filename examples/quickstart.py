@@ -28,7 +28,7 @@ def catalogue():
         "LogNormal(0, 0.5)": pfd.LogNormal(0.0, 0.5),
         "Poisson(4)": pfd.Poisson(4.0),
         "Binomial(10, 0.3)": pfd.Binomial(10.0, probs=0.3),
-        "VonMises(0, 2)": pfd.VonMises(0.0, 2.0),
+        "Weibull(1.5, 2)": pfd.Weibull(1.5, 2.0),
     }
 
 
@@ -52,7 +52,8 @@ def main(argv=None):
 
     dists = catalogue()
     rows = summarise(jax.random.key(args.seed), dists, jnp.zeros(args.num_samples))
-    header = f"{'distribution':<20}{'mean':>10}{'MC mean':>10}{'sd':>10}{'MC sd':>10}{'log p(x0)':>12}"
+    header = (f"{'distribution':<20}{'mean':>10}{'MC mean':>10}{'sd':>10}{'MC sd':>10}"
+              f"{'log p(x0)':>12}")
     print(header)
     print("-" * len(header))
     for name, (mean, sd, mc_mean, mc_sd, lp) in rows.items():

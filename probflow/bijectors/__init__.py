@@ -11,6 +11,7 @@ from probflow.bijectors.affine import *
 from probflow.bijectors.bijector import Bijector
 from probflow.bijectors.chain import *
 from probflow.bijectors.elementwise import *
+from probflow.bijectors.extended_interval import *
 from probflow.bijectors.joint import *
 from probflow.bijectors.linear import *
 from probflow.bijectors.ordered import *
@@ -20,4 +21,3 @@ from probflow.bijectors.soft_clip import *
 from probflow.bijectors.softplus_sigmoid import *
 from probflow.bijectors.structural import *
 from probflow.bijectors.triangular import *
-from probflow.bijectors.extended_interval import *

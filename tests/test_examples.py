@@ -1,0 +1,30 @@
+"""The examples run (at reduced size) and print what they promise."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run_example(name, *args):
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "examples", name), *args],
+                         capture_output=True, text=True, timeout=600,
+                         env={**os.environ, "MPLBACKEND": "Agg"})
+    assert out.returncode == 0, out.stderr[-3000:]
+    return out.stdout
+
+
+def test_quickstart_prints_moment_table():
+    stdout = run_example("quickstart.py", "--num-samples", "20000")
+    lines = stdout.splitlines()
+    assert lines[0].split()[:3] == ["distribution", "mean", "MC"]
+    rows = [line for line in lines[2:] if "(" in line and not line.startswith("20000")]
+    assert len(rows) == 8
+    for row in rows:
+        name, values = row.split(")", 1)
+        mean, mc_mean, sd, mc_sd, _ = (float(v) for v in values.split())
+        # 20000 draws: the Monte Carlo mean is within 5 standard errors of the closed form.
+        assert abs(mc_mean - mean) < 5 * sd / (20000**0.5), row
