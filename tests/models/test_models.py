@@ -219,3 +219,25 @@ def test_model_requires_generator_and_names():
 
     with pytest.raises(ValueError, match="has no name"):
         unnamed().sample(jax.random.key(0))
+
+
+def test_autobatched_vector_model_equals_explicit_independent():
+    x = jax.random.normal(jax.random.key(0), (1000,))
+    y = 1.5 * x - 0.5 + 0.3 * jax.random.normal(jax.random.key(1), (1000,))
+
+    @pf.model
+    def vectorised(x):
+        b = yield pfd.Normal(jnp.zeros(2), 1.0, name="b")
+        s = yield pfd.HalfNormal(1.0, name="s")
+        yield pfd.Normal(b[0] + b[1] * x, s, name="y")
+
+    explicit = pf.JointDistributionNamed({
+        "b": pfd.Independent(pfd.Normal(jnp.zeros(2), 1.0), 1),
+        "s": pfd.HalfNormal(1.0),
+        "y": lambda b, s: pfd.Independent(pfd.Normal(b[..., :1] + b[..., 1:] * x, s[..., None]),
+                                          1),
+    })
+    values = {"b": jnp.asarray([[0.2, 1.0], [-0.3, 2.0]]), "s": jnp.asarray([0.4, 1.1]),
+              "y": jnp.stack([y, y])}
+    np.testing.assert_allclose(vectorised(x).log_prob(values), explicit.log_prob(values),
+                               rtol=1e-12)
