@@ -7,6 +7,7 @@ Examples:
 """
 
 # ruff: noqa: F403
+from probflow.bijectors import flows
 from probflow.bijectors.affine import *
 from probflow.bijectors.bijector import Bijector
 from probflow.bijectors.chain import *

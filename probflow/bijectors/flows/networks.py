@@ -1,0 +1,96 @@
+"""Conditioner networks for flows: plain functions of PyTree parameters.
+
+``mlp_init``/``mlp_apply`` build a dense network; ``made_init``/``made_apply`` a MADE
+(masked autoencoder for distribution estimation, Germain et al. 2015) whose output ``i``
+depends only on inputs ``< i``. Masks are derived from static sizes inside ``apply``, so
+the parameter PyTree holds only trainable weights.
+"""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+__all__ = ["mlp_init", "mlp_apply", "made_init", "made_apply", "made_masks"]
+
+
+def _dense_init(key, fan_in: int, fan_out: int, dtype, zero: bool = False):
+    if zero:
+        return {"w": jnp.zeros((fan_in, fan_out), dtype), "b": jnp.zeros((fan_out,), dtype)}
+    w = jax.random.normal(key, (fan_in, fan_out), dtype) * math.sqrt(1.0 / fan_in)
+    return {"w": w, "b": jnp.zeros((fan_out,), dtype)}
+
+
+def mlp_init(key, in_size: int, out_size: int, hidden_units=(64, 64), dtype=jnp.float32,
+             zero_last: bool = True):
+    """Parameters of a dense network ``in_size -> hidden_units -> out_size``.
+
+    The last layer starts at zero (``zero_last``), so a flow built on it starts as the
+    identity, which makes training stable.
+
+    Examples:
+        >>> import jax
+        >>> params = mlp_init(jax.random.key(0), 2, 4, hidden_units=(8,))
+        >>> mlp_apply(params, jax.numpy.ones(2)).shape
+        (4,)
+    """
+    sizes = (in_size, *hidden_units, out_size)
+    keys = jax.random.split(key, len(sizes) - 1)
+    return [
+        _dense_init(k, a, b, dtype, zero=zero_last and i == len(sizes) - 2)
+        for i, (k, a, b) in enumerate(zip(keys, sizes[:-1], sizes[1:], strict=True))
+    ]
+
+
+def mlp_apply(params, x, activation=jax.nn.relu):
+    """Apply the dense network (``x`` of shape ``batch + (in_size,)``)."""
+    for layer in params[:-1]:
+        x = activation(x @ layer["w"] + layer["b"])
+    return x @ params[-1]["w"] + params[-1]["b"]
+
+
+def made_masks(event_size: int, hidden_units, params_per_dim: int):
+    """Masks of a MADE with inputs ordered ``1..D``; output ``i`` sees inputs ``< i``.
+
+    Returns NumPy boolean masks ``(fan_in, fan_out)``, one per layer. Hidden degrees cycle
+    through ``1..D-1``; the output block is ``params_per_dim`` copies of ``1..D``
+    (shape ``(.., D * params_per_dim)``, parameter-major).
+    """
+    in_degrees = np.arange(1, event_size + 1)
+    masks = []
+    prev = in_degrees
+    for units in hidden_units:
+        degrees = (np.arange(units) % max(event_size - 1, 1)) + 1
+        masks.append(degrees[None, :] >= prev[:, None])
+        prev = degrees
+    out_degrees = np.tile(in_degrees, params_per_dim)
+    masks.append(out_degrees[None, :] > prev[:, None])
+    return masks
+
+
+def made_init(key, event_size: int, hidden_units=(64, 64), params_per_dim: int = 2,
+              dtype=jnp.float32):
+    """Parameters of a MADE with ``params_per_dim`` outputs per input dimension.
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> params = made_init(jax.random.key(0), 3, hidden_units=(16,))
+        >>> made_apply(params, jnp.ones(3), event_size=3, hidden_units=(16,)).shape
+        (2, 3)
+    """
+    return mlp_init(key, event_size, event_size * params_per_dim, hidden_units, dtype)
+
+
+def made_apply(params, x, *, event_size: int, hidden_units, params_per_dim: int = 2,
+               activation=jax.nn.relu):
+    """Apply the MADE; returns ``batch + (params_per_dim, event_size)``."""
+    masks = made_masks(event_size, tuple(hidden_units), params_per_dim)
+    h = x
+    for i, (layer, mask) in enumerate(zip(params, masks, strict=True)):
+        h = h @ (layer["w"] * jnp.asarray(mask, layer["w"].dtype)) + layer["b"]
+        if i < len(params) - 1:
+            h = activation(h)
+    return h.reshape(h.shape[:-1] + (params_per_dim, event_size))
