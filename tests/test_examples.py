@@ -28,3 +28,12 @@ def test_quickstart_prints_moment_table():
         mean, mc_mean, sd, mc_sd, _ = (float(v) for v in values.split())
         # 20000 draws: the Monte Carlo mean is within 5 standard errors of the closed form.
         assert abs(mc_mean - mean) < 5 * sd / (20000**0.5), row
+
+
+def test_flow_two_moons_fits_and_saves_a_plot(tmp_path):
+    out = tmp_path / "moons.png"
+    stdout = run_example("flow_two_moons.py", "--kind", "realnvp", "--steps", "400",
+                         "--out", str(out))
+    held_out = float(stdout.split("held-out NLL ")[1].split()[0])
+    assert held_out < 1.6  # a standard normal on this data scores about 2.6 nats
+    assert out.stat().st_size > 10_000
