@@ -90,11 +90,12 @@ def main(argv=None):
     rows = []
     for name, params, x, ours, hand, theirs in cases(jax.random.key(0), args.n):
         params = tuple(jnp.asarray(p, jnp.float32) for p in params)
-        t_ours = time_jitted(jax.jit(ours), params, x)
-        t_hand = time_jitted(jax.jit(hand), params, x)
+        t_ours = time_jitted(jax.jit(ours), params, x, number=10)
+        t_hand = time_jitted(jax.jit(hand), params, x, number=10)
         ref = jax.jit(hand)(params, x)
         err = float(jnp.max(jnp.abs(jax.jit(ours)(params, x) - ref) / (1 + jnp.abs(ref))))
-        t_tfp = time_jitted(jax.jit(theirs), params, x) if tfd is not None else float("nan")
+        t_tfp = (time_jitted(jax.jit(theirs), params, x, number=10) if tfd is not None
+                 else float("nan"))
         rows.append([
             name, f"{t_ours * 1e3:.2f}", f"{t_hand * 1e3:.2f}", f"{t_tfp * 1e3:.2f}",
             f"{t_ours / t_hand:.2f}x", f"{t_ours / t_tfp:.2f}x", f"{err:.1e}",

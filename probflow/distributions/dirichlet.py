@@ -69,7 +69,9 @@ class Dirichlet(Distribution):
         a = self.concentration
         tol = 1e-4 if value.dtype == jnp.float32 else 1e-10
         inside = jnp.all(value >= 0, axis=-1) & (jnp.abs(jnp.sum(value, axis=-1) - 1) < tol)
-        safe = jnp.where(inside[..., None], value, 1.0 / value.shape[-1])
+        # Negative entries are replaced elementwise (cheaper than broadcasting the row mask);
+        # their rows are -inf below, and gradients stay finite.
+        safe = jnp.where(value >= 0, value, 1.0)
         lp = jnp.sum(special.xlogy(a - 1.0, safe), axis=-1) - _log_multivariate_beta(a)
         return jnp.where(inside, lp, -jnp.inf)
 

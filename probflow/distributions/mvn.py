@@ -53,6 +53,13 @@ def solve_lower(tril, y, transpose: bool = False):
     y = jnp.broadcast_to(y, lead + full + (d,))
     tril = jnp.broadcast_to(tril, full + (d, d))
     n = math.prod(lead)
+    if n > 4 * d:
+        # Many right-hand sides: invert the (small) triangular factor once and multiply, which
+        # runs as one matrix product instead of a long column-by-column substitution.
+        eye = jnp.broadcast_to(jnp.eye(d, dtype=tril.dtype), full + (d, d))
+        inv = jax.lax.linalg.triangular_solve(tril, eye, left_side=True, lower=True,
+                                              transpose_a=transpose)
+        return jnp.matmul(y, jnp.swapaxes(inv, -1, -2))
     cols = jnp.moveaxis(y.reshape((n,) + full + (d,)), 0, -1)  # full + (d, n)
     z = jax.lax.linalg.triangular_solve(tril, cols, left_side=True, lower=True,
                                         transpose_a=transpose)
