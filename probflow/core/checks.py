@@ -41,6 +41,11 @@ class Check(NamedTuple):
 
     ``test`` must use only NumPy-compatible operations on its argument (it is run
     on NumPy arrays eagerly and on JAX arrays inside ``jax.debug.callback``).
+
+    Examples:
+        >>> import numpy as np
+        >>> c = Check("df", np.asarray(3.0), lambda v: v > 2, "greater than 2")
+        >>> validate("StudentT", [c])
     """
 
     name: str
@@ -50,7 +55,15 @@ class Check(NamedTuple):
 
 
 def is_concrete(value) -> bool:
-    """True when ``value`` holds data now (not a tracer inside ``jit``/``vmap``/``grad``)."""
+    """True when ``value`` holds data now (not a tracer inside ``jit``/``vmap``/``grad``).
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> is_concrete(jnp.ones(2))
+        True
+        >>> jax.jit(lambda x: is_concrete(x) or x)(1.0)
+        Array(1., dtype=float32, weak_type=True)
+    """
     return not any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(value))
 
 
@@ -112,43 +125,83 @@ def _make_callback(owner: str, check: Check):
 
 
 def positive(name: str, value) -> Check:
-    """``value > 0`` elementwise."""
+    """``value > 0`` elementwise.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> validate("Thing", [positive("x", jnp.asarray(2.0))])  # passes silently
+    """
     return Check(name, value, lambda v: v > 0, "positive")
 
 
 def nonnegative(name: str, value) -> Check:
-    """``value >= 0`` elementwise."""
+    """``value >= 0`` elementwise.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> validate("Thing", [nonnegative("x", jnp.asarray(0.0))])  # passes silently
+    """
     return Check(name, value, lambda v: v >= 0, "non-negative")
 
 
 def finite(name: str, value) -> Check:
-    """No NaN or infinity."""
+    """No NaN or infinity.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> validate("Thing", [finite("x", jnp.asarray(1.0))])  # passes silently
+    """
     return Check(name, value, lambda v: np.isfinite(v), "finite")
 
 
 def greater_than(name: str, value, bound, bound_name: str) -> Check:
-    """``value > bound`` elementwise (``bound`` may be an array that broadcasts)."""
+    """``value > bound`` elementwise (``bound`` may be an array that broadcasts).
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> validate("Pareto", [greater_than("x", jnp.asarray(2.0), 1.0, "scale")])
+    """
     bound = np.asarray(bound) if is_concrete(bound) else bound
     return Check(name, value, lambda v: v > bound, f"greater than {bound_name}")
 
 
 def in_unit_interval(name: str, value) -> Check:
-    """``0 <= value <= 1`` elementwise."""
+    """``0 <= value <= 1`` elementwise.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> validate("Thing", [in_unit_interval("x", jnp.asarray(0.3))])  # passes silently
+    """
     return Check(name, value, lambda v: (v >= 0) & (v <= 1), "in [0, 1]")
 
 
 def in_open_unit_interval(name: str, value) -> Check:
-    """``0 < value < 1`` elementwise."""
+    """``0 < value < 1`` elementwise.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> validate("Thing", [in_open_unit_interval("x", jnp.asarray(0.3))])  # passes silently
+    """
     return Check(name, value, lambda v: (v > 0) & (v < 1), "in (0, 1)")
 
 
 def integer_valued(name: str, value) -> Check:
-    """Whole numbers (of any dtype) that are non-negative."""
+    """Whole numbers (of any dtype) that are non-negative.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> validate("Thing", [integer_valued("x", jnp.asarray(3.0))])  # passes silently
+    """
     return Check(name, value, lambda v: (v >= 0) & (v == np.floor(v)), "a non-negative integer")
 
 
 def simplex(name: str, value, atol: float | None = None) -> Check:
-    """Non-negative entries summing to one along the last axis."""
+    """Non-negative entries summing to one along the last axis.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> validate("Thing", [simplex("x", jnp.asarray([0.25, 0.75]))])  # passes silently
+    """
 
     def test(v):
         tol = atol if atol is not None else 1e3 * np.finfo(np.result_type(v, np.float32)).eps
@@ -158,7 +211,12 @@ def simplex(name: str, value, atol: float | None = None) -> Check:
 
 
 def lower_triangular_positive_diag(name: str, value) -> Check:
-    """Square lower-triangular matrices with a positive diagonal."""
+    """Square lower-triangular matrices with a positive diagonal.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> validate("Thing", [lower_triangular_positive_diag("x", jnp.eye(2))])  # passes silently
+    """
 
     def test(v):
         upper = np.triu(v, k=1)
@@ -169,7 +227,12 @@ def lower_triangular_positive_diag(name: str, value) -> Check:
 
 
 def positive_definite(name: str, value) -> Check:
-    """Symmetric positive-definite matrices (checked by a Cholesky factorisation)."""
+    """Symmetric positive-definite matrices (checked by a Cholesky factorisation).
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> validate("Thing", [positive_definite("x", jnp.eye(2))])  # passes silently
+    """
 
     def test(v):
         v = np.asarray(v, dtype=np.float64)

@@ -43,7 +43,17 @@ class ParameterError(ProbflowError, ValueError):
 
 
 class ShapeError(ProbflowError, ValueError):
-    """Two shapes that must agree (or broadcast) do not; the message gives both."""
+    """Two shapes that must agree (or broadcast) do not; the message gives both.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> import probflow.distributions as pfd
+        >>> try:
+        ...     pfd.MultivariateNormalDiag(jnp.zeros(2), jnp.ones(3))
+        ... except ValueError as err:
+        ...     print(type(err).__name__)
+        ShapeError
+    """
 
 
 class UnsupportedError(ProbflowError, TypeError):
@@ -61,4 +71,13 @@ class UnsupportedError(ProbflowError, TypeError):
 
 
 class NoKLError(UnsupportedError):
-    """No closed-form KL divergence is registered for a pair of distribution types."""
+    """No closed-form KL divergence is registered for a pair of distribution types.
+
+    Examples:
+        >>> import probflow.distributions as pfd
+        >>> try:
+        ...     pfd.kl_divergence(pfd.Normal(0.0, 1.0), pfd.Gamma(1.0, 1.0))
+        ... except TypeError as err:
+        ...     print(type(err).__name__)
+        NoKLError
+    """

@@ -61,12 +61,22 @@ def promote_floats(*values):
 
 
 def tiny(dtype):
-    """Smallest positive normal number of ``dtype``."""
+    """Smallest positive normal number of ``dtype``.
+
+    Examples:
+        >>> float(tiny(jnp.float32)) > 0
+        True
+    """
     return jnp.finfo(dtype).tiny
 
 
 def eps(dtype):
-    """Machine epsilon of ``dtype``."""
+    """Machine epsilon of ``dtype``.
+
+    Examples:
+        >>> float(eps(jnp.float32))  # doctest: +ELLIPSIS
+        1.19...e-07
+    """
     return jnp.finfo(dtype).eps
 
 
@@ -126,17 +136,32 @@ def softplus_inverse(y):
 
 
 def log_sigmoid(x):
-    """``log(1 / (1 + exp(-x)))`` stably."""
+    """``log(1 / (1 + exp(-x)))`` stably.
+
+    Examples:
+        >>> float(log_sigmoid(jnp.asarray(0.0)))  # doctest: +ELLIPSIS
+        -0.693...
+    """
     return jax.nn.log_sigmoid(x)
 
 
 def logit(p):
-    """``log(p / (1 - p))``."""
+    """``log(p / (1 - p))``.
+
+    Examples:
+        >>> float(logit(jnp.asarray(0.5)))
+        0.0
+    """
     return jnp.log(p) - jnp.log1p(-p)
 
 
 def safe_log(x):
-    """``log(x)`` that returns ``-inf`` (not NaN) at 0 and has finite gradients elsewhere."""
+    """``log(x)`` that returns ``-inf`` (not NaN) at 0 and has finite gradients elsewhere.
+
+    Examples:
+        >>> float(safe_log(jnp.asarray(0.0)))
+        -inf
+    """
     return jnp.log(x)
 
 

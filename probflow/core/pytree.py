@@ -40,7 +40,15 @@ def static_field(default: Any = dataclasses.MISSING, **kwargs) -> Any:
 
 
 def field(default: Any = dataclasses.MISSING, **kwargs) -> Any:
-    """Declare a PyTree child field with a default (``dataclasses.field`` re-exported)."""
+    """Declare a PyTree child field with a default (``dataclasses.field`` re-exported).
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> class Box(Struct):
+        ...     size: jnp.ndarray = field(default=1.0)
+        >>> Box().size
+        1.0
+    """
     return dataclasses.field(default=default, **kwargs)
 
 

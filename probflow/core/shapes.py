@@ -76,5 +76,10 @@ def batch_shape_of(params: dict, event_ndims: dict, owner: str = "") -> tuple[in
 
 
 def prefer_static_size(shape: Sequence[int]) -> int:
-    """Number of elements of a static shape."""
+    """Number of elements of a static shape.
+
+    Examples:
+        >>> prefer_static_size((2, 3)), prefer_static_size(())
+        (6, 1)
+    """
     return int(np.prod(shape, dtype=np.int64)) if len(shape) else 1

@@ -19,7 +19,13 @@ BFMI_THRESHOLD = 0.3
 
 
 class ConvergenceWarning(UserWarning):
-    """A sampler's output shows a convergence problem (divergences, R-hat, ESS, E-BFMI, ...)."""
+    """A sampler's output shows a convergence problem (divergences, R-hat, ESS, E-BFMI, ...).
+
+    Examples:
+        >>> import warnings
+        >>> issubclass(ConvergenceWarning, UserWarning)
+        True
+    """
 
 
 def _worst(series, largest: bool):
@@ -105,7 +111,15 @@ def convergence_messages(idata, *, max_tree_depth: int | None = None,
 
 
 def warn_convergence(idata, **kwargs) -> list[str]:
-    """Issue a :class:`ConvergenceWarning` for each failed check; return the messages."""
+    """Issue a :class:`ConvergenceWarning` for each failed check; return the messages.
+
+    Examples:
+        >>> import numpy as np
+        >>> from probflow.models import to_inference_data
+        >>> idata = to_inference_data(draws={"x": np.random.default_rng(0).normal(size=(4, 500))})
+        >>> warn_convergence(idata)
+        []
+    """
     messages = convergence_messages(idata, **kwargs)
     for message in messages:
         warnings.warn(message, ConvergenceWarning, stacklevel=2)

@@ -80,14 +80,28 @@ class Constraint(Struct):
 
 
 class Real(Constraint):
-    """All real numbers (finite or not, but not NaN)."""
+    """All real numbers (finite or not, but not NaN).
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> from probflow.distributions import constraints
+        >>> constraints.real.check(jnp.asarray([1.0, jnp.nan]))
+        Array([ True, False], dtype=bool)
+    """
 
     def check(self, value):
         return ~jnp.isnan(value)
 
 
 class GreaterThan(Constraint):
-    """``x > lower`` (``x >= lower`` when ``closed``)."""
+    """``x > lower`` (``x >= lower`` when ``closed``).
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> from probflow.distributions import constraints
+        >>> constraints.GreaterThan(1.0).check(jnp.asarray([0.5, 2.0]))
+        Array([False,  True], dtype=bool)
+    """
 
     lower: jnp.ndarray
     closed: bool = static_field(default=False)
@@ -97,7 +111,14 @@ class GreaterThan(Constraint):
 
 
 class LessThan(Constraint):
-    """``x < upper`` (``x <= upper`` when ``closed``)."""
+    """``x < upper`` (``x <= upper`` when ``closed``).
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> from probflow.distributions import constraints
+        >>> constraints.LessThan(1.0).check(jnp.asarray([0.5, 2.0]))
+        Array([ True, False], dtype=bool)
+    """
 
     upper: jnp.ndarray
     closed: bool = static_field(default=False)
@@ -107,7 +128,14 @@ class LessThan(Constraint):
 
 
 class Interval(Constraint):
-    """``low <= x <= high`` (closed; densities at the ends are finite or -inf)."""
+    """``low <= x <= high`` (closed; densities at the ends are finite or -inf).
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> from probflow.distributions import constraints
+        >>> constraints.Interval(0.0, 1.0).check(jnp.asarray([0.5, 2.0]))
+        Array([ True, False], dtype=bool)
+    """
 
     low: jnp.ndarray
     high: jnp.ndarray
@@ -121,6 +149,12 @@ class ExtendedInterval(Constraint):
 
     Used for supports whose bounds depend on the sign of a parameter (generalized Pareto,
     generalized extreme value); its event-space bijector is ``pfb.ExtendedInterval``.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> from probflow.distributions import constraints
+        >>> constraints.ExtendedInterval(0.0, jnp.inf).check(jnp.asarray([-1.0, 1e30]))
+        Array([False,  True], dtype=bool)
     """
 
     low: jnp.ndarray
@@ -131,7 +165,14 @@ class ExtendedInterval(Constraint):
 
 
 class IntegerInterval(Constraint):
-    """Integers ``low <= k <= high``."""
+    """Integers ``low <= k <= high``.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> from probflow.distributions import constraints
+        >>> constraints.IntegerInterval(0, 3).check(jnp.asarray([1.0, 1.5, 4.0]))
+        Array([ True, False, False], dtype=bool)
+    """
 
     low: jnp.ndarray
     high: jnp.ndarray
@@ -142,7 +183,14 @@ class IntegerInterval(Constraint):
 
 
 class IntegerGreaterThan(Constraint):
-    """Integers ``k >= lower``."""
+    """Integers ``k >= lower``.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> from probflow.distributions import constraints
+        >>> constraints.nonnegative_integer.check(jnp.asarray([0.0, -1.0, 2.5]))
+        Array([ True, False, False], dtype=bool)
+    """
 
     lower: jnp.ndarray
     is_discrete: ClassVar[bool] = True
@@ -152,7 +200,14 @@ class IntegerGreaterThan(Constraint):
 
 
 class MultinomialCounts(Constraint):
-    """Vectors of non-negative whole numbers summing to ``total_count``."""
+    """Vectors of non-negative whole numbers summing to ``total_count``.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> from probflow.distributions import constraints
+        >>> constraints.MultinomialCounts(3.0).check(jnp.asarray([[1.0, 2.0], [1.0, 1.0]]))
+        Array([ True, False], dtype=bool)
+    """
 
     total_count: jnp.ndarray
     event_ndims: ClassVar[int] = 1
@@ -164,7 +219,14 @@ class MultinomialCounts(Constraint):
 
 
 class CorrelationMatrix(Constraint):
-    """Symmetric positive-definite matrices with a unit diagonal."""
+    """Symmetric positive-definite matrices with a unit diagonal.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> from probflow.distributions import constraints
+        >>> constraints.correlation_matrix.check(jnp.eye(2))
+        Array(True, dtype=bool)
+    """
 
     event_ndims: ClassVar[int] = 2
 
@@ -176,7 +238,14 @@ class CorrelationMatrix(Constraint):
 
 
 class Boolean(Constraint):
-    """``{0, 1}``."""
+    """``{0, 1}``.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> from probflow.distributions import constraints
+        >>> constraints.boolean.check(jnp.asarray([0.0, 1.0, 2.0]))
+        Array([ True,  True, False], dtype=bool)
+    """
 
     is_discrete: ClassVar[bool] = True
 
@@ -185,7 +254,14 @@ class Boolean(Constraint):
 
 
 class Simplex(Constraint):
-    """Vectors of non-negative entries summing to one."""
+    """Vectors of non-negative entries summing to one.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> from probflow.distributions import constraints
+        >>> constraints.simplex.check(jnp.asarray([[0.2, 0.8], [0.5, 0.6]]))
+        Array([ True, False], dtype=bool)
+    """
 
     event_ndims: ClassVar[int] = 1
 
@@ -195,7 +271,14 @@ class Simplex(Constraint):
 
 
 class Ordered(Constraint):
-    """Strictly increasing real vectors."""
+    """Strictly increasing real vectors.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> from probflow.distributions import constraints
+        >>> constraints.ordered.check(jnp.asarray([[1.0, 2.0], [2.0, 1.0]]))
+        Array([ True, False], dtype=bool)
+    """
 
     event_ndims: ClassVar[int] = 1
 
@@ -204,7 +287,14 @@ class Ordered(Constraint):
 
 
 class PositiveOrdered(Constraint):
-    """Strictly increasing positive vectors."""
+    """Strictly increasing positive vectors.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> from probflow.distributions import constraints
+        >>> constraints.positive_ordered.check(jnp.asarray([[1.0, 2.0], [-1.0, 1.0]]))
+        Array([ True, False], dtype=bool)
+    """
 
     event_ndims: ClassVar[int] = 1
 
@@ -213,7 +303,14 @@ class PositiveOrdered(Constraint):
 
 
 class LowerCholesky(Constraint):
-    """Lower-triangular matrices with a positive diagonal."""
+    """Lower-triangular matrices with a positive diagonal.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> from probflow.distributions import constraints
+        >>> constraints.lower_cholesky.check(jnp.eye(2))
+        Array(True, dtype=bool)
+    """
 
     event_ndims: ClassVar[int] = 2
 
@@ -224,7 +321,14 @@ class LowerCholesky(Constraint):
 
 
 class CorrelationCholesky(Constraint):
-    """Cholesky factors of correlation matrices (lower triangular, unit-norm rows)."""
+    """Cholesky factors of correlation matrices (lower triangular, unit-norm rows).
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> from probflow.distributions import constraints
+        >>> constraints.correlation_cholesky.check(jnp.eye(2))
+        Array(True, dtype=bool)
+    """
 
     event_ndims: ClassVar[int] = 2
 
@@ -236,7 +340,14 @@ class CorrelationCholesky(Constraint):
 
 
 class PositiveDefinite(Constraint):
-    """Symmetric positive-definite matrices."""
+    """Symmetric positive-definite matrices.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> from probflow.distributions import constraints
+        >>> constraints.positive_definite.check(jnp.asarray([[2.0, 0.5], [0.5, 1.0]]))
+        Array(True, dtype=bool)
+    """
 
     event_ndims: ClassVar[int] = 2
 
@@ -246,7 +357,14 @@ class PositiveDefinite(Constraint):
 
 
 class Sphere(Constraint):
-    """Unit-norm vectors."""
+    """Unit-norm vectors.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> from probflow.distributions import constraints
+        >>> constraints.Sphere().check(jnp.asarray([0.6, 0.8]))
+        Array(True, dtype=bool)
+    """
 
     event_ndims: ClassVar[int] = 1
 
@@ -255,7 +373,15 @@ class Sphere(Constraint):
 
 
 class IndependentConstraint(Constraint):
-    """A base constraint with ``reinterpreted_batch_ndims`` more dimensions in the event."""
+    """A base constraint with ``reinterpreted_batch_ndims`` more dimensions in the event.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> from probflow.distributions import constraints
+        >>> c = constraints.independent(constraints.positive, 1)
+        >>> c.check(jnp.asarray([[1.0, 2.0], [1.0, -2.0]]))
+        Array([ True, False], dtype=bool)
+    """
 
     base: Constraint
     reinterpreted_batch_ndims: int = static_field(default=1)
@@ -293,7 +419,13 @@ class RealMatrix(Constraint):
 
 
 def independent(base: Constraint, reinterpreted_batch_ndims: int = 1) -> Constraint:
-    """Wrap ``base`` so that ``reinterpreted_batch_ndims`` more dims belong to one point."""
+    """Wrap ``base`` so that ``reinterpreted_batch_ndims`` more dims belong to one point.
+
+    Examples:
+        >>> from probflow.distributions import constraints
+        >>> constraints.independent(constraints.positive, 2).event_ndims
+        2
+    """
     if reinterpreted_batch_ndims == 0:
         return base
     return IndependentConstraint(base, reinterpreted_batch_ndims)

@@ -41,7 +41,13 @@ def register_kl(type_p: type, type_q: type):
 
 
 def registered_kl_pairs() -> list[tuple[type, type]]:
-    """The (type_p, type_q) pairs that have a closed form."""
+    """The (type_p, type_q) pairs that have a closed form.
+
+    Examples:
+        >>> import probflow.distributions as pfd
+        >>> (pfd.Normal, pfd.Normal) in registered_kl_pairs()
+        True
+    """
     return list(_KL_REGISTRY)
 
 

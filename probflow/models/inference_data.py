@@ -22,7 +22,18 @@ def _to_numpy(tree):
 
 
 def model_constant_data(model) -> dict:
-    """Array arguments of a ``@pf.model`` model, by parameter name (for ``constant_data``)."""
+    """Array arguments of a ``@pf.model`` model, by parameter name (for ``constant_data``).
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> import probflow as pf
+        >>> from probflow import distributions as pfd
+        >>> @pf.model
+        ... def m(x):
+        ...     yield pfd.Normal(x, 1.0, name="y")
+        >>> list(model_constant_data(m(jnp.ones(3))))
+        ['x']
+    """
     fn = getattr(model, "fn", None)
     if fn is None or not hasattr(model, "_arguments"):
         return {}

@@ -39,7 +39,15 @@ __all__ = [
 
 
 class VariableInfo(NamedTuple):
-    """Static description of one variable of a joint distribution (from a prior trace)."""
+    """Static description of one variable of a joint distribution (from a prior trace).
+
+    Examples:
+        >>> import probflow as pf
+        >>> from probflow import distributions as pfd
+        >>> jd = pf.JointDistributionNamed({"k": pfd.Poisson(3.0)})
+        >>> jd.variables()[0].is_discrete
+        True
+    """
 
     name: str
     shape: tuple[int, ...]
@@ -80,6 +88,14 @@ class JointDistribution(Distribution):
     Attributes:
         coords: ``{dim_name: labels}`` for ArviZ output (stored as a static tuple of pairs).
         dims: ``{variable_name: (dim_name, ...)}`` naming each variable's axes.
+
+    Examples:
+        >>> import jax
+        >>> import probflow as pf
+        >>> from probflow import distributions as pfd
+        >>> jd = pf.JointDistributionNamed({"x": pfd.Normal(0.0, 1.0)})
+        >>> isinstance(jd, pf.models.JointDistribution)
+        True
     """
 
     coords: tuple = static_field(default=(), kw_only=True)
@@ -349,6 +365,15 @@ class GeneratorModel(JointDistribution):
 
     Array arguments of the model are PyTree leaves (new data of the same shape does not
     retrace a jitted function); other arguments (ints, strings) are static configuration.
+
+    Examples:
+        >>> import probflow as pf
+        >>> from probflow import distributions as pfd
+        >>> @pf.model
+        ... def m(n):
+        ...     yield pfd.Normal(jnp.zeros(n), 1.0, name="x")
+        >>> type(m(3)).__name__, m(3).event_shape
+        ('GeneratorModel', {'x': (3,)})
     """
 
     fn: Callable = static_field(default=None)

@@ -28,7 +28,13 @@ INIT_STRATEGIES = ("uniform", "prior", "median")
 
 
 class InitializationError(ParameterError):
-    """No finite initial point was found; the message names the failing variables."""
+    """No finite initial point was found; the message names the failing variables.
+
+    Examples:
+        >>> import probflow as pf
+        >>> issubclass(pf.models.InitializationError, ValueError)
+        True
+    """
 
 
 class Posterior(Struct):

@@ -33,7 +33,14 @@ __all__ = [
 
 @dataclasses.dataclass(frozen=True)
 class MLPConditioner:
-    """Dense conditioner for coupling layers: ``x_masked -> raw (P, n)``."""
+    """Dense conditioner for coupling layers: ``x_masked -> raw (P, n)``.
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> cond = MLPConditioner(num_params=2, num_outputs=3, hidden_units=(8,))
+        >>> cond(cond.init(jax.random.key(0), in_size=1), jnp.ones((5, 1))).shape
+        (5, 2, 3)
+    """
 
     num_params: int
     num_outputs: int
@@ -50,7 +57,14 @@ class MLPConditioner:
 
 @dataclasses.dataclass(frozen=True)
 class MADEConditioner:
-    """MADE conditioner: ``x -> raw (P, D)``; output ``i`` depends on ``x_<i`` only."""
+    """MADE conditioner: ``x -> raw (P, D)``; output ``i`` depends on ``x_<i`` only.
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> cond = MADEConditioner(num_params=2, event_size=3, hidden_units=(8,))
+        >>> cond(cond.init(jax.random.key(0)), jnp.ones(3)).shape
+        (2, 3)
+    """
 
     num_params: int
     event_size: int

@@ -46,7 +46,14 @@ def mlp_init(key, in_size: int, out_size: int, hidden_units=(64, 64), dtype=jnp.
 
 
 def mlp_apply(params, x, activation=jax.nn.relu):
-    """Apply the dense network (``x`` of shape ``batch + (in_size,)``)."""
+    """Apply the dense network (``x`` of shape ``batch + (in_size,)``).
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> params = mlp_init(jax.random.key(0), 3, 2, hidden_units=(4,))
+        >>> mlp_apply(params, jnp.ones((5, 3))).shape
+        (5, 2)
+    """
     for layer in params[:-1]:
         x = activation(x @ layer["w"] + layer["b"])
     return x @ params[-1]["w"] + params[-1]["b"]
@@ -58,6 +65,10 @@ def made_masks(event_size: int, hidden_units, params_per_dim: int):
     Returns NumPy boolean masks ``(fan_in, fan_out)``, one per layer. Hidden degrees cycle
     through ``1..D-1``; the output block is ``params_per_dim`` copies of ``1..D``
     (shape ``(.., D * params_per_dim)``, parameter-major).
+
+    Examples:
+        >>> [m.shape for m in made_masks(3, (4,), 2)]
+        [(3, 4), (4, 6)]
     """
     in_degrees = np.arange(1, event_size + 1)
     masks = []
@@ -86,7 +97,14 @@ def made_init(key, event_size: int, hidden_units=(64, 64), params_per_dim: int =
 
 def made_apply(params, x, *, event_size: int, hidden_units, params_per_dim: int = 2,
                activation=jax.nn.relu):
-    """Apply the MADE; returns ``batch + (params_per_dim, event_size)``."""
+    """Apply the MADE; returns ``batch + (params_per_dim, event_size)``.
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> params = made_init(jax.random.key(0), 4, hidden_units=(8,), params_per_dim=3)
+        >>> made_apply(params, jnp.ones(4), event_size=4, hidden_units=(8,), params_per_dim=3).shape
+        (3, 4)
+    """
     masks = made_masks(event_size, tuple(hidden_units), params_per_dim)
     h = x
     for i, (layer, mask) in enumerate(zip(params, masks, strict=True)):
