@@ -5,11 +5,20 @@ docstring examples run in JAX's default float32, as a user would see them.
 Tests that check float32 behaviour build float32 arrays explicitly.
 """
 
+import os
+
 import jax
 import pytest
 from _pytest.doctest import DoctestItem
+from hypothesis import settings
 
 jax.config.update("jax_enable_x64", True)
+
+# Property tests draw the same examples on every run, so CI is reproducible; widen the search
+# locally with HYPOTHESIS_PROFILE=explore.
+settings.register_profile("ci", derandomize=True, deadline=None)
+settings.register_profile("explore", deadline=None, max_examples=500)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(autouse=True)

@@ -81,9 +81,19 @@ def _log_q_continued_fraction(a, y):
     return a * jnp.log(y) - y - special.gammaln(a) + jnp.log(h)
 
 
+def _gammainc(a, y):
+    """``P(a, y)`` clipped to ``[0, 1]`` (jax's series can overshoot 1 by ulps for tiny ``a``)."""
+    return jnp.clip(special.gammainc(a, y), 0.0, 1.0)
+
+
+def _gammaincc(a, y):
+    """``Q(a, y)`` clipped to ``[0, 1]``."""
+    return jnp.clip(special.gammaincc(a, y), 0.0, 1.0)
+
+
 def _log_gammainc(a, y):
     """``log P(a, y)`` for ``y >= 0``, stable where ``P`` underflows."""
-    p = special.gammainc(a, y)
+    p = _gammainc(a, y)
     use_series = _underflows(p) & (y > 0)
     y_series = jnp.where(use_series, y, jnp.minimum(a, 1.0))
     p_direct = jnp.where(use_series, 1.0, p)
@@ -92,7 +102,7 @@ def _log_gammainc(a, y):
 
 def _log_gammaincc(a, y):
     """``log Q(a, y)`` for ``y >= 0``, stable where ``Q`` underflows."""
-    q = special.gammaincc(a, y)
+    q = _gammaincc(a, y)
     use_cf = _underflows(q) & jnp.isfinite(y)
     y_cf = jnp.where(use_cf, y, a + 10.0)
     q_direct = jnp.where(use_cf, 1.0, q)
@@ -180,13 +190,13 @@ class Gamma(Distribution):
         return jnp.where(value >= 0, value, 0.0) * self.rate
 
     def _cdf(self, value):
-        return special.gammainc(self.concentration, self._y(value))
+        return _gammainc(self.concentration, self._y(value))
 
     def _log_cdf(self, value):
         return _log_gammainc(self.concentration, self._y(value))
 
     def _survival_function(self, value):
-        return special.gammaincc(self.concentration, self._y(value))
+        return _gammaincc(self.concentration, self._y(value))
 
     def _log_survival_function(self, value):
         return _log_gammaincc(self.concentration, self._y(value))
@@ -275,13 +285,13 @@ class InverseGamma(Distribution):
         return jnp.where(inside, self.scale / jnp.where(inside, value, 1.0), jnp.inf)
 
     def _cdf(self, value):
-        return special.gammaincc(self.concentration, self._y(value))
+        return _gammaincc(self.concentration, self._y(value))
 
     def _log_cdf(self, value):
         return _log_gammaincc(self.concentration, self._y(value))
 
     def _survival_function(self, value):
-        return special.gammainc(self.concentration, self._y(value))
+        return _gammainc(self.concentration, self._y(value))
 
     def _log_survival_function(self, value):
         y = self._y(value)
@@ -360,13 +370,13 @@ class Chi2(Distribution):
         return 0.5 * jnp.where(value >= 0, value, 0.0)
 
     def _cdf(self, value):
-        return special.gammainc(0.5 * self.df, self._y(value))
+        return _gammainc(0.5 * self.df, self._y(value))
 
     def _log_cdf(self, value):
         return _log_gammainc(0.5 * self.df, self._y(value))
 
     def _survival_function(self, value):
-        return special.gammaincc(0.5 * self.df, self._y(value))
+        return _gammaincc(0.5 * self.df, self._y(value))
 
     def _log_survival_function(self, value):
         return _log_gammaincc(0.5 * self.df, self._y(value))
@@ -441,13 +451,13 @@ class Chi(Distribution):
         return 0.5 * jnp.square(jnp.where(value >= 0, value, 0.0))
 
     def _cdf(self, value):
-        return special.gammainc(0.5 * self.df, self._y(value))
+        return _gammainc(0.5 * self.df, self._y(value))
 
     def _log_cdf(self, value):
         return _log_gammainc(0.5 * self.df, self._y(value))
 
     def _survival_function(self, value):
-        return special.gammaincc(0.5 * self.df, self._y(value))
+        return _gammaincc(0.5 * self.df, self._y(value))
 
     def _log_survival_function(self, value):
         return _log_gammaincc(0.5 * self.df, self._y(value))
