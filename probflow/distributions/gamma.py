@@ -126,7 +126,26 @@ def _gamma_kl(a_p, r_p, a_q, r_q):
     )
 
 
-class Gamma(Distribution):
+class _GammaTails:
+    """The cumulative functions of a distribution whose cdf is ``P(a, y(x))``.
+
+    ``a = self._gamma_shape()`` and ``y = self._y(value)``; shared by Gamma, Chi2 and Chi.
+    """
+
+    def _cdf(self, value):
+        return _gammainc(self._gamma_shape(), self._y(value))
+
+    def _log_cdf(self, value):
+        return _log_gammainc(self._gamma_shape(), self._y(value))
+
+    def _survival_function(self, value):
+        return _gammaincc(self._gamma_shape(), self._y(value))
+
+    def _log_survival_function(self, value):
+        return _log_gammaincc(self._gamma_shape(), self._y(value))
+
+
+class Gamma(_GammaTails, Distribution):
     """Gamma distribution with shape ``concentration`` and inverse scale ``rate``.
 
     ``log_prob(x) = (a - 1) log x - rate x + a log(rate) - lgamma(a)`` for ``x >= 0``
@@ -189,17 +208,8 @@ class Gamma(Distribution):
     def _y(self, value):
         return jnp.where(value >= 0, value, 0.0) * self.rate
 
-    def _cdf(self, value):
-        return _gammainc(self.concentration, self._y(value))
-
-    def _log_cdf(self, value):
-        return _log_gammainc(self.concentration, self._y(value))
-
-    def _survival_function(self, value):
-        return _gammaincc(self.concentration, self._y(value))
-
-    def _log_survival_function(self, value):
-        return _log_gammaincc(self.concentration, self._y(value))
+    def _gamma_shape(self):
+        return self.concentration
 
     def _mean(self):
         return self.concentration / self.rate
@@ -324,7 +334,7 @@ def _kl_inverse_gamma(p: InverseGamma, q: InverseGamma):
     return _gamma_kl(p.concentration, p.scale, q.concentration, q.scale)
 
 
-class Chi2(Distribution):
+class Chi2(_GammaTails, Distribution):
     """Chi-squared distribution with ``df`` degrees of freedom: ``Gamma(df / 2, rate=1/2)``.
 
     ``log_prob(x) = (df/2 - 1) log x - x/2 - (df/2) log 2 - lgamma(df/2)`` for ``x >= 0``.
@@ -369,17 +379,8 @@ class Chi2(Distribution):
     def _y(self, value):
         return 0.5 * jnp.where(value >= 0, value, 0.0)
 
-    def _cdf(self, value):
-        return _gammainc(0.5 * self.df, self._y(value))
-
-    def _log_cdf(self, value):
-        return _log_gammainc(0.5 * self.df, self._y(value))
-
-    def _survival_function(self, value):
-        return _gammaincc(0.5 * self.df, self._y(value))
-
-    def _log_survival_function(self, value):
-        return _log_gammaincc(0.5 * self.df, self._y(value))
+    def _gamma_shape(self):
+        return 0.5 * self.df
 
     def _mean(self):
         return self.df
@@ -399,7 +400,7 @@ def _kl_chi2_chi2(p: Chi2, q: Chi2):
     return _gamma_kl(0.5 * p.df, 0.5, 0.5 * q.df, 0.5)
 
 
-class Chi(Distribution):
+class Chi(_GammaTails, Distribution):
     """Chi distribution with ``df`` degrees of freedom: the square root of a ``Chi2(df)``.
 
     ``log_prob(x) = (1 - df/2) log 2 - lgamma(df/2) + (df - 1) log x - x**2 / 2`` for
@@ -450,17 +451,8 @@ class Chi(Distribution):
     def _y(self, value):
         return 0.5 * jnp.square(jnp.where(value >= 0, value, 0.0))
 
-    def _cdf(self, value):
-        return _gammainc(0.5 * self.df, self._y(value))
-
-    def _log_cdf(self, value):
-        return _log_gammainc(0.5 * self.df, self._y(value))
-
-    def _survival_function(self, value):
-        return _gammaincc(0.5 * self.df, self._y(value))
-
-    def _log_survival_function(self, value):
-        return _log_gammaincc(0.5 * self.df, self._y(value))
+    def _gamma_shape(self):
+        return 0.5 * self.df
 
     def _mean(self):
         log_ratio = special.gammaln(0.5 * (self.df + 1.0)) - special.gammaln(0.5 * self.df)
