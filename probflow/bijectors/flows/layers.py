@@ -2,11 +2,22 @@
 autoregressive flows (MAF with affine or spline transformers).
 
 A layer holds its conditioner's parameters as PyTree leaves (trainable) and the conditioner
-itself as static configuration: any hashable callable ``conditioner(params, x) -> raw`` with
-``raw`` of shape ``batch + (P, n)``, ``P`` parameters for each of the ``n`` transformed
-coordinates (``P = 2`` for affine: shift and raw log-scale; ``P = 3K - 1`` for a ``K``-bin
-spline). Built-in conditioners (:class:`MLPConditioner`, :class:`MADEConditioner`) are frozen
-dataclasses, so they are hashable and compare by value.
+itself as static configuration: any hashable callable ``conditioner(params, x) -> raw``. The
+output ``raw`` is unconstrained and takes one of two forms, for the ``n`` transformed
+coordinates:
+
+- one array of shape ``batch + (P, n)``: ``P = 2`` rows (shift, raw log-scale) for an affine
+  transformer, ``P = 3K - 1`` rows (``K`` width logits, ``K`` height logits, ``K - 1`` raw
+  interior slopes) for a ``K``-bin spline;
+- a tuple: ``(shift, raw_log_scale)``, each ``batch + (n,)``, for an affine transformer, or
+  ``(widths, heights, slopes)`` of shapes ``batch + (n, K)``, ``batch + (n, K)``,
+  ``batch + (n, K - 1)`` for a spline.
+
+The raw log-scale is bounded smoothly to ``(-2, 2)`` (``2 tanh(raw / 2)``) and the spline
+logits are mapped to valid parameters by
+:func:`~probflow.bijectors.flows.spline_params_from_raw`, so an all-zero output is the
+identity map. Built-in conditioners (:class:`MLPConditioner`, :class:`MADEConditioner`) are
+frozen dataclasses, so they are hashable and compare by value.
 """
 
 from __future__ import annotations
@@ -20,6 +31,7 @@ import jax.numpy as jnp
 from probflow.bijectors.bijector import Bijector
 from probflow.bijectors.flows.networks import made_apply, made_init, mlp_apply, mlp_init
 from probflow.bijectors.flows.spline import RationalQuadraticSpline, spline_params_from_raw
+from probflow.core.errors import ShapeError
 from probflow.core.pytree import static_field
 
 __all__ = [
@@ -78,20 +90,56 @@ class MADEConditioner:
                           params_per_dim=self.num_params)
 
 
-def _transform(kind, raw, x, inverse, num_bins, bound):
-    """Elementwise affine or spline transform of ``x`` with parameters ``raw (.., P, n)``."""
+def _conditioner_output(kind, raw, num_bins):
+    """Normalise a conditioner's output (array or tuple, see the module docstring) to
+    ``(shift, raw_log_scale)``, each ``(.., n)``, or a spline block ``(.., n, 3K - 1)``."""
+    k = num_bins
     if kind == "affine":
-        shift = raw[..., 0, :]
-        log_scale = 2.0 * jnp.tanh(0.5 * raw[..., 1, :])  # bounded to (-2, 2) per layer
+        if isinstance(raw, tuple | list):
+            if len(raw) != 2:
+                raise ValueError(f"affine flow: conditioner must return (shift, log_scale), "
+                                 f"got a tuple of {len(raw)}")
+            return jnp.asarray(raw[0]), jnp.asarray(raw[1])
+        if raw.ndim < 2 or raw.shape[-2] != 2:
+            raise ValueError(f"affine flow: conditioner output must have shape (..., 2, n), "
+                             f"got {raw.shape}")
+        return raw[..., 0, :], raw[..., 1, :]
+    if isinstance(raw, tuple | list):
+        if len(raw) != 3:
+            raise ValueError(f"spline flow: conditioner must return (widths, heights, slopes), "
+                             f"got a tuple of {len(raw)}")
+        shapes = tuple(jnp.shape(r)[-1:] for r in raw)
+        if shapes != ((k,), (k,), (k - 1,)):
+            raise ValueError(f"spline flow: with num_bins={k}, conditioner outputs must end in "
+                             f"({k},), ({k},), ({k - 1},), got {shapes}")
+        batch = jnp.broadcast_shapes(*(jnp.shape(r)[:-1] for r in raw))
+        return jnp.concatenate([jnp.broadcast_to(r, batch + jnp.shape(r)[-1:]) for r in raw],
+                               axis=-1)
+    if raw.ndim < 2 or raw.shape[-2] != 3 * k - 1:
+        raise ValueError(f"spline flow: with num_bins={k}, conditioner output must have shape "
+                         f"(..., {3 * k - 1}, n), got {raw.shape}")
+    return jnp.moveaxis(raw, -2, -1)
+
+
+def _transform(kind, raw, x, inverse, num_bins, bound):
+    """Elementwise affine or spline transform of ``x`` with conditioner output ``raw``."""
+    if kind == "affine":
+        shift, raw_log_scale = _conditioner_output(kind, raw, num_bins)
+        log_scale = 2.0 * jnp.tanh(0.5 * raw_log_scale)  # bounded to (-2, 2) per layer
         if inverse:
             return (x - shift) * jnp.exp(-log_scale), -log_scale
         return x * jnp.exp(log_scale) + shift, log_scale
-    widths, heights, slopes = spline_params_from_raw(jnp.moveaxis(raw, -2, -1), num_bins,
-                                                     -bound, bound)
+    widths, heights, slopes = spline_params_from_raw(_conditioner_output(kind, raw, num_bins),
+                                                     num_bins, -bound, bound)
     spline = RationalQuadraticSpline(widths, heights, slopes, -bound)
     if inverse:
         return spline.inverse_and_log_det(x)
     return spline.forward_and_log_det(x)
+
+
+def _check_num_masked(cls_name, num_masked):
+    if int(num_masked) != num_masked or num_masked < 1:
+        raise ValueError(f"{cls_name}: num_masked must be a positive integer, got {num_masked!r}")
 
 
 def _num_params(kind, num_bins):
@@ -110,6 +158,9 @@ class _Coupling(Bijector):
 
     def _apply(self, v, inverse):
         m = self.num_masked
+        if not 0 < m < v.shape[-1]:
+            raise ShapeError(f"{type(self).__name__}: num_masked must be in [1, {v.shape[-1] - 1}] "
+                             f"for events of size {v.shape[-1]}, got {m}")
         va, vb = v[..., :m], v[..., m:]
         raw = self.conditioner(self.params, va)
         out, ldj = _transform(self.kind, raw, vb, inverse, self.num_bins, self.bound)
@@ -126,9 +177,21 @@ class RealNVP(_Coupling):
     """Affine coupling layer (Dinh et al. 2017): the first ``num_masked`` coordinates pass
     through and parameterise a shift and scale of the rest.
 
-    ``y_b = x_b * exp(log_scale(x_a)) + shift(x_a)``, ``log|det| = sum(log_scale)``; the
-    log-scale is bounded to ``(-2, 2)`` per layer for stability. Build one with
-    :meth:`init`, or pass ``params`` and any ``conditioner(params, x_a) -> (2, n)`` array.
+    With ``x = (x_a, x_b)``, ``x_a`` the first ``num_masked`` coordinates:
+    ``y_a = x_a``, ``y_b = x_b * exp(log_scale(x_a)) + shift(x_a)`` and
+    ``log|det J| = sum(log_scale)``. The log-scale is ``2 tanh(raw / 2)``, bounded to
+    ``(-2, 2)`` per layer for stability. Forward and inverse both take one pass. Build one
+    with :meth:`init` (a fresh :class:`MLPConditioner`), or pass your own.
+
+    Args:
+        params: PyTree of the conditioner's parameters (the trainable leaves).
+        num_masked: number ``m`` of leading coordinates that pass through (``1 <= m < D``).
+        conditioner: hashable ``conditioner(params, x_a) -> raw`` with ``x_a`` of shape
+            ``batch + (m,)`` and ``raw`` an array ``batch + (2, D - m)`` or a tuple
+            ``(shift, raw_log_scale)`` of ``batch + (D - m,)`` arrays.
+
+    Events have shape ``(D,)`` (``forward_min_event_ndims = 1``); log-determinants have the
+    batch shape.
 
     Examples:
         >>> import jax, jax.numpy as jnp
@@ -137,9 +200,15 @@ class RealNVP(_Coupling):
         >>> x = jnp.ones(4)
         >>> jnp.allclose(layer.inverse(layer.forward(x)), x)
         Array(True, dtype=bool)
+        >>> def cond(p, xa):  # your own conditioner: x_a -> (shift, raw log-scale)
+        ...     return p["a"] * xa, p["b"] * xa
+        >>> own = pfb.flows.RealNVP({"a": jnp.ones(1), "b": jnp.zeros(1)}, 1, cond)
+        >>> own.forward(jnp.asarray([2.0, 1.0]))
+        Array([2., 3.], dtype=float32)
     """
 
     def __init__(self, params, num_masked: int, conditioner, *, validate_args=False, name=None):
+        _check_num_masked(type(self).__name__, num_masked)
         self._set(params=params, num_masked=int(num_masked), conditioner=conditioner,
                   kind="affine", num_bins=8, bound=3.0, validate_args=validate_args, name=name)
 
@@ -157,6 +226,21 @@ class SplineCoupling(_Coupling):
     ``num_bins`` bins on ``[-bound, bound]`` (identity outside), parameterised by the first
     ``num_masked`` coordinates.
 
+    Each of the last ``D - m`` coordinates goes through its own
+    :class:`RationalQuadraticSpline` (``K = num_bins`` bins; end slopes 1, so the map is
+    continuously differentiable at the interval ends), with parameters computed from the
+    first ``m``; ``log|det J|`` is the sum of the spline log-derivatives.
+
+    Args:
+        params: PyTree of the conditioner's parameters (the trainable leaves).
+        num_masked: number ``m`` of leading coordinates that pass through (``1 <= m < D``).
+        conditioner: hashable ``conditioner(params, x_a) -> raw``: an array
+            ``batch + (3K - 1, D - m)`` or a tuple ``(widths, heights, slopes)`` of
+            unconstrained ``batch + (D - m, K)``, ``batch + (D - m, K)``,
+            ``batch + (D - m, K - 1)`` arrays (see :func:`spline_params_from_raw`).
+        num_bins: ``K``.
+        bound: the spline acts on ``[-bound, bound]``.
+
     Examples:
         >>> import jax, jax.numpy as jnp
         >>> import probflow.bijectors as pfb
@@ -169,6 +253,10 @@ class SplineCoupling(_Coupling):
 
     def __init__(self, params, num_masked: int, conditioner, num_bins: int = 8,
                  bound: float = 3.0, *, validate_args=False, name=None):
+        _check_num_masked(type(self).__name__, num_masked)
+        if int(num_bins) < 1 or not float(bound) > 0:
+            raise ValueError(f"SplineCoupling: num_bins must be >= 1 and bound > 0, got "
+                             f"num_bins={num_bins}, bound={bound}")
         self._set(params=params, num_masked=int(num_masked), conditioner=conditioner,
                   kind="spline", num_bins=int(num_bins), bound=float(bound),
                   validate_args=validate_args, name=name)
@@ -189,7 +277,22 @@ class MaskedAutoregressiveFlow(Bijector):
     MADE. The inverse (the density direction) takes one pass; the forward (the sampling
     direction) takes ``D`` passes. For an inverse autoregressive flow (fast sampling), wrap it
     in ``pfb.Invert``. Build one with :meth:`init` or pass ``params`` and any autoregressive
-    ``conditioner(params, x) -> (P, D)``.
+    conditioner.
+
+    With ``kind="affine"``: ``y_i = x_i exp(log_scale_i(y_<i)) + shift_i(y_<i)``, so the
+    inverse ``x_i = (y_i - shift_i(y_<i)) exp(-log_scale_i(y_<i))`` needs one conditioner
+    call; ``log|det J| = sum_i log_scale_i``. With ``kind="spline"`` each coordinate goes
+    through a rational-quadratic spline on ``[-bound, bound]`` whose parameters depend on
+    ``y_<i``.
+
+    Args:
+        params: PyTree of the conditioner's parameters (the trainable leaves).
+        conditioner: hashable ``conditioner(params, y) -> raw`` whose output for coordinate
+            ``i`` depends on ``y_<i`` only (e.g. :class:`MADEConditioner`); ``raw`` is an array
+            ``batch + (P, D)`` or a tuple, as in :class:`RealNVP` (affine) or
+            :class:`SplineCoupling` (spline), with ``n = D``.
+        kind: ``"affine"`` or ``"spline"``.
+        num_bins, bound: spline settings.
 
     Examples:
         >>> import jax, jax.numpy as jnp

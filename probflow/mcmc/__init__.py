@@ -1,0 +1,62 @@
+"""Markov chain Monte Carlo: kernels, integrators, metrics, adaptation and a chain runner.
+
+Low level and functional: every kernel has ``state = kernel.init(position, logdensity_fn)``
+and ``state, info = kernel.step(key, state, logdensity_fn, params)`` with
+``params = KernelParams(step_size, inverse_mass_matrix)``; positions are any PyTree.
+
+Examples:
+    >>> import jax, jax.numpy as jnp
+    >>> from probflow import mcmc
+    >>> logdensity_fn = lambda x: -0.5 * jnp.sum(x**2)
+    >>> kernel = mcmc.NUTS()
+    >>> state = kernel.init(jnp.zeros(2), logdensity_fn)
+    >>> state, info = kernel.step(jax.random.key(0), state, logdensity_fn,
+    ...                           mcmc.KernelParams(0.8, jnp.ones(2)))
+"""
+
+from probflow.mcmc.base import (
+    HMCInfo,
+    HMCState,
+    KernelParams,
+    MALAInfo,
+    NUTSInfo,
+    RWMInfo,
+    RWMState,
+)
+from probflow.mcmc.hmc import HMC, MALA
+from probflow.mcmc.integrators import (
+    Integrator,
+    IntegratorState,
+    blanes,
+    integrator_step,
+    leapfrog,
+    mclachlan,
+    velocity_verlet,
+)
+from probflow.mcmc.metrics import Metric, gaussian_euclidean, is_turning
+from probflow.mcmc.nuts import NUTS
+from probflow.mcmc.rwm import RandomWalkMetropolis
+
+__all__ = [
+    "KernelParams",
+    "HMCState",
+    "RWMState",
+    "NUTSInfo",
+    "HMCInfo",
+    "MALAInfo",
+    "RWMInfo",
+    "NUTS",
+    "HMC",
+    "MALA",
+    "RandomWalkMetropolis",
+    "Integrator",
+    "IntegratorState",
+    "integrator_step",
+    "velocity_verlet",
+    "leapfrog",
+    "mclachlan",
+    "blanes",
+    "Metric",
+    "gaussian_euclidean",
+    "is_turning",
+]

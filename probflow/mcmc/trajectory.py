@@ -1,0 +1,239 @@
+"""Iterative NUTS trajectory: doubling with multinomial sampling, no recursion.
+
+The trajectory starts at one point and doubles ``max_tree_depth`` times at most,
+each time in a random direction, by a new subtree of ``2^t`` integrator steps. A
+subtree is built leaf by leaf in a ``lax.while_loop``; after leaf ``i`` every
+sub-subtree ending at ``i`` is merged with the left half stored for its level,
+exactly as a recursive build would (binary counter). Merges inside a subtree pick
+the proposal multinomially (the right half with probability ``w_R / (w_L + w_R)``);
+merging a finished subtree into the trajectory is biased towards the new subtree
+(probability ``min(1, w_new / w_old)``), as in Betancourt (2017) and Stan.
+
+Random choices are keyed so a recursive implementation can reproduce them:
+doubling ``t`` uses ``split(fold_in(key, t), 3)`` for (direction, subtree, top merge);
+the merge completing at leaf ``i`` (0-based inside the subtree) a node of
+``2^level`` leaves draws ``uniform(fold_in(subtree_key, 32 * i + level))``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from probflow.mcmc.base import energy_error_checks
+from probflow.mcmc.integrators import Integrator, IntegratorState, integrator_step
+from probflow.mcmc.metrics import Metric
+from probflow.mcmc.termination import is_merge_turning
+
+__all__ = ["Proposal", "Subtree", "TrajectoryResult", "build_trajectory", "MAX_TREE_DEPTH"]
+
+MAX_TREE_DEPTH = 25  # keeps the merge ids 32 * leaf + level inside uint32
+
+
+class Proposal(NamedTuple):
+    """A candidate point: flat position, log density, gradient and Hamiltonian."""
+
+    position: jax.Array
+    logdensity: jax.Array
+    logdensity_grad: jax.Array
+    energy: jax.Array
+
+
+class Subtree(NamedTuple):
+    """Summary of a span of consecutive points, in the order they were built."""
+
+    momentum_sum: jax.Array
+    log_weight: jax.Array
+    proposal: Proposal
+    first_momentum: jax.Array
+    first_velocity: jax.Array
+    last_momentum: jax.Array
+    last_velocity: jax.Array
+
+
+class TrajectoryResult(NamedTuple):
+    """What a NUTS transition needs from its trajectory."""
+
+    proposal: Proposal
+    num_integration_steps: jax.Array
+    tree_depth: jax.Array
+    sum_acceptance: jax.Array
+    is_turning: jax.Array
+    is_divergent: jax.Array
+
+
+def merge_key(subtree_key, leaf_index, level):
+    """Key of the merge completing, at leaf ``leaf_index``, a node of ``2**level`` leaves."""
+    return jax.random.fold_in(subtree_key, 32 * leaf_index + level)
+
+
+def _select(pred, on_true, on_false):
+    return jax.tree_util.tree_map(lambda a, b: jnp.where(pred, a, b), on_true, on_false)
+
+
+def _merge_within(left: Subtree, right: Subtree, key) -> tuple[Subtree, jax.Array]:
+    log_weight = jnp.logaddexp(left.log_weight, right.log_weight)
+    log_uniform = jnp.log(jax.random.uniform(key, dtype=log_weight.dtype))
+    take_right = log_uniform < right.log_weight - log_weight
+    turning = is_merge_turning(
+        left.momentum_sum, left.first_velocity, left.last_momentum, left.last_velocity,
+        right.momentum_sum, right.first_momentum, right.first_velocity, right.last_velocity,
+    )  # fmt: skip
+    merged = Subtree(
+        left.momentum_sum + right.momentum_sum,
+        log_weight,
+        _select(take_right, right.proposal, left.proposal),
+        left.first_momentum,
+        left.first_velocity,
+        right.last_momentum,
+        right.last_velocity,
+    )
+    return merged, turning
+
+
+def _leaf(state: IntegratorState, metric: Metric, initial_energy, divergence_threshold):
+    velocity = metric.velocity(state.momentum)
+    energy = -state.logdensity + 0.5 * jnp.dot(state.momentum, velocity)
+    is_divergent, log_weight, acceptance = energy_error_checks(
+        energy - initial_energy, state.logdensity_grad, divergence_threshold
+    )
+    proposal = Proposal(state.position, state.logdensity, state.logdensity_grad, energy)
+    p = state.momentum
+    node = Subtree(p, log_weight, proposal, p, velocity, p, velocity)
+    return node, is_divergent, acceptance
+
+
+def _build_subtree(
+    key, start: IntegratorState, signed_step_size, depth, initial_energy, *, metric,
+    logdensity_and_grad_fn, integrator, max_tree_depth, divergence_threshold,
+):  # fmt: skip
+    """Build ``2**depth`` leaves from ``start``; stop early on a U-turn or a divergence."""
+    num_leaves = jnp.left_shift(1, depth)
+    dtype = start.position.dtype
+    zero_node, _, _ = _leaf(start, metric, initial_energy, divergence_threshold)
+    levels = jax.tree_util.tree_map(
+        lambda x: jnp.zeros((max_tree_depth,) + jnp.shape(x), x.dtype), zero_node
+    )
+
+    def cond(carry):
+        leaf, _, _, _, turning, divergent, _ = carry
+        return (leaf < num_leaves) & ~turning & ~divergent
+
+    def body(carry):
+        leaf, state, levels, _, _, _, sum_acceptance = carry
+        state = integrator_step(integrator, state, signed_step_size, metric, logdensity_and_grad_fn)
+        node, divergent, acceptance = _leaf(state, metric, initial_energy, divergence_threshold)
+
+        def merge_cond(inner):
+            level, _, turning = inner
+            return (level < depth) & (jnp.right_shift(leaf, level) & 1 == 1) & ~turning
+
+        def merge_body(inner):
+            level, node, _ = inner
+            left = jax.tree_util.tree_map(lambda a: a[level], levels)
+            node, turning = _merge_within(left, node, merge_key(key, leaf, level + 1))
+            return level + 1, node, turning
+
+        level, node, turning = jax.lax.while_loop(
+            merge_cond, merge_body, (jnp.zeros((), jnp.int32), node, jnp.zeros((), bool))
+        )
+        # ``node`` is now the left child of a node of 2**(level + 1) leaves still open.
+        store = level < depth
+        index = jnp.minimum(level, max_tree_depth - 1)
+        levels = jax.tree_util.tree_map(
+            lambda stack, x: stack.at[index].set(jnp.where(store, x, stack[index])), levels, node
+        )
+        return leaf + 1, state, levels, node, turning, divergent, sum_acceptance + acceptance
+
+    init = (
+        jnp.zeros((), jnp.int32), start, levels, zero_node,
+        jnp.zeros((), bool), jnp.zeros((), bool), jnp.zeros((), dtype),
+    )  # fmt: skip
+    num_steps, frontier, _, subtree, turning, divergent, sum_acceptance = jax.lax.while_loop(
+        cond, body, init
+    )
+    return subtree, frontier, num_steps, sum_acceptance, turning, divergent
+
+
+def build_trajectory(
+    key,
+    initial: IntegratorState,
+    step_size,
+    *,
+    metric: Metric,
+    logdensity_and_grad_fn: Callable,
+    integrator: Integrator,
+    max_tree_depth: int,
+    divergence_threshold: float,
+) -> TrajectoryResult:
+    """Run the NUTS doubling from ``initial`` (flat ``(d,)`` position and momentum)."""
+    dtype = initial.position.dtype
+    step_size = jnp.asarray(step_size, dtype)
+    root, _, _ = _leaf(initial, metric, 0.0, divergence_threshold)
+    initial_energy = root.proposal.energy
+    root = root._replace(log_weight=jnp.zeros((), dtype))
+    build = functools.partial(
+        _build_subtree,
+        metric=metric,
+        logdensity_and_grad_fn=logdensity_and_grad_fn,
+        integrator=integrator,
+        max_tree_depth=max_tree_depth,
+        divergence_threshold=divergence_threshold,
+    )
+
+    def cond(carry):
+        t, *_, turning, divergent = carry
+        return (t < max_tree_depth) & ~turning & ~divergent
+
+    def body(carry):
+        t, left_end, right_end, trajectory, depth, num_steps, sum_acc, _, _ = carry
+        key_direction, key_subtree, key_merge = jax.random.split(jax.random.fold_in(key, t), 3)
+        forward = jax.random.bernoulli(key_direction)
+        start = _select(forward, right_end, left_end)
+        signed_step_size = jnp.where(forward, step_size, -step_size)
+        subtree, frontier, steps, acceptance, sub_turning, sub_divergent = build(
+            key_subtree, start, signed_step_size, t, initial_energy
+        )
+        is_valid = ~sub_turning & ~sub_divergent
+        # Ends of the old trajectory: "inner" touches the new subtree.
+        outer_momentum = jnp.where(forward, trajectory.first_momentum, trajectory.last_momentum)
+        outer_velocity = jnp.where(forward, trajectory.first_velocity, trajectory.last_velocity)
+        inner_momentum = jnp.where(forward, trajectory.last_momentum, trajectory.first_momentum)
+        inner_velocity = jnp.where(forward, trajectory.last_velocity, trajectory.first_velocity)
+        turning = is_merge_turning(
+            trajectory.momentum_sum, outer_velocity, inner_momentum, inner_velocity,
+            subtree.momentum_sum, subtree.first_momentum, subtree.first_velocity,
+            subtree.last_velocity,
+        )  # fmt: skip
+        log_uniform = jnp.log(jax.random.uniform(key_merge, dtype=dtype))
+        take_new = is_valid & (log_uniform < subtree.log_weight - trajectory.log_weight)
+        # Keep "first" = leftmost in time, "last" = rightmost.
+        merged = Subtree(
+            trajectory.momentum_sum + subtree.momentum_sum,
+            jnp.logaddexp(trajectory.log_weight, subtree.log_weight),
+            _select(take_new, subtree.proposal, trajectory.proposal),
+            jnp.where(forward, outer_momentum, subtree.last_momentum),
+            jnp.where(forward, outer_velocity, subtree.last_velocity),
+            jnp.where(forward, subtree.last_momentum, outer_momentum),
+            jnp.where(forward, subtree.last_velocity, outer_velocity),
+        )
+        trajectory = _select(is_valid, merged, trajectory)
+        left_end = _select(forward, left_end, frontier)
+        right_end = _select(forward, frontier, right_end)
+        return (
+            t + 1, left_end, right_end, trajectory, depth + is_valid.astype(jnp.int32),
+            num_steps + steps, sum_acc + acceptance, sub_turning | (is_valid & turning),
+            sub_divergent,
+        )  # fmt: skip
+
+    zero_int = jnp.zeros((), jnp.int32)
+    false = jnp.zeros((), bool)
+    init = (zero_int, initial, initial, root, zero_int, zero_int, jnp.zeros((), dtype), false, false)
+    _, _, _, trajectory, depth, num_steps, sum_acc, turning, divergent = jax.lax.while_loop(
+        cond, body, init
+    )
+    return TrajectoryResult(trajectory.proposal, num_steps, depth, sum_acc, turning, divergent)

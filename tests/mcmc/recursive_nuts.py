@@ -1,0 +1,151 @@
+"""A slow, plainly recursive multinomial NUTS used as the test oracle.
+
+Hoffman & Gelman's doubling, in Betancourt's multinomial form with Stan's checks:
+
+* ``build_tree(depth)`` = ``build_tree(depth - 1)`` twice, in the same direction;
+  either half failing (U-turn or divergence) makes the whole subtree fail;
+* inside a subtree the second half's sample replaces the first's with probability
+  ``w_second / (w_first + w_second)``;
+* a finished subtree replaces the trajectory's sample with probability
+  ``min(1, w_subtree / w_trajectory)`` (biased progressive sampling);
+* every merge checks the U-turn criterion over the whole span and over each half
+  extended by the adjacent point of the other half.
+
+It shares only the metric and the integrator with the library, and draws its
+random numbers with the key layout documented in ``probflow.mcmc.trajectory``.
+Everything here is eager Python; it is meant to be read, not to be fast.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from probflow.mcmc.integrators import IntegratorState, integrator_step
+
+
+def _dot(a, b):
+    return jnp.dot(a, b)
+
+
+def _no_uturn(velocity_a, velocity_b, rho):
+    return bool((_dot(velocity_a, rho) > 0) & (_dot(velocity_b, rho) > 0))
+
+
+class Tree:
+    """A span of points in build order: first point, last point, momentum sum, weight, sample."""
+
+    def __init__(self, first, last, rho, log_weight, sample):
+        self.first = first  # (momentum, velocity)
+        self.last = last
+        self.rho = rho
+        self.log_weight = log_weight
+        self.sample = sample  # (position, logdensity, grad, energy)
+
+
+def spans_turn(a: Tree, b: Tree) -> bool:
+    """True if joining span ``a`` then span ``b`` (adjacent) makes a U-turn (Stan's three checks)."""
+    ok = _no_uturn(a.first[1], b.last[1], a.rho + b.rho)
+    ok = ok and _no_uturn(a.first[1], b.first[1], a.rho + b.first[0])
+    ok = ok and _no_uturn(a.last[1], b.last[1], b.rho + a.last[0])
+    return not ok
+
+
+class RecursiveNUTS:
+    def __init__(self, metric, logdensity_and_grad_fn, integrator, step_size, max_tree_depth,
+                 divergence_threshold=1000.0):
+        self.metric = metric
+        self.step = jax.jit(
+            lambda state, h: integrator_step(integrator, state, h, metric, logdensity_and_grad_fn)
+        )
+        self.step_size = step_size
+        self.max_tree_depth = max_tree_depth
+        self.threshold = divergence_threshold
+
+    def leaf(self, state):
+        p = state.momentum
+        v = self.metric.velocity(p)
+        energy = -state.logdensity + 0.5 * _dot(p, v)
+        error = energy - self.initial_energy
+        finite = bool(jnp.isfinite(error)) and bool(jnp.all(jnp.isfinite(state.logdensity_grad)))
+        divergent = not (finite and bool(error <= self.threshold))
+        log_weight = -error if finite else -jnp.inf
+        self.num_steps += 1
+        self.sum_acceptance += float(jnp.exp(jnp.minimum(-error, 0.0))) if finite else 0.0
+        sample = (state.position, state.logdensity, state.logdensity_grad, energy)
+        return Tree((p, v), (p, v), p, log_weight, sample), divergent
+
+    def build_tree(self, state, direction, depth, offset, key):
+        """Returns (tree or None when it failed, frontier state)."""
+        if depth == 0:
+            state = self.step(state, direction * self.step_size)
+            tree, divergent = self.leaf(state)
+            if divergent:
+                self.divergent = True
+                return None, state
+            return tree, state
+        first, state = self.build_tree(state, direction, depth - 1, offset, key)
+        if first is None:
+            return None, state
+        second, state = self.build_tree(
+            state, direction, depth - 1, offset + 2 ** (depth - 1), key
+        )
+        if second is None:
+            return None, state
+        log_weight = jnp.logaddexp(first.log_weight, second.log_weight)
+        last_leaf = offset + 2**depth - 1
+        u = jax.random.uniform(jax.random.fold_in(key, 32 * last_leaf + depth), dtype=log_weight.dtype)
+        sample = second.sample if jnp.log(u) < second.log_weight - log_weight else first.sample
+        tree = Tree(first.first, second.last, first.rho + second.rho, log_weight, sample)
+        if spans_turn(first, second):
+            self.turning = True
+            return None, state
+        return tree, state
+
+    def transition(self, key, position, logdensity, grad):
+        """One transition from flat ``position``; returns (sample, num_steps, depth, mean accept)."""
+        key_momentum, key_trajectory = jax.random.split(key)
+        momentum = self.metric.sample_momentum(key_momentum, position)
+        start = IntegratorState(position, momentum, logdensity, grad)
+        velocity = self.metric.velocity(momentum)
+        self.initial_energy = -logdensity + 0.5 * _dot(momentum, velocity)
+        self.num_steps, self.sum_acceptance = 0, 0.0
+        self.turning = self.divergent = False
+        # the trajectory, in time order: ``left`` and ``right`` ends as phase-space states
+        trajectory = Tree((momentum, velocity), (momentum, velocity), momentum,
+                          jnp.zeros((), position.dtype),
+                          (position, logdensity, grad, self.initial_energy))
+        left = right = start
+        depth = 0
+        for t in range(self.max_tree_depth):
+            key_direction, key_subtree, key_merge = jax.random.split(jax.random.fold_in(key_trajectory, t), 3)
+            forward = bool(jax.random.bernoulli(key_direction))
+            if forward:
+                subtree, right = self.build_tree(right, 1.0, t, 0, key_subtree)
+            else:
+                subtree, left = self.build_tree(left, -1.0, t, 0, key_subtree)
+            if subtree is None:
+                break
+            depth += 1
+            u = jax.random.uniform(key_merge, dtype=position.dtype)
+            sample = trajectory.sample
+            if jnp.log(u) < subtree.log_weight - trajectory.log_weight:
+                sample = subtree.sample
+            log_weight = jnp.logaddexp(trajectory.log_weight, subtree.log_weight)
+            if forward:  # old trajectory first in time, subtree built left to right
+                turned = spans_turn(trajectory, subtree)
+                trajectory = Tree(trajectory.first, subtree.last, trajectory.rho + subtree.rho,
+                                  log_weight, sample)
+            else:  # subtree built right to left: reverse it to put it first in time
+                reversed_subtree = Tree(subtree.last, subtree.first, subtree.rho,
+                                        subtree.log_weight, subtree.sample)
+                turned = spans_turn(reversed_subtree, trajectory)
+                trajectory = Tree(subtree.last, trajectory.last, trajectory.rho + subtree.rho,
+                                  log_weight, sample)
+            if turned:
+                self.turning = True
+                break
+        position, logdensity, grad, energy = trajectory.sample
+        return (np.asarray(position), float(logdensity), grad, self.num_steps, depth,
+                self.sum_acceptance / max(self.num_steps, 1))
