@@ -39,8 +39,11 @@ NUM_CHAINS = 4
 def make_probflow(target, num_warmup, num_samples):
     import probflow as pf
 
+    def logdensity(position):
+        return target.logdensity(position["x"])
+
     def run(key, init):
-        idata = pf.mcmc.sample(target.logdensity, initial_position={"x": init}, key=key,
+        idata = pf.mcmc.sample(logdensity, initial_position={"x": init}, key=key,
                                num_chains=NUM_CHAINS, num_warmup=num_warmup,
                                num_samples=num_samples, progress_bar=False, warn=False)
         stats = idata.sample_stats

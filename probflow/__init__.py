@@ -11,7 +11,7 @@ Examples:
     ()
 """
 
-from probflow import bijectors, core, diagnostics, distributions, models
+from probflow import bijectors, core, diagnostics, distributions, mcmc, models
 from probflow.diagnostics import summary
 from probflow.models import (
     Deterministic,
@@ -32,6 +32,7 @@ __all__ = [
     "core",
     "distributions",
     "models",
+    "mcmc",
     "diagnostics",
     "summary",
     "model",

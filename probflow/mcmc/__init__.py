@@ -14,6 +14,13 @@ Examples:
     ...                           mcmc.KernelParams(0.8, jnp.ones(2)))
 """
 
+from probflow.mcmc.adaptation import (
+    AdaptationState,
+    adaptation_init,
+    adaptation_update,
+    find_reasonable_step_size,
+    warmup_schedule,
+)
 from probflow.mcmc.base import (
     HMCInfo,
     HMCState,
@@ -36,8 +43,17 @@ from probflow.mcmc.integrators import (
 from probflow.mcmc.metrics import Metric, gaussian_euclidean, is_turning
 from probflow.mcmc.nuts import NUTS
 from probflow.mcmc.rwm import RandomWalkMetropolis
+from probflow.mcmc.sample import MCMCRun, extend, sample
 
 __all__ = [
+    "sample",
+    "extend",
+    "MCMCRun",
+    "AdaptationState",
+    "adaptation_init",
+    "adaptation_update",
+    "find_reasonable_step_size",
+    "warmup_schedule",
     "KernelParams",
     "HMCState",
     "RWMState",

@@ -85,6 +85,10 @@ class HMC:
     integrator: Integrator = velocity_verlet
     divergence_threshold: float = 1000.0
 
+    uses_gradients = True
+    reports_tree_depth = False
+    default_target_accept = 0.8
+
     def __post_init__(self):
         if not (isinstance(self.num_integration_steps, int) and self.num_integration_steps >= 1):
             raise ValueError(
@@ -128,6 +132,11 @@ class MALA:
     """
 
     divergence_threshold: float = 1000.0
+
+    uses_gradients = True
+    reports_tree_depth = False
+    default_target_accept = 0.574  # optimal for MALA (Roberts & Rosenthal 1998)
+    integrator = velocity_verlet
 
     def init(self, position, logdensity_fn: Callable) -> HMCState:
         """State at ``position`` (any PyTree): log density and gradient."""

@@ -55,8 +55,13 @@ class NUTS:
     divergence_threshold: float = 1000.0
     integrator: Integrator = velocity_verlet
 
+    uses_gradients = True
+    reports_tree_depth = True
+    default_target_accept = 0.8
+
     def __post_init__(self):
-        if not (isinstance(self.max_tree_depth, int) and 1 <= self.max_tree_depth <= MAX_TREE_DEPTH):
+        depth = self.max_tree_depth
+        if not (isinstance(depth, int) and 1 <= depth <= MAX_TREE_DEPTH):
             raise ValueError(
                 f"NUTS: max_tree_depth must be an int in [1, {MAX_TREE_DEPTH}], "
                 f"got {self.max_tree_depth!r}"

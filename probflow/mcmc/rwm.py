@@ -34,6 +34,10 @@ class RandomWalkMetropolis:
         (2,)
     """
 
+    uses_gradients = False
+    reports_tree_depth = False
+    default_target_accept = 0.234  # optimal for Gaussian random walks (Roberts et al. 1997)
+
     def init(self, position, logdensity_fn: Callable) -> RWMState:
         """State at ``position`` (any PyTree): its log density."""
         flat, unravel = ravel_pytree(position)

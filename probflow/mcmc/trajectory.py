@@ -232,7 +232,8 @@ def build_trajectory(
 
     zero_int = jnp.zeros((), jnp.int32)
     false = jnp.zeros((), bool)
-    init = (zero_int, initial, initial, root, zero_int, zero_int, jnp.zeros((), dtype), false, false)
+    zero = jnp.zeros((), dtype)
+    init = (zero_int, initial, initial, root, zero_int, zero_int, zero, false, false)
     _, _, _, trajectory, depth, num_steps, sum_acc, turning, divergent = jax.lax.while_loop(
         cond, body, init
     )

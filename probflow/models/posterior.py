@@ -9,6 +9,8 @@ variables (``Uniform(0, tau)``) are handled.
 
 from __future__ import annotations
 
+import functools
+
 from typing import Any
 
 import jax
@@ -259,20 +261,19 @@ class Posterior(Struct):
                 f"init: unknown strategy {strategy!r}; choose one of {INIT_STRATEGIES}"
             )
         fixed = self.unconstrain_partial(values) if values else {}
-        draw = jax.jit(jax.vmap(lambda k: self._draw_init(k, strategy, radius, fixed)))
-        check = jax.jit(jax.vmap(self._is_finite))
         keys = jax.random.split(key, num_chains * (max_tries + 1)).reshape(max_tries + 1,
                                                                           num_chains)
-        z = draw(keys[0])
-        ok = np.asarray(check(z))
+        radius = jnp.asarray(radius)
+        z, ok = _draw_and_check(self, keys[0], strategy, radius, fixed)
+        ok = np.asarray(ok)
         for attempt in range(1, max_tries + 1):
             if ok.all():
                 return z
-            fresh = draw(keys[attempt])
+            fresh, _ = _draw_and_check(self, keys[attempt], strategy, radius, fixed)
             z = jax.tree_util.tree_map(
                 lambda old, new: jnp.where(ok.reshape((-1,) + (1,) * (old.ndim - 1)), old, new),
                 z, fresh)
-            ok = np.asarray(check(z))
+            ok = np.asarray(_check_finite(self, z))
         if ok.all():
             return z
         bad_chain = int(np.argmin(ok))
@@ -331,3 +332,16 @@ class Posterior(Struct):
             f"{bad_grad or 'no variable'}. Check the priors' parameters and the data, or pass "
             f"initial values with init(..., values={{...}})"
         )
+
+
+@functools.partial(jax.jit, static_argnums=2)
+def _draw_and_check(posterior, keys, strategy, radius, fixed):
+    """Initial points for a batch of chains and whether each is finite (compiled once per
+    posterior structure and strategy)."""
+    z = jax.vmap(lambda k: posterior._draw_init(k, strategy, radius, fixed))(keys)
+    return z, jax.vmap(posterior._is_finite)(z)
+
+
+@jax.jit
+def _check_finite(posterior, z):
+    return jax.vmap(posterior._is_finite)(z)

@@ -7,7 +7,13 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from probflow.mcmc import NUTS, HMCState, KernelParams, gaussian_euclidean, mclachlan, velocity_verlet
+from probflow.mcmc import (
+    NUTS,
+    KernelParams,
+    gaussian_euclidean,
+    mclachlan,
+    velocity_verlet,
+)
 from probflow.mcmc.base import flat_logdensity_and_grad
 
 from .recursive_nuts import RecursiveNUTS
@@ -22,7 +28,7 @@ def _logdensity(family, x, scales, shift):
     return -0.5 * jnp.sum(z**2) - 0.05 * jnp.sum(z**4) + 0.5 * jnp.sum(jnp.sin(z)) + coupling
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _jitted_step(family, integrator, max_tree_depth):
     kernel = NUTS(max_tree_depth=max_tree_depth, integrator=integrator)
 

@@ -1,0 +1,255 @@
+"""Stan's windowed warm-up: step size by dual averaging, mass matrix by regularised Welford.
+
+The pieces are small and pure, and the driver (:mod:`probflow.mcmc.chains`) composes them
+inside one compiled scan:
+
+* :func:`warmup_schedule` (NumPy, static): for every warm-up iteration, whether its position
+  feeds the mass-matrix estimate and whether a slow window ends there. Stan's layout: an
+  initial fast buffer (75 iterations), slow windows of 25, 50, 100, ... iterations (the last
+  one stretched to the terminal buffer), a terminal fast buffer (50).
+* :func:`find_reasonable_step_size`: Stan's heuristic; doubles or halves the step until the
+  acceptance of a single integrator step crosses 0.8.
+* :class:`AdaptationState`, :func:`adaptation_init`, :func:`adaptation_update`: one chain's
+  tuning state and its update after each warm-up transition. At the end of a slow window the
+  mass matrix becomes the regularised sample (co)variance of the window's positions, the step
+  size is re-initialised by the heuristic and dual averaging restarts; after the last warm-up
+  iteration the step size is the dual-averaging average.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.flatten_util import ravel_pytree
+
+from probflow.mcmc.base import flat_logdensity_and_grad
+from probflow.mcmc.dual_averaging import (
+    DualAveragingState,
+    dual_averaging_init,
+    dual_averaging_update,
+)
+from probflow.mcmc.integrators import Integrator, IntegratorState, integrator_step
+from probflow.mcmc.metrics import gaussian_euclidean
+from probflow.mcmc.welford import WelfordState, welford_covariance, welford_init, welford_update
+
+__all__ = [
+    "AdaptationState",
+    "adaptation_init",
+    "adaptation_update",
+    "find_reasonable_step_size",
+    "warmup_schedule",
+]
+
+
+def warmup_schedule(num_warmup: int, *, initial_buffer: int = 75, terminal_buffer: int = 50,
+                    base_window: int = 25, adapt_mass_matrix: bool = True) -> np.ndarray:
+    """Stan's warm-up windows as a ``(num_warmup, 2)`` boolean table.
+
+    Column 0 marks iterations whose position is added to the mass-matrix estimate; column 1
+    marks the last iteration of each slow window (where the metric is updated). When
+    ``initial_buffer + base_window + terminal_buffer`` exceeds ``num_warmup`` the three
+    parts take 15%, 75% and 10% of it, as in Stan. Fewer than 20 warm-up iterations (or
+    ``adapt_mass_matrix=False``) adapt the step size only.
+
+    Examples:
+        >>> s = warmup_schedule(1000)
+        >>> [int(i) for i in np.flatnonzero(s[:, 1])]   # window ends: 75+25, +50, +100, ...
+        [99, 149, 249, 449, 949]
+        >>> int(s[:, 0].sum())
+        875
+    """
+    num_warmup = int(num_warmup)
+    table = np.zeros((max(num_warmup, 0), 2), bool)
+    if num_warmup < 20 or not adapt_mass_matrix:
+        return table
+    if initial_buffer + base_window + terminal_buffer > num_warmup:
+        initial_buffer = int(0.15 * num_warmup)
+        terminal_buffer = int(0.1 * num_warmup)
+        base_window = num_warmup - (initial_buffer + terminal_buffer)
+    last_slow = num_warmup - terminal_buffer - 1
+    table[initial_buffer:last_slow + 1, 0] = True
+    size, end = base_window, initial_buffer + base_window - 1
+    while True:
+        table[end, 1] = True
+        if end == last_slow:
+            break
+        size *= 2
+        end = end + size
+        # stretch the window to the terminal buffer when the next one would not fit
+        if end + 2 * size > last_slow:
+            end = last_slow
+    return table
+
+
+def find_reasonable_step_size(
+    key,
+    position,
+    logdensity_fn: Callable,
+    inverse_mass_matrix,
+    step_size,
+    integrator: Integrator,
+    *,
+    target: float = 0.8,
+    max_iterations: int = 64,
+) -> jax.Array:
+    """Stan's initial step-size heuristic from ``position``.
+
+    With a fresh momentum each time, one integrator step of size ``h`` is taken; if its
+    acceptance probability is above ``target`` the step is doubled until it falls below,
+    otherwise halved until it rises above. At most ``max_iterations`` changes, and the step
+    stays in ``[1e-10, 1e7]``, so it always terminates (a NaN energy counts as rejection).
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> from probflow.mcmc.integrators import velocity_verlet
+        >>> h = find_reasonable_step_size(jax.random.key(0), jnp.zeros(3),
+        ...                               lambda x: -0.5 * jnp.sum(x**2 / 0.01), jnp.ones(3),
+        ...                               1.0, velocity_verlet)
+        >>> bool(h < 1.0)   # a narrow target needs a smaller step
+        True
+    """
+    flat, unravel = ravel_pytree(position)
+    dtype = flat.dtype
+    fn = flat_logdensity_and_grad(logdensity_fn, unravel)
+    metric = gaussian_euclidean(jnp.asarray(inverse_mass_matrix, dtype))
+    logdensity, grad = fn(flat)
+    log_target = jnp.log(jnp.asarray(target, dtype))
+
+    def delta_energy(key, h):
+        momentum = metric.sample_momentum(key, flat)
+        start = IntegratorState(flat, momentum, logdensity, grad)
+        end = integrator_step(integrator, start, h, metric, fn)
+        h0 = -logdensity + metric.kinetic_energy(momentum)
+        h1 = -end.logdensity + metric.kinetic_energy(end.momentum)
+        delta = h0 - h1
+        return jnp.where(jnp.isnan(delta), -jnp.inf, delta)
+
+    step_size = jnp.asarray(step_size, dtype)
+    key, first = jax.random.split(key)
+    direction = jnp.where(delta_energy(first, step_size) > log_target, 1.0, -1.0).astype(dtype)
+
+    def cond(carry):
+        _, h, i, done = carry
+        return ~done & (i < max_iterations) & (h > 1e-10) & (h < 1e7)
+
+    def body(carry):
+        key, h, i, _ = carry
+        key, sub = jax.random.split(key)
+        delta = delta_energy(sub, h)
+        done = jnp.where(direction > 0, ~(delta > log_target), ~(delta < log_target))
+        h = jnp.where(done, h, h * jnp.where(direction > 0, 2.0, 0.5).astype(dtype))
+        return key, h, i + 1, done
+
+    _, step_size, _, _ = jax.lax.while_loop(
+        cond, body, (key, step_size, jnp.zeros((), jnp.int32), jnp.zeros((), bool))
+    )
+    return jnp.clip(step_size, 1e-10, 1e7)
+
+
+class AdaptationState(NamedTuple):
+    """One chain's warm-up state.
+
+    Attributes:
+        step_size: the step size for the next transition.
+        inverse_mass_matrix: ``(d,)`` or ``(d, d)``.
+        dual_averaging: the step-size recursion.
+        welford: the running (co)variance of the current slow window.
+    """
+
+    step_size: jax.Array
+    inverse_mass_matrix: jax.Array
+    dual_averaging: DualAveragingState
+    welford: WelfordState
+
+
+def adaptation_init(step_size, inverse_mass_matrix) -> AdaptationState:
+    """Start from a step size and an inverse mass matrix (``(d,)`` or ``(d, d)``).
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> state = adaptation_init(0.5, jnp.ones(3))
+        >>> state.welford.m2.shape
+        (3,)
+    """
+    inverse_mass_matrix = jnp.asarray(inverse_mass_matrix)
+    dtype = inverse_mass_matrix.dtype
+    step_size = jnp.asarray(step_size, dtype)
+    return AdaptationState(
+        step_size,
+        inverse_mass_matrix,
+        _dual_averaging_start(step_size),
+        welford_init(inverse_mass_matrix.shape[0], dense=inverse_mass_matrix.ndim == 2,
+                     dtype=dtype),
+    )
+
+
+def _dual_averaging_start(step_size) -> DualAveragingState:
+    state = dual_averaging_init(step_size)
+    return jax.tree_util.tree_map(
+        lambda x: x.astype(step_size.dtype) if jnp.issubdtype(x.dtype, jnp.floating) else x,
+        state,
+    )
+
+
+def adaptation_update(
+    key,
+    state: AdaptationState,
+    position: Any,
+    acceptance_rate,
+    collect,
+    window_end,
+    last_iteration,
+    *,
+    logdensity_fn: Callable,
+    integrator: Integrator | None,
+    target_accept: float,
+    adapt_step_size: bool = True,
+) -> AdaptationState:
+    """Update one chain's tuning after a warm-up transition that ended at ``position``.
+
+    ``collect``, ``window_end`` and ``last_iteration`` are boolean scalars (from
+    :func:`warmup_schedule`; the same for every chain, so the branches are real
+    conditionals under ``vmap``). ``integrator=None`` skips the step-size heuristic (for
+    kernels without gradients). ``key`` feeds the heuristic.
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> state = adaptation_init(1.0, jnp.ones(2))
+        >>> state = adaptation_update(jax.random.key(0), state, jnp.zeros(2), 0.1,
+        ...                           True, False, False,
+        ...                           logdensity_fn=lambda x: -jnp.sum(x**2), integrator=None,
+        ...                           target_accept=0.8)
+        >>> bool(state.step_size < 1.0), int(state.welford.count)
+        (True, 1)
+    """
+    flat, _ = ravel_pytree(position)
+    dtype = state.step_size.dtype
+    da = state.dual_averaging
+    step_size = state.step_size
+    if adapt_step_size:
+        da = dual_averaging_update(da, jnp.minimum(acceptance_rate, 1.0),
+                                   target_accept=target_accept)
+        step_size = jnp.exp(da.log_step_size).astype(dtype)
+    welford = jax.lax.cond(collect, welford_update, lambda w, _: w, state.welford,
+                           flat.astype(dtype))
+    state = AdaptationState(step_size, state.inverse_mass_matrix, da, welford)
+
+    def end_window(state):
+        imm = welford_covariance(state.welford).astype(dtype)
+        step_size = state.step_size
+        if integrator is not None:
+            step_size = find_reasonable_step_size(key, position, logdensity_fn, imm, step_size,
+                                                  integrator)
+        fresh = welford_init(imm.shape[0], dense=imm.ndim == 2, dtype=dtype)
+        da = _dual_averaging_start(step_size) if adapt_step_size else state.dual_averaging
+        return AdaptationState(step_size, imm, da, fresh)
+
+    state = jax.lax.cond(window_end, end_window, lambda s: s, state)
+    if adapt_step_size:
+        final = jnp.exp(state.dual_averaging.log_step_size_average).astype(dtype)
+        state = state._replace(step_size=jnp.where(last_iteration, final, state.step_size))
+    return state
