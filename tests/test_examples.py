@@ -30,6 +30,21 @@ def test_quickstart_prints_moment_table():
         assert abs(mc_mean - mean) < 5 * sd / (20000**0.5), row
 
 
+def test_eight_schools_prints_a_converged_summary(tmp_path):
+    plot = tmp_path / "trace.png"
+    stdout = run_example("eight_schools.py", "--num-warmup", "500", "--num-samples", "500",
+                         "--plot", str(plot))
+    rows = {line.split()[0]: line.split() for line in stdout.splitlines() if line.strip()}
+    header = stdout.splitlines()[0].split()
+    assert header[:2] == ["mean", "sd"] and header[-1] == "r_hat"
+    mu_mean, tau_mean = float(rows["mu"][1]), float(rows["tau"][1])
+    # posteriordb's reference: mu 4.4 (sd 3.3), tau 3.6 (sd 3.2); 2,000 draws
+    assert abs(mu_mean - 4.4) < 0.5 and abs(tau_mean - 3.6) < 0.6
+    assert all(float(r[-1]) < 1.01 for name, r in rows.items() if name in ("mu", "tau"))
+    assert " 0 divergences" in stdout
+    assert plot.stat().st_size > 10_000
+
+
 def test_flow_two_moons_fits_and_saves_a_plot(tmp_path):
     out = tmp_path / "moons.png"
     stdout = run_example("flow_two_moons.py", "--kind", "realnvp", "--steps", "400",

@@ -24,7 +24,8 @@ from probflow.mcmc.metrics import gaussian_euclidean
 __all__ = ["HMC", "MALA"]
 
 
-def _hmc_step(key, state, logdensity_fn, params, *, num_steps, integrator, threshold, info_type):
+def _hmc_step(key, state, logdensity_fn, params, *, num_steps, integrator, threshold, info_type,
+              jitter=0.0):
     flat, unravel = ravel_pytree(state.position)
     grad, _ = ravel_pytree(state.logdensity_grad)
     dtype = flat.dtype
@@ -32,6 +33,10 @@ def _hmc_step(key, state, logdensity_fn, params, *, num_steps, integrator, thres
     step_size = jnp.asarray(params.step_size, dtype)
     logdensity_and_grad_fn = flat_logdensity_and_grad(logdensity_fn, unravel)
     key_momentum, key_accept = jax.random.split(key)
+    if jitter:
+        key_accept, key_jitter = jax.random.split(key_accept)
+        u = jax.random.uniform(key_jitter, dtype=dtype, minval=-1.0, maxval=1.0)
+        step_size = step_size * (1.0 + jnp.asarray(jitter, dtype) * u)
     momentum = metric.sample_momentum(key_momentum, flat)
     logdensity = jnp.asarray(state.logdensity, dtype)
     initial_energy = -logdensity + metric.kinetic_energy(momentum)
@@ -69,6 +74,10 @@ class HMC:
     """Hamiltonian Monte Carlo: ``num_integration_steps`` integrator steps, then Metropolis.
 
     A non-finite or too large energy error is a divergence and the proposal is rejected.
+    ``step_size_jitter = j`` draws each transition's step size uniformly from
+    ``step_size * (1 - j, 1 + j)`` (as Stan's ``stepsize_jitter``): a fixed path length can
+    resonate with the target (e.g. half a period of a Gaussian makes every draw the mirror of
+    the last, so even moments never mix), and a random one cannot.
 
     Examples:
         >>> import jax, jax.numpy as jnp
@@ -84,6 +93,7 @@ class HMC:
     num_integration_steps: int = 10
     integrator: Integrator = velocity_verlet
     divergence_threshold: float = 1000.0
+    step_size_jitter: float = 0.0
 
     uses_gradients = True
     reports_tree_depth = False
@@ -95,6 +105,9 @@ class HMC:
                 "HMC: num_integration_steps must be a positive int, "
                 f"got {self.num_integration_steps!r}"
             )
+        if not 0.0 <= self.step_size_jitter < 1.0:
+            raise ValueError(f"HMC: step_size_jitter must be in [0, 1), got "
+                             f"{self.step_size_jitter!r}")
 
     def init(self, position, logdensity_fn: Callable) -> HMCState:
         """State at ``position`` (any PyTree): log density and gradient."""
@@ -108,6 +121,7 @@ class HMC:
             key, state, logdensity_fn, params,
             num_steps=self.num_integration_steps, integrator=self.integrator,
             threshold=self.divergence_threshold, info_type=HMCInfo,
+            jitter=self.step_size_jitter,
         )  # fmt: skip
 
 

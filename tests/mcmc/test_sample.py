@@ -281,3 +281,16 @@ def test_unknown_options_are_rejected():
         pf.mcmc.sample(_posterior(), key=0)
     with pytest.raises(ValueError, match=r"inverse_mass_matrix must have shape \(10,\)"):
         pf.mcmc.sample(_posterior(), key=jax.random.key(0), inverse_mass_matrix=jnp.ones(3))
+
+
+def test_max_tree_depth_hits_are_reported():
+    def logdensity(p):  # scales 0.01 and 100 without a mass matrix need very long trajectories
+        return -0.5 * jnp.sum((p["x"] / jnp.asarray([0.01, 100.0])) ** 2)
+
+    with pytest.warns(ConvergenceWarning, match="maximum tree depth 3"):
+        idata = pf.mcmc.sample(logdensity, pf.mcmc.NUTS(max_tree_depth=3),
+                               key=jax.random.key(0), num_chains=2, adapt_mass_matrix=False,
+                               initial_position={"x": jnp.zeros((2, 2))}, num_warmup=100,
+                               num_samples=100, progress_bar=False)
+    assert bool(idata.sample_stats["reached_max_treedepth"].any())
+    assert int(idata.sample_stats["tree_depth"].max()) == 3
