@@ -10,7 +10,6 @@ variables (``Uniform(0, tau)``) are handled.
 from __future__ import annotations
 
 import functools
-
 from typing import Any
 
 import jax
