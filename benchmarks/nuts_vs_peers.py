@@ -6,12 +6,12 @@ Run with the ``bench`` extra installed: ``python benchmarks/nuts_vs_peers.py``. 
 the same plain-JAX log density (``benchmarks/posteriors.py``).
 
 Reported per pair: cold wall time (first call, compilation included: what a notebook user
-waits), warm wall time (second call, new key), minimum bulk ESS over parameters (ArviZ),
-ESS per second cold and warm, gradient evaluations in the sampling phase (sum of leapfrog steps
-over chains and draws), ESS per 1,000 such gradients, divergences, and each figure's ratio to
-the best peer. For the logistic regression it also measures the floor: the time of one jitted,
-vectorised (4 chains) ``value_and_grad`` call, against probflow's warm time per gradient
-evaluation including warm-up.
+waits), warm wall time (best of three further calls, new keys), minimum bulk ESS over
+parameters (ArviZ), ESS per second cold and warm, gradient evaluations in the sampling phase
+(sum of leapfrog steps over chains and draws), ESS per 1,000 such gradients, divergences, and
+each figure's ratio to the best peer. For the logistic regression it also measures the floor:
+the time of one jitted, vectorised (4 chains) ``value_and_grad`` call, against probflow's warm
+time per gradient evaluation including warm-up.
 
 ``python benchmarks/nuts_vs_peers.py --worker LIB POSTERIOR`` runs one pair and prints JSON.
 """
@@ -167,6 +167,10 @@ def worker(library, posterior, num_warmup, num_samples):
     start = time.perf_counter()
     draws, grads, divergences, idata = run(jax.random.key(2), init)
     warm = time.perf_counter() - start
+    for seed in (3, 4):  # the machine is shared: the best of three warm calls
+        start = time.perf_counter()
+        run(jax.random.key(seed), init)
+        warm = min(warm, time.perf_counter() - start)
     ess = float(np.min(az.ess(az.convert_to_dataset(draws), method="bulk")["x"].values))
     result = {"library": library, "posterior": target.name, "cold_s": cold, "warm_s": warm,
               "min_ess_bulk": ess, "grads": int(grads), "divergences": divergences}

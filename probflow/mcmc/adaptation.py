@@ -129,23 +129,28 @@ def find_reasonable_step_size(
         return jnp.where(jnp.isnan(delta), -jnp.inf, delta)
 
     step_size = jnp.asarray(step_size, dtype)
-    key, first = jax.random.split(key)
-    direction = jnp.where(delta_energy(first, step_size) > log_target, 1.0, -1.0).astype(dtype)
+    # One loop (so the integrator is compiled once): the first pass only sets the direction
+    # (+1: the step is accepted often enough, try larger ones; -1: try smaller ones).
 
     def cond(carry):
-        _, h, i, done = carry
-        return ~done & (i < max_iterations) & (h > 1e-10) & (h < 1e7)
+        _, h, i, _, done = carry
+        return ~done & (i <= max_iterations) & (h > 1e-10) & (h < 1e7)
 
     def body(carry):
-        key, h, i, _ = carry
+        key, h, i, direction, _ = carry
         key, sub = jax.random.split(key)
         delta = delta_energy(sub, h)
-        done = jnp.where(direction > 0, ~(delta > log_target), ~(delta < log_target))
-        h = jnp.where(done, h, h * jnp.where(direction > 0, 2.0, 0.5).astype(dtype))
-        return key, h, i + 1, done
+        first = i == 0
+        direction = jnp.where(first, jnp.where(delta > log_target, 1.0, -1.0).astype(dtype),
+                              direction)
+        done = ~first & jnp.where(direction > 0, ~(delta > log_target), ~(delta < log_target))
+        factor = jnp.where(direction > 0, 2.0, 0.5).astype(dtype)
+        h = jnp.where(first | done, h, h * factor)
+        return key, h, i + 1, direction, done
 
-    _, step_size, _, _ = jax.lax.while_loop(
-        cond, body, (key, step_size, jnp.zeros((), jnp.int32), jnp.zeros((), bool))
+    _, step_size, _, _, _ = jax.lax.while_loop(
+        cond, body, (key, step_size, jnp.zeros((), jnp.int32), jnp.ones((), dtype),
+                     jnp.zeros((), bool))
     )
     return jnp.clip(step_size, 1e-10, 1e7)
 
@@ -219,11 +224,13 @@ def adaptation_update(
     Examples:
         >>> import jax, jax.numpy as jnp
         >>> state = adaptation_init(1.0, jnp.ones(2))
-        >>> state = adaptation_update(jax.random.key(0), state, jnp.zeros(2), 0.1,
-        ...                           True, False, False,
-        ...                           logdensity_fn=lambda x: -jnp.sum(x**2), integrator=None,
-        ...                           target_accept=0.8)
-        >>> bool(state.step_size < 1.0), int(state.welford.count)
+        >>> def update(acceptance_rate):
+        ...     return adaptation_update(jax.random.key(0), state, jnp.zeros(2),
+        ...                              acceptance_rate, True, False, False,
+        ...                              logdensity_fn=lambda x: -jnp.sum(x**2),
+        ...                              integrator=None, target_accept=0.8)
+        >>> low, high = update(0.1), update(0.99)
+        >>> bool(low.step_size < high.step_size), int(low.welford.count)
         (True, 1)
     """
     flat, _ = ravel_pytree(position)

@@ -23,7 +23,12 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import Mesh, PartitionSpec
 
-from probflow.mcmc.adaptation import AdaptationState, adaptation_update, warmup_schedule
+from probflow.mcmc.adaptation import (
+    AdaptationState,
+    adaptation_init,
+    adaptation_update,
+    warmup_schedule,
+)
 from probflow.mcmc.base import KernelParams
 from probflow.mcmc.progress import NUM_UPDATES, progress_callback
 
@@ -209,13 +214,18 @@ def _constrain(posterior, draws):
     return fn(draws)
 
 
-def _run(config: RunConfig, posterior, keys, positions, adaptation, bar_id) -> RunOutput:
+def _run(config: RunConfig, posterior, key, positions, adaptation, bar_id) -> RunOutput:
     kernel = config.kernel
     logdensity_fn = _logdensity_fn(config, posterior)
     states = jax.vmap(lambda p: kernel.init(p, logdensity_fn))(positions)
     initial_finite = jax.vmap(_is_finite_state)(states)
     num_iterations = config.num_warmup + config.num_samples * config.thin
-    num_chains = keys.shape[0]
+    num_chains = jax.tree_util.tree_leaves(positions)[0].shape[0]
+    keys = jax.random.split(key, num_chains)
+    if not isinstance(adaptation, AdaptationState):  # (step_size, inverse_mass_matrix)
+        one_chain = adaptation_init(*adaptation)
+        adaptation = jax.tree_util.tree_map(
+            lambda x: jnp.broadcast_to(x, (num_chains,) + x.shape), one_chain)
 
     if config.chain_method == "vectorized":
         result = _run_batch(config, posterior, keys, states, adaptation, bar_id, 0,
@@ -266,8 +276,12 @@ def _num_shards(num_chains: int) -> int:
 
 
 run_chains = jax.jit(_run, static_argnums=0)
-run_chains.__doc__ = """Run chains from ``positions`` (leading axis = chains); see :func:`_run`.
+run_chains.__doc__ = """Run chains from ``positions`` (leading axis = chains).
 
-``run_chains(config, posterior, keys, positions, adaptation, bar_id) -> RunOutput``, compiled
-once per :class:`RunConfig` and argument shapes.
+``run_chains(config, posterior, key, positions, adaptation, bar_id) -> RunOutput``:
+``posterior`` is the Posterior target or ``None`` (then ``config.logdensity_fn`` is used);
+``key`` is split into one key per chain; ``adaptation`` is either every chain's
+:class:`~probflow.mcmc.AdaptationState` (to continue a run) or a pair ``(step_size,
+inverse_mass_matrix)`` shared by all chains at the start. Compiled once per
+:class:`RunConfig` and argument shapes.
 """

@@ -61,8 +61,9 @@ def dual_averaging_update(
 
     Examples:
         >>> state = dual_averaging_init(1.0)
-        >>> state = dual_averaging_update(state, 0.2)   # too low: the step shrinks
-        >>> bool(state.log_step_size < 0.0)
+        >>> low = dual_averaging_update(state, 0.2)    # acceptance below target
+        >>> high = dual_averaging_update(state, 0.95)  # acceptance above target
+        >>> bool(low.log_step_size < high.log_step_size)
         True
     """
     dtype = state.log_step_size.dtype

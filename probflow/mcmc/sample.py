@@ -22,7 +22,7 @@ from jax.flatten_util import ravel_pytree
 from probflow.core.errors import ShapeError
 from probflow.core.keys import as_key
 from probflow.diagnostics.checks import warn_convergence
-from probflow.mcmc.adaptation import AdaptationState, adaptation_init
+from probflow.mcmc.adaptation import AdaptationState
 from probflow.mcmc.chains import CHAIN_METHODS, RunConfig, RunOutput, run_chains
 from probflow.mcmc.nuts import NUTS
 from probflow.mcmc.progress import ProgressBar
@@ -115,13 +115,14 @@ def _check_initial_position(initial_position, num_chains: int):
     return jax.tree_util.tree_map(jnp.asarray, initial_position)
 
 
-def _initial_tuning(positions, num_chains, step_size, inverse_mass_matrix, dense_mass):
+def _initial_tuning(positions, step_size, inverse_mass_matrix, dense_mass):
+    """``(step_size, inverse_mass_matrix)`` to start every chain from, checked."""
     one = jax.tree_util.tree_map(lambda x: x[0], positions)
     flat, _ = ravel_pytree(one)
     d, dtype = flat.shape[0], flat.dtype
     if inverse_mass_matrix is None:
-        inverse_mass_matrix = jnp.eye(d, dtype=dtype) if dense_mass else jnp.ones(d, dtype)
-    inverse_mass_matrix = jnp.asarray(inverse_mass_matrix, dtype)
+        inverse_mass_matrix = np.eye(d) if dense_mass else np.ones(d)
+    inverse_mass_matrix = np.asarray(inverse_mass_matrix, dtype)
     expected = (d, d) if dense_mass else (d,)
     if inverse_mass_matrix.shape != expected:
         raise ShapeError(
@@ -130,9 +131,7 @@ def _initial_tuning(positions, num_chains, step_size, inverse_mass_matrix, dense
         )
     if not (np.isfinite(step_size) and step_size > 0):
         raise ValueError(f"sample: step_size must be a finite positive number, got {step_size!r}")
-    one_chain = adaptation_init(jnp.asarray(step_size, dtype), inverse_mass_matrix)
-    return jax.tree_util.tree_map(
-        lambda x: jnp.broadcast_to(x, (num_chains,) + x.shape), one_chain)
+    return np.asarray(step_size, dtype), inverse_mass_matrix
 
 
 def _resolve_chain_method(chain_method: str, num_chains: int) -> str:
@@ -194,14 +193,13 @@ def _to_idata(target, out: RunOutput, config: RunConfig, attrs: dict):
     )
 
 
-def _execute(target, kernel, config: RunConfig, keys, positions, tuning, num_chains, warn,
+def _execute(target, kernel, config: RunConfig, key, positions, tuning, num_chains, warn,
              num_draws_before=0):
     posterior = target if isinstance(target, Posterior) else None
     total = (config.num_warmup + config.num_samples * config.thin) * (
         num_chains if config.chain_method == "sequential" else 1)
     with ProgressBar(total, config.num_warmup, disable=not config.progress) as bar:
-        out = run_chains(config, posterior, keys, positions, tuning,
-                         jnp.asarray(bar.id, jnp.int32))
+        out = run_chains(config, posterior, key, positions, tuning, np.int32(bar.id))
         jax.block_until_ready(out.stats)
     finite = np.asarray(out.initial_finite)
     if not finite.all():
@@ -309,9 +307,12 @@ def sample(
     target_accept = kernel.default_target_accept if target_accept is None else target_accept
     if not 0.0 < float(target_accept) < 1.0:
         raise ValueError(f"sample: target_accept must be in (0, 1), got {target_accept!r}")
-    key_init, key_chains = jax.random.split(key)
+    if isinstance(target, Posterior) and initial_position is None:
+        key_init, key = jax.random.split(key)
+    else:
+        key_init = None  # (no key operations outside the compiled run: each would compile)
     positions = _initial_positions(target, key_init, num_chains, init, initial_position)
-    tuning = _initial_tuning(positions, num_chains, step_size, inverse_mass_matrix, dense_mass)
+    tuning = _initial_tuning(positions, step_size, inverse_mass_matrix, dense_mass)
     config = RunConfig(
         kernel=kernel,
         logdensity_fn=None if isinstance(target, Posterior) else target,
@@ -325,8 +326,7 @@ def sample(
         adapt_mass_matrix=bool(adapt_mass_matrix),
         save_warmup=bool(save_warmup),
     )
-    keys = jax.random.split(key_chains, num_chains)
-    return _execute(target, kernel, config, keys, positions, tuning, num_chains, warn)
+    return _execute(target, kernel, config, key, positions, tuning, num_chains, warn)
 
 
 def extend(idata, num_samples: int, *, key, progress_bar: bool = True, warn: bool = True):
@@ -365,9 +365,8 @@ def extend(idata, num_samples: int, *, key, progress_bar: bool = True, warn: boo
     config = run.config._replace(num_warmup=0, num_samples=num_samples,
                                  progress=bool(progress_bar), save_warmup=False)
     num_chains = np.shape(run.adaptation.step_size)[0]
-    keys = jax.random.split(key, num_chains)
     positions = run.states.position
-    more = _execute(run.target, run.kernel, config, keys, positions, run.adaptation, num_chains,
+    more = _execute(run.target, run.kernel, config, key, positions, run.adaptation, num_chains,
                     warn=False, num_draws_before=run.num_draws)
     offset = idata.posterior.sizes["draw"]
     combined = idata.copy()

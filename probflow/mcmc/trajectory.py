@@ -134,7 +134,8 @@ def _build_subtree(
 
         def merge_body(inner):
             level, node, _ = inner
-            left = jax.tree_util.tree_map(lambda a: a[level], levels)
+            left = jax.tree_util.tree_map(
+                lambda a: jax.lax.dynamic_index_in_dim(a, level, keepdims=False), levels)
             node, turning = _merge_within(left, node, merge_key(key, leaf, level + 1))
             return level + 1, node, turning
 
@@ -144,9 +145,10 @@ def _build_subtree(
         # ``node`` is now the left child of a node of 2**(level + 1) leaves still open.
         store = level < depth
         index = jnp.minimum(level, max_tree_depth - 1)
+        onehot = (jnp.arange(max_tree_depth) == index) & store
         levels = jax.tree_util.tree_map(
-            lambda stack, x: stack.at[index].set(jnp.where(store, x, stack[index])), levels, node
-        )
+            lambda stack, x: jnp.where(onehot.reshape((-1,) + (1,) * x.ndim), x[None], stack),
+            levels, node)
         return leaf + 1, state, levels, node, turning, divergent, sum_acceptance + acceptance
 
     init = (

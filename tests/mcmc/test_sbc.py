@@ -84,13 +84,14 @@ def _ranks(model, names, kernel, thin, key):
     shapes = template.unconstrained_template()
     size = sum(int(np.prod(s.shape)) for s in shapes.values())
     tuning = jax.tree_util.tree_map(lambda x: x[None], adaptation_init(1.0, jnp.ones(size)))
+    # (the driver's own start, (step_size, inverse_mass_matrix), would work as well)
 
     def one(y, key_init, key_run):
         posterior = template.replace(data={"y": y})
         keys = jax.random.split(key_init, len(shapes))
         position = {name: jax.random.uniform(k, (1,) + s.shape, s.dtype, -2.0, 2.0)
                     for k, (name, s) in zip(keys, sorted(shapes.items()), strict=True)}
-        out = run_chains(config, posterior, key_run[None], position, tuning, jnp.int32(0))
+        out = run_chains(config, posterior, key_run, position, tuning, jnp.int32(0))
         return out.constrained, out.stats["diverging"]
 
     draws, diverging = jax.jit(jax.vmap(one))(
