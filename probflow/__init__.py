@@ -11,7 +11,7 @@ Examples:
     ()
 """
 
-from probflow import bijectors, core, diagnostics, distributions, mcmc, models
+from probflow import bijectors, core, diagnostics, distributions, mcmc, models, vi
 from probflow.diagnostics import summary
 from probflow.models import (
     Deterministic,
@@ -33,6 +33,7 @@ __all__ = [
     "distributions",
     "models",
     "mcmc",
+    "vi",
     "diagnostics",
     "summary",
     "model",

@@ -52,3 +52,14 @@ def test_flow_two_moons_fits_and_saves_a_plot(tmp_path):
     held_out = float(stdout.split("held-out NLL ")[1].split()[0])
     assert held_out < 1.6  # a standard normal on this data scores about 2.6 nats
     assert out.stat().st_size > 10_000
+
+
+def test_vi_logistic_regression_recovers_the_coefficients():
+    stdout = run_example("vi_logistic_regression.py", "--num-steps", "500", "--num-rows", "5000")
+    rows = {line.split(":")[0].strip(): line.split(":")[1].split("(")[0].split()
+            for line in stdout.splitlines() if ":" in line}
+    truth = [float(v) for v in rows["truth"]]
+    for label in ("meanfield mean", "fullrank mean", "minibatch 512 mean"):
+        means = [float(v) for v in rows[label]]
+        # 5000 rows: posterior sds of the coefficients are about 0.05; 0.25 is 5 sds.
+        assert max(abs(m - t) for m, t in zip(means, truth, strict=True)) < 0.25, (label, means)
