@@ -11,7 +11,7 @@ Examples:
     ()
 """
 
-from probflow import bijectors, core, diagnostics, distributions, mcmc, models, vi
+from probflow import bijectors, core, diagnostics, distributions, layers, mcmc, models, vi
 from probflow.diagnostics import summary
 from probflow.models import (
     Deterministic,
@@ -34,6 +34,7 @@ __all__ = [
     "models",
     "mcmc",
     "vi",
+    "layers",
     "diagnostics",
     "summary",
     "model",

@@ -44,6 +44,7 @@ from probflow.mcmc.metrics import Metric, gaussian_euclidean, is_turning
 from probflow.mcmc.nuts import NUTS
 from probflow.mcmc.rwm import RandomWalkMetropolis
 from probflow.mcmc.sample import MCMCRun, extend, sample
+from probflow.mcmc.sgmcmc import SGHMC, SGLD, SGHMCState, SGLDState, minibatch_grad_fn
 
 __all__ = [
     "sample",
@@ -65,6 +66,11 @@ __all__ = [
     "HMC",
     "MALA",
     "RandomWalkMetropolis",
+    "SGLD",
+    "SGHMC",
+    "SGLDState",
+    "SGHMCState",
+    "minibatch_grad_fn",
     "Integrator",
     "IntegratorState",
     "integrator_step",

@@ -1,0 +1,196 @@
+"""The :class:`Layer` protocol shared by every layer, activations and the layer registry.
+
+A layer is configuration only (sizes, activation name, priors). Its trainable numbers live
+in a separate PyTree made by :meth:`Layer.init`; :meth:`Layer.apply` is a pure function of
+those numbers, so it works inside a user's own optax loop and under ``jit``/``vmap``/``grad``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+import jax
+import jax.numpy as jnp
+
+__all__ = ["Layer", "get_activation", "layer_from_config", "ACTIVATIONS"]
+
+ACTIVATIONS = {
+    "linear": lambda x: x,
+    "relu": jax.nn.relu,
+    "tanh": jnp.tanh,
+    "sigmoid": jax.nn.sigmoid,
+    "softplus": jax.nn.softplus,
+    "gelu": jax.nn.gelu,
+    "elu": jax.nn.elu,
+    "selu": jax.nn.selu,
+    "silu": jax.nn.silu,
+    "swish": jax.nn.silu,
+    "leaky_relu": jax.nn.leaky_relu,
+    "softmax": jax.nn.softmax,
+    "log_softmax": jax.nn.log_softmax,
+}
+
+_REGISTRY: dict[str, type] = {}
+
+
+def get_activation(activation, owner: str = "layer"):
+    """Resolve an activation name (or ``None`` for linear, or a callable) to a function.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> get_activation("relu")(jnp.asarray([-1.0, 2.0]))
+        Array([0., 2.], dtype=float32)
+    """
+    if activation is None:
+        return ACTIVATIONS["linear"]
+    if callable(activation):
+        return activation
+    if isinstance(activation, str) and activation in ACTIVATIONS:
+        return ACTIVATIONS[activation]
+    raise ValueError(f"{owner}: activation must be None, a callable or one of "
+                     f"{sorted(ACTIVATIONS)}, got {activation!r}")
+
+
+def _positive_int(owner: str, name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{owner}: {name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+class Layer:
+    """Base class of all layers: configuration plus pure ``init``/``apply`` functions.
+
+    Subclasses implement :meth:`init` and :meth:`apply`; layers with weights that MCMC can
+    sample also implement :meth:`point_weights`, :meth:`apply_weights` and :meth:`log_prior`.
+    Constructor arguments named in ``_config_keys`` are saved by :meth:`get_config`.
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> from probflow import layers
+        >>> layer = layers.Activation("tanh")
+        >>> y, kl = layer.apply(layer.init(jax.random.key(0), (3,)), jnp.zeros((2, 3)))
+        >>> y.shape, float(kl)
+        ((2, 3), 0.0)
+    """
+
+    _config_keys: ClassVar[tuple[str, ...]] = ()
+    is_bayesian: ClassVar[bool] = False
+    is_head: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _REGISTRY[cls.__name__] = cls
+
+    def __init__(self, name: str | None = None):
+        self.name = name if name is not None else type(self).__name__.lower()
+
+    # -- the functional core ----------------------------------------------------------------
+    def init(self, key, input_shape, dtype=jnp.float32):
+        """Return this layer's parameter PyTree for inputs of shape ``(batch,) + input_shape``."""
+        del key, input_shape, dtype
+        return {}
+
+    def apply(self, params, x, key=None, *, training: bool = False):
+        """Return ``(output, kl)``; ``key=None`` uses the surrogate means (no sampling).
+
+        Pure and compiled once per input shape (``jax.jit`` with ``training`` static), so
+        eager calls are fast; inside a user's ``jit``/``vmap``/``grad`` it is inlined.
+        """
+        fn = self.__dict__.get("_jitted_apply")
+        if fn is None:
+            fn = jax.jit(self._apply, static_argnames=("training",))
+            self._jitted_apply = fn
+        return fn(params, x, key, training=bool(training))
+
+    def _apply(self, params, x, key=None, *, training: bool = False):
+        raise NotImplementedError
+
+    def output_shape(self, params, input_shape, input_dtype=jnp.float32):
+        """Shape of one example's output (no batch axis), by abstract evaluation.
+
+        Examples:
+            >>> import jax
+            >>> from probflow import layers
+            >>> d = layers.Dense(4)
+            >>> d.output_shape(d.init(jax.random.key(0), (3,)), (3,))
+            (4,)
+        """
+        spec = jax.ShapeDtypeStruct((1,) + tuple(input_shape), input_dtype)
+        out = jax.eval_shape(lambda p, x: self.apply(p, x, None)[0], params, spec)
+        if isinstance(out, jax.ShapeDtypeStruct):
+            return tuple(out.shape[1:])
+        return None
+
+    # -- MCMC support ---------------------------------------------------------------------
+    def point_weights(self, params):
+        """The weights MCMC samples (a PyTree), at their surrogate means."""
+        del params
+        return {}
+
+    def apply_weights(self, weights, x, key=None, *, training: bool = False):
+        """Output for fixed weights (the MCMC counterpart of :meth:`apply`)."""
+        del weights
+        return self.apply({}, x, key, training=training)[0]
+
+    def log_prior(self, weights):
+        """Prior log density of :meth:`point_weights`-shaped weights."""
+        del weights
+        return jnp.zeros(())
+
+    def with_point_weights(self, params, weights):
+        """Parameters whose surrogate means are ``weights`` (used to warm-start MCMC)."""
+        del weights
+        return params
+
+    # -- configuration ----------------------------------------------------------------------
+    def get_config(self) -> dict[str, Any]:
+        """JSON-ready description; :func:`layer_from_config` rebuilds the layer.
+
+        Examples:
+            >>> from probflow import layers
+            >>> layers.Dense(3, activation="relu").get_config()["units"]
+            3
+        """
+        from probflow.layers.priors import encode
+
+        config = {"class": type(self).__name__, "name": self.name}
+        for k in self._config_keys:
+            config[k] = encode(getattr(self, k), f"{type(self).__name__}.{k}")
+        return config
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={getattr(self, k)!r}" for k in self._config_keys)
+        return f"{type(self).__name__}({args})"
+
+
+def layer_from_config(config: dict) -> Layer:
+    """Rebuild a layer from :meth:`Layer.get_config`'s dictionary.
+
+    Examples:
+        >>> from probflow import layers
+        >>> layer = layers.layer_from_config(layers.DenseFlipout(5, activation="relu").get_config())
+        >>> type(layer).__name__, layer.units, layer.activation
+        ('DenseFlipout', 5, 'relu')
+    """
+    from probflow.layers.priors import decode
+
+    if not isinstance(config, dict) or config.get("class") not in _REGISTRY:
+        known = sorted(_REGISTRY)
+        got = config.get("class") if isinstance(config, dict) else config
+        raise ValueError(f"layer_from_config: unknown layer class {got!r}; known: {known}")
+    cls = _REGISTRY[config["class"]]
+    kwargs = {k: decode(v) for k, v in config.items() if k != "class"}
+    return cls(**kwargs)
+
+
+def glorot_normal(key, shape, fan_in: int, fan_out: int, dtype):
+    """Glorot (Xavier) normal initialisation.
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> glorot_normal(jax.random.key(0), (3, 2), 3, 2, jnp.float32).shape
+        (3, 2)
+    """
+    std = math.sqrt(2.0 / (fan_in + fan_out))
+    return std * jax.random.normal(key, shape, dtype)

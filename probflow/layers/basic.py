@@ -1,0 +1,143 @@
+"""Weight-free and simple layers: :class:`Flatten`, :class:`Dropout`, :class:`Activation`,
+:class:`Embedding`."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+from probflow.core.errors import ShapeError
+from probflow.layers.base import Layer, _positive_int, get_activation
+from probflow.layers.bayes import _check_prior
+from probflow.layers.priors import cast_distribution
+
+__all__ = ["Flatten", "Dropout", "Activation", "Embedding"]
+
+
+class Flatten(Layer):
+    """Flatten every axis but the batch axis.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> from probflow import layers
+        >>> layers.Flatten().apply({}, jnp.zeros((2, 3, 4)))[0].shape
+        (2, 12)
+    """
+
+    def __init__(self, name: str | None = None):
+        super().__init__(name)
+
+    def _apply(self, params, x, key=None, *, training: bool = False):
+        """``(x.reshape(batch, -1), 0.0)``."""
+        return x.reshape(x.shape[0], -1), jnp.zeros((), x.dtype)
+
+
+class Activation(Layer):
+    """Apply an activation function elementwise.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> from probflow import layers
+        >>> layers.Activation("relu").apply({}, jnp.asarray([[-1.0, 1.0]]))[0]
+        Array([[0., 1.]], dtype=float32)
+    """
+
+    _config_keys = ("activation",)
+
+    def __init__(self, activation, name: str | None = None):
+        super().__init__(name)
+        self.activation = activation
+        self._act = get_activation(activation, "Activation")
+
+    def _apply(self, params, x, key=None, *, training: bool = False):
+        """``(activation(x), 0.0)``."""
+        return self._act(x), jnp.zeros((), x.dtype)
+
+
+class Dropout(Layer):
+    """Inverted dropout: zero a fraction ``rate`` of the inputs during training.
+
+    Active when ``training=True`` and a key is given, or always with ``mc=True`` and a key
+    (Monte Carlo dropout at prediction time).
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> from probflow import layers
+        >>> y, _ = layers.Dropout(0.5).apply({}, jnp.ones((1, 1000)), jax.random.key(0),
+        ...                                  training=True)
+        >>> bool(0.4 < float((y > 0).mean()) < 0.6)
+        True
+    """
+
+    _config_keys = ("rate", "mc")
+
+    def __init__(self, rate: float, *, mc: bool = False, name: str | None = None):
+        super().__init__(name)
+        if not (isinstance(rate, int | float) and 0.0 <= rate < 1.0):
+            raise ValueError(f"Dropout: rate must be in [0, 1), got {rate!r}")
+        self.rate = float(rate)
+        self.mc = bool(mc)
+
+    def _apply(self, params, x, key=None, *, training: bool = False):
+        """``(x * mask / (1 - rate), 0.0)`` when active, else ``(x, 0.0)``."""
+        zero = jnp.zeros((), x.dtype)
+        if key is None or not (training or self.mc) or self.rate == 0.0:
+            return x, zero
+        keep = jax.random.bernoulli(key, 1.0 - self.rate, x.shape)
+        return jnp.where(keep, x / (1.0 - self.rate), 0.0).astype(x.dtype), zero
+
+
+class Embedding(Layer):
+    """Lookup table from integer ids to dense vectors (deterministic weights).
+
+    Args:
+        input_dim: number of ids.
+        output_dim: vector size.
+        prior: weight prior used by MCMC (standard normal by default).
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> from probflow import layers
+        >>> emb = layers.Embedding(10, 3)
+        >>> params = emb.init(jax.random.key(0), (5,))
+        >>> emb.apply(params, jnp.zeros((2, 5), jnp.int32))[0].shape
+        (2, 5, 3)
+    """
+
+    _config_keys = ("input_dim", "output_dim", "prior")
+
+    def __init__(self, input_dim: int, output_dim: int, *, prior=None, name: str | None = None):
+        super().__init__(name)
+        self.input_dim = _positive_int("Embedding", "input_dim", input_dim)
+        self.output_dim = _positive_int("Embedding", "output_dim", output_dim)
+        self.prior = _check_prior("Embedding", "prior", prior)
+
+    def init(self, key, input_shape, dtype=jnp.float32):
+        """``{"embeddings": (input_dim, output_dim)}`` with N(0, 0.05^2) entries."""
+        if not jnp.issubdtype(dtype, jnp.floating):
+            dtype = jnp.float32
+        return {"embeddings": 0.05 * jax.random.normal(key, (self.input_dim, self.output_dim),
+                                                       dtype)}
+
+    def _apply(self, params, x, key=None, *, training: bool = False):
+        """``(embeddings[x], 0.0)``."""
+        return self.apply_weights(params, x), jnp.zeros((), params["embeddings"].dtype)
+
+    def apply_weights(self, weights, x, key=None, *, training: bool = False):
+        """``embeddings[x]``."""
+        if not jnp.issubdtype(x.dtype, jnp.integer):
+            raise ShapeError(f"Embedding: input must hold integer ids, got dtype {x.dtype}")
+        return jnp.take(weights["embeddings"], x, axis=0)
+
+    def point_weights(self, params):
+        """The table itself."""
+        return params
+
+    def with_point_weights(self, params, weights):
+        """``weights``."""
+        return weights
+
+    def log_prior(self, weights):
+        """Prior log density of the table (for MCMC)."""
+        w = weights["embeddings"]
+        return jnp.sum(cast_distribution(self.prior, w.dtype).log_prob(w))

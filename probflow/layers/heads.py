@@ -1,0 +1,351 @@
+"""Output heads: turn the last layer's output into a probflow distribution over targets.
+
+A head is the last layer of a :class:`~probflow.layers.Sequential`. Its ``apply`` returns
+``(distribution, 0.0)``; the data term of the ELBO is that distribution's ``log_prob`` of the
+targets. When the input's last axis has length one it is dropped, so a network ending in
+``Dense(1)`` models targets of shape ``(n,)``.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from probflow import distributions as pfd
+from probflow.core.errors import ShapeError
+from probflow.core.numerics import softplus_inverse
+from probflow.layers.base import Layer
+from probflow.layers.priors import standard_normal_from_uniform, uniform_and_signs
+
+__all__ = ["Head", "NormalHead", "StudentTHead", "BernoulliHead", "CategoricalHead",
+           "PoissonHead"]
+
+_HEAD_PRIOR_SCALE = 3.0
+
+
+def _squeeze(h):
+    return h[..., 0] if h.shape[-1] == 1 else h
+
+
+def _fixed_or_learned(owner: str, name: str, value):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ValueError(f"{owner}: {name} must be None (learned) or a positive number, got "
+                         f"{value!r}")
+    return float(value)
+
+
+class Head(Layer):
+    """Base class of output heads.
+
+    Subclasses implement :meth:`distribution` and :meth:`moments`. Head parameters (a
+    learned noise scale, say) are point estimates under variational training; under
+    :meth:`~probflow.layers.Sequential.sample_posterior` they are sampled with a
+    ``Normal(0, 3)`` prior on their unconstrained (softplus-inverse) value.
+
+    Examples:
+        >>> from probflow import layers
+        >>> layers.CategoricalHead().is_classifier
+        True
+    """
+
+    is_head = True
+    is_classifier = False
+
+    def distribution(self, params, h):
+        """The predictive distribution given the previous layer's output ``h``."""
+        raise NotImplementedError
+
+    def moments(self, dist):
+        """``(mean, variance)`` of the targets (class probabilities for classifiers)."""
+        raise NotImplementedError
+
+    def sample(self, key, dist):
+        """One draw of the targets from ``dist`` (the head's distribution)."""
+        return dist.sample(key)
+
+    def _apply(self, params, x, key=None, *, training: bool = False):
+        """``(distribution, 0.0)``."""
+        del key, training
+        return self.distribution(params, x), jnp.zeros((), x.dtype)
+
+    def apply_weights(self, weights, x, key=None, *, training: bool = False):
+        """The distribution for given head parameters."""
+        return self.distribution(weights, x)
+
+    def point_weights(self, params):
+        """The head's own parameters (unconstrained)."""
+        return params
+
+    def with_point_weights(self, params, weights):
+        """``weights``."""
+        return weights
+
+    def log_prior(self, weights):
+        """``Normal(0, 3)`` log density of the unconstrained head parameters."""
+        return sum(jnp.sum(pfd.Normal(jnp.zeros((), w.dtype), _HEAD_PRIOR_SCALE).log_prob(w))
+                   for w in jax.tree_util.tree_leaves(weights))
+
+    def check_targets(self, y, argument: str = "y"):
+        """Eager check of target values; raises ``ValueError`` naming ``argument``."""
+        y = np.asarray(y)
+        if np.issubdtype(y.dtype, np.floating) and not np.all(np.isfinite(y)):
+            i = int(np.flatnonzero(~np.isfinite(y.reshape(-1)))[0])
+            raise ValueError(f"{argument} contains non-finite values (first at flat index {i}, "
+                             f"value {y.reshape(-1)[i]!r}); targets must be finite")
+
+    def target_dtype(self, dtype):
+        """dtype the targets are converted to (floating heads: the network's dtype)."""
+        return dtype
+
+
+class NormalHead(Head):
+    """Normal likelihood: ``Normal(loc=h, scale)``.
+
+    Args:
+        scale: ``None`` to learn one noise scale per output (homoscedastic), or a fixed
+            positive number.
+        heteroscedastic: the input holds ``2 d`` values, the first half the locations and
+            the second half the unconstrained scales (``softplus(h) + 1e-6``).
+        init_scale: starting value of a learned scale.
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> from probflow import layers
+        >>> head = layers.NormalHead()
+        >>> dist, _ = head.apply(head.init(jax.random.key(0), (1,)), jnp.zeros((4, 1)))
+        >>> dist.batch_shape, float(dist.scale[0])
+        ((4,), 1.0)
+    """
+
+    _config_keys = ("scale", "heteroscedastic", "init_scale")
+
+    def __init__(self, scale: float | None = None, *, heteroscedastic: bool = False,
+                 init_scale: float = 1.0, name: str | None = None):
+        super().__init__(name)
+        self.scale = _fixed_or_learned("NormalHead", "scale", scale)
+        self.init_scale = _fixed_or_learned("NormalHead", "init_scale", init_scale)
+        self.heteroscedastic = bool(heteroscedastic)
+        if self.heteroscedastic and self.scale is not None:
+            raise ValueError("NormalHead: give either a fixed scale or heteroscedastic=True, "
+                             "not both")
+
+    def init(self, key, input_shape, dtype=jnp.float32):
+        """``{"scale_rho": (d,)}`` when the scale is learned, else ``{}``."""
+        if self.heteroscedastic:
+            if input_shape[-1] % 2:
+                raise ShapeError(f"NormalHead(heteroscedastic=True): the input's last axis "
+                                 f"must hold 2 d values (locations, then scales), got "
+                                 f"{input_shape[-1]}")
+            return {}
+        if self.scale is not None:
+            return {}
+        rho = softplus_inverse(jnp.asarray(self.init_scale, dtype))
+        return {"scale_rho": jnp.full((int(input_shape[-1]),), rho, dtype)}
+
+    def _loc_scale(self, params, h):
+        if self.heteroscedastic:
+            d = h.shape[-1] // 2
+            return _squeeze(h[..., :d]), _squeeze(jax.nn.softplus(h[..., d:]) + 1e-6)
+        if self.scale is not None:
+            return _squeeze(h), jnp.full(_squeeze(h).shape, self.scale, h.dtype)
+        scale = jnp.broadcast_to(jax.nn.softplus(params["scale_rho"]), h.shape)
+        return _squeeze(h), _squeeze(scale)
+
+    def distribution(self, params, h):
+        """``Normal(loc, scale)``."""
+        loc, scale = self._loc_scale(params, h)
+        return pfd.Normal(loc, scale)
+
+    def sample(self, key, dist):
+        """``loc + scale * z``."""
+        (u,), _ = uniform_and_signs(key, [dist.loc.shape], [], dist.loc.dtype)
+        return dist.loc + dist.scale * standard_normal_from_uniform(u)
+
+    def moments(self, dist):
+        """``(loc, scale**2)``."""
+        return dist.loc, jnp.square(dist.scale)
+
+
+class StudentTHead(Head):
+    """Student-t likelihood (robust regression): ``StudentT(df, loc=h, scale)``.
+
+    Args:
+        df: degrees of freedom, fixed (default 4) or ``None`` to learn them
+            (``2 + softplus(rho)``, so the variance stays finite).
+        scale: fixed positive number or ``None`` (learned).
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> from probflow import layers
+        >>> head = layers.StudentTHead(df=5.0)
+        >>> dist, _ = head.apply(head.init(jax.random.key(0), (1,)), jnp.zeros((3, 1)))
+        >>> dist.batch_shape
+        (3,)
+    """
+
+    _config_keys = ("df", "scale", "init_scale")
+
+    def __init__(self, df: float | None = 4.0, scale: float | None = None, *,
+                 init_scale: float = 1.0, name: str | None = None):
+        super().__init__(name)
+        self.df = _fixed_or_learned("StudentTHead", "df", df)
+        self.scale = _fixed_or_learned("StudentTHead", "scale", scale)
+        self.init_scale = _fixed_or_learned("StudentTHead", "init_scale", init_scale)
+
+    def init(self, key, input_shape, dtype=jnp.float32):
+        """Learned ``scale_rho`` and ``df_rho`` (each ``(d,)``) where not fixed."""
+        d = int(input_shape[-1])
+        params = {}
+        if self.scale is None:
+            params["scale_rho"] = jnp.full(
+                (d,), softplus_inverse(jnp.asarray(self.init_scale, dtype)), dtype)
+        if self.df is None:
+            params["df_rho"] = jnp.full((d,), softplus_inverse(jnp.asarray(4.0, dtype)), dtype)
+        return params
+
+    def distribution(self, params, h):
+        """``StudentT(df, loc, scale)``."""
+        if self.scale is None:
+            scale = jnp.broadcast_to(jax.nn.softplus(params["scale_rho"]), h.shape)
+        else:
+            scale = jnp.full(h.shape, self.scale, h.dtype)
+        if self.df is None:
+            df = jnp.broadcast_to(2.0 + jax.nn.softplus(params["df_rho"]), h.shape)
+        else:
+            df = jnp.full(h.shape, self.df, h.dtype)
+        return pfd.StudentT(_squeeze(df), _squeeze(h), _squeeze(scale))
+
+    def moments(self, dist):
+        """``(loc, scale**2 df / (df - 2))`` (infinite for ``df <= 2``)."""
+        df = dist.df
+        var = jnp.where(df > 2, jnp.square(dist.scale) * df / jnp.where(df > 2, df - 2, 1.0),
+                        jnp.inf)
+        return dist.loc, var
+
+
+class BernoulliHead(Head):
+    """Bernoulli likelihood for binary targets: ``Bernoulli(logits=h)`` (``h``: one column).
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> from probflow import layers
+        >>> head = layers.BernoulliHead()
+        >>> dist, _ = head.apply({}, jnp.zeros((3, 1)))
+        >>> [float(p) for p in head.moments(dist)[0]]
+        [0.5, 0.5, 0.5]
+    """
+
+    is_classifier = True
+
+    def __init__(self, name: str | None = None):
+        super().__init__(name)
+
+    def distribution(self, params, h):
+        """``Bernoulli(logits=h[..., 0])``."""
+        return pfd.Bernoulli(logits=_squeeze(h))
+
+    def sample(self, key, dist):
+        """``1`` with probability ``sigmoid(logits)``."""
+        (u,), _ = uniform_and_signs(key, [dist.logits.shape], [], dist.logits.dtype)
+        return (u < jax.nn.sigmoid(dist.logits)).astype(jnp.int32)
+
+    def moments(self, dist):
+        """``(p, p (1 - p))``."""
+        p = jax.nn.sigmoid(dist.logits)
+        return p, p * (1 - p)
+
+    def check_targets(self, y, argument: str = "y"):
+        """Targets must be 0 or 1."""
+        y = np.asarray(y)
+        bad = ~((y == 0) | (y == 1))
+        if np.any(bad):
+            i = int(np.flatnonzero(bad.reshape(-1))[0])
+            raise ValueError(f"{argument} must hold 0/1 labels for BernoulliHead, got "
+                             f"{y.reshape(-1)[i]!r} at flat index {i}")
+
+    def target_dtype(self, dtype):
+        """Targets are stored in the network's float dtype."""
+        return dtype
+
+
+class CategoricalHead(Head):
+    """Categorical likelihood over ``K`` classes: ``Categorical(logits=h)``.
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> from probflow import layers
+        >>> head = layers.CategoricalHead()
+        >>> dist, _ = head.apply({}, jnp.zeros((2, 4)))
+        >>> head.moments(dist)[0].shape
+        (2, 4)
+    """
+
+    is_classifier = True
+
+    def __init__(self, name: str | None = None):
+        super().__init__(name)
+
+    def distribution(self, params, h):
+        """``Categorical(logits=h)``."""
+        return pfd.Categorical(logits=h)
+
+    def sample(self, key, dist):
+        """Class labels by the Gumbel-max trick."""
+        (u,), _ = uniform_and_signs(key, [dist.logits.shape], [], dist.logits.dtype)
+        return jnp.argmax(dist.logits - jnp.log(-jnp.log(u)), axis=-1).astype(jnp.int32)
+
+    def moments(self, dist):
+        """``(probs, probs (1 - probs))``, class by class."""
+        p = jax.nn.softmax(dist.logits, axis=-1)
+        return p, p * (1 - p)
+
+    def check_targets(self, y, argument: str = "y"):
+        """Targets must be integer class labels."""
+        y = np.asarray(y)
+        if not np.issubdtype(y.dtype, np.integer):
+            if np.issubdtype(y.dtype, np.floating) and np.all(np.isfinite(y)) and np.all(
+                    y == np.round(y)):
+                return
+            raise ValueError(f"{argument} must hold integer class labels for CategoricalHead, "
+                             f"got dtype {y.dtype}")
+        if np.any(y < 0):
+            raise ValueError(f"{argument} must hold class labels >= 0, got {int(y.min())}")
+
+    def target_dtype(self, dtype):
+        """Integer labels."""
+        return jnp.int32
+
+
+class PoissonHead(Head):
+    """Poisson likelihood for counts: ``Poisson(log_rate=h)``.
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> from probflow import layers
+        >>> head = layers.PoissonHead()
+        >>> dist, _ = head.apply({}, jnp.zeros((3, 1)))
+        >>> [float(m) for m in head.moments(dist)[0]]
+        [1.0, 1.0, 1.0]
+    """
+
+    def __init__(self, name: str | None = None):
+        super().__init__(name)
+
+    def distribution(self, params, h):
+        """``Poisson(log_rate=h)``."""
+        return pfd.Poisson(log_rate=_squeeze(h))
+
+    def moments(self, dist):
+        """``(rate, rate)``."""
+        rate = jnp.exp(dist.log_rate)
+        return rate, rate
+
+    def check_targets(self, y, argument: str = "y"):
+        """Targets must be non-negative counts."""
+        y = np.asarray(y)
+        if np.any(y < 0) or np.any(y != np.round(y)):
+            raise ValueError(f"{argument} must hold non-negative integer counts for "
+                             f"PoissonHead")

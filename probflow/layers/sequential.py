@@ -1,0 +1,550 @@
+"""The :class:`Sequential` model: a stack of layers ending in an output head, with a
+Keras-like ``compile``/``fit``/``predict``/``evaluate`` workflow on top of pure functions."""
+
+from __future__ import annotations
+
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from probflow.core.keys import as_key
+from probflow.layers.base import Layer
+from probflow.layers.callbacks import Callback, History
+from probflow.layers.heads import Head
+from probflow.layers.predict import (
+    Prediction,
+    expected_calibration_error,
+    interval_coverage,
+    logmeanexp,
+    predictive_draws,
+    summarize_draws,
+)
+from probflow.layers.training import check_inputs, check_targets, make_epoch_fn
+
+__all__ = ["Sequential"]
+
+
+def _positive(owner: str, name: str, value, integer: bool = True):
+    ok = (isinstance(value, int) and not isinstance(value, bool)) if integer else (
+        isinstance(value, int | float) and not isinstance(value, bool))
+    if not ok or value <= 0:
+        kind = "a positive integer" if integer else "a positive number"
+        raise ValueError(f"{owner}: {name} must be {kind}, got {value!r}")
+    return value
+
+
+class Sequential:
+    """A Bayesian neural network: layers applied in order, the last one an output head.
+
+    The pure functions :meth:`init` and :meth:`apply` work in any JAX code; the
+    Keras-style methods (:meth:`compile`, :meth:`fit`, :meth:`predict`, :meth:`evaluate`,
+    :meth:`save`) keep the trained parameters in ``net.params``.
+
+    Args:
+        layers: list of :class:`~probflow.layers.Layer`; the last must be a
+            :class:`~probflow.layers.Head` (e.g. ``NormalHead``, ``CategoricalHead``).
+        name: model name.
+
+    Examples:
+        >>> import jax, jax.numpy as jnp, optax
+        >>> from probflow import layers
+        >>> net = layers.Sequential([layers.DenseFlipout(8, activation="relu"),
+        ...                          layers.DenseFlipout(1), layers.NormalHead()])
+        >>> params = net.init(jax.random.key(0), (3,))
+        >>> dist, kl = net.apply(params, jnp.ones((5, 3)), jax.random.key(1))
+        >>> dist.batch_shape, kl.shape
+        ((5,), ())
+        >>> net.compile(optimizer=optax.adam(1e-2))
+    """
+
+    def __init__(self, layers, name: str | None = None):
+        layers = list(layers)
+        if not layers:
+            raise ValueError("Sequential: layers must be a non-empty list of layers")
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(f"Sequential: layers[{i}] must be a pf.layers layer, got "
+                                f"{layer!r}")
+            if layer.is_head and i != len(layers) - 1:
+                raise ValueError(f"Sequential: the head layers[{i}] ({type(layer).__name__}) "
+                                 f"must be the last layer")
+        if not isinstance(layers[-1], Head):
+            raise ValueError(f"Sequential: the last layer must be an output head (NormalHead, "
+                             f"CategoricalHead, ...), got {type(layers[-1]).__name__}")
+        self.layers = layers
+        self.name = name or "sequential"
+        self.params = None
+        self.input_shape = None
+        self.input_dtype = None
+        self.optimizer = None
+        self.kl_weight = 1.0
+        self.opt_state = None
+        self.stop_training = False
+        self._epoch_fns = {}
+        self._jitted = {}
+        self.history = None
+
+    @property
+    def head(self) -> Head:
+        """The output head (last layer)."""
+        return self.layers[-1]
+
+    # -- pure functions ------------------------------------------------------------------------
+    def init(self, key, input_shape, dtype=jnp.float32, input_dtype=None):
+        """Parameter PyTree (a tuple, one entry per layer) for one example's ``input_shape``.
+
+        Examples:
+            >>> import jax
+            >>> from probflow import layers
+            >>> net = layers.Sequential([layers.Dense(2), layers.CategoricalHead()])
+            >>> len(net.init(jax.random.key(0), (3,)))
+            2
+        """
+        key = as_key(key)
+        input_dtype = dtype if input_dtype is None else input_dtype
+        shape = tuple(int(s) for s in input_shape)
+        keys = jax.random.split(key, len(self.layers))
+        params = []
+        current_dtype = input_dtype
+        for layer, k in zip(self.layers, keys, strict=True):
+            p = layer.init(k, shape, dtype)
+            params.append(p)
+            if not layer.is_head:
+                spec = jax.ShapeDtypeStruct((1,) + shape, current_dtype)
+                out = jax.eval_shape(lambda p, x, layer=layer: layer.apply(p, x, None)[0], p,
+                                     spec)
+                shape, current_dtype = tuple(out.shape[1:]), out.dtype
+        return tuple(params)
+
+    def apply(self, params, x, key=None, *, training: bool = False):
+        """``(head distribution, total KL)``; ``key=None`` uses the surrogate means.
+
+        Examples:
+            >>> import jax, jax.numpy as jnp
+            >>> from probflow import layers
+            >>> net = layers.Sequential([layers.DenseFlipout(3), layers.CategoricalHead()])
+            >>> params = net.init(jax.random.key(0), (2,))
+            >>> dist, kl = net.apply(params, jnp.ones((4, 2)), jax.random.key(1))
+            >>> dist.logits.shape
+            (4, 3)
+        """
+        self._check_params(params)
+        fn = self._jitted.get("apply")
+        if fn is None:
+            fn = self._jitted["apply"] = jax.jit(self._apply, static_argnames=("training",))
+        return fn(tuple(params), x, key, training=bool(training))
+
+    def _apply(self, params, x, key=None, *, training: bool = False):
+        keys = [None] * len(self.layers) if key is None else list(
+            jax.random.split(key, len(self.layers)))
+        kl = 0.0
+        h = x
+        for layer, p, k in zip(self.layers, params, keys, strict=True):
+            h, layer_kl = layer.apply(p, h, k, training=training)
+            kl = kl + layer_kl
+        return h, jnp.asarray(kl)
+
+    def point_weights(self, params):
+        """Weights for MCMC (surrogate means), a tuple with one PyTree per layer."""
+        return tuple(layer.point_weights(p) for layer, p in zip(self.layers, params,
+                                                                strict=True))
+
+    def apply_weights(self, weights, x, key=None, *, training: bool = False):
+        """Head distribution for fixed weights (see :meth:`point_weights`)."""
+        keys = [None] * len(self.layers) if key is None else list(
+            jax.random.split(key, len(self.layers)))
+        h = x
+        for layer, w, k in zip(self.layers, weights, keys, strict=True):
+            h = layer.apply_weights(w, h, k, training=training)
+        return h
+
+    def log_prior(self, weights):
+        """Sum of every layer's prior log density at ``weights``."""
+        return sum(layer.log_prior(w) for layer, w in zip(self.layers, weights, strict=True))
+
+    def _check_params(self, params):
+        if not isinstance(params, tuple | list) or len(params) != len(self.layers):
+            raise ValueError(f"Sequential: params must be the tuple from net.init (one entry "
+                             f"per layer, {len(self.layers)}), got {type(params).__name__}")
+
+    # -- building --------------------------------------------------------------------------
+    def build(self, key, input_shape, dtype=jnp.float32, input_dtype=None):
+        """Initialise ``net.params`` for inputs of one example's shape ``input_shape``."""
+        self.params = self.init(key, input_shape, dtype, input_dtype)
+        self.input_shape = tuple(int(s) for s in input_shape)
+        self.input_dtype = jnp.dtype(dtype if input_dtype is None else input_dtype)
+        self.opt_state = None
+        return self.params
+
+    @property
+    def dtype(self):
+        """The floating dtype of the parameters."""
+        for leaf in jax.tree_util.tree_leaves(self.params):
+            if jnp.issubdtype(leaf.dtype, jnp.floating):
+                return leaf.dtype
+        return jnp.dtype(jnp.float32)
+
+    def _require_built(self, method: str):
+        if self.params is None:
+            raise RuntimeError(f"Sequential.{method}: the network has no parameters yet; call "
+                               f"fit (or build/load) first")
+
+    def compile(self, optimizer=None, kl_weight: float = 1.0):
+        """Set the optax optimizer (default ``optax.adam(1e-3)``) and the KL weight.
+
+        Examples:
+            >>> import optax
+            >>> from probflow import layers
+            >>> net = layers.Sequential([layers.Dense(1), layers.NormalHead()])
+            >>> net.compile(optax.adam(1e-2), kl_weight=0.5)
+            >>> net.kl_weight
+            0.5
+        """
+        optimizer = optax.adam(1e-3) if optimizer is None else optimizer
+        if not hasattr(optimizer, "init") or not hasattr(optimizer, "update"):
+            raise TypeError(f"Sequential.compile: optimizer must be an optax "
+                            f"GradientTransformation, got {optimizer!r}")
+        if not (isinstance(kl_weight, int | float) and kl_weight >= 0):
+            raise ValueError(f"Sequential.compile: kl_weight must be a number >= 0, got "
+                             f"{kl_weight!r}")
+        self.optimizer = optimizer
+        self.kl_weight = float(kl_weight)
+        self.opt_state = None
+        self._epoch_fns = {}
+
+    # -- data ---------------------------------------------------------------------------------
+    def _prepare_x(self, x, argument="x"):
+        x = check_inputs(x, argument, self.input_shape)
+        if self.input_dtype is not None:
+            dtype = self.input_dtype
+        elif np.issubdtype(x.dtype, np.floating):
+            dtype = jnp.asarray(x[:1]).dtype
+        else:
+            dtype = np.dtype(np.int32) if self._takes_ids() else jnp.asarray(1.0).dtype
+        return jnp.asarray(x, dtype)
+
+    def _takes_ids(self) -> bool:
+        return type(self.layers[0]).__name__ == "Embedding"
+
+    def _prepare_y(self, y, n, argument="y", x_argument="x"):
+        y = check_targets(y, n, self.head, argument, x_argument)
+        return jnp.asarray(y, self.head.target_dtype(self.dtype))
+
+    # -- training -----------------------------------------------------------------------------
+    def fit(self, x, y, epochs: int = 10, batch_size: int = 32, *, key, validation_data=None,
+            callbacks=None, verbose: int = 1, validation_samples: int = 20):
+        """Train by maximising the ELBO with mini-batches; returns a :class:`History`.
+
+        The loss per example is ``NLL_mean + kl_weight * KL / n_train``. Each epoch is one
+        compiled ``lax.scan`` over shuffled mini-batches.
+
+        Args:
+            x, y: training inputs ``(n, ...)`` and targets ``(n, ...)``.
+            epochs: passes over the data.
+            batch_size: examples per gradient step.
+            key: JAX PRNG key (keyword).
+            validation_data: optional ``(x_val, y_val)``; adds ``val_loss`` (the predictive
+                NLL per example, from ``validation_samples`` weight draws), and
+                ``val_accuracy`` or ``val_rmse``.
+            callbacks: list of :class:`~probflow.layers.Callback`.
+            verbose: 0 silent, 1 one line per epoch.
+            validation_samples: weight draws for the validation metrics.
+
+        Examples:
+            >>> import jax, optax
+            >>> from probflow import layers
+            >>> net = layers.Sequential([layers.DenseFlipout(2), layers.CategoricalHead()])
+            >>> net.compile(optax.adam(1e-2))
+            >>> x = jax.random.normal(jax.random.key(0), (40, 3))
+            >>> y = (x[:, 0] > 0).astype(int)
+            >>> h = net.fit(x, y, epochs=3, batch_size=20, key=jax.random.key(1),
+            ...             validation_data=(x, y), verbose=0)
+            >>> sorted(h.history)
+            ['kl', 'loss', 'nll', 'val_accuracy', 'val_loss']
+        """
+        key = as_key(key)
+        epochs = _positive("Sequential.fit", "epochs", epochs)
+        batch_size = _positive("Sequential.fit", "batch_size", batch_size)
+        validation_samples = _positive("Sequential.fit", "validation_samples",
+                                       validation_samples)
+        callbacks = list(callbacks or [])
+        for i, cb in enumerate(callbacks):
+            if not isinstance(cb, Callback):
+                raise TypeError(f"Sequential.fit: callbacks[{i}] must be a pf.layers.Callback, "
+                                f"got {cb!r}")
+        if self.optimizer is None:
+            self.compile()
+        x_np = check_inputs(x, "x", self.input_shape)
+        k_init, key = jax.random.split(key)
+        if self.params is None:
+            if np.issubdtype(x_np.dtype, np.floating):
+                dtype = jnp.asarray(x_np[:1]).dtype
+                in_dtype = dtype
+            else:
+                dtype = jnp.asarray(1.0).dtype
+                in_dtype = jnp.int32 if self._takes_ids() else dtype
+            self.build(k_init, x_np.shape[1:], dtype, in_dtype)
+        xs = self._prepare_x(x_np)
+        ys = self._prepare_y(y, xs.shape[0])
+        val = None
+        if validation_data is not None:
+            if not (isinstance(validation_data, tuple | list) and len(validation_data) == 2):
+                raise ValueError("Sequential.fit: validation_data must be a pair (x_val, y_val)")
+            xv = self._prepare_x(validation_data[0], "validation_data[0]")
+            yv = self._prepare_y(validation_data[1], xv.shape[0], "validation_data[1]",
+                                 "validation_data[0]")
+            val = (xv, yv)
+        if self.opt_state is None:
+            self.opt_state = self.optimizer.init(self.params)
+        fn_key = batch_size
+        if fn_key not in self._epoch_fns:
+            self._epoch_fns[fn_key] = make_epoch_fn(self, self.optimizer, batch_size)
+        epoch_fn = self._epoch_fns[fn_key]
+        kl_weight = jnp.asarray(self.kl_weight, self.dtype)
+        history = History()
+        self.history = history
+        self.stop_training = False
+        for cb in callbacks:
+            cb.on_train_begin(self)
+        for epoch in range(epochs):
+            start = time.perf_counter()
+            key, k_epoch, k_val = jax.random.split(key, 3)
+            self.params, self.opt_state, logs = epoch_fn(self.params, self.opt_state, k_epoch,
+                                                         xs, ys, kl_weight)
+            logs = {k: float(v) for k, v in logs.items()}
+            if not np.isfinite(logs["loss"]):
+                raise FloatingPointError(
+                    f"Sequential.fit: the loss became {logs['loss']} in epoch {epoch + 1}; "
+                    f"lower the learning rate or standardise the inputs and targets")
+            if val is not None:
+                logs.update(self._validation_metrics(val[0], val[1], k_val, validation_samples))
+            history.append(epoch, logs)
+            if verbose:
+                parts = " - ".join(f"{k}: {v:.4g}" for k, v in logs.items())
+                print(f"Epoch {epoch + 1}/{epochs} - {time.perf_counter() - start:.2f}s - "
+                      f"{parts}")
+            for cb in callbacks:
+                cb.on_epoch_end(epoch, logs, self)
+            if self.stop_training:
+                break
+        for cb in callbacks:
+            cb.on_train_end(self)
+        return history
+
+    def _validation_metrics(self, x, y, key, num_samples):
+        fn = self._jitted.get(("val", num_samples))
+        if fn is None:
+            def val_fn(params, x, y, key):
+                keys = jax.random.split(key, num_samples)
+                d = predictive_draws(self, params, x, keys, y)
+                nll = -jnp.mean(logmeanexp(d["log_prob"], 0))
+                mean = jnp.mean(d["mean"], 0)
+                if self.head.is_classifier:
+                    pred = (mean > 0.5) if mean.ndim == 1 else jnp.argmax(mean, -1)
+                    return {"val_loss": nll,
+                            "val_accuracy": jnp.mean(pred == y.reshape(pred.shape))}
+                err = mean - y.reshape(mean.shape)
+                return {"val_loss": nll, "val_rmse": jnp.sqrt(jnp.mean(jnp.square(err)))}
+
+            fn = self._jitted[("val", num_samples)] = jax.jit(val_fn)
+        return {k: float(v) for k, v in fn(self.params, x, y, key).items()}
+
+    # -- prediction -----------------------------------------------------------------------------
+    def _draws(self, x, key, num_samples, y=None, posterior=None):
+        from probflow.layers.posterior import weights_from_idata
+
+        if posterior is None:
+            fn = self._jitted.get(("draws", num_samples, y is None))
+            if fn is None:
+                def draws_fn(params, x, key, y):
+                    keys = jax.random.split(key, num_samples)
+                    return predictive_draws(self, params, x, keys, y)
+
+                fn = self._jitted[("draws", num_samples, y is None)] = jax.jit(draws_fn)
+            return fn(self.params, x, key, y)
+        weights = weights_from_idata(self, posterior, num_samples)
+        fn = self._jitted.get(("post", y is None))
+        if fn is None:
+            def post_fn(weights, x, key, y):
+                n = jax.tree_util.tree_leaves(weights)[0].shape[0]
+                keys = jax.random.split(key, n)
+                return predictive_draws(self, None, x, keys, y, weights)
+
+            fn = self._jitted[("post", y is None)] = jax.jit(post_fn)
+        return fn(weights, x, key, y)
+
+    def predict(self, x, num_samples: int = 100, *, key, posterior=None) -> Prediction:
+        """Posterior predictive summary from ``num_samples`` weight draws.
+
+        Args:
+            x: inputs ``(n, ...)``.
+            num_samples: weight draws (from the variational surrogate, or evenly thinned
+                draws of ``posterior``).
+            key: JAX PRNG key (keyword).
+            posterior: optional ``InferenceData`` from :meth:`sample_posterior` or
+                :meth:`fit_sgmcmc`; its weight draws replace the surrogate.
+
+        Returns:
+            :class:`~probflow.layers.Prediction` (mean, std, samples, epistemic and aleatoric
+            variance).
+
+        Examples:
+            >>> import jax, jax.numpy as jnp
+            >>> from probflow import layers
+            >>> net = layers.Sequential([layers.DenseFlipout(1), layers.NormalHead()])
+            >>> _ = net.build(jax.random.key(0), (2,))
+            >>> p = net.predict(jnp.ones((3, 2)), num_samples=5, key=jax.random.key(1))
+            >>> p.samples.shape, p.std.shape
+            ((5, 3), (3,))
+        """
+        self._require_built("predict")
+        key = as_key(key)
+        num_samples = _positive("Sequential.predict", "num_samples", num_samples)
+        xs = self._prepare_x(x)
+        draws = self._draws(xs, key, num_samples, posterior=posterior)
+        return summarize_draws(draws, self.head.is_classifier)
+
+    def evaluate(self, x, y, num_samples: int = 100, *, key, posterior=None,
+                 interval: float = 0.9, num_bins: int = 15) -> dict:
+        """Predictive metrics on held-out data.
+
+        Returns a dict with ``nll`` (mean negative log predictive density per example) and,
+        for classifiers, ``accuracy`` and ``ece`` (expected calibration error, ``num_bins``
+        bins); for regression ``rmse``, ``mae`` and ``coverage`` (fraction of targets inside
+        the central ``interval`` predictive interval) and ``interval_width``.
+
+        Examples:
+            >>> import jax, jax.numpy as jnp
+            >>> from probflow import layers
+            >>> net = layers.Sequential([layers.DenseFlipout(1), layers.NormalHead()])
+            >>> _ = net.build(jax.random.key(0), (2,))
+            >>> sorted(net.evaluate(jnp.ones((3, 2)), jnp.zeros(3), 10, key=jax.random.key(1)))
+            ['coverage', 'interval_width', 'mae', 'nll', 'rmse']
+        """
+        self._require_built("evaluate")
+        key = as_key(key)
+        num_samples = _positive("Sequential.evaluate", "num_samples", num_samples)
+        if not 0.0 < interval < 1.0:
+            raise ValueError(f"Sequential.evaluate: interval must be in (0, 1), got "
+                             f"{interval!r}")
+        xs = self._prepare_x(x)
+        ys = self._prepare_y(y, xs.shape[0])
+        d = self._draws(xs, key, num_samples, ys, posterior)
+        nll = float(-jnp.mean(logmeanexp(d["log_prob"], 0)))
+        mean = np.asarray(jnp.mean(d["mean"], 0))
+        y_np = np.asarray(ys)
+        out = {"nll": nll}
+        if self.head.is_classifier:
+            pred = (mean > 0.5).astype(int) if mean.ndim == 1 else mean.argmax(-1)
+            out["accuracy"] = float(np.mean(pred == y_np.reshape(pred.shape)))
+            out["ece"] = expected_calibration_error(mean, y_np.reshape(-1), num_bins)
+            return out
+        y_np = y_np.reshape(mean.shape)
+        out["rmse"] = float(np.sqrt(np.mean((mean - y_np) ** 2)))
+        out["mae"] = float(np.mean(np.abs(mean - y_np)))
+        samples = np.asarray(d["sample"])
+        lo, hi = np.quantile(samples, [(1 - interval) / 2, (1 + interval) / 2], axis=0)
+        if "cdf" in d:
+            out["coverage"] = interval_coverage(d["cdf"], interval)
+        else:
+            out["coverage"] = float(np.mean((y_np >= lo) & (y_np <= hi)))
+        out["interval_width"] = float(np.mean(hi - lo))
+        return out
+
+    # -- description and persistence ---------------------------------------------------------
+    def summary(self, print_fn=print) -> str:
+        """Print (and return) a table of layers, output shapes and parameter counts.
+
+        Examples:
+            >>> import jax
+            >>> from probflow import layers
+            >>> net = layers.Sequential([layers.DenseFlipout(4), layers.CategoricalHead()])
+            >>> _ = net.build(jax.random.key(0), (3,))
+            >>> text = net.summary(print_fn=lambda s: None)
+            >>> "Total parameters: 32" in text
+            True
+        """
+        self._require_built("summary")
+        rows = [("Layer", "Output shape", "Parameters")]
+        shape, dtype = self.input_shape, self.input_dtype
+        total = 0
+        names = [layer.name for layer in self.layers]
+        for i, (layer, p) in enumerate(zip(self.layers, self.params, strict=True)):
+            count = int(sum(np.size(a) for a in jax.tree_util.tree_leaves(p)))
+            total += count
+            if layer.is_head:
+                out = f"{type(layer).__name__.replace('Head', '')} distribution"
+            else:
+                spec = jax.ShapeDtypeStruct((1,) + tuple(shape), dtype)
+                o = jax.eval_shape(lambda p, x, layer=layer: layer.apply(p, x, None)[0], p, spec)
+                shape, dtype = tuple(o.shape[1:]), o.dtype
+                out = str((None,) + shape)
+            name = f"{layer.name}_{i}" if names.count(layer.name) > 1 else layer.name
+            rows.append((f"{name} ({type(layer).__name__})", out, str(count)))
+        widths = [max(len(r[i]) for r in rows) for i in range(3)]
+        lines = [f'Model "{self.name}"']
+        line = "-" * (sum(widths) + 4)
+        lines.append(line)
+        for i, r in enumerate(rows):
+            lines.append(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}")
+            if i == 0:
+                lines.append(line)
+        lines.append(line)
+        lines.append(f"Total parameters: {total}")
+        text = "\n".join(lines)
+        print_fn(text)
+        return text
+
+    def get_config(self) -> dict:
+        """JSON-ready architecture description (layers, input shape and dtype)."""
+        return {
+            "name": self.name,
+            "layers": [layer.get_config() for layer in self.layers],
+            "input_shape": list(self.input_shape) if self.input_shape is not None else None,
+            "input_dtype": str(self.input_dtype) if self.input_dtype is not None else None,
+            "kl_weight": self.kl_weight,
+        }
+
+    def save(self, path) -> None:
+        """Save architecture (JSON) and parameters to an ``.npz`` file (no pickling).
+
+        Examples:
+            >>> import jax, os, tempfile
+            >>> from probflow import layers
+            >>> net = layers.Sequential([layers.DenseFlipout(2), layers.CategoricalHead()])
+            >>> _ = net.build(jax.random.key(0), (3,))
+            >>> path = os.path.join(tempfile.mkdtemp(), "net.npz")
+            >>> net.save(path)
+            >>> layers.load(path).summary(print_fn=lambda s: None) == net.summary(lambda s: None)
+            True
+        """
+        from probflow.layers.io import save
+
+        save(self, path)
+
+    # -- MCMC -------------------------------------------------------------------------------
+    def sample_posterior(self, x, y, *, key, num_samples: int = 500, num_warmup: int = 500,
+                         num_chains: int = 2, kernel=None, **kwargs):
+        """Full-batch MCMC (NUTS by default) over all weights; returns ``InferenceData``.
+
+        See :func:`probflow.layers.sample_posterior`.
+        """
+        from probflow.layers.posterior import sample_posterior
+
+        return sample_posterior(self, x, y, key=key, num_samples=num_samples,
+                                num_warmup=num_warmup, num_chains=num_chains, kernel=kernel,
+                                **kwargs)
+
+    def fit_sgmcmc(self, x, y, *, key, **kwargs):
+        """Stochastic-gradient MCMC (SGLD/SGHMC) over the weights; see
+        :func:`probflow.layers.sample_sgmcmc`."""
+        from probflow.layers.posterior import sample_sgmcmc
+
+        return sample_sgmcmc(self, x, y, key=key, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"Sequential({self.layers!r})"
+

@@ -1,0 +1,140 @@
+"""Input checks and the compiled training epoch of :class:`~probflow.layers.Sequential`.
+
+The loss per example follows the Keras/TFP convention: ``NLL_mean + kl_weight * KL / n``
+where ``NLL_mean`` is the mean negative log likelihood of the mini-batch and ``n`` the
+number of training examples, so one epoch's loss estimates ``-ELBO / n``. One epoch is one
+jitted ``lax.scan`` over shuffled mini-batches; the last, partial batch is padded and its
+padding masked out of the likelihood.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from probflow.core.errors import ShapeError
+
+__all__ = ["check_inputs", "check_targets", "make_epoch_fn", "make_loss_fn"]
+
+
+def check_inputs(x, argument: str = "x", expected_shape=None):
+    """``x`` as a NumPy array of shape ``(n, ...)``, finite; errors name ``argument``.
+
+    Examples:
+        >>> check_inputs([[1.0, 2.0]]).shape
+        (1, 2)
+    """
+    x = np.asarray(x)
+    if x.ndim < 2:
+        raise ShapeError(f"{argument} must have shape (n_examples, features...), got shape "
+                         f"{x.shape}; reshape a single feature with x[:, None]")
+    if x.shape[0] == 0:
+        raise ValueError(f"{argument} has no rows (shape {x.shape})")
+    if np.issubdtype(x.dtype, np.floating) and not np.all(np.isfinite(x)):
+        bad = ~np.isfinite(x.reshape(x.shape[0], -1))
+        row = int(np.flatnonzero(bad.any(1))[0])
+        raise ValueError(f"{argument} contains NaN or inf ({int(bad.sum())} values, first in "
+                         f"row {row}); inputs must be finite")
+    if not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)):
+        raise TypeError(f"{argument} must be numeric, got dtype {x.dtype}")
+    if expected_shape is not None and tuple(x.shape[1:]) != tuple(expected_shape):
+        raise ShapeError(f"{argument} has shape {x.shape}: each example has shape "
+                         f"{tuple(x.shape[1:])}, but the network was built for inputs of "
+                         f"shape {tuple(expected_shape)} (plus the batch axis)")
+    return x
+
+
+def check_targets(y, n: int, head, argument: str = "y", x_argument: str = "x"):
+    """``y`` as a NumPy array with ``n`` rows, checked by the head.
+
+    Examples:
+        >>> from probflow import layers
+        >>> check_targets([0, 2, 1], 3, layers.CategoricalHead()).shape
+        (3,)
+    """
+    y = np.asarray(y)
+    if y.ndim == 0:
+        raise ShapeError(f"{argument} must have one row per example, got a scalar")
+    if y.shape[0] != n:
+        raise ShapeError(f"{x_argument} and {argument} must have the same number of rows: "
+                         f"{x_argument} has {n}, {argument} has {y.shape[0]} (shape {y.shape})")
+    head.check_targets(y, argument)
+    return y
+
+
+def make_loss_fn(net):
+    """``loss(params, x, y, mask, key, n_train, kl_weight) -> (loss, (nll, kl))``.
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> from probflow import layers
+        >>> net = layers.Sequential([layers.DenseFlipout(1), layers.NormalHead()])
+        >>> params = net.init(jax.random.key(0), (2,))
+        >>> loss, (nll, kl) = make_loss_fn(net)(params, jnp.ones((4, 2)), jnp.zeros(4),
+        ...                                     jnp.ones(4), jax.random.key(1), 100.0, 1.0)
+        >>> bool(jnp.isclose(loss, nll + kl / 100.0))
+        True
+    """
+
+    def loss_fn(params, x, y, mask, key, n_train, kl_weight):
+        dist, kl = net.apply(params, x, key, training=True)
+        lp = dist.log_prob(y.reshape(dist.batch_shape))
+        lp = lp.reshape(lp.shape[0], -1).sum(-1)
+        nll = -jnp.sum(lp * mask) / jnp.sum(mask)
+        loss = nll + kl_weight * kl / n_train
+        return loss, (nll, kl)
+
+    return loss_fn
+
+
+def make_epoch_fn(net, optimizer, batch_size: int):
+    """Jitted ``epoch(params, opt_state, key, x, y, kl_weight) -> (params, opt_state, logs)``.
+
+    ``logs`` holds the epoch means of ``loss``, ``nll`` and ``kl``.
+
+    Examples:
+        >>> import jax, jax.numpy as jnp, optax
+        >>> from probflow import layers
+        >>> net = layers.Sequential([layers.Dense(1), layers.NormalHead()])
+        >>> params = net.init(jax.random.key(0), (2,))
+        >>> opt = optax.sgd(0.1)
+        >>> epoch = make_epoch_fn(net, opt, batch_size=4)
+        >>> params, state, logs = epoch(params, opt.init(params), jax.random.key(1),
+        ...                             jnp.ones((10, 2)), jnp.zeros(10), 1.0)
+        >>> sorted(logs)
+        ['kl', 'loss', 'nll']
+    """
+    loss_fn = make_loss_fn(net)
+    grad_fn = jax.value_and_grad(loss_fn, has_aux=True)
+
+    def epoch(params, opt_state, key, x, y, kl_weight):
+        n = x.shape[0]
+        b = min(batch_size, n)
+        num_batches = -(-n // b)
+        pad = num_batches * b - n
+        k_perm, k_steps = jax.random.split(key)
+        perm = jax.random.permutation(k_perm, n)
+        idx = jnp.concatenate([perm, perm[:pad]]).reshape(num_batches, b)
+        mask = jnp.concatenate([jnp.ones(n, x.dtype if jnp.issubdtype(x.dtype, jnp.floating)
+                                         else jnp.float32),
+                                jnp.zeros(pad, x.dtype if jnp.issubdtype(x.dtype, jnp.floating)
+                                          else jnp.float32)]).reshape(num_batches, b)
+        keys = jax.random.split(k_steps, num_batches)
+        n_train = jnp.asarray(n, mask.dtype)
+
+        def step(carry, inputs):
+            params, opt_state = carry
+            i, m, k = inputs
+            (loss, (nll, kl)), grads = grad_fn(params, x[i], y[i], m, k, n_train, kl_weight)
+            updates, opt_state = optimizer.update(grads, opt_state, params)
+            params = optax.apply_updates(params, updates)
+            return (params, opt_state), jnp.stack([loss, nll, kl])
+
+        (params, opt_state), out = jax.lax.scan(step, (params, opt_state), (idx, mask, keys))
+        weights = mask.sum(1) / n
+        means = jnp.sum(out * weights[:, None].astype(out.dtype), axis=0)
+        return params, opt_state, {"loss": means[0], "nll": means[1], "kl": means[2]}
+
+    return jax.jit(epoch)
