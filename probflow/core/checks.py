@@ -22,6 +22,7 @@ from probflow.core.errors import ParameterError
 __all__ = [
     "Check",
     "validate",
+    "check_count",
     "is_concrete",
     "positive",
     "nonnegative",
@@ -241,3 +242,27 @@ def positive_definite(name: str, value) -> Check:
         return sym & np.all(eig > 0, axis=-1)
 
     return Check(name, value, test, "symmetric positive definite")
+
+
+def check_count(owner: str, name: str, value, minimum: int = 1) -> int:
+    """``value`` as an ``int`` if it is an integer (not a bool) of at least ``minimum``.
+
+    For counts given by the user (chains, steps, units, ...); raises a ``ValueError``
+    naming ``owner``, the argument and the value otherwise.
+
+    Examples:
+        >>> check_count("sample", "num_chains", 4)
+        4
+        >>> check_count("sample", "num_chains", 0)
+        Traceback (most recent call last):
+        ...
+        ValueError: sample: num_chains must be a positive integer, got 0
+        >>> check_count("EarlyStopping", "patience", 2.5, minimum=0)
+        Traceback (most recent call last):
+        ...
+        ValueError: EarlyStopping: patience must be an integer >= 0, got 2.5
+    """
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        expected = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise ValueError(f"{owner}: {name} must be {expected}, got {value!r}")
+    return int(value)

@@ -52,12 +52,6 @@ def get_activation(activation, owner: str = "layer"):
                      f"{sorted(ACTIVATIONS)}, got {activation!r}")
 
 
-def _positive_int(owner: str, name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{owner}: {name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
 class Layer:
     """Base class of all layers: configuration plus pure ``init``/``apply`` functions.
 

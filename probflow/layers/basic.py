@@ -6,8 +6,9 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from probflow.core.checks import check_count
 from probflow.core.errors import ShapeError
-from probflow.layers.base import Layer, _positive_int, get_activation
+from probflow.layers.base import Layer, get_activation
 from probflow.layers.bayes import _check_prior
 from probflow.layers.priors import cast_distribution
 
@@ -108,8 +109,8 @@ class Embedding(Layer):
 
     def __init__(self, input_dim: int, output_dim: int, *, prior=None, name: str | None = None):
         super().__init__(name)
-        self.input_dim = _positive_int("Embedding", "input_dim", input_dim)
-        self.output_dim = _positive_int("Embedding", "output_dim", output_dim)
+        self.input_dim = check_count("Embedding", "input_dim", input_dim)
+        self.output_dim = check_count("Embedding", "output_dim", output_dim)
         self.prior = _check_prior("Embedding", "prior", prior)
 
     def init(self, key, input_shape, dtype=jnp.float32):

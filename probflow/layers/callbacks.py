@@ -6,6 +6,8 @@ import math
 
 import jax
 
+from probflow.core.checks import check_count
+
 __all__ = ["History", "Callback", "EarlyStopping", "ModelCheckpoint"]
 
 
@@ -97,9 +99,7 @@ class EarlyStopping(Callback):
 
     def __init__(self, monitor: str = "val_loss", patience: int = 5, *, min_delta: float = 0.0,
                  mode: str = "auto", restore_best: bool = True):
-        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
-            raise ValueError(f"EarlyStopping: patience must be an integer >= 0, got "
-                             f"{patience!r}")
+        patience = check_count("EarlyStopping", "patience", patience, 0)
         self.monitor = monitor
         self.patience = patience
         self.min_delta = float(min_delta)

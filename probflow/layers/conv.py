@@ -7,8 +7,8 @@ import math
 
 import jax
 
+from probflow.core.checks import check_count
 from probflow.core.errors import ShapeError
-from probflow.layers.base import _positive_int
 from probflow.layers.bayes import BayesianLayer
 
 __all__ = [
@@ -72,7 +72,7 @@ class ConvVariational(BayesianLayer):
         if rank not in (1, 2):
             raise ValueError(f"{owner}: rank must be 1 or 2, got {rank!r}")
         self.rank = rank
-        self.filters = _positive_int(owner, "filters", filters)
+        self.filters = check_count(owner, "filters", filters)
         self.kernel_size = _tuple(owner, "kernel_size", kernel_size, rank)
         self.strides = _tuple(owner, "strides", strides, rank)
         if not isinstance(padding, str) or padding.lower() not in ("same", "valid"):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from probflow.core.checks import check_count
 from probflow.core.errors import ShapeError
-from probflow.layers.base import Layer, _positive_int, get_activation, glorot_normal
+from probflow.layers.base import Layer, get_activation, glorot_normal
 from probflow.layers.bayes import BayesianLayer, _check_prior
 from probflow.layers.priors import cast_distribution
 
@@ -56,7 +57,7 @@ class Dense(Layer):
     def __init__(self, units: int, activation=None, *, use_bias: bool = True, prior=None,
                  name: str | None = None):
         super().__init__(name)
-        self.units = _positive_int("Dense", "units", units)
+        self.units = check_count("Dense", "units", units)
         self.activation = activation
         self._act = get_activation(activation, "Dense")
         self.use_bias = bool(use_bias)
@@ -136,7 +137,7 @@ class DenseVariational(BayesianLayer):
                  estimator: str | None = None, name: str | None = None):
         super().__init__(name)
         owner = type(self).__name__
-        self.units = _positive_int(owner, "units", units)
+        self.units = check_count(owner, "units", units)
         estimator = self._default_estimator if estimator is None else estimator
         self._setup(activation, use_bias, kernel_prior, bias_prior, surrogate, kl_method,
                     estimator)

@@ -15,6 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from probflow.core.checks import check_count
 from probflow.core.keys import as_key
 from probflow.mcmc.sgmcmc import SGHMC, SGLD
 
@@ -192,12 +193,10 @@ def sample_sgmcmc(net, x, y, *, key, kernel=None, num_samples: int = 200,
     if not isinstance(kernel, SGLD | SGHMC):
         raise TypeError(f"sample_sgmcmc: kernel must be pf.mcmc.SGLD or pf.mcmc.SGHMC, got "
                         f"{kernel!r}")
-    for name, v in (("num_samples", num_samples), ("thin", thin), ("batch_size", batch_size)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise ValueError(f"sample_sgmcmc: {name} must be a positive integer, got {v!r}")
-    if isinstance(num_burnin, bool) or not isinstance(num_burnin, int) or num_burnin < 0:
-        raise ValueError(f"sample_sgmcmc: num_burnin must be an integer >= 0, got "
-                         f"{num_burnin!r}")
+    num_samples = check_count("sample_sgmcmc", "num_samples", num_samples)
+    thin = check_count("sample_sgmcmc", "thin", thin)
+    batch_size = check_count("sample_sgmcmc", "batch_size", batch_size)
+    num_burnin = check_count("sample_sgmcmc", "num_burnin", num_burnin, 0)
     k_build, k_run = jax.random.split(key)
     xs, ys = _prepare(net, x, y, k_build)
     n = xs.shape[0]

@@ -19,6 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
+from probflow.core.checks import check_count
 from probflow.core.errors import ShapeError
 from probflow.core.keys import as_key
 from probflow.diagnostics.checks import warn_convergence
@@ -71,12 +72,6 @@ class MCMCRun:
     def inverse_mass_matrix(self) -> np.ndarray:
         """Tuned inverse mass matrix of each chain (``(chains, d)`` or ``(chains, d, d)``)."""
         return np.asarray(self.adaptation.inverse_mass_matrix)
-
-
-def _positive_int(name: str, value, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise ValueError(f"sample: {name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def _leaf_names(tree) -> list[str]:
@@ -293,10 +288,10 @@ def sample(
         True
     """
     key = as_key(key)
-    num_chains = _positive_int("num_chains", num_chains)
-    num_warmup = _positive_int("num_warmup", num_warmup, 0)
-    num_samples = _positive_int("num_samples", num_samples)
-    thin = _positive_int("thin", thin)
+    num_chains = check_count("sample", "num_chains", num_chains)
+    num_warmup = check_count("sample", "num_warmup", num_warmup, 0)
+    num_samples = check_count("sample", "num_samples", num_samples)
+    thin = check_count("sample", "thin", thin)
     kernel = NUTS() if kernel is None else kernel
     if not (hasattr(kernel, "init") and hasattr(kernel, "step")):
         raise TypeError(f"sample: kernel must be a kernel such as pf.mcmc.NUTS(), got {kernel!r}")
@@ -361,7 +356,7 @@ def extend(idata, num_samples: int, *, key, progress_bar: bool = True, warn: boo
         raise ValueError("extend: idata has no mcmc_run; pass the result of pf.mcmc.sample "
                          "(saving to disk and loading again does not keep the sampler state)")
     key = as_key(key)
-    num_samples = _positive_int("num_samples", num_samples)
+    num_samples = check_count("sample", "num_samples", num_samples)
     config = run.config._replace(num_warmup=0, num_samples=num_samples,
                                  progress=bool(progress_bar), save_warmup=False)
     num_chains = np.shape(run.adaptation.step_size)[0]

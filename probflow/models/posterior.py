@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
-from probflow.core.checks import is_concrete
+from probflow.core.checks import check_count, is_concrete
 from probflow.core.errors import ParameterError, ShapeError
 from probflow.core.keys import as_key
 from probflow.core.pytree import Struct, static_field
@@ -253,8 +253,7 @@ class Posterior(Struct):
         variables whose density or gradient failed.
         """
         key = as_key(key)
-        if not isinstance(num_chains, int | np.integer) or num_chains < 1:
-            raise ValueError(f"init: num_chains must be a positive integer, got {num_chains!r}")
+        num_chains = check_count("init", "num_chains", num_chains)
         if strategy not in INIT_STRATEGIES:
             raise ValueError(
                 f"init: unknown strategy {strategy!r}; choose one of {INIT_STRATEGIES}"

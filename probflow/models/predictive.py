@@ -6,6 +6,7 @@ import arviz as az
 import jax
 import numpy as np
 
+from probflow.core.checks import check_count
 from probflow.core.keys import as_key
 from probflow.models.inference_data import to_inference_data
 from probflow.models.posterior import Posterior
@@ -56,8 +57,7 @@ def sample_prior_predictive(model, key, num_samples: int = 500, *, observed=None
         (1, 100)
     """
     key = as_key(key)
-    if not isinstance(num_samples, int | np.integer) or num_samples < 1:
-        raise ValueError(f"num_samples must be a positive integer, got {num_samples!r}")
+    num_samples = check_count("sample_prior_predictive", "num_samples", num_samples)
     joint, observed, posterior = _split_model(model, observed)
     draws = joint.sample(key, (1, int(num_samples)))
     prior = {k: v for k, v in draws.items() if k not in observed}

@@ -12,6 +12,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
+from probflow.core.checks import check_count
 from probflow.core.errors import UnsupportedError
 
 __all__ = ["ELBOConfig", "negative_elbo", "resolve_elbo_config", "OBJECTIVES", "ENTROPIES"]
@@ -58,8 +59,7 @@ def resolve_elbo_config(guide, params, *, num_particles=1, objective="elbo", ent
         >>> resolve_elbo_config(guide, guide.init(None, jnp.zeros(2))).entropy
         'analytic'
     """
-    if isinstance(num_particles, bool) or not isinstance(num_particles, int) or num_particles < 1:
-        raise ValueError(f"fit: num_particles must be a positive integer, got {num_particles!r}")
+    num_particles = check_count("fit", "num_particles", num_particles)
     if objective not in OBJECTIVES:
         raise ValueError(f"fit: objective must be one of {OBJECTIVES}, got {objective!r}")
     if entropy not in ENTROPIES:

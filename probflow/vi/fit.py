@@ -19,6 +19,7 @@ import numpy as np
 import optax
 from tqdm.auto import tqdm
 
+from probflow.core.checks import check_count
 from probflow.core.keys import as_key
 from probflow.models.inference_data import model_constant_data
 from probflow.models.posterior import INIT_STRATEGIES, Posterior
@@ -117,12 +118,6 @@ def _run_chunk(spec: _Spec, posterior, state: _LoopState, key, num_steps):
         return new, jnp.where(active, loss, jnp.nan)
 
     return jax.lax.scan(body, state, None, length=spec.chunk_size)
-
-
-def _positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ValueError(f"fit: {name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 def _optimise(spec_base: dict, posterior, params, opt_state, key, num_steps, tol,
@@ -311,7 +306,7 @@ def fit(
                         f"{type(posterior).__name__}")
     if not posterior.latent_names:
         raise ValueError("fit: the posterior has no latent variables to fit")
-    num_steps = _positive_int("num_steps", num_steps)
+    num_steps = check_count("fit", "num_steps", num_steps)
     if tol is not None and not (isinstance(tol, int | float) and tol >= 0):
         raise ValueError(f"fit: tol must be a non-negative number or None, got {tol!r}")
     guide = make_guide(guide, **guide_options)
@@ -368,7 +363,7 @@ def continue_fit(result: VIResult, num_steps: int, *, key, tol=None,
         15
     """
     key = as_key(key)
-    num_steps = _positive_int("num_steps", num_steps)
+    num_steps = check_count("fit", "num_steps", num_steps)
     return _fit_from(result.posterior, result.guide, result.optimizer, result.elbo, result.plan,
                      result.params, result.opt_state, key, num_steps, tol, progress_bar,
                      previous_losses=result.losses)

@@ -26,6 +26,7 @@ import jax.numpy as jnp
 from probflow import bijectors as pfb
 from probflow import distributions as pfd
 from probflow.bijectors import flows
+from probflow.core.checks import check_count
 from probflow.core.numerics import softplus_inverse
 
 __all__ = [
@@ -181,8 +182,7 @@ class LowRank(Guide):
 
     def __post_init__(self):
         _check_scale("LowRank", self.init_scale)
-        if isinstance(self.rank, bool) or not isinstance(self.rank, int) or self.rank < 1:
-            raise ValueError(f"LowRank: rank must be a positive integer, got {self.rank!r}")
+        check_count("LowRank", "rank", self.rank)
 
     def init(self, key, loc):
         loc = jnp.asarray(loc)

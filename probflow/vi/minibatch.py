@@ -20,6 +20,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from probflow.core.checks import check_count
+
 __all__ = ["MinibatchPlan", "plan_minibatches", "take_rows", "scaled_log_density",
            "check_finite_arrays"]
 
@@ -151,9 +153,7 @@ def plan_minibatches(posterior, data, batch_size):
         raise ValueError(f"fit: the data arrays must share their leading length (the number of "
                          f"observations); got {lengths}")
     num_rows = next(iter(lengths.values()))
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer) \
-            or batch_size < 1:
-        raise ValueError(f"fit: batch_size must be a positive integer, got {batch_size!r}")
+    batch_size = check_count("fit", "batch_size", batch_size)
     if batch_size > num_rows:
         raise ValueError(f"fit: batch_size={batch_size} is larger than the data, which has "
                          f"{num_rows} rows")

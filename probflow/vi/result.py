@@ -9,6 +9,7 @@ from typing import Any
 import jax
 import numpy as np
 
+from probflow.core.checks import check_count
 from probflow.core.keys import as_key
 from probflow.core.pytree import Struct, static_field
 from probflow.models.inference_data import to_inference_data
@@ -123,11 +124,8 @@ class VIResult(Struct):
             ((1, 100), (1, 100, 5))
         """
         key = as_key(key)
-        if isinstance(num_samples, bool) or not isinstance(num_samples, int | np.integer) \
-                or num_samples < 1:
-            raise ValueError(f"sample: num_samples must be a positive integer, got "
-                             f"{num_samples!r}")
-        draws = _draw(self.surrogate, key, int(num_samples))
+        num_samples = check_count("sample", "num_samples", num_samples)
+        draws = _draw(self.surrogate, key, num_samples)
         draws = {k: np.asarray(v)[None] for k, v in draws.items()}
         if log_likelihood is None:
             size = int(num_samples) * sum(int(np.size(v)) for v in self.posterior.data.values())

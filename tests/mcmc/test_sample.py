@@ -228,9 +228,9 @@ def test_funnel_divergences_are_reported():
 # -- bad input -------------------------------------------------------------------------------
 
 def test_num_chains_must_be_positive():
-    with pytest.raises(ValueError, match=r"num_chains must be an integer >= 1, got 0"):
+    with pytest.raises(ValueError, match=r"sample: num_chains must be a positive integer, got 0"):
         pf.mcmc.sample(_posterior(), key=jax.random.key(0), num_chains=0)
-    with pytest.raises(ValueError, match=r"num_samples must be an integer >= 1, got 2.5"):
+    with pytest.raises(ValueError, match=r"sample: num_samples must be a positive integer, got 2.5"):
         pf.mcmc.sample(_posterior(), key=jax.random.key(0), num_samples=2.5)
 
 
