@@ -11,7 +11,17 @@ Examples:
     ()
 """
 
-from probflow import bijectors, core, diagnostics, distributions, layers, mcmc, models, vi
+from probflow import (
+    bijectors,
+    core,
+    diagnostics,
+    distributions,
+    layers,
+    mcmc,
+    models,
+    psd_kernels,
+    vi,
+)
 from probflow.diagnostics import summary
 from probflow.models import (
     Deterministic,
@@ -31,6 +41,7 @@ __all__ = [
     "bijectors",
     "core",
     "distributions",
+    "psd_kernels",
     "models",
     "mcmc",
     "vi",
