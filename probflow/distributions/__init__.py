@@ -19,6 +19,7 @@ from probflow.distributions.distribution import Distribution
 from probflow.distributions.empirical import *
 from probflow.distributions.exp_mod_gaussian import *
 from probflow.distributions.gamma import *
+from probflow.distributions.gaussian_process import *
 from probflow.distributions.generalized_normal import *
 from probflow.distributions.generalized_pareto import *
 from probflow.distributions.gev import *
@@ -47,6 +48,7 @@ from probflow.distributions.pareto import *
 from probflow.distributions.poisson import *
 from probflow.distributions.relaxed import *
 from probflow.distributions.student_t import *
+from probflow.distributions.student_t_process import *
 from probflow.distributions.transformed import *
 from probflow.distributions.triangular import *
 from probflow.distributions.truncated_normal import *
