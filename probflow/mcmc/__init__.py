@@ -1,6 +1,10 @@
 """Markov chain Monte Carlo: kernels, integrators, metrics, adaptation and a chain runner.
 
-Low level and functional: every kernel has ``state = kernel.init(position, logdensity_fn)``
+High level: :func:`sample` (NUTS by default, a warm-up given as an adaptation object such as
+:class:`WindowAdaptation` or :class:`GradientAdaptation`) and :func:`extend`.
+
+Low level and functional: every kernel (the :class:`Kernel` protocol) has
+``state = kernel.init(position, logdensity_fn)``
 and ``state, info = kernel.step(key, state, logdensity_fn, params)`` with
 ``params = KernelParams(step_size, inverse_mass_matrix)``; positions are any PyTree.
 
@@ -16,6 +20,7 @@ Examples:
 
 from probflow.mcmc.adaptation import (
     AdaptationState,
+    WindowAdaptation,
     adaptation_init,
     adaptation_update,
     find_reasonable_step_size,
@@ -24,11 +29,18 @@ from probflow.mcmc.adaptation import (
 from probflow.mcmc.base import (
     HMCInfo,
     HMCState,
+    Kernel,
     KernelParams,
     MALAInfo,
     NUTSInfo,
     RWMInfo,
     RWMState,
+    TransitionInfo,
+)
+from probflow.mcmc.gradient_adaptation import (
+    GradientAdaptation,
+    GradientAdaptationState,
+    gradient_schedule,
 )
 from probflow.mcmc.hmc import HMC, MALA
 from probflow.mcmc.integrators import (
@@ -40,6 +52,7 @@ from probflow.mcmc.integrators import (
     mclachlan,
     velocity_verlet,
 )
+from probflow.mcmc.interrupt import InterruptedRunWarning
 from probflow.mcmc.metrics import Metric, gaussian_euclidean, is_turning
 from probflow.mcmc.nuts import NUTS
 from probflow.mcmc.rwm import RandomWalkMetropolis
@@ -50,6 +63,13 @@ __all__ = [
     "sample",
     "extend",
     "MCMCRun",
+    "Kernel",
+    "TransitionInfo",
+    "WindowAdaptation",
+    "GradientAdaptation",
+    "GradientAdaptationState",
+    "gradient_schedule",
+    "InterruptedRunWarning",
     "AdaptationState",
     "adaptation_init",
     "adaptation_update",

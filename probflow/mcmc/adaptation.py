@@ -18,6 +18,7 @@ inside one compiled scan:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -42,6 +43,9 @@ __all__ = [
     "adaptation_update",
     "find_reasonable_step_size",
     "warmup_schedule",
+    "WindowAdaptation",
+    "check_initial_tuning",
+    "check_target_accept",
 ]
 
 
@@ -260,3 +264,117 @@ def adaptation_update(
         final = jnp.exp(state.dual_averaging.log_step_size_average).astype(dtype)
         state = state._replace(step_size=jnp.where(last_iteration, final, state.step_size))
     return state
+
+
+def check_initial_tuning(owner: str, step_size, inverse_mass_matrix, dim: int, dtype,
+                         dense: bool):
+    """Checked NumPy ``(step_size, inverse_mass_matrix)`` for ``dim`` unconstrained numbers.
+
+    ``inverse_mass_matrix=None`` gives the identity (``(d,)`` ones, or ``(d, d)`` when
+    ``dense``).
+
+    Examples:
+        >>> check_initial_tuning("sample", 0.5, None, 2, np.float32, False)[1]
+        array([1., 1.], dtype=float32)
+    """
+    if inverse_mass_matrix is None:
+        inverse_mass_matrix = np.eye(dim) if dense else np.ones(dim)
+    inverse_mass_matrix = np.asarray(inverse_mass_matrix, dtype)
+    expected = (dim, dim) if dense else (dim,)
+    if inverse_mass_matrix.shape != expected:
+        raise ValueError(
+            f"{owner}: initial_inverse_mass_matrix must have shape {expected} for {dim} "
+            f"unconstrained numbers with dense_mass={dense}, got {inverse_mass_matrix.shape}"
+        )
+    if not np.all(np.isfinite(inverse_mass_matrix)):
+        raise ValueError(f"{owner}: initial_inverse_mass_matrix has non-finite entries")
+    if not (np.isfinite(step_size) and step_size > 0):
+        raise ValueError(f"{owner}: initial_step_size must be a finite positive number, got "
+                         f"{step_size!r}")
+    return np.asarray(step_size, dtype), inverse_mass_matrix
+
+
+def check_target_accept(owner: str, target_accept) -> None:
+    """Raise a ``ValueError`` unless ``target_accept`` is ``None`` or in ``(0, 1)``."""
+    if target_accept is not None and not 0.0 < float(target_accept) < 1.0:
+        raise ValueError(f"{owner}: target_accept must be in (0, 1), got {target_accept!r}")
+
+
+@dataclasses.dataclass(frozen=True)
+class WindowAdaptation:
+    """Stan's windowed warm-up, as an ``init``/``update`` pair for :func:`pf.mcmc.sample`.
+
+    Step size by dual averaging towards ``target_accept``; a diagonal (or dense) mass matrix
+    from the regularised sample (co)variance of the draws in slow windows of 25, 50, 100,
+    ... iterations between a 75-iteration initial buffer and a 50-iteration terminal
+    buffer (:func:`warmup_schedule`). Pass it as ``sample(..., adaptation=...)``.
+
+    Args:
+        target_accept: dual averaging's target acceptance statistic (``None``: the kernel's
+            default, 0.8 for NUTS and HMC).
+        dense_mass: adapt a dense instead of a diagonal mass matrix.
+        adapt_step_size, adapt_mass_matrix: switch parts of the warm-up off (both off: the
+            initial values are used throughout).
+        initial_step_size: the first step size.
+        initial_inverse_mass_matrix: the first inverse mass matrix (``(d,)``, or ``(d, d)``
+            with ``dense_mass``; default the identity).
+        initial_buffer, terminal_buffer, base_window: Stan's window sizes.
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> import probflow as pf
+        >>> idata = pf.mcmc.sample(lambda p: -0.5 * jnp.sum(p["x"] ** 2), key=jax.random.key(0),
+        ...                        initial_position={"x": jnp.zeros((2, 3))}, num_chains=2,
+        ...                        adaptation=pf.mcmc.WindowAdaptation(target_accept=0.9),
+        ...                        num_warmup=100, num_samples=50, progress_bar=False, warn=False)
+        >>> idata.mcmc_run.step_size.shape
+        (2,)
+    """
+
+    target_accept: float | None = None
+    dense_mass: bool = False
+    adapt_step_size: bool = True
+    adapt_mass_matrix: bool = True
+    initial_step_size: float = 1.0
+    initial_inverse_mass_matrix: Any = dataclasses.field(default=None, compare=False,
+                                                         hash=False, repr=False)
+    initial_buffer: int = 75
+    terminal_buffer: int = 50
+    base_window: int = 25
+
+    name = "stan"
+    default_num_warmup = 1000
+    needs_gradients = False
+
+    def __post_init__(self):
+        check_target_accept("WindowAdaptation", self.target_accept)
+        for name in ("initial_buffer", "terminal_buffer", "base_window"):
+            value = getattr(self, name)
+            if not (isinstance(value, int) and value >= 0):
+                raise ValueError(f"WindowAdaptation: {name} must be a non-negative int, got "
+                                 f"{value!r}")
+
+    def initial_tuning(self, owner: str, dim: int, dtype):
+        """Checked ``(step_size, inverse_mass_matrix)`` to start every chain from."""
+        return check_initial_tuning(owner, self.initial_step_size,
+                                    self.initial_inverse_mass_matrix, dim, dtype,
+                                    self.dense_mass)
+
+    def init(self, state, step_size, inverse_mass_matrix, *, num_warmup: int):
+        """One chain's :class:`AdaptationState` (``state`` is the kernel's initial state)."""
+        del state, num_warmup
+        return adaptation_init(step_size, inverse_mass_matrix)
+
+    def update(self, key, adapt_state: AdaptationState, iteration, state, info, *,
+               num_warmup: int, logdensity_fn: Callable, integrator: Integrator | None):
+        """The tuning after warm-up iteration ``iteration`` (an unbatched int scalar)."""
+        table = warmup_schedule(num_warmup, initial_buffer=self.initial_buffer,
+                                terminal_buffer=self.terminal_buffer,
+                                base_window=self.base_window,
+                                adapt_mass_matrix=self.adapt_mass_matrix)
+        row = jnp.asarray(table)[jnp.clip(iteration, 0, num_warmup - 1)]
+        return adaptation_update(
+            key, adapt_state, state.position, info.acceptance_rate, row[0], row[1],
+            iteration == num_warmup - 1, logdensity_fn=logdensity_fn, integrator=integrator,
+            target_accept=self.target_accept, adapt_step_size=self.adapt_step_size,
+        )

@@ -5,23 +5,27 @@ Every kernel is a small frozen builder (static choices only) with
 * ``state = kernel.init(position, logdensity_fn)`` and
 * ``state, info = kernel.step(key, state, logdensity_fn, params)``,
 
-where ``params`` is a :class:`KernelParams`. Positions are arbitrary PyTrees of
+where ``params`` is a :class:`KernelParams` and ``info`` a :class:`TransitionInfo`; the
+contract is written down once, as the :class:`Kernel` protocol. Positions are arbitrary PyTrees of
 floating arrays; kernels ravel them to one flat ``(d,)`` vector internally.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 import jax
 import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 
 __all__ = [
+    "Kernel",
+    "check_kernel",
     "KernelParams",
     "HMCState",
     "RWMState",
+    "TransitionInfo",
     "NUTSInfo",
     "HMCInfo",
     "MALAInfo",
@@ -67,17 +71,34 @@ class RWMState(NamedTuple):
     logdensity: jax.Array
 
 
-class NUTSInfo(NamedTuple):
-    """Diagnostics of one NUTS transition (all scalars).
+class TransitionInfo(NamedTuple):
+    """Diagnostics of one transition, the same fields for every kernel (all scalars).
 
     Attributes:
-        acceptance_rate: mean Metropolis acceptance probability over the trajectory's
-            points (Stan's ``accept_stat__``), the statistic step-size adaptation targets.
-        is_divergent: the energy error exceeded the threshold, or was not finite.
-        energy: Hamiltonian ``-log p(x) + K(p)`` of the selected point.
-        num_integration_steps: integrator steps taken (including a rejected last subtree).
-        tree_depth: number of doublings merged into the trajectory.
-        reached_max_treedepth: the trajectory stopped only because of ``max_tree_depth``.
+        acceptance_rate: the acceptance statistic step-size adaptation targets: for NUTS the
+            mean Metropolis acceptance probability over the trajectory's points (Stan's
+            ``accept_stat__``), for HMC, MALA and random-walk Metropolis the proposal's.
+        is_divergent: the energy error exceeded the threshold or was not finite (for
+            random-walk Metropolis: a NaN log density at the proposal, rejected).
+        energy: Hamiltonian ``-log p(x) + K(p)`` of the selected point (``-log p`` for
+            random-walk Metropolis).
+        num_integration_steps: integrator steps taken, each one gradient evaluation
+            (including a rejected last subtree); 0 for random-walk Metropolis.
+        tree_depth: NUTS only (else 0): doublings attempted, counted as Stan and NumPyro count
+            them (a last doubling that was rejected for a U-turn or a divergence counts).
+        reached_max_treedepth: NUTS only: ``tree_depth == max_tree_depth``, as Stan's warning
+            counts it.
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> from probflow import mcmc
+        >>> logdensity_fn = lambda x: -0.5 * jnp.sum(x**2)
+        >>> kernel = mcmc.NUTS(max_tree_depth=3)
+        >>> state = kernel.init(jnp.zeros(2), logdensity_fn)
+        >>> _, info = kernel.step(jax.random.key(0), state, logdensity_fn,
+        ...                       mcmc.KernelParams(0.01, jnp.ones(2)))
+        >>> int(info.tree_depth), bool(info.reached_max_treedepth)   # tiny steps never U-turn
+        (3, True)
     """
 
     acceptance_rate: jax.Array
@@ -87,46 +108,92 @@ class NUTSInfo(NamedTuple):
     tree_depth: jax.Array
     reached_max_treedepth: jax.Array
 
+    @staticmethod
+    def dtypes(float_dtype) -> tuple:
+        """The dtype of each field (floats in ``float_dtype``, counts int32, flags bool)."""
+        return (float_dtype, jnp.bool_, float_dtype, jnp.int32, jnp.int32, jnp.bool_)
 
-class HMCInfo(NamedTuple):
-    """Diagnostics of one HMC transition; same fields as :class:`NUTSInfo`.
+    def normalized(self, float_dtype) -> TransitionInfo:
+        """The same record with every field cast to :meth:`dtypes`."""
+        return TransitionInfo(*(jnp.asarray(x, d) for x, d in
+                                zip(self, self.dtypes(float_dtype), strict=True)))
 
-    ``tree_depth`` is 0 and ``reached_max_treedepth`` False; ``energy`` is the
-    Hamiltonian of the new state.
+    @classmethod
+    def empty(cls, shape, float_dtype) -> TransitionInfo:
+        """Zeros of ``shape`` (what a skipped iteration reports).
+
+        Examples:
+            >>> TransitionInfo.empty((2,), jnp.float32).tree_depth
+            Array([0, 0], dtype=int32)
+        """
+        return cls(*(jnp.zeros(shape, d) for d in cls.dtypes(float_dtype)))
+
+
+# The names each kernel used to have for the same record.
+NUTSInfo = HMCInfo = MALAInfo = RWMInfo = TransitionInfo
+
+
+@runtime_checkable
+class Kernel(Protocol):
+    """The contract every transition kernel meets; :func:`pf.mcmc.sample` checks it.
+
+    A kernel is a frozen (hashable) builder of static choices with
+
+    * ``state = kernel.init(position, logdensity_fn)`` (``state.position`` and
+      ``state.logdensity``; gradient kernels also ``state.logdensity_grad``),
+    * ``state, info = kernel.step(key, state, logdensity_fn, params)`` with
+      ``params = KernelParams(step_size, inverse_mass_matrix)`` and ``info`` a
+      :class:`TransitionInfo`,
+
+    and these class attributes, which the driver reads:
+
+    * ``uses_gradients``: the state carries ``logdensity_grad`` (needed by the step-size
+      heuristic and by :class:`~probflow.mcmc.GradientAdaptation`);
+    * ``reports_tree_depth``: ``info.tree_depth`` is meaningful (NUTS);
+    * ``default_target_accept``: what step-size adaptation aims at by default;
+    * ``max_tree_depth``: the cap the convergence warnings refer to (``None`` without one).
+
+    Examples:
+        >>> from probflow import mcmc
+        >>> isinstance(mcmc.NUTS(), mcmc.Kernel), isinstance(mcmc.SGLD(1e-3), mcmc.Kernel)
+        (True, False)
     """
 
-    acceptance_rate: jax.Array
-    is_divergent: jax.Array
-    energy: jax.Array
-    num_integration_steps: jax.Array
-    tree_depth: jax.Array
-    reached_max_treedepth: jax.Array
+    uses_gradients: bool
+    reports_tree_depth: bool
+    default_target_accept: float
+    max_tree_depth: int | None
+
+    def init(self, position: PyTree, logdensity_fn: Callable) -> Any: ...
+
+    def step(self, key, state, logdensity_fn: Callable, params: KernelParams) -> tuple: ...
 
 
-class MALAInfo(NamedTuple):
-    """Diagnostics of one MALA transition; same fields as :class:`NUTSInfo`."""
+def check_kernel(owner: str, kernel) -> None:
+    """Raise a ``TypeError`` naming what ``kernel`` lacks of the :class:`Kernel` contract.
 
-    acceptance_rate: jax.Array
-    is_divergent: jax.Array
-    energy: jax.Array
-    num_integration_steps: jax.Array
-    tree_depth: jax.Array
-    reached_max_treedepth: jax.Array
-
-
-class RWMInfo(NamedTuple):
-    """Diagnostics of one random-walk Metropolis transition; same fields as :class:`NUTSInfo`.
-
-    ``energy`` is ``-log p`` of the new state; ``is_divergent`` flags a NaN log density
-    at the proposal (rejected); ``num_integration_steps`` and ``tree_depth`` are 0.
+    Examples:
+        >>> from probflow import mcmc
+        >>> check_kernel("sample", mcmc.NUTS())
+        >>> try:
+        ...     check_kernel("sample", mcmc.SGLD(1e-3))
+        ... except TypeError as e:
+        ...     print(str(e)[:60])
+        sample: kernel must be an MCMC transition kernel such as pf
     """
-
-    acceptance_rate: jax.Array
-    is_divergent: jax.Array
-    energy: jax.Array
-    num_integration_steps: jax.Array
-    tree_depth: jax.Array
-    reached_max_treedepth: jax.Array
+    members = ("init", "step", "uses_gradients", "reports_tree_depth", "default_target_accept",
+               "max_tree_depth")
+    missing = [m for m in members if not hasattr(kernel, m)]
+    if missing:
+        hint = ""
+        if type(kernel).__name__ in ("SGLD", "SGHMC"):
+            hint = (" (SGLD and SGHMC use minibatch gradients and run through "
+                    "pf.mcmc.minibatch_grad_fn or Sequential.fit_sgmcmc, not sample)")
+        raise TypeError(
+            f"{owner}: kernel must be an MCMC transition kernel such as pf.mcmc.NUTS(), "
+            f"HMC(...), MALA() or RandomWalkMetropolis(); got {type(kernel).__name__}, which "
+            f"lacks {missing} of the pf.mcmc.Kernel contract{hint}"
+        )
 
 
 def flat_logdensity_and_grad(logdensity_fn: Callable, unravel: Callable) -> Callable:

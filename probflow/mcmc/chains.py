@@ -1,20 +1,29 @@
-"""The compiled chain runner: warm-up and sampling in one ``lax.scan``, chains in parallel.
+"""The chain runner: warm-up and sampling as one compiled chunk of iterations, run in a loop.
 
-:func:`run_chains` is one jitted function, cached on its static configuration
-(:class:`RunConfig`: kernel, sizes, chain method, ...). The target is either a
-:class:`~probflow.models.Posterior` passed as a PyTree argument (new data of the same shape
-reuses the compiled code) or a plain log-density function held in the configuration (the
-same function object reuses it).
+One program, compiled once per :class:`RunConfig` and argument shapes, advances every chain
+by up to ``chunk_length`` *slots*: a slot is one warm-up iteration (followed by the
+adaptation's update) or ``thin`` sampling iterations of which the last is kept. The driver
+(:func:`run_chains_chunked`) calls it repeatedly from Python, so that
 
-The scan runs over iterations; chains are ``vmap``-ed inside its body, so the warm-up
-schedule (the same for every chain) stays a real conditional: the mass-matrix update and
-the step-size heuristic run only at the ends of the slow windows, and the progress
-callback only a few dozen times per run. ``"sequential"`` maps the same code over chains
-one at a time; ``"parallel"`` shards the chains over ``jax.devices()`` with ``shard_map``.
+* memory grows with the kept draws only (thinned-away iterations never leave the device,
+  warm-up draws only when asked for);
+* Ctrl-C stops the run between two chunks (:class:`~probflow.mcmc.interrupt.DeferredInterrupt`)
+  and the draws so far are kept;
+* the progress bar is moved from the host, with no callbacks from compiled code.
+
+Chunks are sized to take about a quarter of a second: the number of active slots is a traced
+argument (inactive slots are skipped by a real conditional), so resizing never recompiles.
+
+Chains are ``vmap``-ed inside each iteration, so the warm-up schedule (the same for every
+chain) stays a real conditional; ``"sequential"`` maps the same code over chains one at a
+time; ``"parallel"`` shards the chains over ``jax.devices()`` with ``shard_map``.
+:func:`run_chains` is the same computation in one pure function (for ``jit``/``vmap`` of whole
+runs, as simulation-based calibration does).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -23,67 +32,79 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import Mesh, PartitionSpec
 
-from probflow.mcmc.adaptation import (
-    AdaptationState,
-    adaptation_init,
-    adaptation_update,
-    warmup_schedule,
-)
-from probflow.mcmc.base import KernelParams
-from probflow.mcmc.progress import NUM_UPDATES, progress_callback
+from probflow.mcmc.base import KernelParams, TransitionInfo
 
-__all__ = ["RunConfig", "RunOutput", "run_chains", "CHAIN_METHODS"]
+__all__ = ["RunConfig", "InitialTuning", "RunCarry", "RunOutput", "run_chains",
+           "run_chains_chunked", "chunk_length", "CHAIN_METHODS"]
 
 CHAIN_METHODS = ("vectorized", "sequential", "parallel")
+MAX_CHUNK = 256
+CHUNK_ELEMENTS = 1 << 22  # at most ~16 MB of float32 positions per chunk
+CHUNK_SECONDS = 0.25
 
 
 class RunConfig(NamedTuple):
     """Static configuration of a run (hashable: a new value compiles anew).
 
     Attributes:
-        kernel: the transition kernel (a frozen dataclass such as :class:`~probflow.mcmc.NUTS`).
+        kernel: the transition kernel (a :class:`~probflow.mcmc.Kernel`).
+        adaptation: the warm-up scheme (:class:`~probflow.mcmc.WindowAdaptation`,
+            :class:`~probflow.mcmc.GradientAdaptation`), its ``target_accept`` resolved.
         logdensity_fn: the log density for a plain-function target; ``None`` when the target
             is a Posterior (its unconstrained log density is used).
         num_warmup, num_samples, thin: iteration counts; ``num_samples`` draws are kept,
             one every ``thin`` iterations after warm-up.
         chain_method: one of :data:`CHAIN_METHODS`.
-        progress: whether to call the progress bar.
-        target_accept: the acceptance statistic dual averaging aims at.
-        adapt_step_size, adapt_mass_matrix: which parts of the warm-up run.
         save_warmup: whether warm-up draws and statistics are returned.
+        chunk_length: slots per compiled chunk (the last chunk may use fewer).
     """
 
     kernel: Any
+    adaptation: Any
     logdensity_fn: Callable | None
     num_warmup: int
     num_samples: int
     thin: int
     chain_method: str
-    progress: bool
-    target_accept: float
-    adapt_step_size: bool
-    adapt_mass_matrix: bool
-    save_warmup: bool
+    save_warmup: bool = False
+    chunk_length: int = MAX_CHUNK
+
+
+class InitialTuning(NamedTuple):
+    """``(step_size, inverse_mass_matrix)`` that every chain of a new run starts from."""
+
+    step_size: Any
+    inverse_mass_matrix: Any
+
+
+class RunCarry(NamedTuple):
+    """What one chunk hands to the next: per-chain keys, kernel states, adaptation states."""
+
+    keys: Any
+    states: Any
+    adaptation: Any
 
 
 class RunOutput(NamedTuple):
-    """What :func:`run_chains` returns; every array has a leading chain axis.
+    """The result of a run; every array has a leading chain axis.
 
     Attributes:
         states: final kernel states (to continue the chains).
-        adaptation: final tuning (``step_size``, ``inverse_mass_matrix``, ...).
-        draws: unconstrained positions ``(chains, num_samples, ...)``.
-        stats: sampler statistics ``{name: (chains, num_samples)}``.
+        adaptation: final tuning states (``step_size``, ``inverse_mass_matrix``, ...).
+        draws: unconstrained positions ``(chains, draws, ...)``.
+        stats: sampler statistics ``{name: (chains, draws)}``.
         warmup_draws, warmup_stats: the same for warm-up (``None`` unless saved).
         constrained, warmup_constrained: constrained values with deterministics (Posterior
             targets only, else ``None``).
         log_likelihood: pointwise log likelihood of the draws (Posterior targets only).
         initial_finite: ``(chains,)`` whether each chain's initial log density and gradient
             were finite.
+        num_iterations: iterations completed per chain (less than planned when interrupted).
+        interrupted: whether Ctrl-C stopped the run.
     """
 
     states: Any
-    adaptation: AdaptationState
+    adaptation: Any
     draws: Any
     stats: dict
     warmup_draws: Any
@@ -91,7 +112,9 @@ class RunOutput(NamedTuple):
     constrained: dict | None
     warmup_constrained: dict | None
     log_likelihood: dict | None
-    initial_finite: jax.Array
+    initial_finite: Any
+    num_iterations: int = 0
+    interrupted: bool = False
 
 
 def _logdensity_fn(config: RunConfig, posterior) -> Callable:
@@ -102,7 +125,7 @@ def _logdensity_fn(config: RunConfig, posterior) -> Callable:
 
 def _kernel_integrator(kernel):
     """The integrator the step-size heuristic uses; ``None`` for gradient-free kernels."""
-    if not getattr(kernel, "uses_gradients", True):
+    if not kernel.uses_gradients:
         return None
     from probflow.mcmc.integrators import velocity_verlet
 
@@ -118,7 +141,7 @@ def _stats(kernel, info, step_size, logdensity) -> dict:
         "n_steps": info.num_integration_steps,
         "step_size": step_size,
     }
-    if getattr(kernel, "reports_tree_depth", False):
+    if kernel.reports_tree_depth:
         stats["tree_depth"] = info.tree_depth
         stats["reached_max_treedepth"] = info.reached_max_treedepth
     return stats
@@ -131,140 +154,247 @@ def _is_finite_state(state) -> jax.Array:
     return finite
 
 
-def _run_batch(config: RunConfig, posterior, keys, states, adaptation, bar_id, offset,
-               total, shard_index=None):
-    """Scan all iterations for a batch of chains (leading axis of ``keys``/``states``)."""
-    kernel = config.kernel
+def _num_slots(config: RunConfig) -> int:
+    return config.num_warmup + config.num_samples
+
+
+def _scan_slots(config: RunConfig, posterior, carry: RunCarry, start, num_active):
+    """Advance a batch of chains (leading axis) through slots ``start ...``; see module doc."""
+    kernel, adaptation = config.kernel, config.adaptation
     logdensity_fn = _logdensity_fn(config, posterior)
     integrator = _kernel_integrator(kernel)
-    num_warmup = config.num_warmup
-    num_iterations = num_warmup + config.num_samples * config.thin
-    schedule = warmup_schedule(num_warmup, adapt_mass_matrix=config.adapt_mass_matrix)
-    padded = np.zeros((num_iterations, 2), bool)
-    padded[:num_warmup] = schedule
-    is_warmup = np.arange(num_iterations) < num_warmup
-    is_last = np.arange(num_iterations) == num_warmup - 1
-    xs = (jnp.arange(num_iterations, dtype=jnp.int32), jnp.asarray(padded[:, 0]),
-          jnp.asarray(padded[:, 1]), jnp.asarray(is_warmup), jnp.asarray(is_last))
-    every = max(num_iterations // NUM_UPDATES, 1)
+    num_warmup, thin = config.num_warmup, config.thin
 
     def transition(key, state, tuning):
         key_step, key_adapt = jax.random.split(key)
-        step_size = tuning.step_size
-        params = KernelParams(step_size, tuning.inverse_mass_matrix)
+        params = KernelParams(tuning.step_size, tuning.inverse_mass_matrix)
         state, info = kernel.step(key_step, state, logdensity_fn, params)
-        return state, info, step_size, key_adapt
+        return state, info.normalized(tuning.step_size.dtype), tuning.step_size, key_adapt
 
-    def update(tuning, key, state, info, collect, window_end, last):
-        return adaptation_update(
-            key, tuning, state.position, info.acceptance_rate, collect, window_end, last,
-            logdensity_fn=logdensity_fn, integrator=integrator,
-            target_accept=config.target_accept, adapt_step_size=config.adapt_step_size,
-        )
+    def update(key, tuning, iteration, state, info):
+        return adaptation.update(key, tuning, iteration, state, info, num_warmup=num_warmup,
+                                 logdensity_fn=logdensity_fn, integrator=integrator)
 
-    def body(carry, x):
-        states, tuning, divergences = carry
-        i, collect, window_end, warm, last = x
-        iteration_keys = jax.vmap(lambda k: jax.random.fold_in(k, i))(keys)
-        states, info, step_size, adapt_keys = jax.vmap(transition)(iteration_keys, states,
-                                                                   tuning)
+    def iterate(carry: RunCarry, iteration):
+        keys = jax.vmap(lambda k: jax.random.fold_in(k, iteration))(carry.keys)
+        states, info, step_size, adapt_keys = jax.vmap(transition)(keys, carry.states,
+                                                                   carry.adaptation)
+        tuning = carry.adaptation
         if num_warmup > 0:
             tuning = jax.lax.cond(
-                warm,
-                lambda t: jax.vmap(update, in_axes=(0, 0, 0, 0, None, None, None))(
-                    t, adapt_keys, states, info, collect, window_end, last),
+                iteration < num_warmup,
+                lambda t: jax.vmap(update, in_axes=(0, 0, None, 0, 0))(
+                    adapt_keys, t, iteration, states, info),
                 lambda t: t,
                 tuning,
             )
-        divergences = jnp.where(i == num_warmup, 0, divergences)
-        divergences = divergences + jnp.sum(info.is_divergent).astype(jnp.int32)
-        if config.progress:
-            shown = divergences
-            if shard_index is not None:
-                shown = jax.lax.psum(divergences, "chains")
+        return RunCarry(carry.keys, states, tuning), (info, step_size)
 
-            def report():
-                jax.debug.callback(progress_callback, bar_id, offset + i, shown,
-                                   jnp.mean(tuning.step_size))
+    def run_slot(carry: RunCarry, slot):
+        if thin == 1:
+            return iterate(carry, slot)
+        first = jnp.where(slot < num_warmup, slot, num_warmup + (slot - num_warmup) * thin)
+        count = jnp.where(slot < num_warmup, 1, thin)
+        carry, out = iterate(carry, first)
+        return jax.lax.fori_loop(1, count, lambda j, c: iterate(c[0], first + j), (carry, out))
 
-            show = (i % every == 0) | (i == num_iterations - 1)
-            if shard_index is not None:
-                show = show & (shard_index == 0)
-            jax.lax.cond(show, report, lambda: None)
-        out = (states.position, _stats(kernel, info, step_size, states.logdensity))
-        return (states, tuning, divergences), out
+    def skip_slot(carry: RunCarry, slot):
+        step_size = carry.adaptation.step_size
+        return carry, (TransitionInfo.empty(step_size.shape, step_size.dtype), step_size)
 
-    carry = (states, adaptation, jnp.zeros((), jnp.int32))
-    (states, adaptation, _), (positions, stats) = jax.lax.scan(body, carry, xs)
-    # (iterations, chains, ...) -> (chains, iterations, ...)
-    positions, stats = jax.tree_util.tree_map(lambda a: jnp.swapaxes(a, 0, 1),
-                                              (positions, stats))
-    keep = slice(num_warmup + config.thin - 1, None, config.thin)
-    draws, kept_stats = jax.tree_util.tree_map(lambda a: a[:, keep], (positions, stats))
-    warmup = (None, None)
-    if config.save_warmup:
-        warmup = jax.tree_util.tree_map(lambda a: a[:, :num_warmup], (positions, stats))
-    return states, adaptation, draws, kept_stats, warmup[0], warmup[1]
+    def slot_body(carry: RunCarry, slot):
+        carry, (info, step_size) = jax.lax.cond(slot - start < num_active, run_slot, skip_slot,
+                                                carry, slot)
+        stats = _stats(kernel, info, step_size, carry.states.logdensity)
+        return carry, (carry.states.position, stats)
+
+    slots = start + jnp.arange(config.chunk_length, dtype=jnp.int32)
+    carry, (positions, stats) = jax.lax.scan(slot_body, carry, slots)
+    # (slots, chains, ...) -> (chains, slots, ...)
+    return carry, jax.tree_util.tree_map(lambda a: jnp.swapaxes(a, 0, 1), (positions, stats))
 
 
-def _constrain(posterior, draws):
-    if draws is None:
-        return None
-    fn = jax.vmap(jax.vmap(lambda z: posterior.constrain(z, include_deterministic=True)))
-    return fn(draws)
+def _chunk(config: RunConfig, posterior, carry: RunCarry, start, num_active):
+    """One compiled chunk over all chains, by the configured chain method."""
+    if config.chain_method == "vectorized":
+        return _scan_slots(config, posterior, carry, start, num_active)
+    if config.chain_method == "sequential":
+        def one_chain(chain_carry):
+            batch = jax.tree_util.tree_map(lambda a: a[None], chain_carry)
+            out = _scan_slots(config, posterior, batch, start, num_active)
+            return jax.tree_util.tree_map(lambda a: a[0], out)
+
+        return jax.lax.map(one_chain, carry)
+    num_chains = jax.tree_util.tree_leaves(carry.keys)[0].shape[0]
+    devices = np.asarray(jax.devices()[:_num_shards(num_chains)])
+    chains = PartitionSpec("chains")
+
+    def shard(carry, posterior, start, num_active):
+        return _scan_slots(config, posterior, carry, start, num_active)
+
+    return jax.shard_map(
+        shard, mesh=Mesh(devices, ("chains",)),
+        in_specs=(chains, PartitionSpec(), PartitionSpec(), PartitionSpec()),
+        out_specs=chains, check_vma=False,
+    )(carry, posterior, start, num_active)
 
 
-def _run(config: RunConfig, posterior, key, positions, adaptation, bar_id) -> RunOutput:
+def _prepare(config: RunConfig, posterior, key, positions, tuning):
+    """Initial :class:`RunCarry` and whether each chain starts at a finite point.
+
+    ``tuning`` is either an :class:`InitialTuning` shared by every chain (a new run) or
+    every chain's adaptation state (to continue one).
+    """
     kernel = config.kernel
     logdensity_fn = _logdensity_fn(config, posterior)
     states = jax.vmap(lambda p: kernel.init(p, logdensity_fn))(positions)
-    initial_finite = jax.vmap(_is_finite_state)(states)
-    num_iterations = config.num_warmup + config.num_samples * config.thin
     num_chains = jax.tree_util.tree_leaves(positions)[0].shape[0]
+    if isinstance(tuning, InitialTuning):
+        step_size, inverse_mass_matrix = tuning
+        tuning = jax.vmap(lambda s: config.adaptation.init(
+            s, step_size, inverse_mass_matrix, num_warmup=config.num_warmup))(states)
     keys = jax.random.split(key, num_chains)
-    if not isinstance(adaptation, AdaptationState):  # (step_size, inverse_mass_matrix)
-        one_chain = adaptation_init(*adaptation)
-        adaptation = jax.tree_util.tree_map(
-            lambda x: jnp.broadcast_to(x, (num_chains,) + x.shape), one_chain)
+    return RunCarry(keys, states, tuning), jax.vmap(_is_finite_state)(states)
 
-    if config.chain_method == "vectorized":
-        result = _run_batch(config, posterior, keys, states, adaptation, bar_id, 0,
-                            num_iterations)
-    elif config.chain_method == "sequential":
-        def one_chain(args):
-            index, key, state, tuning = args
-            batch = jax.tree_util.tree_map(lambda a: a[None], (key, state, tuning))
-            out = _run_batch(config, posterior, *batch, bar_id, index * num_iterations,
-                             num_iterations * num_chains)
-            return jax.tree_util.tree_map(lambda a: a[0], out)
 
-        result = jax.lax.map(one_chain, (jnp.arange(num_chains, dtype=jnp.int32), keys,
-                                         states, adaptation))
-    else:
-        devices = np.asarray(jax.devices()[:_num_shards(num_chains)])
-        mesh = Mesh(devices, ("chains",))
-        chains = PartitionSpec("chains")
+def _finish(config: RunConfig, posterior, draws):
+    """Constrained draws (with deterministics) and the pointwise log likelihood."""
+    if config.logdensity_fn is not None or draws is None:
+        return None, None
+    constrained = jax.vmap(jax.vmap(
+        lambda z: posterior.constrain(z, include_deterministic=True)))(draws)
+    latents = {k: v for k, v in constrained.items() if k in posterior.latent_names}
+    log_likelihood = jax.vmap(jax.vmap(posterior.pointwise_log_likelihood))(latents)
+    return constrained, log_likelihood
 
-        def shard(keys, states, tuning, posterior, bar_id):
-            index = jax.lax.axis_index("chains")
-            return _run_batch(config, posterior, keys, states, tuning, bar_id, 0,
-                              num_iterations, shard_index=index)
 
-        result = jax.shard_map(
-            shard, mesh=mesh,
-            in_specs=(chains, chains, chains, PartitionSpec(), PartitionSpec()),
-            out_specs=chains, check_vma=False,
-        )(keys, states, adaptation, posterior, bar_id)
+def _constrain_only(config: RunConfig, posterior, draws):
+    return _finish(config, posterior, draws)[0]
 
-    states, adaptation, draws, stats, warmup_draws, warmup_stats = result
-    constrained = warmup_constrained = log_likelihood = None
-    if config.logdensity_fn is None:
-        constrained = _constrain(posterior, draws)
-        warmup_constrained = _constrain(posterior, warmup_draws)
-        latents = {k: v for k, v in constrained.items() if k in posterior.latent_names}
-        log_likelihood = jax.vmap(jax.vmap(posterior.pointwise_log_likelihood))(latents)
-    return RunOutput(states, adaptation, draws, stats, warmup_draws, warmup_stats, constrained,
-                     warmup_constrained, log_likelihood, initial_finite)
+
+prepare_chains = jax.jit(_prepare, static_argnums=0)
+run_chunk = jax.jit(_chunk, static_argnums=0)
+finish_chains = jax.jit(_finish, static_argnums=0)
+constrain_chains = jax.jit(_constrain_only, static_argnums=0)
+
+
+def _split(config: RunConfig, positions, stats, num_warmup_done):
+    """Separate the warm-up slots (first ``num_warmup_done``) from the kept draws."""
+    def take(tree, sl):
+        return jax.tree_util.tree_map(lambda a: a[:, sl], tree)
+
+    return (take(positions, slice(0, num_warmup_done)), take(stats, slice(0, num_warmup_done)),
+            take(positions, slice(num_warmup_done, None)),
+            take(stats, slice(num_warmup_done, None)))
+
+
+def _run(config: RunConfig, posterior, key, positions, tuning) -> RunOutput:
+    config = config._replace(chunk_length=max(_num_slots(config), 1))
+    carry, initial_finite = _prepare(config, posterior, key, positions, tuning)
+    carry, (slot_positions, slot_stats) = _chunk(config, posterior, carry, jnp.int32(0),
+                                                 jnp.int32(_num_slots(config)))
+    warm_draws, warm_stats, draws, stats = _split(config, slot_positions, slot_stats,
+                                                  config.num_warmup)
+    if not config.save_warmup:
+        warm_draws = warm_stats = None
+    constrained, log_likelihood = _finish(config, posterior, draws)
+    warmup_constrained = None
+    if warm_draws is not None and config.logdensity_fn is None:
+        warmup_constrained = _finish(config, posterior, warm_draws)[0]
+    return RunOutput(carry.states, carry.adaptation, draws, stats, warm_draws, warm_stats,
+                     constrained, warmup_constrained, log_likelihood, initial_finite,
+                     config.num_warmup + config.num_samples * config.thin, False)
+
+
+run_chains = jax.jit(_run, static_argnums=0)
+run_chains.__doc__ = """Run chains from ``positions`` (leading axis = chains) in one compiled call.
+
+``run_chains(config, posterior, key, positions, tuning) -> RunOutput``: ``posterior`` is
+the Posterior target or ``None`` (then ``config.logdensity_fn`` is used); ``key`` is split
+into one key per chain; ``tuning`` is an :class:`InitialTuning` shared by all chains at the
+start, or every chain's adaptation state (to continue a run). Pure, so whole
+runs can be ``vmap``-ed; :func:`run_chains_chunked` gives the same draws chunk by chunk.
+"""
+
+
+def chunk_length(num_slots: int, num_chains: int, dim: int) -> int:
+    """Slots per compiled chunk: at most 256, and at most ~4M position numbers per chunk.
+
+    Examples:
+        >>> chunk_length(2000, 4, 10), chunk_length(120, 2, 20_000)
+        (256, 104)
+    """
+    by_memory = CHUNK_ELEMENTS // max(num_chains * dim, 1)
+    return int(max(1, min(num_slots, MAX_CHUNK, by_memory)))
+
+
+def run_chains_chunked(config: RunConfig, posterior, key, positions, tuning, *,
+                       guard=None, on_chunk: Callable | None = None) -> RunOutput:
+    """Run chains chunk by chunk from the host; same draws as :func:`run_chains`.
+
+    ``guard`` (a :class:`~probflow.mcmc.interrupt.DeferredInterrupt`) is checked between
+    chunks: when it has been triggered the run stops and what was drawn so far is returned
+    (``interrupted=True``). ``on_chunk(slots_done, stats)`` is called after each chunk with the
+    chunk's statistics (NumPy, leading chain axis), for the progress bar.
+    """
+    carry, initial_finite = prepare_chains(config, posterior, key, positions, tuning)
+    if not np.asarray(initial_finite).all():
+        return RunOutput(carry.states, carry.adaptation, None, {}, None, None, None, None,
+                         None, np.asarray(initial_finite))
+    total = _num_slots(config)
+    pieces_positions, pieces_stats = [], []
+    done, active, interrupted = 0, min(config.chunk_length, 16), False
+    while done < total and not interrupted:
+        active = min(active, total - done, config.chunk_length)
+        started = time.perf_counter()
+        carry, (chunk_positions, chunk_stats) = run_chunk(config, posterior, carry,
+                                                          np.int32(done), np.int32(active))
+        keep_positions = config.save_warmup or done + active > config.num_warmup
+        chunk_stats = jax.tree_util.tree_map(lambda a: np.asarray(a)[:, :active], chunk_stats)
+        if keep_positions:
+            chunk_positions = jax.tree_util.tree_map(lambda a: np.asarray(a)[:, :active],
+                                                     chunk_positions)
+        else:
+            chunk_positions = None
+        elapsed = time.perf_counter() - started
+        pieces_positions.append((done, active, chunk_positions))
+        pieces_stats.append(chunk_stats)
+        done += active
+        if on_chunk is not None:
+            on_chunk(done, chunk_stats)
+        interrupted = guard is not None and guard.interrupted
+        # aim the next chunk at CHUNK_SECONDS (the first one also paid for compilation)
+        per_slot = elapsed / active
+        active = int(np.clip(CHUNK_SECONDS / max(per_slot, 1e-9), 1, config.chunk_length))
+
+    warm_done = min(done, config.num_warmup)
+    stats = jax.tree_util.tree_map(lambda *a: np.concatenate(a, axis=1), *pieces_stats)
+    warm_stats = jax.tree_util.tree_map(lambda a: a[:, :warm_done], stats)
+    kept_stats = jax.tree_util.tree_map(lambda a: a[:, warm_done:], stats)
+
+    def gather(lo, hi):
+        parts = []
+        for start, count, chunk in pieces_positions:
+            a, b = max(lo, start), min(hi, start + count)
+            if chunk is not None and a < b:
+                parts.append(jax.tree_util.tree_map(lambda x: x[:, a - start:b - start], chunk))
+        if not parts:
+            return None
+        return jax.tree_util.tree_map(lambda *x: np.concatenate(x, axis=1), *parts)
+
+    draws = gather(config.num_warmup, done)
+    warm_draws = gather(0, warm_done) if config.save_warmup and warm_done else None
+    if not config.save_warmup:
+        warm_stats = None
+    constrained = log_likelihood = warmup_constrained = None
+    if draws is not None:
+        constrained, log_likelihood = finish_chains(config, posterior, draws)
+    if warm_draws is not None and config.logdensity_fn is None:
+        warmup_constrained = constrain_chains(config, posterior, warm_draws)
+    num_iterations = warm_done + max(done - config.num_warmup, 0) * config.thin
+    return RunOutput(carry.states, carry.adaptation, draws, kept_stats, warm_draws, warm_stats,
+                     constrained, warmup_constrained, log_likelihood,
+                     np.asarray(initial_finite), num_iterations, interrupted)
 
 
 def _num_shards(num_chains: int) -> int:
@@ -273,15 +403,3 @@ def _num_shards(num_chains: int) -> int:
     while num_chains % count:
         count -= 1
     return count
-
-
-run_chains = jax.jit(_run, static_argnums=0)
-run_chains.__doc__ = """Run chains from ``positions`` (leading axis = chains).
-
-``run_chains(config, posterior, key, positions, adaptation, bar_id) -> RunOutput``:
-``posterior`` is the Posterior target or ``None`` (then ``config.logdensity_fn`` is used);
-``key`` is split into one key per chain; ``adaptation`` is either every chain's
-:class:`~probflow.mcmc.AdaptationState` (to continue a run) or a pair ``(step_size,
-inverse_mass_matrix)`` shared by all chains at the start. Compiled once per
-:class:`RunConfig` and argument shapes.
-"""

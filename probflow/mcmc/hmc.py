@@ -10,10 +10,9 @@ import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 
 from probflow.mcmc.base import (
-    HMCInfo,
     HMCState,
     KernelParams,
-    MALAInfo,
+    TransitionInfo,
     energy_error_checks,
     flat_logdensity_and_grad,
     init_gradient_state,
@@ -24,7 +23,7 @@ from probflow.mcmc.metrics import gaussian_euclidean
 __all__ = ["HMC", "MALA"]
 
 
-def _hmc_step(key, state, logdensity_fn, params, *, num_steps, integrator, threshold, info_type,
+def _hmc_step(key, state, logdensity_fn, params, *, num_steps, integrator, threshold,
               jitter=0.0):
     flat, unravel = ravel_pytree(state.position)
     grad, _ = ravel_pytree(state.logdensity_grad)
@@ -58,7 +57,7 @@ def _hmc_step(key, state, logdensity_fn, params, *, num_steps, integrator, thres
         jnp.where(accept, end.logdensity, logdensity),
         unravel(jnp.where(accept, end.logdensity_grad, grad)),
     )
-    info = info_type(
+    info = TransitionInfo(
         acceptance_rate=acceptance,
         is_divergent=is_divergent,
         energy=jnp.where(accept, energy, initial_energy),
@@ -97,6 +96,7 @@ class HMC:
 
     uses_gradients = True
     reports_tree_depth = False
+    max_tree_depth = None
     default_target_accept = 0.8
 
     def __post_init__(self):
@@ -115,12 +115,12 @@ class HMC:
 
     def step(
         self, key, state: HMCState, logdensity_fn: Callable, params: KernelParams
-    ) -> tuple[HMCState, HMCInfo]:
+    ) -> tuple[HMCState, TransitionInfo]:
         """One HMC transition. Momentum uses ``split(key)[0]``, the accept test ``[1]``."""
         return _hmc_step(
             key, state, logdensity_fn, params,
             num_steps=self.num_integration_steps, integrator=self.integrator,
-            threshold=self.divergence_threshold, info_type=HMCInfo,
+            threshold=self.divergence_threshold,
             jitter=self.step_size_jitter,
         )  # fmt: skip
 
@@ -149,6 +149,7 @@ class MALA:
 
     uses_gradients = True
     reports_tree_depth = False
+    max_tree_depth = None
     default_target_accept = 0.574  # optimal for MALA (Roberts & Rosenthal 1998)
     integrator = velocity_verlet
 
@@ -158,10 +159,10 @@ class MALA:
 
     def step(
         self, key, state: HMCState, logdensity_fn: Callable, params: KernelParams
-    ) -> tuple[HMCState, MALAInfo]:
+    ) -> tuple[HMCState, TransitionInfo]:
         """One MALA transition."""
         return _hmc_step(
             key, state, logdensity_fn, params,
             num_steps=1, integrator=velocity_verlet,
-            threshold=self.divergence_threshold, info_type=MALAInfo,
+            threshold=self.divergence_threshold,
         )  # fmt: skip

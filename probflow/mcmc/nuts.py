@@ -12,7 +12,7 @@ from jax.flatten_util import ravel_pytree
 from probflow.mcmc.base import (
     HMCState,
     KernelParams,
-    NUTSInfo,
+    TransitionInfo,
     flat_logdensity_and_grad,
     init_gradient_state,
 )
@@ -73,7 +73,7 @@ class NUTS:
 
     def step(
         self, key, state: HMCState, logdensity_fn: Callable, params: KernelParams
-    ) -> tuple[HMCState, NUTSInfo]:
+    ) -> tuple[HMCState, TransitionInfo]:
         """One NUTS transition. Momentum uses ``split(key)[0]``, the trajectory ``[1]``."""
         flat, unravel = ravel_pytree(state.position)
         grad, _ = ravel_pytree(state.logdensity_grad)
@@ -97,12 +97,12 @@ class NUTS:
             unravel(proposal.position), proposal.logdensity, unravel(proposal.logdensity_grad)
         )
         num_steps = result.num_integration_steps
-        info = NUTSInfo(
+        info = TransitionInfo(
             acceptance_rate=result.sum_acceptance / jnp.maximum(num_steps, 1).astype(dtype),
             is_divergent=result.is_divergent,
             energy=proposal.energy,
             num_integration_steps=num_steps,
-            tree_depth=result.tree_depth,
-            reached_max_treedepth=~(result.is_turning | result.is_divergent),
+            tree_depth=result.num_doublings,
+            reached_max_treedepth=result.num_doublings >= self.max_tree_depth,
         )
         return new_state, info

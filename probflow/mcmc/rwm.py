@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 
-from probflow.mcmc.base import KernelParams, RWMInfo, RWMState
+from probflow.mcmc.base import KernelParams, RWMState, TransitionInfo
 from probflow.mcmc.metrics import gaussian_euclidean
 
 __all__ = ["RandomWalkMetropolis"]
@@ -36,6 +36,7 @@ class RandomWalkMetropolis:
 
     uses_gradients = False
     reports_tree_depth = False
+    max_tree_depth = None
     default_target_accept = 0.234  # optimal for Gaussian random walks (Roberts et al. 1997)
 
     def init(self, position, logdensity_fn: Callable) -> RWMState:
@@ -45,7 +46,7 @@ class RandomWalkMetropolis:
 
     def step(
         self, key, state: RWMState, logdensity_fn: Callable, params: KernelParams
-    ) -> tuple[RWMState, RWMInfo]:
+    ) -> tuple[RWMState, TransitionInfo]:
         """One transition. The proposal uses ``split(key)[0]``, the accept test ``[1]``."""
         flat, unravel = ravel_pytree(state.position)
         dtype = flat.dtype
@@ -62,7 +63,7 @@ class RandomWalkMetropolis:
         accept = ~is_nan & (jax.random.uniform(key_accept, dtype=dtype) < acceptance)
         new_logdensity = jnp.where(accept, proposal_logdensity, logdensity)
         new_state = RWMState(unravel(jnp.where(accept, proposal, flat)), new_logdensity)
-        info = RWMInfo(
+        info = TransitionInfo(
             acceptance_rate=acceptance,
             is_divergent=is_nan,
             energy=-new_logdensity,

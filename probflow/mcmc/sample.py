@@ -1,7 +1,8 @@
 """``pf.mcmc.sample`` and ``pf.mcmc.extend``: the user-facing MCMC driver.
 
-It checks the arguments, draws or checks initial positions, runs the compiled chains
-(:func:`~probflow.mcmc.chains.run_chains`: warm-up and sampling in one scan), converts the
+It checks the arguments (the kernel against the :class:`~probflow.mcmc.Kernel` contract),
+draws or checks initial positions, runs the compiled chains chunk by chunk
+(:func:`~probflow.mcmc.chains.run_chains_chunked`, which Ctrl-C stops cleanly), converts the
 draws to ``arviz.InferenceData`` through :func:`~probflow.models.to_inference_data`, warns
 about convergence problems in plain words, and keeps the final state and tuned parameters
 on the result (``idata.mcmc_run``) so that :func:`extend` can continue the chains.
@@ -23,14 +24,27 @@ from probflow.core.checks import check_count
 from probflow.core.errors import ShapeError
 from probflow.core.keys import as_key
 from probflow.diagnostics.checks import warn_convergence
-from probflow.mcmc.adaptation import AdaptationState
-from probflow.mcmc.chains import CHAIN_METHODS, RunConfig, RunOutput, run_chains
+from probflow.mcmc.adaptation import WindowAdaptation
+from probflow.mcmc.base import check_kernel
+from probflow.mcmc.chains import (
+    CHAIN_METHODS,
+    InitialTuning,
+    RunConfig,
+    RunOutput,
+    chunk_length,
+    run_chains_chunked,
+)
+from probflow.mcmc.gradient_adaptation import GradientAdaptation
+from probflow.mcmc.interrupt import DeferredInterrupt, InterruptedRunWarning
 from probflow.mcmc.nuts import NUTS
 from probflow.mcmc.progress import ProgressBar
 from probflow.models.inference_data import to_inference_data
 from probflow.models.posterior import INIT_STRATEGIES, InitializationError, Posterior
 
-__all__ = ["sample", "extend", "MCMCRun"]
+__all__ = ["sample", "extend", "MCMCRun", "ADAPTATIONS"]
+
+ADAPTATIONS = {"stan": WindowAdaptation, "nutpie": GradientAdaptation}
+DEFAULT_ADAPTATION = "stan"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,7 +55,7 @@ class MCMCRun:
         target: the Posterior or log-density function sampled.
         kernel: the transition kernel.
         states: final kernel states (leading axis = chains).
-        adaptation: final tuning; ``adaptation.step_size`` and
+        adaptation: final adaptation states; ``adaptation.step_size`` and
             ``adaptation.inverse_mass_matrix`` hold each chain's tuned parameters.
         config: the run's static configuration.
         num_draws: draws so far per chain.
@@ -59,7 +73,7 @@ class MCMCRun:
     target: Any
     kernel: Any
     states: Any
-    adaptation: AdaptationState
+    adaptation: Any
     config: RunConfig
     num_draws: int
 
@@ -108,25 +122,6 @@ def _check_initial_position(initial_position, num_chains: int):
                 f"{chain}); give finite starting points"
             )
     return jax.tree_util.tree_map(jnp.asarray, initial_position)
-
-
-def _initial_tuning(positions, step_size, inverse_mass_matrix, dense_mass):
-    """``(step_size, inverse_mass_matrix)`` to start every chain from, checked."""
-    one = jax.tree_util.tree_map(lambda x: x[0], positions)
-    flat, _ = ravel_pytree(one)
-    d, dtype = flat.shape[0], flat.dtype
-    if inverse_mass_matrix is None:
-        inverse_mass_matrix = np.eye(d) if dense_mass else np.ones(d)
-    inverse_mass_matrix = np.asarray(inverse_mass_matrix, dtype)
-    expected = (d, d) if dense_mass else (d,)
-    if inverse_mass_matrix.shape != expected:
-        raise ShapeError(
-            f"sample: inverse_mass_matrix must have shape {expected} for {d} unconstrained "
-            f"numbers with dense_mass={dense_mass}, got {inverse_mass_matrix.shape}"
-        )
-    if not (np.isfinite(step_size) and step_size > 0):
-        raise ValueError(f"sample: step_size must be a finite positive number, got {step_size!r}")
-    return np.asarray(step_size, dtype), inverse_mass_matrix
 
 
 def _resolve_chain_method(chain_method: str, num_chains: int) -> str:
@@ -188,65 +183,147 @@ def _to_idata(target, out: RunOutput, config: RunConfig, attrs: dict):
     )
 
 
+def _check_kernel_argument(kernel):
+    if kernel is None:
+        return NUTS()
+    leaves = jax.tree_util.tree_leaves(kernel)
+    if len(leaves) == 1 and isinstance(leaves[0], jax.Array | np.ndarray) and (
+            jax.dtypes.issubdtype(leaves[0].dtype, jax.dtypes.prng_key)
+            or (leaves[0].dtype == np.uint32 and leaves[0].shape == (2,))):
+        raise TypeError("sample: the second positional argument is the kernel, and this looks "
+                        "like a PRNG key: pass the key as key=..., e.g. "
+                        "pf.mcmc.sample(posterior, key=jax.random.key(0))")
+    check_kernel("sample", kernel)
+    return kernel
+
+
+def _resolve_adaptation(adaptation, kernel):
+    if adaptation is None:
+        adaptation = DEFAULT_ADAPTATION
+    if isinstance(adaptation, str):
+        if adaptation not in ADAPTATIONS:
+            raise ValueError(f"sample: adaptation must be one of {sorted(ADAPTATIONS)} or an "
+                             f"adaptation object such as pf.mcmc.WindowAdaptation(), got "
+                             f"{adaptation!r}")
+        adaptation = ADAPTATIONS[adaptation]()
+    missing = [m for m in ("init", "update", "initial_tuning", "target_accept",
+                           "default_num_warmup", "needs_gradients")
+               if not hasattr(adaptation, m)]
+    if missing:
+        raise TypeError(f"sample: adaptation must be an adaptation such as "
+                        f"pf.mcmc.WindowAdaptation() or pf.mcmc.GradientAdaptation(), got "
+                        f"{type(adaptation).__name__}, which lacks {missing}")
+    if adaptation.needs_gradients and not kernel.uses_gradients:
+        raise TypeError(f"sample: {type(adaptation).__name__} learns from gradients and needs a "
+                        f"gradient-based kernel (NUTS, HMC, MALA), got {type(kernel).__name__}; "
+                        f"use adaptation='stan'")
+    if adaptation.target_accept is None:
+        adaptation = dataclasses.replace(adaptation,
+                                         target_accept=float(kernel.default_target_accept))
+    return adaptation
+
+
+def _iterations(config: RunConfig, slots: int) -> int:
+    warm = min(slots, config.num_warmup)
+    return warm + (slots - warm) * config.thin
+
+
 def _execute(target, kernel, config: RunConfig, key, positions, tuning, num_chains, warn,
-             num_draws_before=0):
+             guard, *, progress: bool, num_draws_before: int = 0):
     posterior = target if isinstance(target, Posterior) else None
-    total = (config.num_warmup + config.num_samples * config.thin) * (
-        num_chains if config.chain_method == "sequential" else 1)
-    with ProgressBar(total, config.num_warmup, disable=not config.progress) as bar:
-        out = run_chains(config, posterior, key, positions, tuning, np.int32(bar.id))
-        jax.block_until_ready(out.stats)
+    factor = num_chains if config.chain_method == "sequential" else 1
+    total = _iterations(config, config.num_warmup + config.num_samples) * factor
+    divergences = {"warmup": 0, "sampling": 0}
+
+    def on_chunk(slots_done, stats):
+        diverging = stats["diverging"]
+        first = slots_done - diverging.shape[1]
+        num_warm = int(np.clip(config.num_warmup - first, 0, diverging.shape[1]))
+        divergences["warmup"] += int(diverging[:, :num_warm].sum())
+        divergences["sampling"] += int(diverging[:, num_warm:].sum())
+        phase = "sampling" if slots_done > config.num_warmup else "warmup"
+        bar.update(_iterations(config, slots_done) * factor, divergences=divergences[phase],
+                   step_size=float(np.mean(stats["step_size"][:, -1])))
+
+    with ProgressBar(total, config.num_warmup * factor, disable=not progress) as bar:
+        out = run_chains_chunked(config, posterior, key, positions, tuning, guard=guard,
+                                 on_chunk=on_chunk)
     finite = np.asarray(out.initial_finite)
     if not finite.all():
         raise InitializationError(_describe_nonfinite(target, positions, finite))
-    attrs = {"sampler": type(kernel).__name__, "inference_library": "probflow"}
+    if out.draws is None:
+        raise KeyboardInterrupt(
+            f"sample: interrupted during warm-up, after {out.num_iterations} of "
+            f"{config.num_warmup} warm-up iterations; no draws were kept")
+    num_draws = jax.tree_util.tree_leaves(out.draws)[0].shape[1]
+    attrs = {"sampler": type(kernel).__name__, "inference_library": "probflow",
+             "adaptation": getattr(config.adaptation, "name", type(config.adaptation).__name__)}
     idata = _to_idata(target, out, config, attrs)
-    idata.mcmc_run = MCMCRun(target, kernel, out.states, out.adaptation, config,
-                             num_draws_before + config.num_samples)
+    idata.mcmc_run = MCMCRun(target, kernel, out.states, out.adaptation,
+                             config._replace(num_samples=num_draws),
+                             num_draws_before + num_draws)
+    if out.interrupted:
+        warnings.warn(
+            f"sample: interrupted (Ctrl-C): each of the {num_chains} chains has {num_draws} of "
+            f"{config.num_samples} draws; the result holds them (pf.mcmc.extend continues "
+            f"the chains)", InterruptedRunWarning, stacklevel=3)
     if warn:
-        warn_convergence(idata, max_tree_depth=getattr(kernel, "max_tree_depth", None))
+        warn_convergence(idata, max_tree_depth=kernel.max_tree_depth)
     return idata
+
+
+_REMOVED = {
+    "target_accept": "adaptation=pf.mcmc.WindowAdaptation(target_accept=...)",
+    "dense_mass": "adaptation=pf.mcmc.WindowAdaptation(dense_mass=True)",
+    "step_size": "adaptation=pf.mcmc.WindowAdaptation(initial_step_size=...)",
+    "inverse_mass_matrix": "adaptation=pf.mcmc.WindowAdaptation(initial_inverse_mass_matrix=...)",
+    "adapt_step_size": "adaptation=pf.mcmc.WindowAdaptation(adapt_step_size=False)",
+    "adapt_mass_matrix": "adaptation=pf.mcmc.WindowAdaptation(adapt_mass_matrix=False)",
+}
 
 
 def sample(
     target: Posterior | Callable,
     kernel=None,
     *,
-    key,
+    key=None,
     num_chains: int = 4,
-    num_warmup: int = 1000,
+    num_warmup: int | None = None,
     num_samples: int = 1000,
     thin: int = 1,
+    adaptation=None,
     init: str | dict = "uniform",
     initial_position=None,
     chain_method: str = "vectorized",
     progress_bar: bool = True,
-    target_accept: float | None = None,
-    dense_mass: bool = False,
-    step_size: float = 1.0,
-    inverse_mass_matrix=None,
-    adapt_step_size: bool = True,
-    adapt_mass_matrix: bool = True,
     save_warmup: bool = False,
     warn: bool = True,
+    **removed,
 ):
     """Draw posterior samples with MCMC (NUTS by default) and return ``arviz.InferenceData``.
 
-    Warm-up follows Stan: dual-averaging step size (aiming at ``target_accept``), a
-    diagonal (or, with ``dense_mass=True``, dense) mass matrix from regularised Welford
-    estimates over windows of 75 / 25, 50, 100, ... / 50 iterations. Warm-up and sampling
-    run in one compiled ``lax.scan``; calling again with new data of the same shape (or the
-    same log-density function) reuses the compiled code.
+    Warm-up is an adaptation object: :class:`WindowAdaptation` (``"stan"``, the default:
+    Stan's dual averaging and windowed mass matrix, 1000 warm-up iterations) or
+    :class:`GradientAdaptation` (``"nutpie"``: the mass matrix from the variances of draws
+    and gradients, 300 warm-up iterations). Warm-up and sampling run in one compiled program,
+    called in chunks of about a quarter of a second: Ctrl-C stops the run between two chunks
+    and returns the draws so far (with an :class:`InterruptedRunWarning`), and only the kept
+    draws are held in memory. Calling again with new data of the same shape (or the same
+    log-density function) reuses the compiled code.
 
     Args:
         target: a :class:`~probflow.models.Posterior` (sampled on its unconstrained space;
             draws are reported constrained, with deterministics, dims and coords) or a log
             density ``f(position) -> scalar`` of a PyTree (then ``initial_position`` is needed).
-        kernel: :class:`NUTS` (default), :class:`HMC`, :class:`MALA` or
+        kernel: any :class:`Kernel`: :class:`NUTS` (default), :class:`HMC`, :class:`MALA` or
             :class:`RandomWalkMetropolis`.
-        key: a JAX PRNG key (keyword).
-        num_chains, num_warmup, num_samples, thin: chains, warm-up iterations, kept draws per
-            chain, and iterations per kept draw.
+        key: a JAX PRNG key (keyword; typed or raw).
+        num_chains, num_samples, thin: chains, kept draws per chain, and iterations per kept
+            draw.
+        num_warmup: warm-up iterations (default: the adaptation's, 1000 for ``"stan"``, 300
+            for ``"nutpie"``).
+        adaptation: ``"stan"``, ``"nutpie"``, or an adaptation object (target acceptance,
+            dense mass matrix, initial step size and mass matrix are set there).
         init: for a Posterior: ``"uniform"`` (uniform in (-2, 2) on the unconstrained space,
             Stan's default), ``"prior"``, ``"median"``, or a dict of constrained initial values
             for some latents. Chains with a non-finite density are redrawn (100 tries).
@@ -254,23 +331,19 @@ def sample(
             ``num_chains``; required for a log-density target.
         chain_method: ``"vectorized"`` (vmap, default), ``"sequential"`` (one chain after
             another, same compiled code), ``"parallel"`` (chains sharded over
-            ``jax.devices()``) or ``"auto"``.
+            ``jax.devices()``; on a CPU see :func:`probflow.set_host_device_count`) or
+            ``"auto"``.
         progress_bar: show a tqdm bar (warm-up/sampling, divergences so far, step size).
-        target_accept: dual averaging's target acceptance statistic (default: the kernel's,
-            0.8 for NUTS and HMC).
-        dense_mass: adapt a dense instead of a diagonal mass matrix.
-        step_size, inverse_mass_matrix: starting values (or the values used when adaptation
-            is switched off).
-        adapt_step_size, adapt_mass_matrix: switch parts of the warm-up off.
         save_warmup: keep warm-up draws (groups ``warmup_posterior``, ``warmup_sample_stats``).
         warn: issue :class:`~probflow.diagnostics.ConvergenceWarning` s after the run.
 
     Returns:
         ``arviz.InferenceData`` with ``posterior``, ``sample_stats`` (``lp``, ``diverging``,
-        ``energy``, ``n_steps``, ``step_size``, ``acceptance_rate`` and for NUTS ``tree_depth``,
-        ``reached_max_treedepth``) and, for a Posterior, ``log_likelihood``, ``observed_data``
-        and ``constant_data``. ``idata.mcmc_run`` (:class:`MCMCRun`) holds the final state and
-        the tuned parameters for :func:`extend`.
+        ``energy``, ``n_steps``, ``step_size``, ``acceptance_rate`` and for NUTS ``tree_depth``
+        (doublings attempted, as Stan counts them) and ``reached_max_treedepth``) and, for a
+        Posterior, ``log_likelihood``, ``observed_data`` and ``constant_data``.
+        ``idata.mcmc_run`` (:class:`MCMCRun`) holds the final state and the tuned parameters
+        for :func:`extend`.
 
     Examples:
         >>> import jax, jax.numpy as jnp
@@ -287,41 +360,47 @@ def sample(
         >>> bool(abs(float(idata.posterior["p"].mean()) - 8 / 12) < 0.05)
         True
     """
+    for name in removed:
+        if name in _REMOVED:
+            raise TypeError(f"sample: {name}= is now set on the adaptation: pass "
+                            f"{_REMOVED[name]}")
+        raise TypeError(f"sample() got an unexpected keyword argument {name!r}")
+    kernel = _check_kernel_argument(kernel)
+    if key is None:
+        raise TypeError("sample: key= is required (a JAX PRNG key, e.g. key=jax.random.key(0))")
     key = as_key(key)
+    adaptation = _resolve_adaptation(adaptation, kernel)
     num_chains = check_count("sample", "num_chains", num_chains)
+    if num_warmup is None:
+        num_warmup = adaptation.default_num_warmup
     num_warmup = check_count("sample", "num_warmup", num_warmup, 0)
     num_samples = check_count("sample", "num_samples", num_samples)
     thin = check_count("sample", "thin", thin)
-    kernel = NUTS() if kernel is None else kernel
-    if not (hasattr(kernel, "init") and hasattr(kernel, "step")):
-        raise TypeError(f"sample: kernel must be a kernel such as pf.mcmc.NUTS(), got {kernel!r}")
     if not isinstance(target, Posterior) and not callable(target):
         raise TypeError(f"sample: target must be a pf.Posterior or a log-density function, got "
                         f"{type(target).__name__}")
     chain_method = _resolve_chain_method(chain_method, num_chains)
-    target_accept = kernel.default_target_accept if target_accept is None else target_accept
-    if not 0.0 < float(target_accept) < 1.0:
-        raise ValueError(f"sample: target_accept must be in (0, 1), got {target_accept!r}")
-    if isinstance(target, Posterior) and initial_position is None:
-        key_init, key = jax.random.split(key)
-    else:
-        key_init = None  # (no key operations outside the compiled run: each would compile)
-    positions = _initial_positions(target, key_init, num_chains, init, initial_position)
-    tuning = _initial_tuning(positions, step_size, inverse_mass_matrix, dense_mass)
-    config = RunConfig(
-        kernel=kernel,
-        logdensity_fn=None if isinstance(target, Posterior) else target,
-        num_warmup=num_warmup,
-        num_samples=num_samples,
-        thin=thin,
-        chain_method=chain_method,
-        progress=bool(progress_bar),
-        target_accept=float(target_accept),
-        adapt_step_size=bool(adapt_step_size),
-        adapt_mass_matrix=bool(adapt_mass_matrix),
-        save_warmup=bool(save_warmup),
-    )
-    return _execute(target, kernel, config, key, positions, tuning, num_chains, warn)
+    with DeferredInterrupt() as guard:
+        if isinstance(target, Posterior) and initial_position is None:
+            key_init, key = jax.random.split(key)
+        else:
+            key_init = None  # (no key operations outside the compiled run: each would compile)
+        positions = _initial_positions(target, key_init, num_chains, init, initial_position)
+        flat = ravel_pytree(jax.tree_util.tree_map(lambda x: x[0], positions))[0]
+        tuning = InitialTuning(*adaptation.initial_tuning("sample", flat.shape[0], flat.dtype))
+        config = RunConfig(
+            kernel=kernel,
+            adaptation=adaptation,
+            logdensity_fn=None if isinstance(target, Posterior) else target,
+            num_warmup=num_warmup,
+            num_samples=num_samples,
+            thin=thin,
+            chain_method=chain_method,
+            save_warmup=bool(save_warmup),
+            chunk_length=chunk_length(num_warmup + num_samples, num_chains, flat.shape[0]),
+        )
+        return _execute(target, kernel, config, key, positions, tuning, num_chains, warn,
+                        guard, progress=bool(progress_bar))
 
 
 def extend(idata, num_samples: int, *, key, progress_bar: bool = True, warn: bool = True):
@@ -356,13 +435,14 @@ def extend(idata, num_samples: int, *, key, progress_bar: bool = True, warn: boo
         raise ValueError("extend: idata has no mcmc_run; pass the result of pf.mcmc.sample "
                          "(saving to disk and loading again does not keep the sampler state)")
     key = as_key(key)
-    num_samples = check_count("sample", "num_samples", num_samples)
-    config = run.config._replace(num_warmup=0, num_samples=num_samples,
-                                 progress=bool(progress_bar), save_warmup=False)
+    num_samples = check_count("extend", "num_samples", num_samples)
+    config = run.config._replace(num_warmup=0, num_samples=num_samples, save_warmup=False)
     num_chains = np.shape(run.adaptation.step_size)[0]
     positions = run.states.position
-    more = _execute(run.target, run.kernel, config, key, positions, run.adaptation, num_chains,
-                    warn=False, num_draws_before=run.num_draws)
+    with DeferredInterrupt() as guard:
+        more = _execute(run.target, run.kernel, config, key, positions, run.adaptation,
+                        num_chains, False, guard, progress=bool(progress_bar),
+                        num_draws_before=run.num_draws)
     offset = idata.posterior.sizes["draw"]
     combined = idata.copy()
     for group in ("posterior", "sample_stats", "log_likelihood"):
@@ -375,6 +455,5 @@ def extend(idata, num_samples: int, *, key, progress_bar: bool = True, warn: boo
     if warn:
         with warnings.catch_warnings():
             warnings.simplefilter("default")
-            warn_convergence(combined, max_tree_depth=getattr(run.kernel, "max_tree_depth",
-                                                              None))
+            warn_convergence(combined, max_tree_depth=run.kernel.max_tree_depth)
     return combined

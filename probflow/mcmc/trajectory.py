@@ -56,11 +56,16 @@ class Subtree(NamedTuple):
 
 
 class TrajectoryResult(NamedTuple):
-    """What a NUTS transition needs from its trajectory."""
+    """What a NUTS transition needs from its trajectory.
+
+    ``tree_depth`` counts the doublings merged into the trajectory, ``num_doublings`` those
+    attempted (the last one may have been rejected for a U-turn or a divergence).
+    """
 
     proposal: Proposal
     num_integration_steps: jax.Array
     tree_depth: jax.Array
+    num_doublings: jax.Array
     sum_acceptance: jax.Array
     is_turning: jax.Array
     is_divergent: jax.Array
@@ -236,7 +241,7 @@ def build_trajectory(
     false = jnp.zeros((), bool)
     zero = jnp.zeros((), dtype)
     init = (zero_int, initial, initial, root, zero_int, zero_int, zero, false, false)
-    _, _, _, trajectory, depth, num_steps, sum_acc, turning, divergent = jax.lax.while_loop(
-        cond, body, init
-    )
-    return TrajectoryResult(trajectory.proposal, num_steps, depth, sum_acc, turning, divergent)
+    doublings, _, _, trajectory, depth, num_steps, sum_acc, turning, divergent = (
+        jax.lax.while_loop(cond, body, init))
+    return TrajectoryResult(trajectory.proposal, num_steps, depth, doublings, sum_acc, turning,
+                            divergent)

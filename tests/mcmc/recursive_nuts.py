@@ -125,9 +125,9 @@ class RecursiveNUTS:
                 subtree, right = self.build_tree(right, 1.0, t, 0, key_subtree)
             else:
                 subtree, left = self.build_tree(left, -1.0, t, 0, key_subtree)
+            depth += 1  # Stan's treedepth__: doublings attempted, a rejected last one included
             if subtree is None:
                 break
-            depth += 1
             u = jax.random.uniform(key_merge, dtype=position.dtype)
             sample = trajectory.sample
             if jnp.log(u) < subtree.log_weight - trajectory.log_weight:

@@ -47,7 +47,8 @@ def _run(kernel, mean, cov, dense):
 
     init = {"x": jax.random.uniform(jax.random.key(1), (4, DIM), minval=-2.0, maxval=2.0)}
     return pf.mcmc.sample(logdensity, kernel, key=jax.random.key(2), initial_position=init,
-                          dense_mass=dense, num_warmup=1000, num_samples=1000,
+                          adaptation=pf.mcmc.WindowAdaptation(dense_mass=dense),
+                          num_warmup=1000, num_samples=1000,
                           progress_bar=False, warn=False)
 
 

@@ -37,7 +37,8 @@ def test_nuts_recovers_the_reference(name):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         idata = pf.mcmc.sample(posterior, key=jax.random.key(20261122), progress_bar=False,
-                               target_accept=TARGET_ACCEPT.get(name, 0.8))
+                               adaptation=pf.mcmc.WindowAdaptation(
+                                   target_accept=TARGET_ACCEPT.get(name, 0.8)))
     messages = [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)]
     divergences = int(idata.sample_stats["diverging"].sum())
     if name == CENTRED:

@@ -16,7 +16,7 @@ import pytest
 import probflow as pf
 from probflow import distributions as pfd
 from probflow.diagnostics import ConvergenceWarning
-from probflow.mcmc.chains import run_chains
+from probflow.mcmc.chains import finish_chains, prepare_chains, run_chunk
 from probflow.models.posterior import InitializationError
 
 SIGMA = jnp.asarray([15.0, 10.0, 16.0, 11.0, 9.0, 11.0, 10.0, 18.0])
@@ -68,9 +68,12 @@ def test_output_groups_dims_and_stats(schools_idata):
         * idata.posterior["z"], rtol=1e-10)
     # the step size is the same within a chain after warm-up
     assert np.ptp(np.asarray(idata.sample_stats["step_size"]), axis=1).max() == 0
-    # n_steps matches the tree depth: at most 2**depth - 1 + a rejected subtree
+    # n_steps matches the tree depth (doublings attempted, as Stan counts them): at most
+    # 2**depth - 1 integrator steps, and more than 2**(depth - 1) - 1
     depth = np.asarray(idata.sample_stats["tree_depth"])
-    assert np.all(np.asarray(idata.sample_stats["n_steps"]) <= 2 ** (depth + 1) - 1)
+    n_steps = np.asarray(idata.sample_stats["n_steps"])
+    assert np.all(n_steps <= 2 ** depth - 1)
+    assert np.all(n_steps > 2 ** (depth - 1) - 1)
 
 
 def test_lp_is_the_unconstrained_log_density(schools_idata):
@@ -91,10 +94,11 @@ def test_same_key_same_draws_and_chains_differ(schools_idata):
 
 
 def test_new_data_of_the_same_shape_does_not_recompile(schools_idata):
-    before = run_chains._cache_size()
+    programs = (prepare_chains, run_chunk, finish_chains)
+    before = [p._cache_size() for p in programs]
     pf.mcmc.sample(_posterior(Y + 1.0), key=jax.random.key(3), **FAST)
     pf.mcmc.sample(_posterior(Y - 2.0), key=jax.random.key(4), **FAST)
-    assert run_chains._cache_size() == before
+    assert [p._cache_size() for p in programs] == before
 
 
 def test_sequential_matches_vectorized():
@@ -178,7 +182,8 @@ def test_dense_mass_matrix_is_adapted():
     def logdensity(p):
         return -0.5 * p["x"] @ precision @ p["x"]
 
-    idata = pf.mcmc.sample(logdensity, key=jax.random.key(0), num_chains=2, dense_mass=True,
+    idata = pf.mcmc.sample(logdensity, key=jax.random.key(0), num_chains=2,
+                           adaptation=pf.mcmc.WindowAdaptation(dense_mass=True),
                            initial_position={"x": jnp.zeros((2, 2))}, progress_bar=False,
                            warn=False, num_warmup=500, num_samples=200)
     imm = idata.mcmc_run.inverse_mass_matrix
@@ -276,11 +281,40 @@ def test_unknown_options_are_rejected():
     with pytest.raises(ValueError, match="init must be one of"):
         pf.mcmc.sample(_posterior(), key=jax.random.key(0), init="zeros")
     with pytest.raises(ValueError, match="target_accept must be in"):
-        pf.mcmc.sample(_posterior(), key=jax.random.key(0), target_accept=1.5)
+        pf.mcmc.WindowAdaptation(target_accept=1.5)
+    with pytest.raises(ValueError, match="target_accept must be in"):
+        pf.mcmc.GradientAdaptation(target_accept=0.0)
     with pytest.raises(TypeError, match="key"):
         pf.mcmc.sample(_posterior(), key=0)
     with pytest.raises(ValueError, match=r"inverse_mass_matrix must have shape \(10,\)"):
-        pf.mcmc.sample(_posterior(), key=jax.random.key(0), inverse_mass_matrix=jnp.ones(3))
+        pf.mcmc.sample(_posterior(), key=jax.random.key(0), adaptation=pf.mcmc.WindowAdaptation(
+            initial_inverse_mass_matrix=jnp.ones(3)))
+    with pytest.raises(ValueError, match="adaptation must be one of"):
+        pf.mcmc.sample(_posterior(), key=jax.random.key(0), adaptation="pymc")
+
+
+def test_tuning_arguments_moved_to_the_adaptation_say_where():
+    for name, value in [("target_accept", 0.9), ("dense_mass", True), ("step_size", 0.1),
+                        ("adapt_step_size", False)]:
+        with pytest.raises(TypeError, match=rf"{name}= is now set on the adaptation.*"
+                                            r"WindowAdaptation\("):
+            pf.mcmc.sample(_posterior(), key=jax.random.key(0), **{name: value})
+    with pytest.raises(TypeError, match="unexpected keyword argument 'num_draws'"):
+        pf.mcmc.sample(_posterior(), key=jax.random.key(0), num_draws=10)
+
+
+def test_kernel_contract_is_checked_with_a_clear_error():
+    with pytest.raises(TypeError, match=r"SGLD, which lacks .*default_target_accept.*minibatch"):
+        pf.mcmc.sample(_posterior(), pf.mcmc.SGLD(1e-3), key=jax.random.key(0))
+    with pytest.raises(TypeError, match="looks like a PRNG key: pass the key as key="):
+        pf.mcmc.sample(_posterior(), jax.random.key(0))
+    with pytest.raises(TypeError, match="looks like a PRNG key"):
+        pf.mcmc.sample(_posterior(), jax.random.PRNGKey(0))
+    with pytest.raises(TypeError, match="needs a gradient-based kernel"):
+        pf.mcmc.sample(_posterior(), pf.mcmc.RandomWalkMetropolis(), key=jax.random.key(0),
+                       adaptation="nutpie")
+    assert isinstance(pf.mcmc.NUTS(), pf.mcmc.Kernel)
+    assert not isinstance(pf.mcmc.SGLD(1e-3), pf.mcmc.Kernel)
 
 
 def test_max_tree_depth_hits_are_reported():
@@ -289,7 +323,8 @@ def test_max_tree_depth_hits_are_reported():
 
     with pytest.warns(ConvergenceWarning, match="maximum tree depth 3"):
         idata = pf.mcmc.sample(logdensity, pf.mcmc.NUTS(max_tree_depth=3),
-                               key=jax.random.key(0), num_chains=2, adapt_mass_matrix=False,
+                               key=jax.random.key(0), num_chains=2,
+                               adaptation=pf.mcmc.WindowAdaptation(adapt_mass_matrix=False),
                                initial_position={"x": jnp.zeros((2, 2))}, num_warmup=100,
                                num_samples=100, progress_bar=False)
     assert bool(idata.sample_stats["reached_max_treedepth"].any())

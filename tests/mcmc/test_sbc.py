@@ -26,8 +26,7 @@ from scipy import stats
 
 import probflow as pf
 from probflow import distributions as pfd
-from probflow.mcmc.adaptation import adaptation_init
-from probflow.mcmc.chains import RunConfig, run_chains
+from probflow.mcmc.chains import InitialTuning, RunConfig, run_chains
 
 NUM_SIMULATIONS = 240
 NUM_DRAWS = 99
@@ -67,31 +66,32 @@ MODELS = {
     "regression": (regression(X), ["alpha", "beta"]),
     "hierarchical": (hierarchical(GROUPS), ["mu", "tau", "theta"]),
 }
+# (kernel, thin, adaptation): both warm-ups are checked with NUTS
 KERNELS = {
-    "NUTS": (pf.mcmc.NUTS(), 2),
-    "HMC": (pf.mcmc.HMC(num_integration_steps=6, step_size_jitter=0.2), 3),
+    "NUTS": (pf.mcmc.NUTS(), 2, pf.mcmc.WindowAdaptation(target_accept=0.8)),
+    "NUTS-nutpie": (pf.mcmc.NUTS(), 2, pf.mcmc.GradientAdaptation(target_accept=0.8)),
+    "HMC": (pf.mcmc.HMC(num_integration_steps=6, step_size_jitter=0.2), 3,
+            pf.mcmc.WindowAdaptation(target_accept=0.8)),
 }
 
 
-def _ranks(model, names, kernel, thin, key):
+def _ranks(model, names, kernel, thin, adaptation, key):
     key_prior, key_init, key_run = jax.random.split(key, 3)
     truth = model.sample(key_prior, (NUM_SIMULATIONS,))
     template = model.condition(y=truth["y"][0])
-    config = RunConfig(kernel=kernel, logdensity_fn=None, num_warmup=300,
-                       num_samples=NUM_DRAWS, thin=thin, chain_method="vectorized",
-                       progress=False, target_accept=0.8, adapt_step_size=True,
-                       adapt_mass_matrix=True, save_warmup=False)
+    config = RunConfig(kernel=kernel, adaptation=adaptation, logdensity_fn=None,
+                       num_warmup=300, num_samples=NUM_DRAWS, thin=thin,
+                       chain_method="vectorized")
     shapes = template.unconstrained_template()
     size = sum(int(np.prod(s.shape)) for s in shapes.values())
-    tuning = jax.tree_util.tree_map(lambda x: x[None], adaptation_init(1.0, jnp.ones(size)))
-    # (the driver's own start, (step_size, inverse_mass_matrix), would work as well)
+    tuning = InitialTuning(*adaptation.initial_tuning("sbc", size, jnp.ones(1).dtype))
 
     def one(y, key_init, key_run):
         posterior = template.replace(data={"y": y})
         keys = jax.random.split(key_init, len(shapes))
         position = {name: jax.random.uniform(k, (1,) + s.shape, s.dtype, -2.0, 2.0)
                     for k, (name, s) in zip(keys, sorted(shapes.items()), strict=True)}
-        out = run_chains(config, posterior, key_run, position, tuning, jnp.int32(0))
+        out = run_chains(config, posterior, key_run, position, tuning)
         return out.constrained, out.stats["diverging"]
 
     draws, diverging = jax.jit(jax.vmap(one))(
@@ -110,8 +110,8 @@ def _ranks(model, names, kernel, thin, key):
 @pytest.mark.parametrize("model_name", sorted(MODELS))
 def test_rank_statistics_are_uniform(model_name, kernel_name):
     model, names = MODELS[model_name]
-    kernel, thin = KERNELS[kernel_name]
-    ranks, divergence_rate = _ranks(model, names, kernel, thin, jax.random.key(11))
+    kernel, thin, adaptation = KERNELS[kernel_name]
+    ranks, divergence_rate = _ranks(model, names, kernel, thin, adaptation, jax.random.key(11))
     assert divergence_rate < 0.01
     for name, r in ranks.items():
         for component in range(r.shape[1]):
