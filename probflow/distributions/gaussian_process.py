@@ -30,20 +30,20 @@ __all__ = ["GaussianProcess", "GaussianProcessRegressionModel"]
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
-def add_diagonal(matrix, value):
+def _add_diagonal(matrix, value):
     """``matrix + value * I``, with ``value`` of the matrix's batch shape (or broadcastable)."""
     n = matrix.shape[-1]
     return matrix + jnp.asarray(value)[..., None, None] * jnp.eye(n, dtype=matrix.dtype)
 
 
-def check_kernel(owner: str, kernel) -> None:
+def _check_kernel(owner: str, kernel) -> None:
     """Raise a ``TypeError`` naming ``owner`` unless ``kernel`` is a PSD kernel."""
     if not isinstance(kernel, PositiveSemidefiniteKernel):
         raise TypeError(f"{owner}: kernel must be a probflow.psd_kernels kernel, got "
                         f"{type(kernel).__name__}")
 
 
-def check_index_points(owner: str, name: str, points, feature_ndims: int) -> None:
+def _check_index_points(owner: str, name: str, points, feature_ndims: int) -> None:
     """``points`` must have at least ``feature_ndims + 1`` dimensions (points and features)."""
     if points.ndim < feature_ndims + 1:
         raise ShapeError(
@@ -53,7 +53,7 @@ def check_index_points(owner: str, name: str, points, feature_ndims: int) -> Non
         )
 
 
-def check_jitter(owner: str, jitter) -> float:
+def _check_jitter(owner: str, jitter) -> float:
     """``jitter`` as a Python float if it is a finite non-negative number."""
     try:
         value = float(jitter)
@@ -65,14 +65,14 @@ def check_jitter(owner: str, jitter) -> float:
     return value
 
 
-def check_mean_fn(owner: str, mean_fn) -> None:
+def _check_mean_fn(owner: str, mean_fn) -> None:
     """``mean_fn`` must be ``None`` or callable."""
     if mean_fn is not None and not callable(mean_fn):
         raise TypeError(f"{owner}: mean_fn must be a callable of the index points or None, got "
                         f"{mean_fn!r}")
 
 
-def cholesky(matrix):
+def _cholesky(matrix):
     """Cholesky factor, lower triangular, over batch dimensions."""
     return jnp.linalg.cholesky(matrix)
 
@@ -90,14 +90,14 @@ class _KernelMarginal(Distribution):
     def __init__(self, kernel, index_points, mean_fn=None, observation_noise_variance=0.0,
                  jitter=1e-6, *, validate_args: bool = False, name: str | None = None):
         owner = type(self).__name__
-        check_kernel(owner, kernel)
-        check_mean_fn(owner, mean_fn)
-        jitter = check_jitter(owner, jitter)
+        _check_kernel(owner, kernel)
+        _check_mean_fn(owner, mean_fn)
+        jitter = _check_jitter(owner, jitter)
         if index_points is None:
             raise ValueError(f"{owner}: index_points is required")
         index_points, observation_noise_variance = promote_floats(index_points,
                                                                   observation_noise_variance)
-        check_index_points(owner, "index_points", index_points, kernel.feature_ndims)
+        _check_index_points(owner, "index_points", index_points, kernel.feature_ndims)
         self._set(kernel=kernel, index_points=index_points,
                   observation_noise_variance=observation_noise_variance, mean_fn=mean_fn,
                   jitter=jitter, validate_args=validate_args, name=name)
@@ -147,7 +147,7 @@ class _KernelMarginal(Distribution):
     def _covariance_without_jitter(self):
         """``K + noise I``, ``batch + [n, n]``."""
         k = self.kernel.matrix(self.index_points, self.index_points)
-        k = add_diagonal(k, self.observation_noise_variance)
+        k = _add_diagonal(k, self.observation_noise_variance)
         return jnp.broadcast_to(k, self.batch_shape + self.event_shape * 2).astype(self.dtype)
 
     def _moments(self):
@@ -157,7 +157,7 @@ class _KernelMarginal(Distribution):
     def _loc_and_scale_tril(self):
         """The mean and the Cholesky factor of the covariance plus ``jitter * I``."""
         loc, cov = self._moments()
-        return loc, cholesky(add_diagonal(cov, self.jitter))
+        return loc, _cholesky(_add_diagonal(cov, self.jitter))
 
     def _mean(self):
         return self._loc()
@@ -302,9 +302,9 @@ class GaussianProcessRegressionModel(GaussianProcess):
                  observation_noise_variance=0.0, predictive_noise_variance=None, mean_fn=None,
                  jitter=1e-6, *, validate_args: bool = False, name: str | None = None):
         owner = type(self).__name__
-        check_kernel(owner, kernel)
-        check_mean_fn(owner, mean_fn)
-        jitter = check_jitter(owner, jitter)
+        _check_kernel(owner, kernel)
+        _check_mean_fn(owner, mean_fn)
+        jitter = _check_jitter(owner, jitter)
         if index_points is None:
             raise ValueError(f"{owner}: index_points is required")
         if (observation_index_points is None) != (observations is None):
@@ -319,10 +319,10 @@ class GaussianProcessRegressionModel(GaussianProcess):
         arrays = promote_floats(*arrays)
         index_points, observation_noise_variance, predictive_noise_variance = arrays[:3]
         fnd = kernel.feature_ndims
-        check_index_points(owner, "index_points", index_points, fnd)
+        _check_index_points(owner, "index_points", index_points, fnd)
         if has_data:
             observation_index_points, observations = arrays[3:]
-            check_index_points(owner, "observation_index_points", observation_index_points, fnd)
+            _check_index_points(owner, "observation_index_points", observation_index_points, fnd)
             num_obs = observation_index_points.shape[observation_index_points.ndim - fnd - 1]
             if observations.ndim < 1 or observations.shape[-1] != num_obs:
                 raise ShapeError(
@@ -358,13 +358,13 @@ class GaussianProcessRegressionModel(GaussianProcess):
         obs_points = self.observation_index_points
         k_obs = self.kernel.matrix(obs_points, obs_points)
         noise = self.observation_noise_variance + self.jitter
-        k_obs = add_diagonal(k_obs, noise).astype(self.dtype)
+        k_obs = _add_diagonal(k_obs, noise).astype(self.dtype)
         k_cross = self.kernel.matrix(obs_points, self.index_points).astype(self.dtype)
         num_obs = k_obs.shape[-1]
         obs_batch = broadcast_shapes(k_obs.shape[:-2], self._points_batch(obs_points),
                                      self.observations.shape[:-1], jnp.shape(noise))
         full = broadcast_shapes(self.batch_shape, obs_batch)
-        tril = cholesky(jnp.broadcast_to(k_obs, full + (num_obs, num_obs)))
+        tril = _cholesky(jnp.broadcast_to(k_obs, full + (num_obs, num_obs)))
         k_cross = jnp.broadcast_to(k_cross, full + k_cross.shape[-2:])
         a = jax.lax.linalg.triangular_solve(tril, k_cross, left_side=True, lower=True)
         residual = self.observations - self._mean_of(obs_points, self.observations.shape[:-1],
@@ -395,7 +395,7 @@ class GaussianProcessRegressionModel(GaussianProcess):
         if self.observations is not None:
             a, _ = self._conditioning() if conditioning is None else conditioning
             cov = cov - jnp.matmul(jnp.swapaxes(a, -1, -2), a)
-        cov = add_diagonal(cov, self.predictive_noise_variance)
+        cov = _add_diagonal(cov, self.predictive_noise_variance)
         return jnp.broadcast_to(cov, self.batch_shape + self.event_shape * 2)
 
     def _variance(self):

@@ -10,13 +10,7 @@ from jax.scipy import special
 
 from probflow.core import checks
 from probflow.core.numerics import promote_floats
-from probflow.distributions.gaussian_process import (
-    _KernelMarginal,
-    check_index_points,
-    check_jitter,
-    check_kernel,
-    check_mean_fn,
-)
+from probflow.distributions.gaussian_process import _KernelMarginal
 from probflow.distributions.mvn import matvec, solve_lower
 from probflow.distributions.mvt import MultivariateStudentT
 
@@ -62,22 +56,11 @@ class StudentTProcess(_KernelMarginal):
 
     def __init__(self, df, kernel, index_points, mean_fn=None, observation_noise_variance=0.0,
                  jitter=1e-6, *, validate_args: bool = False, name: str | None = None):
-        owner = type(self).__name__
-        check_kernel(owner, kernel)
-        check_mean_fn(owner, mean_fn)
-        jitter = check_jitter(owner, jitter)
-        if index_points is None:
-            raise ValueError(f"{owner}: index_points is required")
-        df, index_points, observation_noise_variance = promote_floats(
-            df, index_points, observation_noise_variance)
-        check_index_points(owner, "index_points", index_points, kernel.feature_ndims)
-        self._set(df=df, kernel=kernel, index_points=index_points,
-                  observation_noise_variance=observation_noise_variance, mean_fn=mean_fn,
-                  jitter=jitter, validate_args=validate_args, name=name)
-        self._validate(checks.greater_than("df", df, 2.0, "2"),
-                       checks.nonnegative("observation_noise_variance",
-                                          observation_noise_variance))
-        _ = self.batch_shape
+        (df,) = promote_floats(df)
+        self._set(df=df)  # read by batch_shape, which the shared constructor checks
+        super().__init__(kernel, index_points, mean_fn, observation_noise_variance, jitter,
+                         validate_args=validate_args, name=name)
+        self._validate(checks.greater_than("df", df, 2.0, "2"))
 
     def _batch_shapes(self):
         return super()._batch_shapes() + [jnp.shape(self.df)]

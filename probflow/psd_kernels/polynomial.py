@@ -7,7 +7,7 @@ import jax.numpy as jnp
 
 from probflow.core import checks
 from probflow.psd_kernels.kernel import PositiveSemidefiniteKernel
-from probflow.psd_kernels.stationary import sum_features
+from probflow.psd_kernels.stationary import _sum_features
 
 __all__ = ["Polynomial", "Linear"]
 
@@ -57,7 +57,7 @@ class Polynomial(PositiveSemidefiniteKernel):
         shift = self._param("shift", example_ndims, extra_ndims=fnd)
         if shift is not None:
             x1, x2 = x1 - shift, x2 - shift
-        value = sum_features(x1 * x2, fnd)
+        value = _sum_features(x1 * x2, fnd)
         exponent = self._param("exponent", example_ndims)
         if exponent is not None:
             value = jnp.power(value, exponent)

@@ -26,14 +26,14 @@ __all__ = [
 ]
 
 
-def sum_features(t, feature_ndims: int):
+def _sum_features(t, feature_ndims: int):
     """Sum ``t`` over its ``feature_ndims`` rightmost dimensions."""
     if feature_ndims == 0:
         return t
     return jnp.sum(t, axis=tuple(range(-feature_ndims, 0)))
 
 
-def safe_sqrt(s):
+def _safe_sqrt(s):
     """``sqrt(s)`` for ``s >= 0`` with a zero (not infinite) gradient at ``s = 0``."""
     positive = s > 0
     return jnp.where(positive, jnp.sqrt(jnp.where(positive, s, 1.0)), 0.0)
@@ -60,7 +60,7 @@ class _AmplitudeLengthScale(PositiveSemidefiniteKernel):
 
     def _scaled_squared_distance(self, x1, x2, example_ndims):
         """``|x1 - x2|^2 / length_scale^2`` summed over the features."""
-        sq = sum_features(jnp.square(x1 - x2), self.feature_ndims)
+        sq = _sum_features(jnp.square(x1 - x2), self.feature_ndims)
         length_scale = self._param("length_scale", example_ndims)
         return sq if length_scale is None else sq / jnp.square(length_scale)
 
@@ -109,7 +109,7 @@ class MaternOneHalf(_AmplitudeLengthScale):
     """
 
     def _profile(self, sq):
-        return jnp.exp(-safe_sqrt(sq))
+        return jnp.exp(-_safe_sqrt(sq))
 
 
 class MaternThreeHalves(_AmplitudeLengthScale):
@@ -129,7 +129,7 @@ class MaternThreeHalves(_AmplitudeLengthScale):
     """
 
     def _profile(self, sq):
-        r = math.sqrt(3.0) * safe_sqrt(sq)
+        r = math.sqrt(3.0) * _safe_sqrt(sq)
         return (1.0 + r) * jnp.exp(-r)
 
 
@@ -152,7 +152,7 @@ class MaternFiveHalves(_AmplitudeLengthScale):
     """
 
     def _profile(self, sq):
-        r = math.sqrt(5.0) * safe_sqrt(sq)
+        r = math.sqrt(5.0) * _safe_sqrt(sq)
         return (1.0 + r + 5.0 / 3.0 * sq) * jnp.exp(-r)
 
 
@@ -230,7 +230,7 @@ class ExpSinSquared(_AmplitudeLengthScale):
     def _apply(self, x1, x2, example_ndims):
         fnd = self.feature_ndims
         period = self._param("period", example_ndims, extra_ndims=fnd, default=1.0)
-        s = sum_features(jnp.square(jnp.sin(math.pi * (x1 - x2) / period)), fnd)
+        s = _sum_features(jnp.square(jnp.sin(math.pi * (x1 - x2) / period)), fnd)
         length_scale = self._param("length_scale", example_ndims)
         if length_scale is not None:
             s = s / jnp.square(length_scale)
