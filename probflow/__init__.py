@@ -13,6 +13,7 @@ Examples:
 
 from probflow import (
     bijectors,
+    config,
     core,
     diagnostics,
     distributions,
@@ -22,6 +23,7 @@ from probflow import (
     psd_kernels,
     vi,
 )
+from probflow.config import enable_compilation_cache, set_host_device_count
 from probflow.diagnostics import summary
 from probflow.models import (
     Deterministic,
@@ -39,6 +41,9 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "bijectors",
+    "config",
+    "set_host_device_count",
+    "enable_compilation_cache",
     "core",
     "distributions",
     "psd_kernels",
