@@ -9,6 +9,7 @@ Examples:
 
 # ruff: noqa: F403, F405
 from probflow.distributions import constraints
+from probflow.distributions.autoregressive import *
 from probflow.distributions.bernoulli import *
 from probflow.distributions.beta import *
 from probflow.distributions.binomial import *
@@ -20,10 +21,12 @@ from probflow.distributions.empirical import *
 from probflow.distributions.exp_mod_gaussian import *
 from probflow.distributions.gamma import *
 from probflow.distributions.gaussian_process import *
+from probflow.distributions.gaussian_random_walk import *
 from probflow.distributions.generalized_normal import *
 from probflow.distributions.generalized_pareto import *
 from probflow.distributions.gev import *
 from probflow.distributions.gumbel import *
+from probflow.distributions.hidden_markov_model import *
 from probflow.distributions.improper import *
 from probflow.distributions.independent import *
 from probflow.distributions.inverse_gaussian import *
@@ -31,10 +34,12 @@ from probflow.distributions.johnson_su import *
 from probflow.distributions.kl import kl_divergence, register_kl, registered_kl_pairs
 from probflow.distributions.kumaraswamy import *
 from probflow.distributions.laplace import *
+from probflow.distributions.linear_gaussian_ssm import *
 from probflow.distributions.lkj import *
 from probflow.distributions.log_logistic import *
 from probflow.distributions.logistic import *
 from probflow.distributions.logit_normal import *
+from probflow.distributions.markov_chain import *
 from probflow.distributions.masked import *
 from probflow.distributions.mixture import *
 from probflow.distributions.moyal import *
