@@ -123,6 +123,27 @@ def test_regression_model_matches_the_textbook_closed_form():
     np.testing.assert_allclose(prior.log_prob(values), gp.log_prob(values), rtol=1e-12)
 
 
+def test_precomputed_regression_model_reuses_the_factorisation():
+    kernel = pfk.MaternThreeHalves(AMPLITUDE, LENGTH_SCALE)
+    args = (kernel, X, X_OBS, Y_OBS)
+    options = {"observation_noise_variance": 0.05, "mean_fn": mean_fn}
+    fast = pfd.GaussianProcessRegressionModel.precompute_regression_model(*args, **options)
+    slow = pfd.GaussianProcessRegressionModel(*args, **options)
+    assert fast.observation_scale_tril.shape == (2, 7, 7)
+    values = RNG.normal(size=(2, 5))
+    np.testing.assert_allclose(fast.log_prob(values), slow.log_prob(values), rtol=1e-12)
+    np.testing.assert_allclose(fast.mean(), slow.mean(), rtol=1e-12)
+    # New index points reuse the stored factor: the mean needs no Cholesky factorisation.
+    x_new = X[:3] + 0.25
+    moved = fast.replace(index_points=x_new)
+    fresh = pfd.GaussianProcessRegressionModel(kernel, x_new, X_OBS, Y_OBS, **options)
+    np.testing.assert_allclose(moved.covariance(), fresh.covariance(), rtol=1e-10, atol=1e-14)
+    assert "cholesky" not in str(jax.make_jaxpr(lambda m: m.mean())(moved))
+    assert "cholesky" in str(jax.make_jaxpr(lambda m: m.mean())(fresh))
+    with pytest.raises(ValueError, match="observation_index_points and observations are required"):
+        pfd.GaussianProcessRegressionModel.precompute_regression_model(kernel, X, None, None)
+
+
 def test_regression_at_the_observations_interpolates_with_little_noise():
     # Without noise or jitter the posterior mean at the observed inputs is the data, with no
     # spread (the observation kernel matrix is well enough conditioned in float64).
