@@ -43,6 +43,9 @@ def state_log_probs(dist, num_states: int):
 def take_rows(log_matrix, state):
     """``log_matrix[..., state, :]`` with ``state`` broadcast against the matrix batch.
 
+    States outside ``{0, ..., K - 1}`` are clipped into range, so a log density evaluated at
+    an impossible path stays ``-inf`` (from the step that left the range) instead of NaN.
+
     Examples:
         >>> import jax.numpy as jnp
         >>> take_rows(jnp.asarray([[1.0, 2.0], [3.0, 4.0]]), jnp.asarray([1, 0]))
@@ -53,6 +56,7 @@ def take_rows(log_matrix, state):
     shape = broadcast_shapes(jnp.shape(state), log_matrix.shape[:-2], what="states and matrix")
     matrix = jnp.broadcast_to(log_matrix, shape + (k, k))
     index = jnp.broadcast_to(state, shape).astype(jnp.int32)
+    index = jnp.clip(index, 0, k - 1)
     return jnp.take_along_axis(matrix, index[..., None, None], axis=-2)[..., 0, :]
 
 

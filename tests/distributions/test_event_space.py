@@ -211,6 +211,27 @@ def _examples():
                                           d.Normal(np.array([-1.0, 1.0]), 1.0))],
         "Mixture": [lambda d: d.Mixture(d.Categorical(probs=np.array([0.3, 0.7])),
                                         [d.Normal(0.0, 1.0), d.Normal(2.0, 0.5)])],
+        # Time series (tests/distributions/test_hmm.py, test_state_space.py).
+        "HiddenMarkovModel": [
+            lambda d: d.HiddenMarkovModel(
+                d.Categorical(probs=np.array([0.3, 0.7])),
+                d.Categorical(probs=np.array([[0.9, 0.1], [0.2, 0.8]])),
+                d.Normal(np.array([-1.0, 1.0]), 1.0), 3),
+            lambda d: d.HiddenMarkovModel(
+                d.Categorical(probs=np.array([0.3, 0.7])),
+                d.Categorical(probs=np.array([[0.9, 0.1], [0.2, 0.8]])),
+                d.Poisson(np.array([1.0, 5.0])), 3)],
+        "MarkovChain": [lambda d: d.MarkovChain(d.Normal(_LOC, 1.0),
+                                                lambda t, x: d.Normal(0.5 * x, 1.0), 4)],
+        "LinearGaussianStateSpaceModel": [
+            lambda d: d.LinearGaussianStateSpaceModel(
+                3, 0.9 * np.eye(2), d.MultivariateNormalDiag(scale_diag=np.ones(2)),
+                np.ones((1, 2)), d.MultivariateNormalDiag(scale_diag=np.ones(1)),
+                d.MultivariateNormalDiag(scale_diag=np.ones(2)))],
+        "GaussianRandomWalk": [lambda d: d.GaussianRandomWalk(_A, 4)],
+        "Autoregressive": [lambda d: d.Autoregressive(
+            lambda x: d.Independent(d.Normal(0.5 * np.concatenate(
+                [np.zeros_like(x[..., :1]), x[..., :-1]], axis=-1), 1.0), 1), np.zeros(3))],
     }
 
 

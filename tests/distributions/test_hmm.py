@@ -121,6 +121,36 @@ def test_time_varying_transitions_and_observations():
     assert hmm.sample(jax.random.key(0), (5,)).shape == (5, steps)
 
 
+def test_vector_emissions_against_brute_force_and_monte_carlo():
+    locs = np.asarray([[0.0, 0.0], [3.0, 1.0], [-2.0, 2.0]])
+    scale = np.asarray([1.0, 0.5])
+    hmm = pfd.HiddenMarkovModel(pfd.Categorical(probs=jnp.asarray(INIT)),
+                                pfd.Categorical(probs=jnp.asarray(TRANS)),
+                                pfd.MultivariateNormalDiag(jnp.asarray(locs), jnp.asarray(scale)),
+                                num_steps=T)
+    assert hmm.event_shape == (T, 2)
+    x = np.asarray(hmm.sample(jax.random.key(8), (4000,)))
+    obs_ll = np.stack([st.multivariate_normal(locs[k], np.diag(scale**2)).logpdf(x[0])
+                       for k in range(K)], axis=-1)
+    log_trans = np.broadcast_to(np.log(TRANS), (T - 1, K, K))
+    want_lp, want_marg, want_mode = reference(np.log(INIT), log_trans, obs_ll)
+    lp, marg, mode = inference(hmm, x[0])
+    np.testing.assert_allclose(lp, want_lp, rtol=1e-10)
+    np.testing.assert_allclose(marg, want_marg, atol=1e-10)
+    np.testing.assert_array_equal(mode, want_mode)
+    # Moments by total expectation over the prior state marginals.
+    probs = [INIT]
+    for _ in range(T - 1):
+        probs.append(probs[-1] @ TRANS)
+    probs = np.asarray(probs)  # (T, K)
+    mean = probs @ locs
+    var = probs @ (scale**2 + locs**2) - mean**2
+    np.testing.assert_allclose(hmm.mean(), mean, rtol=1e-12)
+    np.testing.assert_allclose(hmm.variance(), var, rtol=1e-12)
+    # The 8 sample means lie within 5 Monte Carlo standard errors (false-fail < 8 * 5.7e-7).
+    assert np.all(np.abs(x.mean(0) - mean) < 5 * np.sqrt(var / len(x)))
+
+
 def test_tfp_weather_example_mean_and_variance_by_total_expectation():
     hmm = pfd.HiddenMarkovModel(
         pfd.Categorical(probs=jnp.asarray([0.8, 0.2])),
@@ -149,6 +179,7 @@ def test_discrete_observations_sample_frequencies_match_log_prob():
     assert hmm.is_discrete
     with pytest.raises(UnsupportedError):
         hmm.default_event_space_bijector()
+    np.testing.assert_array_equal(hmm.log_prob(jnp.asarray([[0, 2, 1], [0, 0.5, 1]])), -np.inf)
     seqs = np.asarray(list(itertools.product(range(2), repeat=3)))
     probs = np.exp(np.asarray(hmm.log_prob(seqs)))
     np.testing.assert_allclose(probs.sum(), 1.0, rtol=1e-12)
@@ -333,6 +364,9 @@ def test_discrete_chain_from_a_transition_matrix():
     fn_chain = pfd.MarkovChain(pfd.Categorical(probs=jnp.asarray(init)),
                                lambda t, z: pfd.Categorical(probs=jnp.asarray(TRANS)[z]), 3)
     np.testing.assert_allclose(fn_chain.log_prob(paths), chain.log_prob(paths), rtol=1e-12)
+    # Impossible paths (a state out of range, a non-integer) have log_prob -inf, never NaN.
+    bad = chain.log_prob(jnp.asarray([[0, 5, 1], [0, -1, 1], [0.0, 0.5, 1.0]]))
+    np.testing.assert_array_equal(bad, -np.inf)
 
 
 def test_markov_chain_errors():
