@@ -348,6 +348,32 @@ def test_time_dependent_transition_fn():
     np.testing.assert_allclose(single.log_prob(jnp.asarray([0.3])), st.norm.logpdf(0.3))
 
 
+def test_markov_chain_is_a_pytree():
+    def fn(t, x):
+        return pfd.Normal(PHI * x, SIGMA)
+
+    traces = []
+
+    @jax.jit
+    def log_prob(chain, x):
+        traces.append(1)
+        return chain.log_prob(x)
+
+    x = jnp.asarray([0.1, 0.2, -0.3])
+    a = pfd.MarkovChain(pfd.Normal(0.0, 1.0), fn, 3)
+    b = pfd.MarkovChain(pfd.Normal(1.0, 2.0), fn, 3)
+    log_prob(a, x)
+    hand = st.norm(1, 2).logpdf(0.1) + st.norm(PHI * x[:-1], SIGMA).logpdf(x[1:]).sum()
+    np.testing.assert_allclose(log_prob(b, x), hand, rtol=1e-12)
+    assert len(traces) == 1  # a new prior's values do not retrace; the function is static
+    stacked = jax.tree_util.tree_map(lambda u, v: jnp.stack([u, v]), a, b)
+    np.testing.assert_allclose(jax.vmap(lambda c: c.log_prob(x))(stacked),
+                               [a.log_prob(x), hand], rtol=1e-12)
+    # d/d loc0 of log N(x0; loc0, 2) = (x0 - loc0) / 4.
+    grad = jax.grad(lambda loc: pfd.MarkovChain(pfd.Normal(loc, 2.0), fn, 3).log_prob(x))(1.0)
+    np.testing.assert_allclose(grad, (0.1 - 1.0) / 4.0, rtol=1e-12)
+
+
 def test_discrete_chain_from_a_transition_matrix():
     init = np.asarray([0.2, 0.5, 0.3])
     chain = pfd.MarkovChain(pfd.Categorical(probs=jnp.asarray(init)),

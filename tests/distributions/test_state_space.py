@@ -281,6 +281,29 @@ def test_gaussian_random_walk_against_the_dense_normal():
     assert isinstance(walk.default_event_space_bijector(), pfb.Identity)
 
 
+def test_gaussian_random_walk_is_a_pytree():
+    traces = []
+
+    @jax.jit
+    def log_prob(walk, x):
+        traces.append(1)
+        return walk.log_prob(x)
+
+    x = jnp.asarray([0.3, -0.2, 0.5])
+    log_prob(pfd.GaussianRandomWalk(1.0, 3), x)
+    log_prob(pfd.GaussianRandomWalk(2.0, 3), x)
+    assert len(traces) == 1
+    stacked = jax.tree_util.tree_map(lambda u, v: jnp.stack([u, v]),
+                                     pfd.GaussianRandomWalk(1.0, 3), pfd.GaussianRandomWalk(2.0, 3))
+    np.testing.assert_allclose(jax.vmap(lambda w: w.log_prob(x))(stacked),
+                               pfd.GaussianRandomWalk(jnp.asarray([1.0, 2.0]), 3).log_prob(x),
+                               rtol=1e-12)
+    # d/ds sum_t log N(dx_t; 0, s) = sum_t (dx_t^2 / s^3 - 1 / s).
+    dx = np.diff(np.r_[0.0, np.asarray(x)])
+    grad = jax.grad(lambda s: pfd.GaussianRandomWalk(s, 3).log_prob(x))(1.5)
+    np.testing.assert_allclose(grad, np.sum(dx**2 / 1.5**3 - 1 / 1.5), rtol=1e-12)
+
+
 def test_gaussian_random_walk_sample_moments():
     # 4000 draws of a 4-step walk: 4 means and 16 covariance entries within 5 MC standard
     # errors (false-fail rate < 20 * 5.7e-7).
