@@ -34,6 +34,12 @@ class History:
         for k, v in logs.items():
             self.history.setdefault(k, []).append(float(v))
 
+    def _keep_first(self, num_epochs: int) -> None:
+        """Drop records past the first ``num_epochs`` (after an interrupted ``append``)."""
+        del self.epoch[num_epochs:]
+        for values in self.history.values():
+            del values[num_epochs:]
+
     def __getitem__(self, name: str) -> list[float]:
         if name not in self.history:
             raise KeyError(f"History: no metric {name!r}; recorded: {sorted(self.history)}")

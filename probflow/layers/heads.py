@@ -88,13 +88,63 @@ class Head(Layer):
         return sum(jnp.sum(pfd.Normal(jnp.zeros((), w.dtype), _HEAD_PRIOR_SCALE).log_prob(w))
                    for w in jax.tree_util.tree_leaves(weights))
 
-    def check_targets(self, y, argument: str = "y"):
-        """Eager check of target values; raises ``ValueError`` naming ``argument``."""
+    def target_shape(self, input_shape, dtype=jnp.float32) -> tuple[int, ...]:
+        """One example's target shape, given one example's input shape to the head.
+
+        Found by abstract evaluation of :meth:`sample` (no computation), so it holds for
+        custom heads too.
+
+        Examples:
+            >>> from probflow import layers
+            >>> layers.NormalHead().target_shape((1,)), layers.NormalHead().target_shape((3,))
+            ((), (3,))
+            >>> layers.CategoricalHead().target_shape((10,))
+            ()
+        """
+        input_shape = tuple(int(s) for s in input_shape)
+        cache = self.__dict__.setdefault("_target_shapes", {})
+        cache_key = (input_shape, jnp.dtype(dtype).name)
+        if cache_key not in cache:
+            def draw(key, h):
+                return self.sample(key, self.distribution(self.init(key, input_shape, dtype), h))
+
+            spec = jax.ShapeDtypeStruct((1,) + input_shape, dtype)
+            cache[cache_key] = tuple(jax.eval_shape(draw, jax.random.key(0), spec).shape[1:])
+        return cache[cache_key]
+
+    def check_targets(self, y, argument: str = "y", input_shape=None):
+        """Eager check of targets; errors name ``argument``, the bad value and the expectation.
+
+        Targets must be finite and, when one example's ``input_shape`` to the head is given,
+        each example's target must have :meth:`target_shape` (axes of length one aside).
+
+        Examples:
+            >>> import numpy as np
+            >>> from probflow import layers
+            >>> try:
+            ...     layers.NormalHead().check_targets(np.zeros((64, 2)), "y", input_shape=(1,))
+            ... except ValueError as err:
+            ...     print(str(err)[:67])
+            y has shape (64, 2), but NormalHead predicts targets of shape (64,)
+        """
         y = np.asarray(y)
         if np.issubdtype(y.dtype, np.floating) and not np.all(np.isfinite(y)):
             i = int(np.flatnonzero(~np.isfinite(y.reshape(-1)))[0])
             raise ValueError(f"{argument} contains non-finite values (first at flat index {i}, "
-                             f"value {y.reshape(-1)[i]!r}); targets must be finite")
+                             f"value {y.reshape(-1)[i].item()!r}); targets must be finite")
+        if input_shape is not None:
+            self._check_target_shape(y, argument, input_shape)
+
+    def _check_target_shape(self, y, argument, input_shape):
+        expected = self.target_shape(input_shape)
+        got = tuple(y.shape[1:])
+        if tuple(s for s in got if s != 1) != tuple(s for s in expected if s != 1):
+            name = type(self).__name__
+            raise ShapeError(
+                f"{argument} has shape {y.shape}, but {name} predicts targets of shape "
+                f"{(y.shape[0],) + expected} (each example's target has shape {expected}; the "
+                f"layer before the head gives {tuple(input_shape)} per example); reshape "
+                f"{argument} or change the last layer's units")
 
     def target_dtype(self, dtype):
         """dtype the targets are converted to (floating heads: the network's dtype)."""
@@ -257,14 +307,15 @@ class BernoulliHead(Head):
         p = jax.nn.sigmoid(dist.logits)
         return p, p * (1 - p)
 
-    def check_targets(self, y, argument: str = "y"):
-        """Targets must be 0 or 1."""
+    def check_targets(self, y, argument: str = "y", input_shape=None):
+        """Targets must be 0 or 1 (and shaped like the head's output)."""
+        super().check_targets(y, argument, input_shape)
         y = np.asarray(y)
         bad = ~((y == 0) | (y == 1))
         if np.any(bad):
             i = int(np.flatnonzero(bad.reshape(-1))[0])
             raise ValueError(f"{argument} must hold 0/1 labels for BernoulliHead, got "
-                             f"{y.reshape(-1)[i]!r} at flat index {i}")
+                             f"{y.reshape(-1)[i].item()!r} at flat index {i}")
 
     def target_dtype(self, dtype):
         """Targets are stored in the network's float dtype."""
@@ -302,17 +353,47 @@ class CategoricalHead(Head):
         p = jax.nn.softmax(dist.logits, axis=-1)
         return p, p * (1 - p)
 
-    def check_targets(self, y, argument: str = "y"):
-        """Targets must be integer class labels."""
+    def check_targets(self, y, argument: str = "y", input_shape=None):
+        """Targets must be integer class labels in ``[0, K)``, ``K = input_shape[-1]``.
+
+        Integer arrays, or floating arrays holding whole numbers, are accepted; anything
+        else (fractions, booleans, strings) is an error naming the first bad value.
+
+        Examples:
+            >>> import numpy as np
+            >>> from probflow import layers
+            >>> try:
+            ...     layers.CategoricalHead().check_targets(np.asarray([0, 7]), "y", (2,))
+            ... except ValueError as err:
+            ...     print(str(err)[:74])
+            y must hold class labels in [0, 2) for CategoricalHead over 2 classes, got
+        """
         y = np.asarray(y)
-        if not np.issubdtype(y.dtype, np.integer):
-            if np.issubdtype(y.dtype, np.floating) and np.all(np.isfinite(y)) and np.all(
-                    y == np.round(y)):
-                return
+        if not (np.issubdtype(y.dtype, np.integer) or np.issubdtype(y.dtype, np.floating)):
             raise ValueError(f"{argument} must hold integer class labels for CategoricalHead, "
                              f"got dtype {y.dtype}")
-        if np.any(y < 0):
-            raise ValueError(f"{argument} must hold class labels >= 0, got {int(y.min())}")
+        super().check_targets(y, argument, input_shape)
+        flat = y.reshape(-1)
+        if np.issubdtype(y.dtype, np.floating):
+            whole = flat == np.round(flat)
+            if not np.all(whole):
+                i = int(np.flatnonzero(~whole)[0])
+                raise ValueError(f"{argument} must hold integer class labels for "
+                                 f"CategoricalHead, got {flat[i].item()!r} at flat index {i} "
+                                 f"(dtype {y.dtype})")
+        num_classes = None if input_shape is None else int(input_shape[-1])
+        bad = (flat < 0) if num_classes is None else ((flat < 0) | (flat >= num_classes))
+        if np.any(bad):
+            i = int(np.flatnonzero(bad)[0])
+            value = flat[i].item()
+            if num_classes is None:
+                raise ValueError(f"{argument} must hold class labels >= 0 for CategoricalHead, "
+                                 f"got {value!r} at flat index {i}")
+            raise ValueError(
+                f"{argument} must hold class labels in [0, {num_classes}) for CategoricalHead "
+                f"over {num_classes} classes, got {value!r} at flat index {i} (labels range "
+                f"{flat.min().item()!r}..{flat.max().item()!r}); give the layer before the head "
+                f"{int(flat.max()) + 1} units or relabel the classes 0..{num_classes - 1}")
 
     def target_dtype(self, dtype):
         """Integer labels."""
@@ -343,9 +424,12 @@ class PoissonHead(Head):
         rate = jnp.exp(dist.log_rate)
         return rate, rate
 
-    def check_targets(self, y, argument: str = "y"):
-        """Targets must be non-negative counts."""
-        y = np.asarray(y)
-        if np.any(y < 0) or np.any(y != np.round(y)):
+    def check_targets(self, y, argument: str = "y", input_shape=None):
+        """Targets must be non-negative counts (and shaped like the head's output)."""
+        super().check_targets(y, argument, input_shape)
+        flat = np.asarray(y).reshape(-1)
+        bad = (flat < 0) | (flat != np.round(flat))
+        if np.any(bad):
+            i = int(np.flatnonzero(bad)[0])
             raise ValueError(f"{argument} must hold non-negative integer counts for "
-                             f"PoissonHead")
+                             f"PoissonHead, got {flat[i].item()!r} at flat index {i}")

@@ -16,7 +16,8 @@ import numpy as np
 from probflow.core.errors import UnsupportedError
 from probflow.core.pytree import Struct, static_field
 
-__all__ = ["Prediction", "expected_calibration_error", "interval_coverage", "predictive_draws"]
+__all__ = ["Prediction", "expected_calibration_error", "interval_coverage", "predictive_draws",
+           "draws_in_chunks", "DEFAULT_BATCH_SIZE"]
 
 
 class Prediction(Struct):
@@ -91,13 +92,19 @@ class Prediction(Struct):
         return q[0], q[1]
 
 
-def predictive_draws(net, params, x, keys, y=None, weights=None):
+def predictive_draws(net, params, x, keys, y=None, weights=None, row_offset=0):
     """Per-draw moments, a target sample and (given ``y``) log densities and CDF values.
 
     Runs under ``jit``; draws are mapped in chunks of 16 to bound memory (padded, so the
-    chunk body compiles once). With ``weights``
-    (a PyTree with a leading draw axis, from MCMC) the network uses those weights; otherwise
-    it samples from the variational surrogate with ``keys``.
+    chunk body compiles once). With ``weights`` (a PyTree with a leading draw axis, from
+    MCMC) the network uses those weights; otherwise it samples from the variational
+    surrogate with ``keys``.
+
+    Rows are independent: each draw's weight noise (Flipout's sign flips and the local
+    reparameterization's noise included) is shared by all rows, and the noise of the target
+    sample of row ``i`` comes from ``fold_in(key, row_offset + i)``. So a draw is one network
+    applied to every row, and predicting rows in chunks (``row_offset`` = the chunk's first
+    row) gives the same numbers as predicting them at once.
 
     Examples:
         >>> import jax, jax.numpy as jnp
@@ -105,30 +112,41 @@ def predictive_draws(net, params, x, keys, y=None, weights=None):
         >>> net = layers.Sequential([layers.DenseFlipout(1), layers.NormalHead()])
         >>> params = net.init(jax.random.key(0), (2,))
         >>> keys = jax.random.split(jax.random.key(1), 3)
-        >>> predictive_draws(net, params, jnp.ones((4, 2)), keys)["mean"].shape
+        >>> x = jax.random.normal(jax.random.key(2), (4, 2))
+        >>> whole = predictive_draws(net, params, x, keys)["sample"]
+        >>> whole.shape
         (3, 4)
+        >>> tail = predictive_draws(net, params, x[2:], keys, row_offset=2)["sample"]
+        >>> bool(jnp.allclose(whole[:, 2:], tail))
+        True
     """
     head = net.head
 
     def one(args):
         key, w = args
         k_net, k_y = jax.random.split(key)
-        if w is None:
-            dist, _ = net.apply(params, x, k_net)
-        else:
-            dist = net.apply_weights(w, x, k_net)
-        mean, var = head.moments(dist)
-        out = {"mean": mean, "var": var, "sample": head.sample(k_y, dist)}
-        if y is not None:
-            yy = y.reshape(dist.batch_shape)
-            lp = dist.log_prob(yy)
-            out["log_prob"] = lp.reshape(lp.shape[0], -1).sum(-1)
-            if not head.is_classifier:
-                try:
-                    out["cdf"] = dist.cdf(yy)
-                except (UnsupportedError, NotImplementedError):
-                    pass
-        return out
+
+        def row(x_row, y_row, index):
+            if w is None:
+                dist, _ = net.apply(params, x_row[None], k_net)
+            else:
+                dist = net.apply_weights(w, x_row[None], k_net)
+            mean, var = head.moments(dist)
+            sample = head.sample(jax.random.fold_in(k_y, index), dist)
+            out = {"mean": mean[0], "var": var[0], "sample": sample[0]}
+            if y_row is not None:
+                yy = y_row[None].reshape(dist.batch_shape)
+                lp = dist.log_prob(yy)
+                out["log_prob"] = lp.reshape(-1).sum()
+                if not head.is_classifier:
+                    try:
+                        out["cdf"] = dist.cdf(yy)[0]
+                    except (UnsupportedError, NotImplementedError):
+                        pass
+            return out
+
+        rows = jnp.asarray(row_offset, jnp.uint32) + jnp.arange(x.shape[0], dtype=jnp.uint32)
+        return jax.vmap(row, in_axes=(0, None if y is None else 0, 0))(x, y, rows)
 
     # Pad the draws to a multiple of the chunk so the mapped body compiles once.
     n = keys.shape[0]
@@ -140,6 +158,38 @@ def predictive_draws(net, params, x, keys, y=None, weights=None):
             weights = jax.tree_util.tree_map(lambda w: jnp.concatenate([w, w[:pad]]), weights)
     out = jax.lax.map(one, (keys, weights), batch_size=chunk)
     return jax.tree_util.tree_map(lambda a: a[:n], out)
+
+
+DEFAULT_BATCH_SIZE = 1024
+
+
+def draws_in_chunks(draw_fn, x, y=None, batch_size: int | None = None):
+    """Run ``draw_fn(x_rows, y_rows, row_offset)`` over chunks of rows; join the draws.
+
+    Every chunk has ``batch_size`` rows (``None``: all rows up to
+    :data:`DEFAULT_BATCH_SIZE`), the last one padded by repeating its final row and cut
+    back afterwards, so a jitted ``draw_fn`` compiles once and its working memory scales
+    with ``batch_size`` rather than with the number of rows. The outputs of
+    :func:`predictive_draws` have rows on axis 1, where the chunks are joined.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> def draw_fn(x, y, offset):  # one "draw": each row's global index
+        ...     return {"row": (offset + jnp.arange(x.shape[0]))[None]}
+        >>> draws_in_chunks(draw_fn, jnp.zeros((5, 1)), batch_size=2)["row"].tolist()
+        [[0, 1, 2, 3, 4]]
+    """
+    n = x.shape[0]
+    chunk = min(n, DEFAULT_BATCH_SIZE if batch_size is None else batch_size)
+    if chunk == n:
+        return draw_fn(x, y, 0)
+    parts = []
+    for begin in range(0, n, chunk):
+        rows = min(chunk, n - begin)
+        pick = jnp.minimum(jnp.arange(begin, begin + chunk), n - 1)
+        out = draw_fn(x[pick], None if y is None else y[pick], begin)
+        parts.append(jax.tree_util.tree_map(lambda a, r=rows: a[:, :r], out))
+    return jax.tree_util.tree_map(lambda *a: jnp.concatenate(a, axis=1), *parts)
 
 
 def expected_calibration_error(probs, labels, num_bins: int = 15):

@@ -260,6 +260,19 @@ def kl_term(q, prior, sample=None, method: str = "auto"):
 
 
 # -- JSON encoding of configuration values ---------------------------------------------------
+#: Distribution classes a saved network may name as a prior (elementwise, real support,
+#: scalar parameters). Loading looks names up here only, never by attribute on the module.
+SAVABLE_PRIORS = ("Normal", "Laplace", "Logistic", "Cauchy", "StudentT", "GeneralizedNormal")
+
+
+def _savable_prior(name: str):
+    if name == "ScaleMixturePrior":
+        return ScaleMixturePrior
+    if name in SAVABLE_PRIORS:
+        return getattr(pfd, name)
+    return None
+
+
 def encode(value, where: str):
     """JSON-ready form of a layer argument (numbers, strings, priors, surrogates).
 
@@ -274,6 +287,9 @@ def encode(value, where: str):
     if isinstance(value, MeanField):
         return {"__surrogate__": "MeanField", **value.parameters}
     if isinstance(value, ScaleMixturePrior) or isinstance(value, pfd.Distribution):
+        if _savable_prior(type(value).__name__) is not type(value):
+            raise TypeError(f"{where}: cannot save the prior {type(value).__name__}; saved "
+                            f"networks may use ScaleMixturePrior or one of {SAVABLE_PRIORS}")
         params = {}
         for k, v in value.parameters.items():
             if v is None:
@@ -297,8 +313,14 @@ def decode(value):
         return MeanField(value["family"], value["init_scale"])
     if isinstance(value, dict) and "__distribution__" in value:
         name = value["__distribution__"]
-        cls = ScaleMixturePrior if name == "ScaleMixturePrior" else getattr(pfd, name, None)
+        cls = _savable_prior(name) if isinstance(name, str) else None
         if cls is None:
-            raise ValueError(f"decode: unknown distribution {name!r} in a saved configuration")
-        return cls(**value["params"])
+            raise ValueError(f"decode: a saved configuration names the prior {name!r}, which "
+                             f"is not an allowed prior class (ScaleMixturePrior or one of "
+                             f"{SAVABLE_PRIORS})")
+        params = value.get("params")
+        if not isinstance(params, dict):
+            raise ValueError(f"decode: the saved prior {name} has parameters {params!r}, "
+                             f"expected a dict of numbers")
+        return cls(**params)
     return value

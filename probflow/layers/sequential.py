@@ -3,8 +3,6 @@ Keras-like ``compile``/``fit``/``predict``/``evaluate`` workflow on top of pure 
 
 from __future__ import annotations
 
-import time
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -12,19 +10,27 @@ import optax
 
 from probflow.core.keys import as_key
 from probflow.layers.base import Layer
-from probflow.layers.callbacks import Callback, History
+from probflow.layers.callbacks import Callback
+from probflow.layers.fit_loop import run_epochs
 from probflow.layers.heads import Head
 from probflow.layers.predict import (
     Prediction,
+    draws_in_chunks,
     expected_calibration_error,
     interval_coverage,
     logmeanexp,
     predictive_draws,
     summarize_draws,
 )
-from probflow.layers.training import check_inputs, check_targets, make_epoch_fn
+from probflow.layers.training import check_inputs, check_targets
 
 __all__ = ["Sequential"]
+
+
+def _batch_size(owner: str, value):
+    if value is None:
+        return None
+    return _positive(owner, "batch_size", value)
 
 
 def _positive(owner: str, name: str, value, integer: bool = True):
@@ -230,8 +236,25 @@ class Sequential:
         return type(self.layers[0]).__name__ == "Embedding"
 
     def _prepare_y(self, y, n, argument="y", x_argument="x"):
-        y = check_targets(y, n, self.head, argument, x_argument)
+        head_input = None if self.input_shape is None else self._layer_shapes()[-1][0]
+        y = check_targets(y, n, self.head, argument, x_argument, head_input)
         return jnp.asarray(y, self.head.target_dtype(self.dtype))
+
+    def _layer_shapes(self):
+        """``[(shape, dtype)]`` of one example entering each layer (by abstract evaluation)."""
+        cache = self.__dict__.setdefault("_shape_cache", {})
+        cache_key = (self.input_shape, str(self.input_dtype))
+        if cache_key not in cache:
+            shape, dtype = tuple(self.input_shape), self.input_dtype
+            shapes = [(shape, dtype)]
+            for layer, p in zip(self.layers[:-1], self.params[:-1], strict=True):
+                spec = jax.ShapeDtypeStruct((1,) + shape, dtype)
+                out = jax.eval_shape(lambda p, x, layer=layer: layer.apply(p, x, None)[0], p,
+                                     spec)
+                shape, dtype = tuple(out.shape[1:]), out.dtype
+                shapes.append((shape, dtype))
+            cache[cache_key] = shapes
+        return cache[cache_key]
 
     # -- training -----------------------------------------------------------------------------
     def fit(self, x, y, epochs: int = 10, batch_size: int = 32, *, key, validation_data=None,
@@ -239,7 +262,14 @@ class Sequential:
         """Train by maximising the ELBO with mini-batches; returns a :class:`History`.
 
         The loss per example is ``NLL_mean + kl_weight * KL / n_train``. Each epoch is one
-        compiled ``lax.scan`` over shuffled mini-batches.
+        compiled ``lax.scan`` over shuffled mini-batches. Targets are checked against the
+        head first (shape per example, class labels in range, 0/1, counts).
+
+        When a step's loss or the weights become non-finite, ``fit`` raises
+        ``FloatingPointError`` after putting back the last weights whose loss was finite
+        (the message says which step). Ctrl-C (``KeyboardInterrupt``) stops training at the
+        end of the running epoch: ``net.params`` keep the last completed epoch's weights, a
+        ``RuntimeWarning`` says where it stopped, and ``fit`` returns the history so far.
 
         Args:
             x, y: training inputs ``(n, ...)`` and targets ``(n, ...)``.
@@ -299,42 +329,11 @@ class Sequential:
             val = (xv, yv)
         if self.opt_state is None:
             self.opt_state = self.optimizer.init(self.params)
-        fn_key = batch_size
-        if fn_key not in self._epoch_fns:
-            self._epoch_fns[fn_key] = make_epoch_fn(self, self.optimizer, batch_size)
-        epoch_fn = self._epoch_fns[fn_key]
-        kl_weight = jnp.asarray(self.kl_weight, self.dtype)
-        history = History()
-        self.history = history
-        self.stop_training = False
-        for cb in callbacks:
-            cb.on_train_begin(self)
-        for epoch in range(epochs):
-            start = time.perf_counter()
-            key, k_epoch, k_val = jax.random.split(key, 3)
-            self.params, self.opt_state, logs = epoch_fn(self.params, self.opt_state, k_epoch,
-                                                         xs, ys, kl_weight)
-            logs = {k: float(v) for k, v in logs.items()}
-            if not np.isfinite(logs["loss"]):
-                raise FloatingPointError(
-                    f"Sequential.fit: the loss became {logs['loss']} in epoch {epoch + 1}; "
-                    f"lower the learning rate or standardise the inputs and targets")
-            if val is not None:
-                logs.update(self._validation_metrics(val[0], val[1], k_val, validation_samples))
-            history.append(epoch, logs)
-            if verbose:
-                parts = " - ".join(f"{k}: {v:.4g}" for k, v in logs.items())
-                print(f"Epoch {epoch + 1}/{epochs} - {time.perf_counter() - start:.2f}s - "
-                      f"{parts}")
-            for cb in callbacks:
-                cb.on_epoch_end(epoch, logs, self)
-            if self.stop_training:
-                break
-        for cb in callbacks:
-            cb.on_train_end(self)
-        return history
+        return run_epochs(self, xs, ys, key=key, epochs=epochs, batch_size=batch_size,
+                          val=val, callbacks=callbacks, verbose=verbose,
+                          validation_samples=validation_samples)
 
-    def _validation_metrics(self, x, y, key, num_samples):
+    def _validation_metrics(self, params, x, y, key, num_samples):
         fn = self._jitted.get(("val", num_samples))
         if fn is None:
             def val_fn(params, x, y, key):
@@ -350,33 +349,37 @@ class Sequential:
                 return {"val_loss": nll, "val_rmse": jnp.sqrt(jnp.mean(jnp.square(err)))}
 
             fn = self._jitted[("val", num_samples)] = jax.jit(val_fn)
-        return {k: float(v) for k, v in fn(self.params, x, y, key).items()}
+        return {k: float(v) for k, v in fn(params, x, y, key).items()}
 
     # -- prediction -----------------------------------------------------------------------------
-    def _draws(self, x, key, num_samples, y=None, posterior=None):
+    def _draws(self, x, key, num_samples, y=None, posterior=None, batch_size=None):
         from probflow.layers.posterior import weights_from_idata
 
         if posterior is None:
             fn = self._jitted.get(("draws", num_samples, y is None))
             if fn is None:
-                def draws_fn(params, x, key, y):
+                def draws_fn(params, x, key, y, row_offset):
                     keys = jax.random.split(key, num_samples)
-                    return predictive_draws(self, params, x, keys, y)
+                    return predictive_draws(self, params, x, keys, y, row_offset=row_offset)
 
                 fn = self._jitted[("draws", num_samples, y is None)] = jax.jit(draws_fn)
-            return fn(self.params, x, key, y)
+            params = self.params
+            return draws_in_chunks(lambda x, y, offset: fn(params, x, key, y, offset), x, y,
+                                   batch_size)
         weights = weights_from_idata(self, posterior, num_samples)
         fn = self._jitted.get(("post", y is None))
         if fn is None:
-            def post_fn(weights, x, key, y):
+            def post_fn(weights, x, key, y, row_offset):
                 n = jax.tree_util.tree_leaves(weights)[0].shape[0]
                 keys = jax.random.split(key, n)
-                return predictive_draws(self, None, x, keys, y, weights)
+                return predictive_draws(self, None, x, keys, y, weights, row_offset)
 
             fn = self._jitted[("post", y is None)] = jax.jit(post_fn)
-        return fn(weights, x, key, y)
+        return draws_in_chunks(lambda x, y, offset: fn(weights, x, key, y, offset), x, y,
+                               batch_size)
 
-    def predict(self, x, num_samples: int = 100, *, key, posterior=None) -> Prediction:
+    def predict(self, x, num_samples: int = 100, *, key, posterior=None,
+                batch_size: int | None = None) -> Prediction:
         """Posterior predictive summary from ``num_samples`` weight draws.
 
         Args:
@@ -386,6 +389,9 @@ class Sequential:
             key: JAX PRNG key (keyword).
             posterior: optional ``InferenceData`` from :meth:`sample_posterior` or
                 :meth:`fit_sgmcmc`; its weight draws replace the surrogate.
+            batch_size: rows per compiled call (``None``: all rows, up to 1024). The
+                working memory scales with ``batch_size``, and the result does not depend on
+                it: each weight draw is shared by all rows, whatever the chunking.
 
         Returns:
             :class:`~probflow.layers.Prediction` (mean, std, samples, epistemic and aleatoric
@@ -403,18 +409,22 @@ class Sequential:
         self._require_built("predict")
         key = as_key(key)
         num_samples = _positive("Sequential.predict", "num_samples", num_samples)
+        batch_size = _batch_size("Sequential.predict", batch_size)
         xs = self._prepare_x(x)
-        draws = self._draws(xs, key, num_samples, posterior=posterior)
+        draws = self._draws(xs, key, num_samples, posterior=posterior, batch_size=batch_size)
         return summarize_draws(draws, self.head.is_classifier)
 
     def evaluate(self, x, y, num_samples: int = 100, *, key, posterior=None,
-                 interval: float = 0.9, num_bins: int = 15) -> dict:
+                 interval: float = 0.9, num_bins: int = 15,
+                 batch_size: int | None = None) -> dict:
         """Predictive metrics on held-out data.
 
         Returns a dict with ``nll`` (mean negative log predictive density per example) and,
         for classifiers, ``accuracy`` and ``ece`` (expected calibration error, ``num_bins``
         bins); for regression ``rmse``, ``mae`` and ``coverage`` (fraction of targets inside
-        the central ``interval`` predictive interval) and ``interval_width``.
+        the central ``interval`` predictive interval) and ``interval_width``. The targets
+        are checked against the head as in :meth:`fit`; ``batch_size`` is as in
+        :meth:`predict`.
 
         Examples:
             >>> import jax, jax.numpy as jnp
@@ -427,12 +437,13 @@ class Sequential:
         self._require_built("evaluate")
         key = as_key(key)
         num_samples = _positive("Sequential.evaluate", "num_samples", num_samples)
+        batch_size = _batch_size("Sequential.evaluate", batch_size)
         if not 0.0 < interval < 1.0:
             raise ValueError(f"Sequential.evaluate: interval must be in (0, 1), got "
                              f"{interval!r}")
         xs = self._prepare_x(x)
         ys = self._prepare_y(y, xs.shape[0])
-        d = self._draws(xs, key, num_samples, ys, posterior)
+        d = self._draws(xs, key, num_samples, ys, posterior, batch_size)
         nll = float(-jnp.mean(logmeanexp(d["log_prob"], 0)))
         mean = np.asarray(jnp.mean(d["mean"], 0))
         y_np = np.asarray(ys)
@@ -469,7 +480,7 @@ class Sequential:
         """
         self._require_built("summary")
         rows = [("Layer", "Output shape", "Parameters")]
-        shape, dtype = self.input_shape, self.input_dtype
+        shapes = self._layer_shapes()
         total = 0
         names = [layer.name for layer in self.layers]
         for i, (layer, p) in enumerate(zip(self.layers, self.params, strict=True)):
@@ -478,10 +489,7 @@ class Sequential:
             if layer.is_head:
                 out = f"{type(layer).__name__.replace('Head', '')} distribution"
             else:
-                spec = jax.ShapeDtypeStruct((1,) + tuple(shape), dtype)
-                o = jax.eval_shape(lambda p, x, layer=layer: layer.apply(p, x, None)[0], p, spec)
-                shape, dtype = tuple(o.shape[1:]), o.dtype
-                out = str((None,) + shape)
+                out = str((None,) + shapes[i + 1][0])
             name = f"{layer.name}_{i}" if names.count(layer.name) > 1 else layer.name
             rows.append((f"{name} ({type(layer).__name__})", out, str(count)))
         widths = [max(len(r[i]) for r in rows) for i in range(3)]

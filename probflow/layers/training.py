@@ -16,7 +16,8 @@ import optax
 
 from probflow.core.errors import ShapeError
 
-__all__ = ["check_inputs", "check_targets", "make_epoch_fn", "make_loss_fn"]
+__all__ = ["check_inputs", "check_targets", "make_epoch_fn", "make_loss_fn",
+           "make_replay_fn", "num_batches"]
 
 
 def check_inputs(x, argument: str = "x", expected_shape=None):
@@ -46,12 +47,16 @@ def check_inputs(x, argument: str = "x", expected_shape=None):
     return x
 
 
-def check_targets(y, n: int, head, argument: str = "y", x_argument: str = "x"):
+def check_targets(y, n: int, head, argument: str = "y", x_argument: str = "x",
+                  head_input_shape=None):
     """``y`` as a NumPy array with ``n`` rows, checked by the head.
+
+    With ``head_input_shape`` (one example's input shape to the head) the head also checks
+    each example's target shape and, for classifiers, the label range.
 
     Examples:
         >>> from probflow import layers
-        >>> check_targets([0, 2, 1], 3, layers.CategoricalHead()).shape
+        >>> check_targets([0, 2, 1], 3, layers.CategoricalHead(), head_input_shape=(3,)).shape
         (3,)
     """
     y = np.asarray(y)
@@ -60,7 +65,7 @@ def check_targets(y, n: int, head, argument: str = "y", x_argument: str = "x"):
     if y.shape[0] != n:
         raise ShapeError(f"{x_argument} and {argument} must have the same number of rows: "
                          f"{x_argument} has {n}, {argument} has {y.shape[0]} (shape {y.shape})")
-    head.check_targets(y, argument)
+    head.check_targets(y, argument, head_input_shape)
     return y
 
 
@@ -89,10 +94,51 @@ def make_loss_fn(net):
     return loss_fn
 
 
+def _schedule(key, n: int, batch_size: int, dtype):
+    """Shuffled mini-batch indices ``(num_batches, b)``, padding mask and per-step keys."""
+    b = min(batch_size, n)
+    num_batches = -(-n // b)
+    pad = num_batches * b - n
+    k_perm, k_steps = jax.random.split(key)
+    perm = jax.random.permutation(k_perm, n)
+    idx = jnp.concatenate([perm, perm[:pad]]).reshape(num_batches, b)
+    mask = jnp.concatenate([jnp.ones(n, dtype), jnp.zeros(pad, dtype)]).reshape(num_batches, b)
+    return idx, mask, jax.random.split(k_steps, num_batches)
+
+
+def _step_fn(net, optimizer):
+    grad_fn = jax.value_and_grad(make_loss_fn(net), has_aux=True)
+
+    def step(params, opt_state, x, y, i, m, k, n_train, kl_weight):
+        (loss, (nll, kl)), grads = grad_fn(params, x[i], y[i], m, k, n_train, kl_weight)
+        updates, opt_state = optimizer.update(grads, opt_state, params)
+        return optax.apply_updates(params, updates), opt_state, jnp.stack([loss, nll, kl])
+
+    return step
+
+
+def _mask_dtype(x):
+    return x.dtype if jnp.issubdtype(x.dtype, jnp.floating) else jnp.float32
+
+
+def num_batches(n: int, batch_size: int) -> int:
+    """Mini-batches (steps) per epoch for ``n`` examples.
+
+    Examples:
+        >>> num_batches(10, 4)
+        3
+    """
+    return -(-n // min(batch_size, n))
+
+
 def make_epoch_fn(net, optimizer, batch_size: int):
     """Jitted ``epoch(params, opt_state, key, x, y, kl_weight) -> (params, opt_state, logs)``.
 
-    ``logs`` holds the epoch means of ``loss``, ``nll`` and ``kl``.
+    ``logs`` holds the epoch means of ``loss``, ``nll`` and ``kl``, and ``bad_step``: ``-1``
+    when every step's loss and the final weights are finite, else the index of the first
+    step whose loss is not finite (``num_batches`` when only the final weights are not).
+    Checking costs nothing per step: the losses are collected anyway, and the weights are
+    checked once per epoch; :func:`make_replay_fn` recovers the last good weights.
 
     Examples:
         >>> import jax, jax.numpy as jnp, optax
@@ -103,38 +149,79 @@ def make_epoch_fn(net, optimizer, batch_size: int):
         >>> epoch = make_epoch_fn(net, opt, batch_size=4)
         >>> params, state, logs = epoch(params, opt.init(params), jax.random.key(1),
         ...                             jnp.ones((10, 2)), jnp.zeros(10), 1.0)
-        >>> sorted(logs)
-        ['kl', 'loss', 'nll']
+        >>> sorted(logs), int(logs["bad_step"])
+        (['bad_step', 'kl', 'loss', 'nll'], -1)
     """
-    loss_fn = make_loss_fn(net)
-    grad_fn = jax.value_and_grad(loss_fn, has_aux=True)
+    step_fn = _step_fn(net, optimizer)
 
     def epoch(params, opt_state, key, x, y, kl_weight):
         n = x.shape[0]
-        b = min(batch_size, n)
-        num_batches = -(-n // b)
-        pad = num_batches * b - n
-        k_perm, k_steps = jax.random.split(key)
-        perm = jax.random.permutation(k_perm, n)
-        idx = jnp.concatenate([perm, perm[:pad]]).reshape(num_batches, b)
-        mask = jnp.concatenate([jnp.ones(n, x.dtype if jnp.issubdtype(x.dtype, jnp.floating)
-                                         else jnp.float32),
-                                jnp.zeros(pad, x.dtype if jnp.issubdtype(x.dtype, jnp.floating)
-                                          else jnp.float32)]).reshape(num_batches, b)
-        keys = jax.random.split(k_steps, num_batches)
+        idx, mask, keys = _schedule(key, n, batch_size, _mask_dtype(x))
         n_train = jnp.asarray(n, mask.dtype)
 
         def step(carry, inputs):
             params, opt_state = carry
             i, m, k = inputs
-            (loss, (nll, kl)), grads = grad_fn(params, x[i], y[i], m, k, n_train, kl_weight)
-            updates, opt_state = optimizer.update(grads, opt_state, params)
-            params = optax.apply_updates(params, updates)
-            return (params, opt_state), jnp.stack([loss, nll, kl])
+            params, opt_state, logs = step_fn(params, opt_state, x, y, i, m, k, n_train,
+                                              kl_weight)
+            return (params, opt_state), logs
 
         (params, opt_state), out = jax.lax.scan(step, (params, opt_state), (idx, mask, keys))
         weights = mask.sum(1) / n
         means = jnp.sum(out * weights[:, None].astype(out.dtype), axis=0)
-        return params, opt_state, {"loss": means[0], "nll": means[1], "kl": means[2]}
+        bad = ~jnp.isfinite(out[:, 0])
+        finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(leaf))
+                                    for leaf in jax.tree_util.tree_leaves(params)
+                                    if jnp.issubdtype(leaf.dtype, jnp.inexact)]
+                                   or [jnp.asarray(True)]))
+        bad_step = jnp.where(jnp.any(bad), jnp.argmax(bad),
+                             jnp.where(finite, -1, out.shape[0])).astype(jnp.int32)
+        logs = {"loss": means[0], "nll": means[1], "kl": means[2], "bad_step": bad_step}
+        return params, opt_state, logs
 
     return jax.jit(epoch)
+
+
+def make_replay_fn(net, optimizer, batch_size: int):
+    """Jitted ``replay(params, opt_state, key, x, y, kl_weight, num_steps)``.
+
+    Repeats the first ``num_steps`` steps of the epoch that :func:`make_epoch_fn` runs with
+    the same arguments and returns ``(params, opt_state)`` after them: how
+    :meth:`Sequential.fit` gets back the last weights with a finite loss after a failure,
+    without keeping a copy of the weights at every step.
+
+    Examples:
+        >>> import jax, jax.numpy as jnp, optax
+        >>> from probflow import layers
+        >>> net = layers.Sequential([layers.Dense(1), layers.NormalHead()])
+        >>> params = net.init(jax.random.key(0), (2,))
+        >>> opt = optax.sgd(0.1)
+        >>> args = (params, opt.init(params), jax.random.key(1), jnp.ones((8, 2)),
+        ...         jnp.zeros(8), 1.0)
+        >>> full, _, _ = make_epoch_fn(net, opt, 4)(*args)
+        >>> again, _ = make_replay_fn(net, opt, 4)(*args, 2)
+        >>> bool(jnp.allclose(full[0]["kernel"], again[0]["kernel"]))
+        True
+    """
+    step_fn = _step_fn(net, optimizer)
+
+    def replay(params, opt_state, key, x, y, kl_weight, num_steps):
+        n = x.shape[0]
+        idx, mask, keys = _schedule(key, n, batch_size, _mask_dtype(x))
+        n_train = jnp.asarray(n, mask.dtype)
+
+        def step(carry, inputs):
+            params, opt_state = carry
+            s, i, m, k = inputs
+            new_params, new_state, _ = step_fn(params, opt_state, x, y, i, m, k, n_train,
+                                               kl_weight)
+            keep = s < num_steps
+            return jax.tree_util.tree_map(lambda a, b: jnp.where(keep, a, b),
+                                          (new_params, new_state), (params, opt_state)), None
+
+        steps = jnp.arange(idx.shape[0])
+        (params, opt_state), _ = jax.lax.scan(step, (params, opt_state),
+                                              (steps, idx, mask, keys))
+        return params, opt_state
+
+    return jax.jit(replay)

@@ -1,0 +1,150 @@
+"""The epoch loop behind :meth:`Sequential.fit`, with its failure and interrupt handling.
+
+Each epoch is one compiled call (see :func:`~probflow.layers.training.make_epoch_fn`); the
+loop around it adds validation metrics, the :class:`~probflow.layers.History`, progress
+lines and callbacks, and keeps the network usable when training goes wrong:
+
+- a non-finite loss or non-finite weights raise ``FloatingPointError`` after putting back
+  the last weights whose loss was finite (found by replaying the failed epoch's steps, so
+  the normal path keeps no per-step copies);
+- ``KeyboardInterrupt`` (Ctrl-C) stops training: the weights and optimizer state of the
+  last completed epoch are kept, the history holds the completed epochs, a warning says
+  where it stopped and ``fit`` returns normally.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import jax
+import jax.numpy as jnp
+
+from probflow.layers.callbacks import History
+from probflow.layers.training import make_epoch_fn, make_replay_fn, num_batches
+
+__all__ = ["run_epochs"]
+
+
+def _all_finite(tree) -> bool:
+    return all(bool(jnp.all(jnp.isfinite(leaf))) for leaf in jax.tree_util.tree_leaves(tree)
+               if jnp.issubdtype(jnp.asarray(leaf).dtype, jnp.inexact))
+
+
+def _cached(net, kind: str, batch_size: int, make):
+    fns = net._epoch_fns
+    if (kind, batch_size) not in fns:
+        fns[(kind, batch_size)] = make(net, net.optimizer, batch_size)
+    return fns[(kind, batch_size)]
+
+
+def _recover(net, start, previous, args, batch_size: int, bad_step: int, epoch: int,
+             steps: int, loss: float):
+    """Put back the last weights with a finite loss; return the error message."""
+    replay = _cached(net, "replay", batch_size, make_replay_fn)
+    params, opt_state, key = start
+    if bad_step == steps:
+        what = (f"the weights became non-finite in the last step ({steps}/{steps}) of epoch "
+                f"{epoch + 1}")
+    else:
+        what = (f"the loss became non-finite at step {bad_step + 1}/{steps} of epoch "
+                f"{epoch + 1} (epoch mean {loss})")
+    last = "the last weights with a finite loss"
+    if bad_step >= 1:
+        kept = f"{last} (those step {bad_step} of epoch {epoch + 1} started from)"
+        if bad_step > 1:
+            params, opt_state = replay(params, opt_state, key, *args, bad_step - 1)
+    elif previous is not None:
+        kept = f"{last} (those the last step of epoch {epoch} started from)"
+        params, opt_state, key = previous
+        if steps > 1:
+            params, opt_state = replay(params, opt_state, key, *args, steps - 1)
+    else:
+        kept = ("the weights fit started from (the loss is not finite even there: check the "
+                "inputs and targets)")
+    if not _all_finite(params):  # a replay that drifted numerically: fall back further
+        params, opt_state = start[0], start[1]
+        kept = f"the weights epoch {epoch + 1} started from"
+    net.params, net.opt_state = params, opt_state
+    done = len(net.history.epoch)
+    return (f"Sequential.fit: {what}; net.params keep {kept}, and net.history holds the "
+            f"{done} completed epoch{'' if done == 1 else 's'}. Lower the learning rate or "
+            f"standardise the inputs and targets")
+
+
+def run_epochs(net, xs, ys, *, key, epochs: int, batch_size: int, val, callbacks,
+               verbose: int, validation_samples: int) -> History:
+    """Train ``net`` (built and compiled) for up to ``epochs`` epochs; see ``Sequential.fit``.
+
+    Examples:
+        >>> import jax, jax.numpy as jnp, optax
+        >>> from probflow import layers
+        >>> net = layers.Sequential([layers.Dense(1), layers.NormalHead()])
+        >>> _ = net.build(jax.random.key(0), (2,))
+        >>> net.compile(optax.adam(1e-2))
+        >>> net.opt_state = net.optimizer.init(net.params)
+        >>> h = run_epochs(net, jnp.ones((8, 2)), jnp.zeros(8), key=jax.random.key(1),
+        ...                epochs=2, batch_size=4, val=None, callbacks=[], verbose=0,
+        ...                validation_samples=5)
+        >>> h.epoch
+        [0, 1]
+    """
+    epoch_fn = _cached(net, "epoch", batch_size, make_epoch_fn)
+    kl_weight = jnp.asarray(net.kl_weight, net.dtype)
+    steps = num_batches(xs.shape[0], batch_size)
+    history = History()
+    net.history = history
+    net.stop_training = False
+    # ``good`` is replaced in one assignment, so an interrupt never sees it half-updated.
+    good = (net.params, net.opt_state, 0)
+    previous = None  # (params, opt_state, key) the last completed epoch started from
+    epoch = 0
+    try:
+        for cb in callbacks:
+            cb.on_train_begin(net)
+        for epoch in range(epochs):
+            start_time = time.perf_counter()
+            key, k_epoch, k_val = jax.random.split(key, 3)
+            start = (good[0], good[1], k_epoch)
+            params, opt_state, logs = epoch_fn(good[0], good[1], k_epoch, xs, ys, kl_weight)
+            bad_step = int(logs.pop("bad_step"))
+            logs = {k: float(v) for k, v in logs.items()}
+            if bad_step >= 0:
+                raise FloatingPointError(_recover(
+                    net, start, previous, (xs, ys, kl_weight), batch_size, bad_step, epoch,
+                    steps, logs["loss"]))
+            if val is not None:
+                logs.update(net._validation_metrics(params, val[0], val[1], k_val,
+                                                    validation_samples))
+            history.append(epoch, logs)
+            previous = start
+            good = (params, opt_state, epoch + 1)
+            net.params, net.opt_state = params, opt_state
+            if verbose:
+                parts = " - ".join(f"{k}: {v:.4g}" for k, v in logs.items())
+                print(f"Epoch {epoch + 1}/{epochs} - {time.perf_counter() - start_time:.2f}s"
+                      f" - {parts}")
+            for cb in callbacks:
+                cb.on_epoch_end(epoch, logs, net)
+            if net.stop_training:
+                break
+    except KeyboardInterrupt:
+        net.params, net.opt_state = good[0], good[1]
+        history._keep_first(good[2])
+        for cb in callbacks:
+            cb.on_train_end(net)
+        done = good[2]
+        message = (f"Sequential.fit was interrupted (KeyboardInterrupt) during epoch "
+                   f"{epoch + 1}/{epochs}; "
+                   + (f"net.params keep the weights after epoch {done}, the last completed "
+                      f"one, and the returned history its {done} epochs"
+                      if done else "no epoch completed, so net.params are unchanged"))
+        if net.params is not good[0]:
+            message += ("; callbacks' on_train_end then replaced the weights (e.g. "
+                        "EarlyStopping(restore_best=True) put back its best epoch)")
+        warnings.warn(message, RuntimeWarning, stacklevel=3)
+        return history
+    for cb in callbacks:
+        cb.on_train_end(net)
+    return history
+
