@@ -8,7 +8,7 @@ from probflow.core.errors import (
     ShapeError,
     UnsupportedError,
 )
-from probflow.core.keys import as_key
+from probflow.core.keys import as_key, as_typed_key
 from probflow.core.pytree import Struct, field, static_field
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "static_field",
     "field",
     "as_key",
+    "as_typed_key",
     "checks",
     "errors",
     "keys",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-__all__ = ["as_key", "split"]
+__all__ = ["as_key", "as_typed_key", "split"]
 
 
 def as_key(key) -> jax.Array:
@@ -36,6 +36,32 @@ def as_key(key) -> jax.Array:
         f"key must be a JAX PRNG key (jax.random.key(seed) or jax.random.PRNGKey(seed)), "
         f"got an array of dtype {dtype} and shape {tuple(key.shape)}"
     )
+
+
+def as_typed_key(key) -> jax.Array:
+    """Check that ``key`` is a JAX PRNG key and return it as a typed key.
+
+    The one normalisation used at public entry points that split, reshape or stack keys:
+    a raw ``uint32[..., 2]`` key (``jax.random.PRNGKey(seed)``) has a trailing dimension of
+    two words that a typed key (``jax.random.key(seed)``) does not, so code written for one
+    breaks on the other. Raw keys are wrapped with ``jax.random.wrap_key_data`` (the default
+    implementation), so ``PRNGKey(s)`` and ``key(s)`` give the same random numbers. Typed keys
+    are returned unchanged; anything else raises the ``TypeError`` of :func:`as_key`.
+
+    Examples:
+        >>> import jax
+        >>> k = as_typed_key(jax.random.PRNGKey(0))
+        >>> k.shape, jax.dtypes.issubdtype(k.dtype, jax.dtypes.prng_key)
+        ((), True)
+        >>> bool(k == jax.random.key(0))
+        True
+        >>> as_typed_key(jax.random.split(jax.random.PRNGKey(0), 3)).shape
+        (3,)
+    """
+    key = as_key(key)
+    if jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
+        return key
+    return jax.random.wrap_key_data(key)
 
 
 def split(key, num: int = 2):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sys
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -22,7 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from probflow.core.errors import ShapeError
-from probflow.core.keys import as_key
+from probflow.core.keys import as_typed_key
 from probflow.core.pytree import static_field
 from probflow.core.shapes import as_shape
 from probflow.distributions.distribution import Distribution
@@ -219,7 +220,7 @@ class JointDistribution(Distribution):
             >>> draws["y"].shape
             (5,)
         """
-        key = as_key(key)
+        key = as_typed_key(key)
         shape = as_shape(sample_shape)
         if not shape:
             return self._sample_one(key)
@@ -405,15 +406,46 @@ class GeneratorModel(JointDistribution):
 
     def _arguments(self):
         arrays = iter(self.array_args)
-        leaves = [next(arrays) if s is _ARRAY_SLOT else s for s in self.static_args]
+        # isinstance, not identity: a copied or unpickled model holds its own slot objects
+        leaves = [next(arrays) if isinstance(s, _ArraySlot) else s for s in self.static_args]
         return jax.tree_util.tree_unflatten(self.args_treedef, leaves)
 
     def _program(self):
         args, kwargs = self._arguments()
         return self.fn(*args, **kwargs)
 
+    def __reduce__(self):
+        # The module-level name of a @pf.model function is bound to its builder (the decorated
+        # function), so pickle cannot find the generator function by name; the builder is
+        # pickled instead and gives the generator back (``build.generator_fn``).
+        state = {name: getattr(self, name)
+                 for name in self._child_fields + self._static_fields if name != "fn"}
+        return _restore_generator_model, (_builder_of(self.fn), state)
+
+
+def _builder_of(fn):
+    """The module-level ``@pf.model`` builder of generator function ``fn``, else ``fn``."""
+    module = sys.modules.get(getattr(fn, "__module__", None) or "")
+    found = module
+    for part in getattr(fn, "__qualname__", "<locals>").split("."):
+        found = getattr(found, part, None)
+    return found if getattr(found, "generator_fn", None) is fn else fn
+
+
+def _restore_generator_model(source, state: dict) -> GeneratorModel:
+    model = object.__new__(GeneratorModel)
+    for name, value in state.items():
+        object.__setattr__(model, name, value)
+    object.__setattr__(model, "fn", getattr(source, "generator_fn", source))
+    return model
+
 
 class _ArraySlot:
+    """Marks where an array argument sits among a model's static arguments.
+
+    One instance, kept one by copies and pickles (``__reduce__`` names the module global).
+    """
+
     def __repr__(self) -> str:
         return "<array>"
 
@@ -422,6 +454,9 @@ class _ArraySlot:
 
     def __eq__(self, other) -> bool:
         return isinstance(other, _ArraySlot)
+
+    def __reduce__(self) -> str:
+        return "_ARRAY_SLOT"
 
 
 _ARRAY_SLOT = _ArraySlot()

@@ -19,8 +19,9 @@ from jax.flatten_util import ravel_pytree
 
 from probflow.core.checks import check_count, is_concrete
 from probflow.core.errors import ParameterError, ShapeError
-from probflow.core.keys import as_key
+from probflow.core.keys import as_typed_key
 from probflow.core.pytree import Struct, static_field
+from probflow.models.checks import check_finite_arrays, model_argument_arrays
 from probflow.models.joint import prior_draw
 
 __all__ = ["Posterior", "InitializationError"]
@@ -70,7 +71,11 @@ class Posterior(Struct):
     # -- construction ------------------------------------------------------------------------------
     @classmethod
     def from_model(cls, model, data: dict) -> Posterior:
-        """Check ``data`` against ``model`` and build the posterior (see ``model.condition``)."""
+        """Check ``data`` against ``model`` and build the posterior (see ``model.condition``).
+
+        The data and the model's array arguments are checked for NaN/inf once, here.
+        """
+        check_finite_arrays("condition", "model argument", model_argument_arrays(model))
         infos = {v.name: v for v in model.variables()}
         unknown = [k for k in data if k not in infos]
         if unknown:
@@ -89,15 +94,7 @@ class Posterior(Struct):
                     f"the random variables it is computed from"
                 )
             value = jnp.asarray(value)
-            if is_concrete(value):
-                array = np.asarray(value)
-                bad = ~np.isfinite(array) if np.issubdtype(array.dtype, np.number) else None
-                if bad is not None and bad.any():
-                    index = tuple(int(i) for i in np.argwhere(bad)[0])
-                    raise ValueError(
-                        f"condition: data for {name!r} contains {array[index].item()!r} at index "
-                        f"{index}; remove or impute missing values (NaN/inf) before conditioning"
-                    )
+            check_finite_arrays("condition", "data for", {name: value})
             try:
                 np.broadcast_shapes(tuple(value.shape), info.shape)
             except ValueError as err:
@@ -219,7 +216,7 @@ class Posterior(Struct):
         Improper priors cannot be sampled; with ``placeholder_for_improper`` they give zeros
         (used only to find shapes).
         """
-        key = as_key(key)
+        key = as_typed_key(key)
         records = self._run(lambda i, name, d: prior_draw(
             d, jax.random.fold_in(key, i), placeholder_for_improper=placeholder_for_improper))
         return {r.name: r.value for r in records if r.name in self.latent_names}
@@ -248,11 +245,28 @@ class Posterior(Struct):
         Strategies: ``"uniform"`` (uniform in ``(-radius, radius)`` on the unconstrained space,
         the default), ``"prior"`` (a prior draw), ``"median"`` (the elementwise median of 101
         prior draws, on the unconstrained space). ``values`` fixes some latents (constrained
-        values; the others follow ``strategy``). Chains whose density or gradient is not finite
-        are redrawn up to ``max_tries`` times; then an :class:`InitializationError` names the
-        variables whose density or gradient failed.
+        values, each of its variable's shape or broadcasting to it, inside its support; the
+        others follow ``strategy``); :meth:`unconstrain_partial` checks them and names the
+        variable when one is not a latent, has the wrong shape, is NaN/inf or lies outside the
+        support. Chains whose density or gradient is not finite are redrawn up to ``max_tries``
+        times; then an :class:`InitializationError` names the variables whose density or
+        gradient failed.
+
+        Both typed (``jax.random.key``) and raw (``jax.random.PRNGKey``) keys work.
+
+        Examples:
+            >>> import jax, jax.numpy as jnp
+            >>> import probflow as pf
+            >>> from probflow import distributions as pfd
+            >>> @pf.model
+            ... def m():
+            ...     mu = yield pfd.Normal(jnp.zeros(2), 1.0, name="mu")
+            ...     yield pfd.HalfNormal(1.0, name="sigma")
+            >>> z = m().condition().init(jax.random.PRNGKey(0), 3, values={"mu": 0.5})
+            >>> z["mu"].shape, float(z["mu"][2, 1])
+            ((3, 2), 0.5)
         """
-        key = as_key(key)
+        key = as_typed_key(key)
         num_chains = check_count("init", "num_chains", num_chains)
         if strategy not in INIT_STRATEGIES:
             raise ValueError(
@@ -279,20 +293,58 @@ class Posterior(Struct):
         raise InitializationError(self._describe_failure(z_bad, max_tries))
 
     def unconstrain_partial(self, values: dict) -> dict:
-        """Unconstrain user-given initial values for some latents (others are drawn)."""
+        """Check user-given initial values for some latents and unconstrain them.
+
+        Each value must be finite, broadcast to its variable's shape (it is broadcast) and lie
+        inside the variable's support, away from its edges (where the unconstrained value is
+        infinite); a ``ValueError`` (``ShapeError`` for shapes, ``ParameterError`` for supports)
+        names the variable, what was expected and ``init``. Latents without a value are drawn
+        from the prior, so values of variables whose support depends on another latent are
+        checked against a prior draw of that latent unless it is given too.
+
+        Examples:
+            >>> import jax.numpy as jnp
+            >>> import probflow as pf
+            >>> from probflow import distributions as pfd
+            >>> @pf.model
+            ... def m():
+            ...     yield pfd.HalfNormal(1.0, name="sigma")
+            >>> post = m().condition()
+            >>> post.unconstrain_partial({"sigma": 1.0})["sigma"].round(4)
+            Array(0.5413, dtype=float32)
+            >>> try:
+            ...     post.unconstrain_partial({"sigma": -1.0})
+            ... except ValueError as err:
+            ...     print(str(err).split(" (")[0])
+            init: values['sigma'] = -1.0 is outside the support of 'sigma'
+        """
+        if not isinstance(values, dict):
+            raise TypeError(f"init: values must be a dict {{latent name: value}}, got "
+                            f"{type(values).__name__}")
         unknown = [k for k in values if k not in self.latent_names]
         if unknown:
-            raise KeyError(
-                f"init: values for {unknown}, which are not latent variables; latent variables "
-                f"are {list(self.latent_names)}"
+            observed = [k for k in unknown if k in self.observed_names]
+            hint = (f"; {observed} {'is' if len(observed) == 1 else 'are'} observed (fixed by "
+                    f"condition)") if observed else ""
+            raise ValueError(
+                f"init: values for {unknown}, which are not latent variables{hint}; latent "
+                f"variables are {list(self.latent_names)}"
             )
+        check_finite_arrays("init", "the value for", values)
         out = {}
 
         def on_latent(i, name, dist):
-            value = jnp.asarray(values[name]) if name in values else prior_draw(
-                dist, jax.random.key(i))
-            if name in values:
-                out[name] = dist.default_event_space_bijector().inverse(value)
+            if name not in values:
+                return prior_draw(dist, jax.random.key(i))
+            value = _check_initial_value(name, values[name], dist)
+            unconstrained = dist.default_event_space_bijector().inverse(value)
+            if is_concrete(unconstrained) and not np.all(np.isfinite(np.asarray(unconstrained))):
+                raise ParameterError(
+                    f"init: values[{name!r}] = {_show(value)} is on the edge of the support of "
+                    f"{name!r} ({type(dist).__name__}, support {dist.support!r}), where the "
+                    f"unconstrained value is infinite; give a value strictly inside the support"
+                )
+            out[name] = unconstrained
             return value
 
         self._run(on_latent)
@@ -330,6 +382,52 @@ class Posterior(Struct):
             f"{bad_grad or 'no variable'}. Check the priors' parameters and the data, or pass "
             f"initial values with init(..., values={{...}})"
         )
+
+
+def _show(value) -> str:
+    array = np.asarray(value)
+    if array.size == 1:
+        return repr(array.reshape(()).item())
+    return np.array2string(array, precision=6, threshold=8)
+
+
+def _check_initial_value(name: str, value, dist) -> jax.Array:
+    """``value`` as an array of ``dist``'s dtype, broadcast to its shape and inside its support."""
+    shape = tuple(dist.batch_shape) + tuple(dist.event_shape)
+    try:
+        if isinstance(value, str | bytes):
+            raise TypeError(f"a string: {value!r}")
+        value = jnp.asarray(value)
+    except TypeError as err:
+        raise TypeError(f"init: values[{name!r}] must be an array of numbers, got "
+                        f"{value!r}") from err
+    if not jnp.issubdtype(value.dtype, jnp.number):
+        raise TypeError(f"init: values[{name!r}] must be an array of numbers, got an array of "
+                        f"dtype {value.dtype}")
+    if not jnp.issubdtype(value.dtype, jnp.inexact):  # integers: the latents are continuous
+        value = value.astype(jnp.result_type(float))
+    try:
+        fits = np.broadcast_shapes(tuple(value.shape), shape) == shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ShapeError(
+            f"init: values[{name!r}] has shape {tuple(value.shape)}, but {name!r} has shape "
+            f"{shape} (a value must have that shape or broadcast to it)"
+        )
+    value = jnp.broadcast_to(value, shape)
+    if is_concrete(value) and is_concrete(dist):
+        inside = np.asarray(dist.support.check(value))
+        if not inside.all():
+            where = ""
+            if inside.ndim and value.ndim:
+                index = tuple(int(i) for i in np.argwhere(~inside)[0])
+                where = f" at index {index} ({_show(value[index])})"
+            raise ParameterError(
+                f"init: values[{name!r}] = {_show(value)} is outside the support of {name!r} "
+                f"({type(dist).__name__}, support {dist.support!r}){where}"
+            )
+    return value
 
 
 @functools.partial(jax.jit, static_argnums=2)

@@ -7,7 +7,7 @@ import jax
 import numpy as np
 
 from probflow.core.checks import check_count
-from probflow.core.keys import as_key
+from probflow.core.keys import as_typed_key
 from probflow.models.inference_data import to_inference_data
 from probflow.models.posterior import Posterior
 
@@ -56,7 +56,7 @@ def sample_prior_predictive(model, key, num_samples: int = 500, *, observed=None
         >>> idata.prior_predictive["y"].shape
         (1, 100)
     """
-    key = as_key(key)
+    key = as_typed_key(key)
     num_samples = check_count("sample_prior_predictive", "num_samples", num_samples)
     joint, observed, posterior = _split_model(model, observed)
     draws = joint.sample(key, (1, int(num_samples)))
@@ -98,7 +98,7 @@ def sample_posterior_predictive(model, posterior_draws, key, *, observed=None):
         >>> idata.posterior_predictive["y"].shape
         (2, 50)
     """
-    key = as_key(key)
+    key = as_typed_key(key)
     joint, observed, posterior = _split_model(model, observed)
     if not observed:
         raise ValueError(

@@ -33,7 +33,7 @@ from probflow.vi.guides import (
 )
 from probflow.vi.laplace import LaplaceGuide, NotNegativeDefiniteError, laplace
 from probflow.vi.minibatch import MinibatchPlan
-from probflow.vi.result import NonFiniteLossError, VIResult
+from probflow.vi.result import FitWarning, NonFiniteLossError, VIResult
 from probflow.vi.surrogate import Surrogate
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "VIResult",
     "Surrogate",
     "NonFiniteLossError",
+    "FitWarning",
     "Guide",
     "MeanField",
     "FullRank",

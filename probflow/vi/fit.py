@@ -5,12 +5,16 @@ negative ELBO (:func:`~probflow.vi.negative_elbo`). One compiled step runs insid
 ``jax.lax.scan`` over chunks of steps (at most 40 per run); between chunks the host updates
 the progress bar, checks the optional convergence tolerance and stops on a non-finite loss.
 The key of step ``t`` is ``fold_in(key, t)``, so results do not depend on the chunking.
+The host waits for a chunk in short sleeps, so Ctrl-C stops a fit at once and returns the
+chunks completed; after the run, a loss that ended far above its start gives a warning.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+import time
+import warnings
 from typing import Any, NamedTuple
 
 import jax
@@ -20,19 +24,18 @@ import optax
 from tqdm.auto import tqdm
 
 from probflow.core.checks import check_count
-from probflow.core.keys import as_key
-from probflow.models.inference_data import model_constant_data
+from probflow.core.keys import as_typed_key
+from probflow.models.checks import check_finite_arrays
 from probflow.models.posterior import INIT_STRATEGIES, Posterior
 from probflow.vi.elbo import ELBOConfig, negative_elbo, resolve_elbo_config
 from probflow.vi.guides import make_guide
 from probflow.vi.minibatch import (
     MinibatchPlan,
-    check_finite_arrays,
     plan_minibatches,
     scaled_log_density,
     take_rows,
 )
-from probflow.vi.result import NonFiniteLossError, VIResult
+from probflow.vi.result import FitWarning, NonFiniteLossError, VIResult
 
 __all__ = ["fit", "continue_fit", "NUM_CHUNKS", "DEFAULT_OPTIMIZER"]
 
@@ -120,51 +123,138 @@ def _run_chunk(spec: _Spec, posterior, state: _LoopState, key, num_steps):
     return jax.lax.scan(body, state, None, length=spec.chunk_size)
 
 
+class _Progress(NamedTuple):
+    """What the completed chunks gave: replaced in one assignment, so that an interrupt
+    arriving at any moment leaves a consistent record."""
+
+    state: _LoopState
+    losses: tuple  # numpy arrays, the losses of each completed chunk
+    smoothed: float | None  # the last chunk's mean loss
+    converged: bool
+
+
+def _wait(tree) -> None:
+    """Block until ``tree``'s arrays are computed, in short sleeps rather than one blocking call,
+    so that Ctrl-C raises ``KeyboardInterrupt`` at once however long the chunk runs."""
+    leaves = [x for x in jax.tree_util.tree_leaves(tree) if hasattr(x, "is_ready")]
+    pause = 1e-4
+    while not all(x.is_ready() for x in leaves):
+        time.sleep(pause)
+        pause = min(2 * pause, 0.02)
+
+
+def _run_one_chunk(spec: _Spec, posterior, progress: _Progress, key, total, tol) -> _Progress:
+    state, chunk = _run_chunk(spec, posterior, progress.state, key, total)
+    _wait((state, chunk))
+    chunk = np.asarray(chunk)
+    done_before = int(progress.state.step)
+    done = int(state.step)
+    failed = int(state.failed_step)
+    kept = chunk[: done - done_before]
+    losses = progress.losses + (kept,)
+    if failed >= 0:
+        bad = float(np.concatenate(losses)[failed])
+        where = (" at the initial parameters; check init or init_params" if failed == 0
+                 else "; try a smaller learning rate (e.g. optax.adam(1e-3); it must be a "
+                      "positive number, as optax.adam(None) or a negative one climbs the "
+                      "loss), more num_particles, or check the model")
+        raise NonFiniteLossError(
+            f"fit: the loss or its gradient is not finite at step {failed} (loss "
+            f"{bad!r}){where}. err.last_params holds the parameters of the last "
+            f"finite loss: continue with fit(..., init_params=err.last_params)",
+            step=failed, loss=bad, last_params=state.good_params)
+    finite = kept[np.isfinite(kept)]
+    smoothed = float(finite.mean()) if finite.size else float("nan")
+    previous = progress.smoothed
+    converged = bool(tol is not None and previous is not None
+                     and abs(smoothed - previous) <= tol * max(abs(previous), 1e-12))
+    return _Progress(state, losses, smoothed, converged)
+
+
 def _optimise(spec_base: dict, posterior, params, opt_state, key, num_steps, tol,
               progress_bar, label: str):
-    """Run ``num_steps`` steps in chunks; returns (params, opt_state, losses, converged)."""
+    """Run ``num_steps`` steps in chunks.
+
+    Returns ``(params, opt_state, losses, converged, interrupted)``; ``opt_state=None`` starts
+    the optimizer afresh. A ``KeyboardInterrupt`` (Ctrl-C) while the optimizer starts or a
+    chunk compiles or runs ends the loop: the result is that of the chunks completed before
+    it, and ``interrupted`` is true.
+    """
     # a power of two (so runs of similar lengths share one compiled chunk), at most
     # NUM_CHUNKS chunks
     chunk_size = 1 << max(0, math.ceil(math.log2(num_steps / NUM_CHUNKS)))
     spec = _Spec(chunk_size=chunk_size, **spec_base)
     plan = spec.plan
-    rows = jnp.arange(plan.num_rows, dtype=jnp.int32) if plan else jnp.zeros((0,), jnp.int32)
-    state = _LoopState(params, opt_state, jnp.asarray(0, jnp.int32),
-                       jnp.asarray(-1, jnp.int32), rows, params)
-    losses, previous, converged, done_before = [], None, False, 0
+
+    def start(opt_state):
+        rows = (jnp.arange(plan.num_rows, dtype=jnp.int32) if plan
+                else jnp.zeros((0,), jnp.int32))
+        opt_state = spec.optimizer.init(params) if opt_state is None else opt_state
+        state = _LoopState(params, opt_state, jnp.asarray(0, jnp.int32),
+                           jnp.asarray(-1, jnp.int32), rows, params)
+        return _Progress(state, (), None, False)
+
+    progress = None
+    interrupted = False
     total = jnp.asarray(num_steps, jnp.int32)
     with tqdm(total=num_steps, disable=not progress_bar, leave=True, dynamic_ncols=True,
               unit="step", desc=label) as bar:
-        for _ in range(math.ceil(num_steps / chunk_size)):
-            state, chunk = _run_chunk(spec, posterior, state, key, total)
-            chunk = np.asarray(chunk)
-            done = int(state.step)
-            failed = int(state.failed_step)
-            kept = chunk[: done - done_before]
-            done_before = done
-            losses.append(kept)
-            if failed >= 0:
-                bad = float(np.concatenate(losses)[failed])
-                where = (" at the initial parameters; check init or init_params" if failed == 0
-                         else "; try a smaller learning rate (e.g. optax.adam(1e-3)), more "
-                              "num_particles, or check the model")
-                raise NonFiniteLossError(
-                    f"fit: the loss or its gradient is not finite at step {failed} (loss "
-                    f"{bad!r}){where}. err.last_params holds the parameters of the last "
-                    f"finite loss: continue with fit(..., init_params=err.last_params)",
-                    step=failed, loss=bad, last_params=state.good_params)
-            finite = kept[np.isfinite(kept)]
-            smoothed = float(finite.mean()) if finite.size else float("nan")
-            bar.set_postfix(neg_elbo=f"{smoothed:.4g}", refresh=False)
-            bar.update(done - bar.n)
-            if tol is not None and previous is not None and \
-                    abs(smoothed - previous) <= tol * max(abs(previous), 1e-12):
-                converged = True
-                break
-            previous = smoothed
-            if done >= num_steps:
-                break
-    return state.params, state.opt_state, np.concatenate(losses), converged
+        try:
+            progress = start(opt_state)
+            for _ in range(math.ceil(num_steps / chunk_size)):
+                progress = _run_one_chunk(spec, posterior, progress, key, total, tol)
+                done = int(progress.state.step)
+                bar.set_postfix(neg_elbo=f"{progress.smoothed:.4g}", refresh=False)
+                bar.update(done - bar.n)
+                if progress.converged or done >= num_steps:
+                    break
+        except KeyboardInterrupt:
+            interrupted = True
+    if progress is None:  # interrupted before the loop began: the fit so far is the start
+        progress = start(opt_state)
+    losses = (np.concatenate(progress.losses) if progress.losses
+              else np.zeros((0,), jnp.result_type(*jax.tree_util.tree_leaves(params))))
+    return (progress.state.params, progress.state.opt_state, losses, progress.converged,
+            interrupted)
+
+
+def _divergence_message(losses: np.ndarray) -> str | None:
+    """A warning's text when the loss trace ends far above where it started, else ``None``.
+
+    The rule compares the median of the last 10% of the steps (robust to single outlying
+    Monte Carlo estimates) with the median of the first 10% and with the first loss. It fires
+    when the rise from the first 10% exceeds the loss's own magnitude there
+    (``max(|start|, 1)``: a positive loss more than doubled), or the rise from the first step
+    exceeds a thousand times that step's magnitude (a loss that grew by orders of magnitude
+    within the first 10% of the steps), and in either case ten standard errors of the
+    difference (the noise of one step is estimated from the median absolute difference
+    between consecutive losses, which a trend barely affects). A fit that converges, however
+    noisily, does neither.
+    """
+    losses = np.asarray(losses, np.float64)
+    num = losses.size
+    if num < 20 or not np.all(np.isfinite(losses)):
+        return None
+    window = num // 10
+    first = float(losses[0])
+    start = float(np.median(losses[:window]))
+    end = float(np.median(losses[-window:]))
+    # MAD / 0.6745 estimates the std of a difference of two steps, sqrt(2) times a step's
+    noise = float(np.median(np.abs(np.diff(losses)))) / 0.6745 / math.sqrt(2.0)
+    standard_error = 1.2533 * noise / math.sqrt(window)  # of a median of `window` steps
+    rose_over_the_run = end - start > max(abs(start), 1.0, 10.0 * standard_error)
+    rose_from_the_first_step = end - first > max(1000.0 * max(abs(first), 1.0),
+                                                 10.0 * (noise + standard_error))
+    if not (rose_over_the_run or rose_from_the_first_step):
+        return None
+    return (
+        f"fit: the loss diverged: it was {first:.4g} at the first step and grew to {end:.4g} "
+        f"(median of the last {window} steps; {start:.4g} over the first {window}), so the "
+        f"fit's parameters do not approximate the posterior. Check the optimizer: its learning "
+        f"rate must be a positive number (optax.adam(None) or a negative rate climbs the loss "
+        f"instead of descending it); if it is positive, try a smaller one such as "
+        f"optax.adam(1e-3), or a schedule"
+    )
 
 
 def _uniform_start(posterior, key, radius=2.0):
@@ -215,7 +305,8 @@ def _initial_params(posterior, guide, key, init, init_params, checked=False):
         if np.shape(a) != np.shape(b):
             raise ValueError(f"fit: init_params has a leaf of shape {np.shape(b)} where the "
                              f"guide expects {np.shape(a)}")
-    check_finite_arrays(dict(enumerate(jax.tree_util.tree_leaves(init_params))), "init_params")
+    check_finite_arrays("fit", "init_params leaf",
+                        dict(enumerate(jax.tree_util.tree_leaves(init_params))))
     return jax.tree_util.tree_map(lambda a, b: jnp.asarray(b, jnp.result_type(a)), params,
                                   init_params)
 
@@ -284,6 +375,13 @@ def fit(
         NonFiniteLossError: the loss or gradient became NaN/inf; the message names the step
             and ``err.last_params`` holds the last finite parameters.
 
+    Warns:
+        FitWarning: the loss diverged (the median loss of the last 10% of the steps lies far
+            above that of the first 10%, e.g. with a negative or missing learning rate); or
+            the run was interrupted. Ctrl-C (``KeyboardInterrupt``) during the optimisation
+            stops it within a moment and returns the fit so far: the parameters of the last
+            completed chunk, its losses and ``interrupted=True`` (continue with ``resume``).
+
     Examples:
         >>> import jax, jax.numpy as jnp, optax
         >>> import probflow as pf
@@ -300,7 +398,7 @@ def fit(
         >>> bool(abs(float(draws["mu"].mean()) - float(y.mean())) < 0.1)
         True
     """
-    key = as_key(key)
+    key = as_typed_key(key)
     if not isinstance(posterior, Posterior):
         raise TypeError(f"fit: posterior must be a pf.Posterior (model.condition(...)), got "
                         f"{type(posterior).__name__}")
@@ -314,36 +412,43 @@ def fit(
     if not (hasattr(optimizer, "init") and hasattr(optimizer, "update")):
         raise TypeError(f"fit: optimizer must be an optax GradientTransformation, got "
                         f"{optimizer!r}")
-    check_finite_arrays(model_constant_data(posterior.model), "model argument")
     posterior, plan = plan_minibatches(posterior, data, batch_size)
     key_init, key_run = jax.random.split(key)
     params = _initial_params(posterior, guide, key_init, init, init_params)
     elbo = resolve_elbo_config(guide, params, num_particles=num_particles, objective=objective,
                                entropy=entropy, stick_the_landing=stick_the_landing)
     try:
-        return _fit_from(posterior, guide, optimizer, elbo, plan, params,
-                         optimizer.init(params), key_run, num_steps, tol, progress_bar,
-                         previous_losses=None)
+        return _fit_from(posterior, guide, optimizer, elbo, plan, params, None, key_run,
+                         num_steps, tol, progress_bar, previous_losses=None)
     except NonFiniteLossError as err:
         if not (err.step == 0 and init == "uniform" and init_params is None):
             raise
     # The quick uniform start had a non-finite density: start again from a checked point
     # (Posterior.init redraws until the density and its gradient are finite).
     params = _initial_params(posterior, guide, key_init, init, None, checked=True)
-    return _fit_from(posterior, guide, optimizer, elbo, plan, params, optimizer.init(params),
-                     key_run, num_steps, tol, progress_bar, previous_losses=None)
+    return _fit_from(posterior, guide, optimizer, elbo, plan, params, None, key_run,
+                     num_steps, tol, progress_bar, previous_losses=None)
 
 
 def _fit_from(posterior, guide, optimizer, elbo, plan, params, opt_state, key, num_steps, tol,
               progress_bar, previous_losses):
     spec_base = {"guide": guide, "optimizer": optimizer, "elbo": elbo, "plan": plan}
-    params, opt_state, losses, converged = _optimise(
+    params, opt_state, losses, converged, interrupted = _optimise(
         spec_base, posterior, params, opt_state, key, num_steps, tol, progress_bar,
         f"vi/{guide.name}")
+    if interrupted:
+        warnings.warn(
+            f"fit: interrupted (KeyboardInterrupt) after {losses.size} of {num_steps} steps; "
+            f"the result holds the parameters and the losses of the steps done. Continue "
+            f"with result.resume(num_steps, key=...)", FitWarning, stacklevel=3)
+    else:
+        message = _divergence_message(losses)
+        if message is not None:
+            warnings.warn(message, FitWarning, stacklevel=3)
     if previous_losses is not None:
         losses = np.concatenate([np.asarray(previous_losses), losses])
     return VIResult(posterior, params, opt_state, losses, guide=guide, optimizer=optimizer,
-                    elbo=elbo, plan=plan, converged=converged)
+                    elbo=elbo, plan=plan, converged=converged, interrupted=interrupted)
 
 
 def continue_fit(result: VIResult, num_steps: int, *, key, tol=None,
@@ -362,7 +467,7 @@ def continue_fit(result: VIResult, num_steps: int, *, key, tol=None,
         >>> continue_fit(fit, 5, key=jax.random.key(1), progress_bar=False).num_steps
         15
     """
-    key = as_key(key)
+    key = as_typed_key(key)
     num_steps = check_count("fit", "num_steps", num_steps)
     return _fit_from(result.posterior, result.guide, result.optimizer, result.elbo, result.plan,
                      result.params, result.opt_state, key, num_steps, tol, progress_bar,

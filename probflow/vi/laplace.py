@@ -18,12 +18,10 @@ import numpy as np
 import optax
 
 from probflow import distributions as pfd
-from probflow.core.keys import as_key
-from probflow.models.inference_data import model_constant_data
+from probflow.core.keys import as_typed_key
 from probflow.models.posterior import INIT_STRATEGIES, Posterior
 from probflow.vi.elbo import ELBOConfig
 from probflow.vi.guides import Guide
-from probflow.vi.minibatch import check_finite_arrays
 from probflow.vi.result import NonFiniteLossError, VIResult
 
 __all__ = ["laplace", "LaplaceGuide", "NotNegativeDefiniteError", "DEFAULT_OPTIMIZER"]
@@ -153,7 +151,7 @@ def laplace(posterior: Posterior, *, key, num_steps: int = 500, optimizer=None,
         >>> round(float(loc), 4), round(float(scale), 4)
         (0.75, 0.5)
     """
-    key = as_key(key)
+    key = as_typed_key(key)
     if not isinstance(posterior, Posterior):
         raise TypeError(f"laplace: posterior must be a pf.Posterior, got "
                         f"{type(posterior).__name__}")
@@ -162,7 +160,6 @@ def laplace(posterior: Posterior, *, key, num_steps: int = 500, optimizer=None,
     if isinstance(newton_steps, bool) or not isinstance(newton_steps, int) or newton_steps < 0:
         raise ValueError(f"laplace: newton_steps must be a non-negative integer, got "
                          f"{newton_steps!r}")
-    check_finite_arrays(model_constant_data(posterior.model), "model argument")
     if isinstance(init, dict):
         z = posterior.init(key, 1, values=init)
     elif init in INIT_STRATEGIES:

@@ -18,12 +18,11 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from probflow.core.checks import check_count
+from probflow.models.checks import check_finite_arrays
 
-__all__ = ["MinibatchPlan", "plan_minibatches", "take_rows", "scaled_log_density",
-           "check_finite_arrays"]
+__all__ = ["MinibatchPlan", "plan_minibatches", "take_rows", "scaled_log_density"]
 
 
 class MinibatchPlan(NamedTuple):
@@ -54,26 +53,6 @@ class MinibatchPlan(NamedTuple):
     def scale(self) -> float:
         """``N / B``, the factor on the minibatch log likelihood."""
         return self.num_rows / self.batch_size
-
-
-def check_finite_arrays(arrays: dict, what: str) -> None:
-    """Raise a ``ValueError`` naming the first NaN/inf in any concrete float array.
-
-    Examples:
-        >>> import numpy as np
-        >>> check_finite_arrays({"x": np.ones(3)}, "data")
-    """
-    for name, value in arrays.items():
-        if isinstance(value, jax.core.Tracer):
-            continue
-        array = np.asarray(value)
-        if not np.issubdtype(array.dtype, np.inexact):
-            continue
-        bad = ~np.isfinite(array)
-        if bad.any():
-            index = tuple(int(i) for i in np.argwhere(bad)[0])
-            raise ValueError(f"fit: {what}[{name!r}] contains {array[index].item()!r} at index "
-                             f"{index}; remove or impute missing values (NaN/inf) first")
 
 
 def _model_argument_arrays(model) -> dict:
@@ -147,7 +126,7 @@ def plan_minibatches(posterior, data, batch_size):
                              f"posterior's has shape {tuple(jnp.shape(current))}; the trailing "
                              f"dimensions must agree")
         arrays[name] = value
-    check_finite_arrays(arrays, "data")
+    check_finite_arrays("fit", "data for", arrays)
     lengths = {name: int(value.shape[0]) for name, value in arrays.items()}
     if len(set(lengths.values())) > 1:
         raise ValueError(f"fit: the data arrays must share their leading length (the number of "

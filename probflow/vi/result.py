@@ -10,12 +10,12 @@ import jax
 import numpy as np
 
 from probflow.core.checks import check_count
-from probflow.core.keys import as_key
+from probflow.core.keys import as_typed_key
 from probflow.core.pytree import Struct, static_field
 from probflow.models.inference_data import to_inference_data
 from probflow.vi.surrogate import Surrogate
 
-__all__ = ["VIResult", "NonFiniteLossError", "LOG_LIKELIHOOD_LIMIT"]
+__all__ = ["VIResult", "NonFiniteLossError", "FitWarning", "LOG_LIKELIHOOD_LIMIT"]
 
 LOG_LIKELIHOOD_LIMIT = 100_000_000  # numbers in the pointwise log likelihood (800 MB in float64)
 
@@ -43,6 +43,23 @@ class NonFiniteLossError(FloatingPointError, ValueError):
         self.last_params = last_params
 
 
+class FitWarning(UserWarning):
+    """A fit ran to its end but its result is suspect: the loss diverged, or it was interrupted.
+
+    :func:`~probflow.vi.fit` warns when the loss ends far above where it started (the
+    optimisation climbed instead of descending: a negative or missing learning rate, or one
+    much too large) and when Ctrl-C stopped it early (the result then holds the steps done).
+
+    Examples:
+        >>> import warnings
+        >>> import probflow as pf
+        >>> issubclass(pf.vi.FitWarning, UserWarning)
+        True
+        >>> warnings.simplefilter("error", pf.vi.FitWarning)  # make them errors
+        >>> warnings.resetwarnings()
+    """
+
+
 @functools.partial(jax.jit, static_argnums=2)
 def _draw(surrogate, key, num_samples):
     return surrogate.sample(key, (num_samples,), include_deterministic=True)
@@ -60,6 +77,8 @@ class VIResult(Struct):
         guide: the :class:`~probflow.vi.Guide`.
         optimizer, elbo, plan: the settings :meth:`resume` reuses.
         converged: whether ``tol`` stopped the run early.
+        interrupted: whether Ctrl-C (``KeyboardInterrupt``) stopped the run early; the
+            parameters and losses are then those of the steps done.
 
     Examples:
         >>> import jax, jax.numpy as jnp, optax
@@ -90,6 +109,7 @@ class VIResult(Struct):
     elbo: Any = static_field(default=None)
     plan: Any = static_field(default=None)
     converged: bool = static_field(default=False)
+    interrupted: bool = static_field(default=False)
 
     @property
     def surrogate(self) -> Surrogate:
@@ -123,7 +143,7 @@ class VIResult(Struct):
             >>> idata.posterior["mu"].shape, idata.log_likelihood["y"].shape
             ((1, 100), (1, 100, 5))
         """
-        key = as_key(key)
+        key = as_typed_key(key)
         num_samples = check_count("sample", "num_samples", num_samples)
         draws = _draw(self.surrogate, key, num_samples)
         draws = {k: np.asarray(v)[None] for k, v in draws.items()}

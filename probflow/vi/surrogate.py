@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from probflow.core.keys import as_key
+from probflow.core.keys import as_typed_key
 from probflow.core.pytree import Struct
 from probflow.core.shapes import as_shape
 
@@ -66,13 +66,13 @@ class Surrogate(Struct):
     def sample_unconstrained(self, key, sample_shape=()) -> dict:
         """Draws on the unconstrained space, as dicts with leading ``sample_shape``."""
         sample_shape = as_shape(sample_shape)
-        vectors = self.flat.sample(as_key(key), sample_shape)
+        vectors = self.flat.sample(as_typed_key(key), sample_shape)
         return self._map(self.posterior.unflatten, vectors, sample_shape)
 
     def sample(self, key, sample_shape=(), *, include_deterministic: bool = False) -> dict:
         """Draws of the constrained latents (and the deterministics if asked)."""
         sample_shape = as_shape(sample_shape)
-        vectors = self.flat.sample(as_key(key), sample_shape)
+        vectors = self.flat.sample(as_typed_key(key), sample_shape)
         post = self.posterior
         return self._map(
             lambda v: post.constrain(post.unflatten(v), include_deterministic),

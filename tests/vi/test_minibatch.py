@@ -108,10 +108,12 @@ def test_minibatch_errors():
         pf.vi.fit(posterior, data=["w"], batch_size=10, **kw)
     bad = x.copy()
     bad[7, 2] = np.nan
-    with pytest.raises(ValueError, match=r"data\['x'\] contains nan at index \(7, 2\)"):
+    with pytest.raises(ValueError, match=r"fit: data for 'x' contains nan at index \(7, 2\)"):
         pf.vi.fit(posterior, data={"x": bad, "y": y}, batch_size=10, **kw)
-    with pytest.raises(ValueError, match=r"model argument\['x'\] contains nan"):
-        pf.vi.fit(logistic(jnp.asarray(bad)).condition(y=jnp.asarray(y)), **kw)
+    # a NaN in a model argument is caught when conditioning, before any fit
+    with pytest.raises(ValueError, match=r"condition: model argument 'x' contains nan at index "
+                                         r"\(7, 2\)"):
+        logistic(jnp.asarray(bad)).condition(y=jnp.asarray(y))
     with pytest.raises(ValueError, match=r"fails on a minibatch of 10 rows of \['x'\].*every "
                                          r"per-observation array"):
         pf.vi.fit(posterior, data=["x"], batch_size=10, **kw)  # y (50 rows) left out
@@ -121,6 +123,14 @@ def test_minibatch_errors():
         pf.vi.fit(posterior, data=["x", "y"], **kw)
     with pytest.raises(ValueError, match="batch_size must be a positive integer, got 0"):
         pf.vi.fit(posterior, data=["x", "y"], batch_size=0, **kw)
+
+
+def test_the_data_checks_are_the_models_one_function():
+    from probflow.models import checks
+    from probflow.vi import minibatch
+
+    # fit's minibatch data, condition's data and model arguments: one check, not copies
+    assert minibatch.check_finite_arrays is checks.check_finite_arrays
 
 
 def test_sample_leaves_out_a_huge_log_likelihood(monkeypatch):
