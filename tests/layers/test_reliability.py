@@ -225,6 +225,7 @@ def tiny_net():
     return net
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions and fsync")
 def test_saved_files_follow_the_umask(tiny_net, tmp_path):
     for umask, mode in ((0o022, 0o644), (0o077, 0o600), (0o002, 0o664)):
         old = os.umask(umask)
@@ -235,6 +236,7 @@ def test_saved_files_follow_the_umask(tiny_net, tmp_path):
         assert stat.S_IMODE(os.stat(tmp_path / f"net-{umask:o}.npz").st_mode) == mode
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions and fsync")
 def test_save_writes_a_partial_file_syncs_it_and_renames(tiny_net, tmp_path, monkeypatch):
     calls = []
     real_fsync, real_replace = os.fsync, os.replace
