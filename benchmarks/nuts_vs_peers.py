@@ -3,10 +3,19 @@
 Run with the ``bench`` extra installed: ``python benchmarks/nuts_vs_peers.py``. Every
 (posterior, library) pair runs in its own process: 4 chains x (``--warmup`` warm-up +
 ``--samples`` draws) of NUTS with diagonal mass-matrix adaptation, the same initial points and
-the same plain-JAX log density (``benchmarks/posteriors.py``).
+the same plain-JAX log density (``benchmarks/posteriors.py``: eight schools, a 5000 x 50
+logistic regression, a 100-d Gaussian, stochastic volatility with 300 latent states, an
+85-parameter hierarchical regression, a 2-d banana).
+
+Libraries: probflow with Stan's warm-up (``probflow``) and with nutpie's gradient-based one
+(``probflow-nutpie``), NumPyro, BlackJAX, nutpie (Rust NUTS through
+``nutpie.compiled_pyfunc.from_pyfunc`` on a jitted JAX value-and-gradient; chains on threads)
+and, on request, TFP-on-JAX. ``--mode budget`` gives everyone the same ``--warmup``;
+``--mode defaults`` gives each library its own default warm-up length. Each (posterior,
+library) runs ``--rounds`` times, interleaved, and the table shows medians.
 
 Reported per pair: cold wall time (first call, compilation included: what a notebook user
-waits), warm wall time (best of three further calls, new keys), minimum bulk ESS over
+waits), warm wall time (a second call, new key), minimum bulk ESS over
 parameters (ArviZ), ESS per second cold and warm, gradient evaluations in the sampling phase
 (sum of leapfrog steps over chains and draws), ESS per 1,000 such gradients, divergences, and
 each figure's ratio to the best peer. For the logistic regression it also measures the floor:
@@ -30,13 +39,13 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-LIBRARIES = ("probflow", "numpyro", "blackjax", "tfp")
+LIBRARIES = ("probflow", "probflow-nutpie", "numpyro", "blackjax", "nutpie")
 NUM_CHAINS = 4
 
 
 # -- one library each ---------------------------------------------------------------------------
 
-def make_probflow(target, num_warmup, num_samples):
+def make_probflow(target, num_warmup, num_samples, adaptation="stan"):
     import probflow as pf
 
     def logdensity(position):
@@ -45,10 +54,56 @@ def make_probflow(target, num_warmup, num_samples):
     def run(key, init):
         idata = pf.mcmc.sample(logdensity, initial_position={"x": init}, key=key,
                                num_chains=NUM_CHAINS, num_warmup=num_warmup,
-                               num_samples=num_samples, progress_bar=False, warn=False)
+                               num_samples=num_samples, adaptation=adaptation,
+                               progress_bar=False, warn=False)
         stats = idata.sample_stats
         return (idata.posterior["x"].values, np.asarray(stats["n_steps"]).sum(),
                 int(np.asarray(stats["diverging"]).sum()), idata)
+
+    return run
+
+
+def make_probflow_nutpie(target, num_warmup, num_samples):
+    return make_probflow(target, num_warmup, num_samples, adaptation="nutpie")
+
+
+def make_nutpie(target, num_warmup, num_samples):
+    """nutpie's Rust NUTS (its default diagonal draw/gradient adaptation) on a jitted JAX
+    value-and-gradient; chains run on threads, one per core."""
+    import jax
+    import nutpie
+    from nutpie.compiled_pyfunc import from_pyfunc
+
+    value_and_grad = jax.jit(jax.value_and_grad(target.logdensity))
+
+    def make_logp_fn():
+        def logp(x):
+            value, grad = value_and_grad(x.astype(np.float32))
+            return float(value), np.asarray(grad, np.float64)
+
+        return logp
+
+    def make_expand_fn(*args, **kwargs):
+        def expand(x, **kwargs):
+            return {"x": np.asarray(x, np.float64)}
+
+        return expand
+
+    def make_initial_point_fn(seed):
+        # uniform(-2, 2), as the other libraries' initial points
+        return np.random.default_rng(seed).uniform(-2.0, 2.0, target.dim)
+
+    compiled = from_pyfunc(target.dim, make_logp_fn, make_expand_fn, [np.dtype("float64")],
+                           [(target.dim,)], ["x"], make_initial_point_fn=make_initial_point_fn)
+
+    def run(key, init):
+        seed = int(jax.random.randint(key, (), 0, 2**31 - 1))
+        trace = nutpie.sample(compiled, draws=num_samples, tune=num_warmup, chains=NUM_CHAINS,
+                              seed=seed, progress_bar=False, cores=os.cpu_count(),
+                              save_warmup=False)
+        stats = trace.sample_stats
+        return (np.asarray(trace.posterior["x"]), np.asarray(stats["n_steps"]).sum(),
+                int(np.asarray(stats["diverging"]).sum()), None)
 
     return run
 
@@ -149,8 +204,12 @@ def make_tfp(target, num_warmup, num_samples):
     return run
 
 
-MAKERS = {"probflow": make_probflow, "numpyro": make_numpyro, "blackjax": make_blackjax,
+MAKERS = {"probflow": make_probflow, "probflow-nutpie": make_probflow_nutpie,
+          "numpyro": make_numpyro, "blackjax": make_blackjax, "nutpie": make_nutpie,
           "tfp": make_tfp}
+# each library's default warm-up length (the "defaults" mode)
+DEFAULT_WARMUP = {"probflow": 1000, "probflow-nutpie": 300, "numpyro": 1000, "blackjax": 1000,
+                  "nutpie": 300, "tfp": 1000}
 
 
 def worker(library, posterior, num_warmup, num_samples):
@@ -167,13 +226,10 @@ def worker(library, posterior, num_warmup, num_samples):
     start = time.perf_counter()
     draws, grads, divergences, idata = run(jax.random.key(2), init)
     warm = time.perf_counter() - start
-    for seed in (3, 4):  # the machine is shared: the best of three warm calls
-        start = time.perf_counter()
-        run(jax.random.key(seed), init)
-        warm = min(warm, time.perf_counter() - start)
     ess = float(np.min(az.ess(az.convert_to_dataset(draws), method="bulk")["x"].values))
     result = {"library": library, "posterior": target.name, "cold_s": cold, "warm_s": warm,
-              "min_ess_bulk": ess, "grads": int(grads), "divergences": divergences}
+              "min_ess_bulk": ess, "grads": int(grads), "divergences": divergences,
+              "num_warmup": num_warmup}
     if library == "probflow" and posterior == "logistic":
         result.update(measure_overhead(target, init, num_warmup, num_samples))
     print(json.dumps(result))
@@ -224,26 +280,45 @@ def measure_floor(target, init):
 
 
 def run_all(args):
+    """Every (posterior, library) in its own process, ``--rounds`` times interleaved."""
+    results = {}
+    for round_ in range(args.rounds):
+        for posterior in args.posteriors:
+            for library in args.libraries:
+                warmup = DEFAULT_WARMUP[library] if args.mode == "defaults" else args.warmup
+                cmd = [sys.executable, __file__, "--worker", library, posterior,
+                       "--warmup", str(warmup), "--samples", str(args.samples)]
+                out = subprocess.run(cmd, capture_output=True, text=True)
+                lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+                if out.returncode != 0 or not lines:
+                    print(f"# {library} on {posterior} failed:\n{out.stderr[-2000:]}",
+                          file=sys.stderr)
+                    continue
+                result = json.loads(lines[-1])
+                results.setdefault((posterior, library), []).append(result)
+                print(f"# round {round_ + 1}: {json.dumps(result)}", file=sys.stderr, flush=True)
     rows = []
     for posterior in args.posteriors:
-        results = []
-        for library in args.libraries:
-            cmd = [sys.executable, __file__, "--worker", library, posterior,
-                   "--warmup", str(args.warmup), "--samples", str(args.samples)]
-            out = subprocess.run(cmd, capture_output=True, text=True)
-            lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
-            if out.returncode != 0 or not lines:
-                print(f"# {library} on {posterior} failed:\n{out.stderr[-2000:]}", file=sys.stderr)
-                continue
-            results.append(json.loads(lines[-1]))
-        rows.append(results)
-    print_table(rows)
+        row = [_median(results[(posterior, library)]) for library in args.libraries
+               if (posterior, library) in results]
+        rows.append(row)
+    print_table(rows, args)
 
 
-def print_table(rows):
+def _median(runs):
+    """The median of every numeric field over rounds (and how many rounds there were)."""
+    merged = dict(runs[0])
+    for key, value in runs[0].items():
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            merged[key] = float(np.median([r[key] for r in runs]))
+    merged["rounds"] = len(runs)
+    return merged
+
+
+def print_table(rows, args):
     from common import machine_line, markdown_table
 
-    header = ["posterior", "library", "cold s", "warm s", "min bulk ESS", "ESS/s cold",
+    header = ["posterior", "library", "warm-up", "cold s", "warm s", "min bulk ESS", "ESS/s cold",
               "ESS/s warm", "grads (sampling)", "ESS/1k grads", "divergences",
               "cold ESS/s vs best peer", "warm ESS/s vs best peer", "ESS/grad vs best peer"]
     table = []
@@ -253,26 +328,30 @@ def print_table(rows):
             r["ess_s_cold"] = r["min_ess_bulk"] / r["cold_s"]
             r["ess_s_warm"] = r["min_ess_bulk"] / r["warm_s"]
             r["ess_per_kgrad"] = 1000 * r["min_ess_bulk"] / max(r["grads"], 1)
-        peers = [r for r in results if r["library"] != "probflow"]
+        peers = [r for r in results if not r["library"].startswith("probflow")]
         for r in results:
             def ratio(key, r=r):
                 best = max((p[key] for p in peers), default=float("nan"))
                 return f"{r[key] / best:.2f}x" if peers else "n/a"
 
-            table.append([r["posterior"], r["library"], f"{r['cold_s']:.2f}", f"{r['warm_s']:.2f}",
+            table.append([r["posterior"], r["library"], f"{r['num_warmup']:.0f}",
+                          f"{r['cold_s']:.2f}", f"{r['warm_s']:.2f}",
                           f"{r['min_ess_bulk']:.0f}", f"{r['ess_s_cold']:.0f}",
-                          f"{r['ess_s_warm']:.0f}", f"{r['grads']:,}", f"{r['ess_per_kgrad']:.1f}",
-                          str(r["divergences"]), ratio("ess_s_cold"), ratio("ess_s_warm"),
-                          ratio("ess_per_kgrad")])
+                          f"{r['ess_s_warm']:.0f}", f"{r['grads']:,.0f}",
+                          f"{r['ess_per_kgrad']:.1f}", f"{r['divergences']:.0f}",
+                          ratio("ess_s_cold"), ratio("ess_s_warm"), ratio("ess_per_kgrad")])
             if "floor_s_per_grad" in r:
                 per_grad = r["overhead_s"] / r["lockstep_grads"]
                 notes.append(
                     f"logistic floor: a jitted vectorised (4 chains) value_and_grad takes "
                     f"{r['floor_s_per_grad'] * 1e6:.1f} us per call; probflow's warm run "
                     f"(warm-up included) takes {per_grad * 1e6:.1f} us per lockstep gradient "
-                    f"step ({r['lockstep_grads']:,} steps in {r['overhead_s']:.2f} s) = "
+                    f"step ({r['lockstep_grads']:,.0f} steps in {r['overhead_s']:.2f} s) = "
                     f"{per_grad / r['floor_s_per_grad']:.2f}x the floor")
-    print(f"4 chains x (warm-up + draws); {machine_line()}\n")
+    budget = ("each library's default warm-up" if args.mode == "defaults"
+              else f"{args.warmup} warm-up")
+    print(f"4 chains x ({budget} + {args.samples} draws); medians of {args.rounds} interleaved "
+          f"rounds, one process per (posterior, library, round); {machine_line()}\n")
     print(markdown_table(header, table))
     for note in notes:
         print(f"\n{note}")
@@ -285,7 +364,12 @@ def main(argv=None):
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--libraries", nargs="+", default=list(LIBRARIES))
     parser.add_argument("--posteriors", nargs="+",
-                        default=["eight_schools", "logistic", "gaussian"])
+                        default=["eight_schools", "logistic", "gaussian",
+                                 "stochastic_volatility", "hierarchical", "banana"])
+    parser.add_argument("--mode", choices=("budget", "defaults"), default="budget",
+                        help="budget: everyone --warmup + --samples; defaults: each library's "
+                             "own warm-up length")
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
     if args.worker:
         worker(*args.worker, args.warmup, args.samples)

@@ -63,7 +63,8 @@ def convergence_messages(idata, *, max_tree_depth: int | None = None,
                 f"{count} divergent transition{'s' if count > 1 else ''} after warm-up "
                 f"({count / diverging.size:.1%} of draws). The sampler could not follow the "
                 f"posterior's curvature, so the draws may be biased: raise target_accept (e.g. "
-                f"0.95) or reparameterise the model (e.g. non-centred hierarchical priors)."
+                f"adaptation=pf.mcmc.WindowAdaptation(target_accept=0.95)) or reparameterise "
+                f"the model (e.g. non-centred hierarchical priors)."
             )
     if stats is not None and "reached_max_treedepth" in stats:
         hits = int(np.asarray(stats["reached_max_treedepth"]).sum())

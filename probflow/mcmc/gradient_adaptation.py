@@ -41,10 +41,11 @@ from probflow.mcmc.dual_averaging import DualAveragingState, dual_averaging_upda
 from probflow.mcmc.integrators import Integrator
 from probflow.mcmc.welford import WelfordState, welford_init, welford_update
 
-__all__ = ["GradientAdaptation", "GradientAdaptationState", "gradient_schedule"]
+__all__ = ["GradientAdaptation", "GradientAdaptationState", "DrawWindow", "gradient_schedule",
+           "low_rank_inverse_mass_matrix", "spd_mean"]
 
 _CLAMP = (1e-20, 1e20)
-SWITCH, UPDATE, FIRST_UPDATE, FINAL_START, FINAL = range(5)
+SWITCH, UPDATE, FIRST_UPDATE, FINAL_START, FINAL, LOW_RANK_UPDATE = range(6)
 
 
 class GradientAdaptationState(NamedTuple):
@@ -65,16 +66,129 @@ class GradientAdaptationState(NamedTuple):
     grads: WelfordState
     background_draws: WelfordState
     background_grads: WelfordState
+    window: DrawWindow | None = None
+
+
+class DrawWindow(NamedTuple):
+    """The draws and gradients of the current window, for the low-rank correction.
+
+    A ring buffer of the last ``size`` draws; ``index`` holds each row's insertion number
+    (-1 when empty; the initial point is 0, warm-up iteration ``i`` is ``i + 1``). Rows with
+    ``index >= foreground_start`` form the window; a switch moves ``foreground_start`` to
+    ``background_start``.
+    """
+
+    draws: jax.Array
+    grads: jax.Array
+    index: jax.Array
+    count: jax.Array
+    foreground_start: jax.Array
+    background_start: jax.Array
+
+
+def _window_init(size: int, draw, grad) -> DrawWindow:
+    d = draw.shape[0]
+    window = DrawWindow(jnp.zeros((size, d), draw.dtype), jnp.zeros((size, d), draw.dtype),
+                        jnp.full((size,), -1, jnp.int32), jnp.zeros((), jnp.int32),
+                        jnp.zeros((), jnp.int32), jnp.zeros((), jnp.int32))
+    return _window_add(window, draw, grad)
+
+
+def _window_add(window: DrawWindow, draw, grad) -> DrawWindow:
+    row = window.count % window.index.shape[0]
+    return window._replace(draws=window.draws.at[row].set(draw),
+                           grads=window.grads.at[row].set(grad),
+                           index=window.index.at[row].set(window.count),
+                           count=window.count + 1)
+
+
+def _window_switch(window: DrawWindow) -> DrawWindow:
+    return window._replace(foreground_start=window.background_start,
+                           background_start=window.count)
+
+
+def spd_mean(a, b):
+    """The geometric mean of SPD matrices: the ``S`` with ``S b S = a``.
+
+    ``S = b^(-1/2) (b^(1/2) a b^(1/2))^(1/2) b^(-1/2)``. For a Gaussian with covariance ``C``,
+    ``a = cov(draws) = C`` and ``b = cov(gradients) = C^-1`` give ``S = C``.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> s = spd_mean(jnp.diag(jnp.array([1.0, 4.0, 8.0])), jnp.diag(jnp.array([1.0, 1.0, 0.5])))
+        >>> jnp.round(jnp.diag(s), 4)
+        Array([1., 2., 4.], dtype=float32)
+    """
+    values, vectors = jnp.linalg.eigh(b)
+    root = (vectors * jnp.sqrt(values)) @ vectors.T
+    inverse_root = (vectors / jnp.sqrt(values)) @ vectors.T
+    m_values, m_vectors = jnp.linalg.eigh(root @ a @ root)
+    m_root = (m_vectors * jnp.sqrt(jnp.maximum(m_values, 0.0))) @ m_vectors.T
+    return inverse_root @ m_root @ inverse_root
+
+
+def low_rank_inverse_mass_matrix(draws, grads, valid, *, gamma: float, eigval_cutoff: float):
+    """Diagonal-plus-low-rank ``M^-1`` from a window of draws and gradients (dense ``(d, d)``).
+
+    The diagonal is ``std^2 = sd(draws) / sd(gradients)``; in the coordinates it scales to,
+    the draws' and gradients' covariances are projected on the span of both (a thin SVD of
+    each, then one orthonormal basis), regularised (``cov / gamma + I``), and their geometric
+    mean (:func:`spd_mean`, the Fisher-divergence minimiser in that subspace) is
+    eigendecomposed; eigenvalues above ``eigval_cutoff`` or below its inverse are kept as a
+    correction ``S (I + U (L - 1) U^T) S``, the rest are left at 1 (Seyboldt, Carlson and
+    Carpenter 2026; nutpie's ``low_rank_modified_mass_matrix``).
+
+    Args:
+        draws, grads: ``(n, d)`` rows (rows where ``valid`` is False are ignored).
+        valid: ``(n,)`` booleans; at least 3 must be True.
+        gamma, eigval_cutoff: regularisation and the eigenvalue threshold.
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> cov = jnp.array([[1.0, 0.9], [0.9, 1.0]])
+        >>> x = jax.random.multivariate_normal(jax.random.key(0), jnp.zeros(2), cov, (200,))
+        >>> g = -x @ jnp.linalg.inv(cov)
+        >>> m = low_rank_inverse_mass_matrix(x, g, jnp.ones(200, bool), gamma=1e-5,
+        ...                                  eigval_cutoff=2.0)
+        >>> bool(jnp.allclose(m, cov, atol=0.05))
+        True
+    """
+    weight = valid.astype(draws.dtype)[:, None]
+    n = jnp.sum(weight)
+    centred_draws = (draws - jnp.sum(weight * draws, 0) / n) * weight
+    centred_grads = (grads - jnp.sum(weight * grads, 0) / n) * weight
+    draw_sd = jnp.sqrt(jnp.sum(centred_draws**2, 0))
+    grad_sd = jnp.sqrt(jnp.sum(centred_grads**2, 0))
+    std = jnp.sqrt(jnp.clip(draw_sd / grad_sd, *_CLAMP))
+    x = (centred_draws / (std * n)).T                   # (d, n)
+    g = (centred_grads * std / n).T
+    u_x = jnp.linalg.svd(x, full_matrices=False)[0]
+    u_g = jnp.linalg.svd(g, full_matrices=False)[0]
+    basis = jnp.linalg.qr(jnp.concatenate([u_x, u_g], axis=1))[0]
+    px, pg = basis.T @ x, basis.T @ g
+    eye = jnp.eye(basis.shape[1], dtype=draws.dtype)
+    mean = spd_mean(px @ px.T / gamma + eye, pg @ pg.T / gamma + eye)
+    values, vectors = jnp.linalg.eigh(mean)
+    keep = (values > eigval_cutoff) | (values < 1.0 / eigval_cutoff)
+    values = jnp.where(keep, values, 1.0)
+    u = basis @ vectors
+    inner = jnp.eye(draws.shape[1], dtype=draws.dtype) + (u * (values - 1.0)) @ u.T
+    matrix = std[:, None] * inner * std[None, :]
+    ok = jnp.all(jnp.isfinite(matrix))
+    return jnp.where(ok, matrix, jnp.diag(jnp.where(jnp.isfinite(std), std**2, 1.0)))
 
 
 @functools.lru_cache(maxsize=64)
 def gradient_schedule(num_warmup: int, early_window: float = 0.3, step_size_window: float = 0.15,
-                      switch_every: int = 80, early_switch_every: int = 10) -> np.ndarray:
-    """The static ``(num_warmup, 5)`` boolean table of :class:`GradientAdaptation`.
+                      switch_every: int = 80, early_switch_every: int = 10,
+                      low_rank_every: int = 10) -> np.ndarray:
+    """The static ``(num_warmup, 6)`` boolean table of :class:`GradientAdaptation`.
 
     Columns: the background estimators become the foreground (switch); the mass matrix is
     recomputed; it is the first such update; the final step-size window starts; the
-    iteration is in the final window. The initial point counts as one draw in both
+    iteration is in the final window; the low-rank matrix is recomputed (the first update,
+    every switch, and every ``low_rank_every`` updates). The initial point counts as one draw
+    in both
     estimators; a switch needs enough background draws and enough warm-up left before the
     final window for another full window.
 
@@ -85,7 +199,7 @@ def gradient_schedule(num_warmup: int, early_window: float = 0.3, step_size_wind
         >>> int(np.flatnonzero(table[:, 2])[0]), int(np.flatnonzero(table[:, 3])[0])
         (1, 255)
     """
-    table = np.zeros((max(int(num_warmup), 0), 5), bool)
+    table = np.zeros((max(int(num_warmup), 0), 6), bool)
     early_end = int(early_window * num_warmup)
     final_start = num_warmup - int(step_size_window * num_warmup)
     foreground = background = 1
@@ -104,6 +218,8 @@ def gradient_schedule(num_warmup: int, early_window: float = 0.3, step_size_wind
         if foreground >= 3:
             table[i, UPDATE] = True
             table[i, FIRST_UPDATE] = not updated
+            table[i, LOW_RANK_UPDATE] = (not updated or table[i, SWITCH]
+                                         or i % low_rank_every == 0)
             updated = True
     return table
 
@@ -131,6 +247,13 @@ class GradientAdaptation:
         early_window: share of warm-up with the short windows.
         step_size_window: share of warm-up at the end that adapts the step size only.
         switch_every, early_switch_every: window lengths (draws).
+        low_rank: add nutpie's low-rank correction (:func:`low_rank_inverse_mass_matrix`):
+            the mass matrix becomes dense, diagonal plus the directions where the window's
+            draws and gradients show strong correlation. Costs a thin SVD of the window every
+            ``low_rank_every`` warm-up draws and a dense metric; for correlated posteriors
+            of up to a few hundred dimensions.
+        eigval_cutoff, gamma: keep eigenvalues outside ``(1/cutoff, cutoff)``; regularisation.
+        low_rank_every: recompute the low-rank matrix every this many draws (and at switches).
 
     Examples:
         >>> import jax, jax.numpy as jnp
@@ -150,6 +273,10 @@ class GradientAdaptation:
     step_size_window: float = 0.15
     switch_every: int = 80
     early_switch_every: int = 10
+    low_rank: bool = False
+    eigval_cutoff: float = 100.0
+    gamma: float = 1e-5
+    low_rank_every: int = 10
 
     name = "nutpie"
     default_num_warmup = 300
@@ -166,10 +293,24 @@ class GradientAdaptation:
             if not (isinstance(value, int) and value >= 3):
                 raise ValueError(f"GradientAdaptation: {name} must be an int >= 3, got "
                                  f"{value!r}")
+        if not (isinstance(self.low_rank_every, int) and self.low_rank_every >= 1):
+            raise ValueError(f"GradientAdaptation: low_rank_every must be a positive int, got "
+                             f"{self.low_rank_every!r}")
+        if not float(self.eigval_cutoff) > 1.0:
+            raise ValueError(f"GradientAdaptation: eigval_cutoff must be > 1, got "
+                             f"{self.eigval_cutoff!r}")
+        if not float(self.gamma) > 0.0:
+            raise ValueError(f"GradientAdaptation: gamma must be positive, got {self.gamma!r}")
+
+    @property
+    def window_size(self) -> int:
+        """Rows of the low-rank window buffer: the longest a window can get."""
+        return 3 * max(self.switch_every, self.early_switch_every) + 2
 
     def _table(self, num_warmup: int) -> np.ndarray:
         return gradient_schedule(num_warmup, self.early_window, self.step_size_window,
-                                 self.switch_every, self.early_switch_every)
+                                 self.switch_every, self.early_switch_every,
+                                 self.low_rank_every)
 
     def initial_tuning(self, owner: str, dim: int, dtype):
         """Step size 1 and a unit diagonal: :meth:`init` replaces the diagonal by ``1/|grad|``
@@ -184,12 +325,17 @@ class GradientAdaptation:
         grad, _ = ravel_pytree(state.logdensity_grad)
         dtype = flat.dtype
         step_size = jnp.asarray(step_size, dtype)
+        grad = grad.astype(dtype)
         empty = welford_init(flat.shape[0], dtype=dtype)
         draws = welford_update(empty, flat)
-        grads = welford_update(empty, grad.astype(dtype))
-        return GradientAdaptationState(step_size, _diagonal_from_gradient(grad.astype(dtype)),
-                                       _dual_averaging_start(step_size), draws, grads, draws,
-                                       grads)
+        grads = welford_update(empty, grad)
+        diagonal = _diagonal_from_gradient(grad)
+        window = None
+        if self.low_rank:
+            diagonal = jnp.diag(diagonal)
+            window = _window_init(self.window_size, flat, grad)
+        return GradientAdaptationState(step_size, diagonal, _dual_averaging_start(step_size),
+                                       draws, grads, draws, grads, window)
 
     def update(self, key, adapt_state: GradientAdaptationState, iteration, state, info, *,
                num_warmup: int, logdensity_fn: Callable, integrator: Integrator | None):
@@ -204,23 +350,35 @@ class GradientAdaptation:
         grad = ravel_pytree(state.logdensity_grad)[0].astype(dtype)
 
         def accumulate(s):
+            window = None if s.window is None else _window_add(s.window, flat, grad)
             return s._replace(
                 draws=welford_update(s.draws, flat), grads=welford_update(s.grads, grad),
                 background_draws=welford_update(s.background_draws, flat),
-                background_grads=welford_update(s.background_grads, grad))
+                background_grads=welford_update(s.background_grads, grad), window=window)
 
         def switch(s):
             empty = welford_init(flat.shape[0], dtype=dtype)
+            window = None if s.window is None else _window_switch(s.window)
             return s._replace(draws=s.background_draws, grads=s.background_grads,
-                              background_draws=empty, background_grads=empty)
+                              background_draws=empty, background_grads=empty, window=window)
 
         s = jax.lax.cond(row[FINAL], lambda s: s, accumulate, s)
         s = jax.lax.cond(row[SWITCH], switch, lambda s: s, s)
-        estimate = jnp.sqrt(s.draws.m2 / s.grads.m2)
-        valid = jnp.isfinite(estimate) & (estimate > 0)
-        estimate = jnp.where(valid, jnp.clip(estimate, *_CLAMP), s.inverse_mass_matrix)
-        s = s._replace(inverse_mass_matrix=jnp.where(row[UPDATE], estimate,
-                                                     s.inverse_mass_matrix))
+        if self.low_rank:
+            def low_rank_update(s):
+                w = s.window
+                valid = (w.index >= w.foreground_start) & (w.index >= 0)
+                matrix = low_rank_inverse_mass_matrix(
+                    w.draws, w.grads, valid, gamma=self.gamma, eigval_cutoff=self.eigval_cutoff)
+                return s._replace(inverse_mass_matrix=matrix.astype(dtype))
+
+            s = jax.lax.cond(row[LOW_RANK_UPDATE], low_rank_update, lambda s: s, s)
+        else:
+            estimate = jnp.sqrt(s.draws.m2 / s.grads.m2)
+            valid = jnp.isfinite(estimate) & (estimate > 0)
+            estimate = jnp.where(valid, jnp.clip(estimate, *_CLAMP), s.inverse_mass_matrix)
+            s = s._replace(inverse_mass_matrix=jnp.where(row[UPDATE], estimate,
+                                                         s.inverse_mass_matrix))
 
         def restart(s):
             step_size = find_reasonable_step_size(key, state.position, logdensity_fn,
