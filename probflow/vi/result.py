@@ -55,8 +55,12 @@ class FitWarning(UserWarning):
         >>> import probflow as pf
         >>> issubclass(pf.vi.FitWarning, UserWarning)
         True
-        >>> warnings.simplefilter("error", pf.vi.FitWarning)  # make them errors
-        >>> warnings.resetwarnings()
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("error", pf.vi.FitWarning)  # make them errors
+        ...     warnings.warn("the loss diverged", pf.vi.FitWarning)
+        Traceback (most recent call last):
+        ...
+        probflow.vi.result.FitWarning: the loss diverged
     """
 
 
