@@ -22,6 +22,7 @@ from scipy.integrate import quad
 
 import probflow.bijectors as pfb
 import probflow.distributions as pfd
+from probflow import psd_kernels
 from probflow.core.errors import UnsupportedError
 from probflow.distributions import constraints as c
 from probflow.distributions.event_space import biject_to
@@ -232,6 +233,17 @@ def _examples():
         "Autoregressive": [lambda d: d.Autoregressive(
             lambda x: d.Independent(d.Normal(0.5 * np.concatenate(
                 [np.zeros_like(x[..., :1]), x[..., :-1]], axis=-1), 1.0), 1), np.zeros(3))],
+        # Gaussian processes (tests/distributions/test_gaussian_process.py).
+        "GaussianProcess": [lambda d: d.GaussianProcess(
+            psd_kernels.ExponentiatedQuadratic(1.0, 0.7), np.linspace(0.0, 1.0, 3)[:, None],
+            observation_noise_variance=0.1)],
+        "GaussianProcessRegressionModel": [lambda d: d.GaussianProcessRegressionModel(
+            psd_kernels.MaternFiveHalves(1.0, 0.5), np.linspace(0.0, 1.0, 3)[:, None],
+            observation_index_points=np.array([[0.2], [0.8]]),
+            observations=np.array([0.5, -0.3]), observation_noise_variance=0.05)],
+        "StudentTProcess": [lambda d: d.StudentTProcess(
+            5.0, psd_kernels.ExponentiatedQuadratic(1.0, 0.7),
+            np.linspace(0.0, 1.0, 3)[:, None], observation_noise_variance=0.1)],
     }
 
 
