@@ -305,7 +305,7 @@ def sample(
     Warm-up is an adaptation object: :class:`WindowAdaptation` (``"stan"``, the default:
     Stan's dual averaging and windowed mass matrix, 1000 warm-up iterations) or
     :class:`GradientAdaptation` (``"nutpie"``: the mass matrix from the variances of draws
-    and gradients, 300 warm-up iterations). Warm-up and sampling run in one compiled program,
+    and gradients, 500 warm-up iterations). Warm-up and sampling run in one compiled program,
     called in chunks of about a quarter of a second: Ctrl-C stops the run between two chunks
     and returns the draws so far (with an :class:`InterruptedRunWarning`), and only the kept
     draws are held in memory. Calling again with new data of the same shape (or the same
@@ -320,7 +320,7 @@ def sample(
         key: a JAX PRNG key (keyword; typed or raw).
         num_chains, num_samples, thin: chains, kept draws per chain, and iterations per kept
             draw.
-        num_warmup: warm-up iterations (default: the adaptation's, 1000 for ``"stan"``, 300
+        num_warmup: warm-up iterations (default: the adaptation's, 1000 for ``"stan"``, 500
             for ``"nutpie"``).
         adaptation: ``"stan"``, ``"nutpie"``, or an adaptation object (target acceptance,
             dense mass matrix, initial step size and mass matrix are set there).

@@ -115,7 +115,7 @@ def test_gradient_adaptation_is_the_named_default_warmup_length():
     idata = pf.mcmc.sample(_gauss, key=jax.random.PRNGKey(0), initial_position=jnp.ones((1, 3)),
                            num_chains=1, num_samples=10, adaptation="nutpie",
                            save_warmup=True, progress_bar=False, warn=False)
-    assert idata.warmup_posterior.sizes["draw"] == 300
+    assert idata.warmup_posterior.sizes["draw"] == 500
 
 
 CHILD = textwrap.dedent("""

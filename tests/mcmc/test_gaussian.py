@@ -1,4 +1,5 @@
-"""NUTS and HMC on a 100-dimensional Gaussian with known covariance, diagonal and dense mass.
+"""NUTS and HMC on a 100-dimensional Gaussian with known covariance, diagonal and dense mass
+(and NUTS with nutpie's warm-up, diagonal and low-rank).
 
 Every mean and every variance must be within 4 Monte Carlo standard errors (ArviZ's MCSE of
 the mean of ``x`` and of ``(x - mu)^2``) of the truth. With 200 comparisons per run and four
@@ -37,7 +38,7 @@ def _dense_target():
     return mean, (q * eigenvalues) @ q.T
 
 
-def _run(kernel, mean, cov, dense):
+def _run(kernel, mean, cov, dense, adaptation=None):
     precision = jnp.asarray(np.linalg.inv(cov))
     mu = jnp.asarray(mean)
 
@@ -47,16 +48,21 @@ def _run(kernel, mean, cov, dense):
 
     init = {"x": jax.random.uniform(jax.random.key(1), (4, DIM), minval=-2.0, maxval=2.0)}
     return pf.mcmc.sample(logdensity, kernel, key=jax.random.key(2), initial_position=init,
-                          adaptation=pf.mcmc.WindowAdaptation(dense_mass=dense),
-                          num_warmup=1000, num_samples=1000,
+                          adaptation=adaptation or pf.mcmc.WindowAdaptation(dense_mass=dense),
+                          num_warmup=None if adaptation else 1000, num_samples=1000,
                           progress_bar=False, warn=False)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kernel", ["NUTS", "HMC"])
+@pytest.mark.parametrize("kernel", ["NUTS", "HMC", "NUTS-nutpie"])
 @pytest.mark.parametrize("dense", [False, True], ids=["diagonal", "dense"])
 def test_moments_within_four_mcse(kernel, dense):
-    if kernel == "NUTS":
+    adaptation = None
+    if kernel == "NUTS-nutpie":
+        # nutpie's warm-up at its default length; "dense" is its low-rank correction
+        adaptation = pf.mcmc.GradientAdaptation(low_rank=dense)
+        kernel = pf.mcmc.NUTS()
+    elif kernel == "NUTS":
         kernel = pf.mcmc.NUTS()
     else:
         # a fixed path length must suit the target: about 2 (diagonal, scales near 1 after
@@ -64,7 +70,7 @@ def test_moments_within_four_mcse(kernel, dense):
         # leaves a condition number near 1,000. Jitter breaks resonances.
         kernel = pf.mcmc.HMC(num_integration_steps=15 if dense else 5, step_size_jitter=0.2)
     mean, cov = _dense_target() if dense else _diagonal_target()
-    idata = _run(kernel, mean, cov, dense)
+    idata = _run(kernel, mean, cov, dense, adaptation)
     x = np.asarray(idata.posterior["x"])
     assert int(idata.sample_stats["diverging"].sum()) == 0
     mcse_mean = np.asarray(az.mcse(idata, method="mean")["x"])
