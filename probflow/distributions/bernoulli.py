@@ -58,11 +58,24 @@ def _mul_log(x, log_y):
     return jnp.where(zero, 0.0, x * jnp.where(zero, 0.0, log_y))
 
 
+def _log1m(p):
+    """``log(1 - p)`` by ``log1p`` (accurate for tiny ``p``); ``-inf``, zero gradient, at 1."""
+    below = p < 1
+    return jnp.where(below, jnp.log1p(-jnp.where(below, p, 0.0)), -jnp.inf)
+
+
 def _log_pair(logits, probs):
     """``(log p, log(1 - p))`` from whichever of ``logits``/``probs`` is given."""
     if logits is not None:
         return jax.nn.log_sigmoid(logits), jax.nn.log_sigmoid(-logits)
-    return _safe_log(probs), _safe_log(1.0 - probs)
+    return _safe_log(probs), _log1m(probs)
+
+
+def _probs_pair(logits, probs):
+    """``(p, 1 - p)``, the complement computed without cancellation when ``logits`` are given."""
+    if logits is not None:
+        return jax.nn.sigmoid(logits), jax.nn.sigmoid(-logits)
+    return probs, 1.0 - probs
 
 
 def _probs_from(logits, probs):
@@ -114,6 +127,7 @@ class Bernoulli(Distribution):
     logits: jax.Array | None
     probs: jax.Array | None
     sample_dtype: Any = static_field(default=jnp.int32, kw_only=True)
+    infinite_params = {"logits": "inf"}
 
     def __init__(
         self,

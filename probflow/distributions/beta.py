@@ -9,7 +9,7 @@ from jax.scipy import special
 from probflow.core import checks
 from probflow.core.numerics import log_beta as _log_beta
 from probflow.core.numerics import promote_floats
-from probflow.distributions import constraints
+from probflow.distributions import _gamma_draws, constraints
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.kl import register_kl
 
@@ -109,9 +109,9 @@ class Beta(Distribution):
 
     def _sample(self, key, sample_shape):
         shape = sample_shape + self.batch_shape
-        c1 = jnp.broadcast_to(self.concentration1, shape)
-        c0 = jnp.broadcast_to(self.concentration0, shape)
-        return jax.random.beta(key, c1, c0, shape, dtype=self.dtype)
+        return _gamma_draws.beta(
+            key, self.concentration1, self.concentration0, shape, self.dtype
+        )
 
     def _log_prob(self, value):
         inside = (value >= 0) & (value <= 1)

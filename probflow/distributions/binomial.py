@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import math
+
 import jax
 import jax.numpy as jnp
 from jax.scipy import special
 
 from probflow.core import checks
+from probflow.core.numerics import (
+    binomial_deviance,
+    promote_floats,
+    stirling_error,
+    two_product,
+)
 from probflow.core.numerics import log_beta as _log_beta
-from probflow.core.numerics import promote_floats
-from probflow.distributions import constraints
+from probflow.distributions import _gamma_draws, constraints
 from probflow.distributions.bernoulli import (
     _exactly_one,
     _is_integer,
@@ -17,16 +24,62 @@ from probflow.distributions.bernoulli import (
     _logits_from,
     _mul_log,
     _probs_from,
+    _probs_pair,
     _promote_optional,
 )
 from probflow.distributions.distribution import Distribution
 
 __all__ = ["Binomial", "BetaBinomial"]
 
+_LOG_2 = math.log(2.0)
+_LOG_2PI = math.log(2.0 * math.pi)
+
 
 def _log_choose(n, k):
     """``log(n choose k)`` as ``-log1p(n) - log B(k + 1, n - k + 1)``, stable for large counts."""
     return -jnp.log1p(n) - _log_beta(k + 1.0, n - k + 1.0)
+
+
+@jax.jit  # one compiled kernel (many small ops): fast eager calls, inlined under jit
+def _binomial_log_prob(n, k, logits, probs):
+    """Binomial log mass at whole ``0 <= k <= n``: Loader's saddle-point form (R's ``dbinom``).
+
+    ``n log(1 - p)`` at ``k = 0``, ``n log p`` at ``k = n`` and in between
+    ``stirling_error(n) - stirling_error(k) - stirling_error(n - k) - bd0(k, n p)
+    - bd0(n - k, n (1 - p)) - log(2 pi k (n - k) / n) / 2``; accurate in float32 for counts
+    in the hundreds of millions, where ``log C(n, k) + k log p + (n - k) log(1 - p)`` cancels.
+    """
+    log_p, log_q = _log_pair(logits, probs)
+    p, q = _probs_pair(logits, probs)
+    n, k, p, q, log_p, log_q = jnp.broadcast_arrays(n, k, p, q, log_p, log_q)
+    degenerate = (log_p == -jnp.inf) | (log_q == -jnp.inf)
+    inside = (k > 0) & (k < n) & ~degenerate
+    n_in = jnp.where(inside, n, 2.0)
+    k_in = jnp.where(inside, k, 1.0)
+    p_in = jnp.where(inside, p, 0.5)
+    q_in = jnp.where(inside, q, 0.5)
+    log_n = jnp.log(n_in)
+    log_p_in = jnp.where(inside, log_p, -_LOG_2)
+    log_q_in = jnp.where(inside, log_q, -_LOG_2)
+    # k - n p, from whichever of p and q is the smaller (more accurate) one, with the rounding
+    # error of the product put back (two_product), so float32 keeps the digits of the mean.
+    np_high, np_low = two_product(n_in, p_in)
+    nq_high, nq_low = two_product(n_in, q_in)
+    diff = jnp.where(p_in < 0.5, (k_in - np_high) - np_low, (nq_high - (n_in - k_in)) + nq_low)
+    saddle = (
+        stirling_error(n_in)
+        - stirling_error(k_in)
+        - stirling_error(n_in - k_in)
+        - binomial_deviance(k_in, np_high, log_mean=log_n + log_p_in, difference=diff)
+        - binomial_deviance(n_in - k_in, nq_high, log_mean=log_n + log_q_in, difference=-diff)
+        - 0.5 * (_LOG_2PI + jnp.log(k_in) + jnp.log1p(-k_in / n_in))
+    )
+    # n log(1 - p) at k = 0, n log p at k = n (both, i.e. 0, when n = 0).
+    at_ends = jnp.where(k == 0, _mul_log(n, log_q), 0.0) + jnp.where(
+        k == n, _mul_log(n, log_p), 0.0
+    )
+    between = jnp.where(degenerate, -jnp.inf, saddle)
+    return jnp.where((k == 0) | (k == n), at_ends, between)
 
 
 def _count_value(value, total_count, dtype):
@@ -41,8 +94,8 @@ class Binomial(Distribution):
 
     ``P(X = k) = C(n, k) p**k (1 - p)**(n - k)`` for ``k = 0, ..., n``, with
     ``n = total_count`` and ``p = probs = sigmoid(logits)``. Give exactly one of
-    ``logits`` and ``probs``. ``log(C(n, k))`` is ``-log1p(n) - log B(k + 1, n - k + 1)`` with a
-    Stirling-series log-beta, accurate for counts in the millions. ``log_prob`` is ``-inf`` outside
+    ``logits`` and ``probs``. ``log_prob`` uses Loader's saddle-point form (as R's ``dbinom``),
+    accurate in float32 for counts in the hundreds of millions, and is ``-inf`` outside
     ``{0, ..., n}`` and at non-integers.
 
     The cdf is the regularised incomplete beta function,
@@ -73,6 +126,7 @@ class Binomial(Distribution):
     total_count: jax.Array
     logits: jax.Array | None
     probs: jax.Array | None
+    infinite_params = {"logits": "inf"}
 
     def __init__(
         self,
@@ -124,8 +178,7 @@ class Binomial(Distribution):
     def _log_prob(self, value):
         n = self.total_count
         _, ok, k = _count_value(value, n, self.dtype)
-        log_p, log_q = _log_pair(self.logits, self.probs)
-        lp = _log_choose(n, k) + _mul_log(k, log_p) + _mul_log(n - k, log_q)
+        lp = _binomial_log_prob(n, k, self.logits, self.probs)
         return jnp.where(ok, lp, -jnp.inf)
 
     def _cdf(self, value):
@@ -219,9 +272,9 @@ class BetaBinomial(Distribution):
     def _sample(self, key, sample_shape):
         key_probs, key_counts = jax.random.split(key)
         shape = sample_shape + self.batch_shape
-        a = jnp.broadcast_to(self.concentration1, shape)
-        b = jnp.broadcast_to(self.concentration0, shape)
-        p = jax.random.beta(key_probs, a, b, shape, dtype=self.dtype)
+        p = _gamma_draws.beta(
+            key_probs, self.concentration1, self.concentration0, shape, self.dtype
+        )
         n = jnp.broadcast_to(self.total_count, shape)
         return jax.random.binomial(key_counts, n, p, shape, dtype=self.dtype)
 

@@ -61,6 +61,7 @@ class _ClassesBase(Distribution):
     probs: jax.Array | None
     sample_dtype: Any = static_field(default=jnp.int32, kw_only=True)
     param_event_ndims: ClassVar[dict[str, int]] = {"logits": 1, "probs": 1}
+    infinite_params = {"logits": "-inf"}
 
     def __init__(
         self,

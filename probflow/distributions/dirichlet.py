@@ -8,7 +8,7 @@ from jax.scipy import special
 
 from probflow.core import checks
 from probflow.core.numerics import promote_floats
-from probflow.distributions import constraints
+from probflow.distributions import _gamma_draws, constraints
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.kl import register_kl
 
@@ -63,7 +63,7 @@ class Dirichlet(Distribution):
 
     def _sample(self, key, sample_shape):
         shape = tuple(sample_shape) + self.batch_shape
-        return jax.random.dirichlet(key, self.concentration, shape, self.dtype)
+        return _gamma_draws.dirichlet(key, self.concentration, shape, self.dtype)
 
     def _log_prob(self, value):
         a = self.concentration
@@ -158,7 +158,7 @@ class DirichletMultinomial(Distribution):
 
         key_p, key_x = jax.random.split(key)
         shape = tuple(sample_shape) + self.batch_shape
-        probs = jax.random.dirichlet(key_p, self.concentration, shape, self.dtype)
+        probs = _gamma_draws.dirichlet(key_p, self.concentration, shape, self.dtype)
         return sample_counts(key_x, jnp.broadcast_to(self.total_count, shape), probs)
 
     def _log_prob(self, value):

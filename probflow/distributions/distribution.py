@@ -39,9 +39,12 @@ class Distribution(Struct):
     """Base class of every probflow distribution.
 
     Attributes:
-        validate_args: when true, parameter checks also run under ``jit`` (at run
-            time, through ``jax.debug.callback``). Concrete parameters are always
-            checked when the object is built.
+        validate_args: when true, parameters must also be finite (except the
+            infinities a class declares in ``infinite_params``) and the checks also
+            run under ``jit``, at run time (wrap the function in
+            :func:`probflow.core.checks.checked` to get a ``ParameterError`` there).
+            Concrete parameters are always checked against their constraints when the
+            object is built.
         name: optional name (used by joint distributions and models).
 
     Examples:
@@ -66,6 +69,12 @@ class Distribution(Struct):
     """Number of trailing event dimensions of each parameter (default 0)."""
     is_improper: ClassVar[bool] = False
     """True for improper priors (``Flat``), which have a density but no samples."""
+    infinite_params: ClassVar[dict[str, str]] = {}
+    """Parameters that may be infinite, each with ``"-inf"``, ``"+inf"`` or ``"inf"`` (both).
+
+    With ``validate_args=True`` every other floating-point parameter must be finite; NaN
+    is never accepted (e.g. ``{"low": "-inf", "high": "+inf"}`` for truncation bounds).
+    """
 
     # -- parameters and validation -----------------------------------------------------------
     @property
@@ -74,7 +83,26 @@ class Distribution(Struct):
         return {name: getattr(self, name) for name in self._child_fields}
 
     def _validate(self, *checks: _checks.Check) -> None:
+        """Run ``checks``; with ``validate_args``, first require finite parameters.
+
+        The finiteness checks cover every floating-point array parameter (PyTree child)
+        except the infinities declared in ``infinite_params``.
+        """
+        if self.validate_args:
+            checks = self._finiteness_checks() + checks
         _checks.validate(type(self).__name__, checks, self.validate_args)
+
+    def _finiteness_checks(self) -> tuple[_checks.Check, ...]:
+        found = []
+        for name in self._child_fields:
+            value = getattr(self, name)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                value = jnp.asarray(value)
+            dtype = getattr(value, "dtype", None)
+            if dtype is None or not jnp.issubdtype(dtype, jnp.inexact):
+                continue
+            found.append(_checks.finite(name, value, self.infinite_params.get(name)))
+        return tuple(found)
 
     # -- shapes ---------------------------------------------------------------------------------
     @property

@@ -48,6 +48,7 @@ class Empirical(Distribution):
             )
         self._set(samples=samples, event_ndims=event_ndims, validate_args=validate_args,
                   name=name)
+        self._validate()
 
     @property
     def num_samples(self) -> int:

@@ -6,9 +6,12 @@ switch, where the direct value underflows, to a power series for ``log P`` (left
 tail) and to a continued fraction for ``log Q`` (right tail), so ``log_cdf`` and
 ``log_survival_function`` stay finite and accurate far in the tails.
 
-Sampling goes through ``jax.random.gamma``/``loggamma``, which are implicitly
+Sampling draws ``log G`` with ``jax.random.loggamma``, which is implicitly
 reparameterized: gradients of samples with respect to the concentration are
-``-(dP/da) / density``, not the pathwise derivative of the rejection sampler.
+``-(dP/da) / density``, not the pathwise derivative of the rejection sampler. Scales
+are applied in log space and draws the dtype cannot represent are clamped into the
+support (``probflow.distributions._gamma_draws``), so a tiny concentration never gives
+an exact 0 (where the density is infinite) or an ``inf``.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from jax.scipy import special
 
 from probflow.core import checks
 from probflow.core.numerics import log1mexp, promote_floats
-from probflow.distributions import constraints
+from probflow.distributions import _gamma_draws, constraints
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.kl import register_kl
 
@@ -190,8 +193,9 @@ class Gamma(_GammaTails, Distribution):
 
     def _sample(self, key, sample_shape):
         shape = sample_shape + self.batch_shape
-        a = jnp.broadcast_to(self.concentration, shape)
-        return jax.random.gamma(key, a, shape, dtype=self.dtype) / self.rate
+        return _gamma_draws.gamma(
+            key, self.concentration, shape, self.dtype, log_scale=-jnp.log(self.rate)
+        )
 
     def _log_prob(self, value):
         inside = value >= 0
@@ -239,7 +243,7 @@ class InverseGamma(Distribution):
     ``scale**2 / ((a - 1)**2 (a - 2))`` for ``a > 2``, ``inf`` for ``1 < a <= 2`` and NaN
     for ``a <= 1`` (TFP returns NaN for all ``a <= 2``); mode ``scale / (a + 1)``.
     Sampling is implicitly reparameterized (through ``jax.random.loggamma``, so tiny
-    concentrations do not overflow).
+    concentrations give huge but finite draws).
 
     Args:
         concentration: shape ``a``, positive.
@@ -273,9 +277,8 @@ class InverseGamma(Distribution):
 
     def _sample(self, key, sample_shape):
         shape = sample_shape + self.batch_shape
-        a = jnp.broadcast_to(self.concentration, shape)
-        log_g = jax.random.loggamma(key, a, shape, dtype=self.dtype)
-        return self.scale * jnp.exp(-log_g)
+        log_g = _gamma_draws.log_gamma(key, self.concentration, shape, self.dtype)
+        return _gamma_draws.positive_from_log(jnp.log(self.scale) - log_g)
 
     def _log_prob(self, value):
         inside = value > 0
@@ -366,8 +369,7 @@ class Chi2(_GammaTails, Distribution):
 
     def _sample(self, key, sample_shape):
         shape = sample_shape + self.batch_shape
-        half_df = jnp.broadcast_to(0.5 * self.df, shape)
-        return 2.0 * jax.random.gamma(key, half_df, shape, dtype=self.dtype)
+        return _gamma_draws.gamma(key, 0.5 * self.df, shape, self.dtype, log_scale=_LOG_2)
 
     def _log_prob(self, value):
         inside = value >= 0
@@ -432,9 +434,8 @@ class Chi(_GammaTails, Distribution):
 
     def _sample(self, key, sample_shape):
         shape = sample_shape + self.batch_shape
-        half_df = jnp.broadcast_to(0.5 * self.df, shape)
-        log_g = jax.random.loggamma(key, half_df, shape, dtype=self.dtype)
-        return jnp.exp(0.5 * (log_g + _LOG_2))
+        log_g = _gamma_draws.log_gamma(key, 0.5 * self.df, shape, self.dtype)
+        return _gamma_draws.positive_from_log(0.5 * (log_g + _LOG_2))
 
     def _log_prob(self, value):
         inside = value >= 0

@@ -10,7 +10,7 @@ from jax.scipy import special
 
 from probflow.core import checks
 from probflow.core.numerics import promote_floats
-from probflow.distributions import constraints
+from probflow.distributions import _gamma_draws, constraints
 from probflow.distributions.distribution import Distribution
 
 __all__ = ["GeneralizedNormal"]
@@ -25,8 +25,8 @@ class GeneralizedNormal(Distribution):
     deviation ``scale / sqrt(2)``, ``power = 1`` a Laplace. Variance
     ``alpha**2 Gamma(3/beta) / Gamma(1/beta)``, entropy
     ``1/beta - log(beta / (2 alpha Gamma(1/beta)))``. Sampling as
-    ``loc + sign * alpha * G**(1/beta)`` with ``G ~ Gamma(1/beta)`` (implicitly
-    reparameterized through ``jax.random.gamma``).
+    ``loc + sign * alpha * G**(1/beta)`` with ``G ~ Gamma(1/beta)``, computed as
+    ``exp(log G / beta)`` (implicitly reparameterized through ``jax.random.loggamma``).
 
     Args:
         loc: location.
@@ -58,10 +58,10 @@ class GeneralizedNormal(Distribution):
     def _sample(self, key, sample_shape):
         shape = sample_shape + self.batch_shape
         key_g, key_s = jax.random.split(key)
-        inv = jnp.broadcast_to(1.0 / self.power, shape)
-        g = jax.random.gamma(key_g, inv, shape, self.dtype)
+        # G**(1/beta) as exp(log G / beta): G ~ Gamma(1/beta) underflows for large powers
+        log_g = _gamma_draws.log_gamma(key_g, 1.0 / self.power, shape, self.dtype)
         sign = jnp.where(jax.random.bernoulli(key_s, 0.5, shape), 1.0, -1.0)
-        return self.loc + sign * self.scale * jnp.power(g, 1.0 / self.power)
+        return self.loc + sign * self.scale * jnp.exp(log_g / self.power)
 
     def _log_prob(self, value):
         a, b = self.scale, self.power

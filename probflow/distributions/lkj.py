@@ -10,7 +10,7 @@ import jax.numpy as jnp
 from probflow.core import checks
 from probflow.core.numerics import log_beta, promote_floats
 from probflow.core.pytree import static_field
-from probflow.distributions import constraints
+from probflow.distributions import _gamma_draws, constraints
 from probflow.distributions.distribution import Distribution
 
 __all__ = ["LKJ", "CholeskyLKJ"]
@@ -38,17 +38,24 @@ def _sample_cholesky(key, dimension: int, concentration, shape, dtype):
         return jnp.ones(shape + (1, 1), dtype)
     keys = jax.random.split(key, 2 * dimension)
     beta = eta + 0.5 * (dimension - 2)
-    r12 = 2.0 * jax.random.beta(keys[0], beta, beta, shape, dtype) - 1.0
+    # Beta draws as logits (probflow.distributions._gamma_draws): r = 2 X - 1 = tanh(logit / 2)
+    # and 1 - y are formed without cancellation and kept off the boundary (|r| < 1, 1 - y > 0)
+    # for small concentrations.
+    below_one = 1.0 - jnp.finfo(dtype).epsneg
+    logit = _gamma_draws.beta_logit(keys[0], beta, beta, shape, dtype)
+    r12 = jnp.clip(jnp.tanh(0.5 * logit), -below_one, below_one)
     rows = [jnp.zeros(shape + (dimension,), dtype).at[..., 0].set(1.0),
             jnp.zeros(shape + (dimension,), dtype).at[..., 0].set(r12)
             .at[..., 1].set(jnp.sqrt(jnp.maximum(1.0 - r12 * r12, 0.0)))]
     for k in range(2, dimension):
         beta = beta - 0.5
-        y = jax.random.beta(keys[2 * k - 1], 0.5 * k, beta, shape, dtype)
+        logit = _gamma_draws.beta_logit(keys[2 * k - 1], 0.5 * k, beta, shape, dtype)
+        y = _gamma_draws.unit_from_logit(logit)
+        one_minus_y = _gamma_draws.unit_from_logit(-logit)
         u = jax.random.normal(keys[2 * k], shape + (k,), dtype)
         u = u / jnp.linalg.norm(u, axis=-1, keepdims=True)
         w = jnp.sqrt(y)[..., None] * u
-        row = jnp.concatenate([w, jnp.sqrt(jnp.maximum(1.0 - y, 0.0))[..., None],
+        row = jnp.concatenate([w, jnp.sqrt(one_minus_y)[..., None],
                                jnp.zeros(shape + (dimension - k - 1,), dtype)], axis=-1)
         rows.append(row)
     return jnp.stack(rows, axis=-2)

@@ -62,6 +62,7 @@ class Multinomial(Distribution):
     logits: jax.Array | None
     probs: jax.Array | None
     param_event_ndims = {"logits": 1, "probs": 1}
+    infinite_params = {"logits": "-inf"}
 
     def __init__(self, total_count, logits=None, probs=None, *, validate_args: bool = False,
                  name: str | None = None):

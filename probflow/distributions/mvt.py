@@ -10,11 +10,23 @@ from jax.scipy import special
 
 from probflow.core import checks
 from probflow.core.numerics import promote_floats
-from probflow.distributions import constraints
+from probflow.distributions import _gamma_draws, constraints
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.mvn import _check_dims, matvec, solve_lower
 
 __all__ = ["MultivariateStudentT"]
+
+
+def _log1p_squared_norm_over(y, df):
+    """``log(1 + |y|**2 / df)`` over the last axis, also where ``|y|**2 / df`` overflows."""
+    m = jnp.sum(jnp.square(y), axis=-1)
+    overflow = ~jnp.isfinite(m / df)
+    # Overflowing rows: log |y|**2 = logsumexp(2 log |y_i|), and log1p(e**t) = softplus(t).
+    y_big = jnp.where(overflow[..., None], y, 1.0)
+    log_abs = jnp.log(jnp.maximum(jnp.abs(y_big), jnp.finfo(y.dtype).tiny))
+    log_m = jax.scipy.special.logsumexp(2.0 * log_abs, axis=-1)
+    scaled = jax.nn.softplus(log_m - jnp.log(jnp.where(overflow, df, 1.0)))
+    return jnp.where(overflow, scaled, jnp.log1p(jnp.where(overflow, 0.0, m) / df))
 
 
 class MultivariateStudentT(Distribution):
@@ -70,17 +82,18 @@ class MultivariateStudentT(Distribution):
         key_z, key_g = jax.random.split(key)
         shape = tuple(sample_shape) + self.batch_shape
         z = jax.random.normal(key_z, shape + self.event_shape, self.dtype)
-        half_df = jnp.broadcast_to(0.5 * self.df, shape)
-        g = 2.0 * jax.random.gamma(key_g, half_df, shape, self.dtype)
-        return self.loc + matvec(self.scale_tril, z) / jnp.sqrt(g / self.df)[..., None]
+        factor = _gamma_draws.inverse_chi_scale(key_g, self.df, shape, self.dtype)
+        big = jnp.finfo(self.dtype).max
+        t = jnp.clip(matvec(self.scale_tril, z) * factor[..., None], -big, big)
+        return jnp.clip(self.loc + t, -big, big)
 
     def _log_prob(self, value):
         d = self.event_shape[0]
         df = self.df
-        m = jnp.sum(jnp.square(solve_lower(self.scale_tril, value - self.loc)), axis=-1)
+        y = solve_lower(self.scale_tril, value - self.loc)
         return (special.gammaln(0.5 * (df + d)) - special.gammaln(0.5 * df)
                 - 0.5 * d * jnp.log(df * math.pi) - self._log_det()
-                - 0.5 * (df + d) * jnp.log1p(m / df))
+                - 0.5 * (df + d) * _log1p_squared_norm_over(y, df))
 
     def _mean(self):
         mean = jnp.broadcast_to(self.loc, self.batch_shape + self.event_shape)

@@ -7,13 +7,15 @@ and the variable counts successes before a number of failures
 
 from __future__ import annotations
 
+import math
+
 import jax
 import jax.numpy as jnp
 from jax.scipy import special
 
 from probflow.core import checks
-from probflow.core.numerics import log_beta as _log_beta
-from probflow.distributions import constraints
+from probflow.core.numerics import binomial_deviance, stirling_error, two_product
+from probflow.distributions import _gamma_draws, constraints
 from probflow.distributions.bernoulli import (
     _exactly_one,
     _is_integer,
@@ -21,6 +23,7 @@ from probflow.distributions.bernoulli import (
     _logits_from,
     _mul_log,
     _probs_from,
+    _probs_pair,
     _promote_optional,
 )
 from probflow.distributions.distribution import Distribution
@@ -32,6 +35,8 @@ from probflow.distributions.poisson import (
 )
 
 __all__ = ["NegativeBinomial", "Geometric", "ZeroInflatedNegativeBinomial"]
+
+_TWO_PI = 2.0 * math.pi
 
 
 def _count_value(value, dtype):
@@ -54,12 +59,51 @@ def _odds_from(logits, probs):
     return jnp.exp(logits) if logits is not None else probs / (1.0 - probs)
 
 
+@jax.jit  # one compiled kernel (many small ops): fast eager calls, inlined under jit
 def _nb_log_prob(k, r, logits, probs):
-    """NB log mass at whole ``k >= 0``: ``log C(k + r - 1, k) + k log p + r log(1 - p)``."""
+    """NB log mass at whole ``k >= 0`` of ``C(k + r - 1, k) p**k (1 - p)**r``, in saddle-point form.
+
+    As R's ``dnbinom`` (Loader 2000), with ``N = r + k``: ``r log(1 - p)`` at ``k = 0`` and
+
+        stirling_error(N) - stirling_error(r) - stirling_error(k) - bd0(r, N (1 - p))
+        - bd0(k, N p) - log(2 pi k) / 2 - log1p(k / r) / 2
+
+    above, with the differences ``r - N (1 - p) = -(k - N p) = r p - k (1 - p)`` formed
+    without ``N`` (``r + k`` rounds to ``r`` in float32 when ``k`` is small against ``r``).
+    Accurate in float32 for huge counts, where ``lgamma`` differences cancel.
+    """
     log_p, log_q = _log_pair(logits, probs)
-    # C(k + r - 1, k) = 1 / ((k + r) B(k + 1, r)), stable for large k and r.
-    log_choose = -jnp.log(k + r) - _log_beta(k + 1.0, r)
-    return log_choose + _mul_log(k, log_p) + r * log_q
+    p, q = _probs_pair(logits, probs)
+    k, r, p, q, log_p, log_q = jnp.broadcast_arrays(k, r, p, q, log_p, log_q)
+    never = log_p == -jnp.inf  # p = 0: a point mass at 0
+    positive = (k > 0) & ~never
+    k_in = jnp.where(positive, k, 1.0)
+    r_in = jnp.where(positive, r, 1.0)
+    p_in = jnp.where(positive, p, 0.5)
+    q_in = jnp.where(positive, q, 0.5)
+    log_n = jnp.log(r_in + k_in)
+    # r - N q = r p - k q, with the rounding errors of the products (two_product) and, for
+    # probs, of q = 1 - p ((1 - q) - p is exact) put back: float32 keeps the mean's digits.
+    q_low = 0.0 if probs is None else (1.0 - q_in) - p_in
+    rp_high, rp_low = two_product(r_in, p_in)
+    kq_high, kq_low = two_product(k_in, q_in)
+    diff = (rp_high - kq_high) + (rp_low - kq_low - k_in * q_low)
+    saddle = (
+        stirling_error(r_in + k_in)
+        - stirling_error(r_in)
+        - stirling_error(k_in)
+        - binomial_deviance(
+            r_in, (r_in + k_in) * q_in, log_mean=log_n + jnp.where(positive, log_q, 0.0),
+            difference=diff,
+        )
+        - binomial_deviance(
+            k_in, (r_in + k_in) * p_in, log_mean=log_n + jnp.where(positive, log_p, 0.0),
+            difference=-diff,
+        )
+        - 0.5 * jnp.log(_TWO_PI * k_in)
+        - 0.5 * jnp.log1p(k_in / r_in)
+    )
+    return jnp.where(k == 0, r * log_q, jnp.where(never, -jnp.inf, saddle))
 
 
 def _nb_cdf(value, r, logits, probs):
@@ -72,7 +116,7 @@ def _nb_cdf(value, r, logits, probs):
 def _nb_sample(key, r, logits, probs, shape, dtype):
     """Gamma-Poisson mixture: ``lam ~ Gamma(r) * p / (1 - p)``, ``X ~ Poisson(lam)``."""
     key_gamma, key_poisson = jax.random.split(key)
-    gamma = jax.random.gamma(key_gamma, jnp.broadcast_to(r, shape), shape, dtype=dtype)
+    gamma = _gamma_draws.gamma(key_gamma, r, shape, dtype)
     rate = gamma * _odds_from(logits, probs)
     return _sample_counts(key_poisson, rate, shape, dtype)
 
@@ -107,6 +151,7 @@ class NegativeBinomial(Distribution):
     total_count: jax.Array
     logits: jax.Array | None
     probs: jax.Array | None
+    infinite_params = {"logits": "-inf"}
 
     def __init__(
         self,
@@ -198,6 +243,7 @@ class Geometric(Distribution):
 
     logits: jax.Array | None
     probs: jax.Array | None
+    infinite_params = {"logits": "+inf"}
 
     def __init__(
         self, logits=None, probs=None, *, validate_args: bool = False, name: str | None = None
@@ -294,6 +340,7 @@ class ZeroInflatedNegativeBinomial(Distribution):
     probs: jax.Array | None
     gate: jax.Array | None
     gate_logits: jax.Array | None
+    infinite_params = {"logits": "-inf", "gate_logits": "inf"}
 
     def __init__(
         self,

@@ -6,7 +6,6 @@ from typing import Any, ClassVar
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from probflow.core import checks
 from probflow.core.numerics import log1mexp, promote_floats
@@ -22,7 +21,7 @@ def _ordered(name, value):
     return checks.Check(
         name,
         value,
-        lambda v: np.all(np.diff(v, axis=-1) >= 0, axis=-1),
+        lambda v: (v[..., 1:] >= v[..., :-1]).all(axis=-1),
         "non-decreasing along the last axis",
     )
 
@@ -63,6 +62,7 @@ class OrderedLogistic(Distribution):
     loc: jax.Array
     sample_dtype: Any = static_field(default=jnp.int32, kw_only=True)
     param_event_ndims: ClassVar[dict[str, int]] = {"cutpoints": 1}
+    infinite_params = {"cutpoints": "inf"}
 
     def __init__(
         self,

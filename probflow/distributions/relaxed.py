@@ -191,6 +191,7 @@ class RelaxedOneHotCategorical(Distribution):
     probs: jax.Array | None
     reparameterized = True
     param_event_ndims: ClassVar[dict[str, int]] = {"logits": 1, "probs": 1}
+    infinite_params = {"logits": "-inf"}
 
     def __init__(
         self,

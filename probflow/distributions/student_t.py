@@ -21,7 +21,7 @@ from jax.scipy import special
 from probflow.core import checks
 from probflow.core.numerics import log_beta as _log_beta
 from probflow.core.numerics import promote_floats
-from probflow.distributions import constraints
+from probflow.distributions import _gamma_draws, constraints
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.kl import register_kl
 
@@ -43,13 +43,29 @@ def _log1p_square(u):
     )
 
 
+def _log1p_square_over(z, df):
+    """``log(1 + z**2 / df)`` without overflow of ``z / sqrt(df)`` (huge ``z``, tiny ``df``)."""
+    z, df = jnp.broadcast_arrays(z, df)
+    big = jnp.abs(z) > jnp.sqrt(df)
+    z_big = jnp.where(big, z, 2.0)
+    df_big = jnp.where(big, df, 1.0)
+    u_small = jnp.where(big, 0.0, z) / jnp.sqrt(jnp.where(big, 1.0, df))
+    # |u| > 1: 2 log|u| + log1p(1 / u**2), with log|u| = log|z| - log(df) / 2
+    log_u = jnp.log(jnp.abs(z_big)) - 0.5 * jnp.log(df_big)
+    return jnp.where(
+        big,
+        2.0 * log_u + jnp.log1p(df_big / jnp.square(z_big)),
+        jnp.log1p(jnp.square(u_small)),
+    )
+
+
 def _t_log_density(df, z):
     """Log density of the standard t with ``df`` degrees of freedom at ``z``."""
     return (
         special.gammaln(0.5 * (df + 1.0))
         - special.gammaln(0.5 * df)
         - 0.5 * (jnp.log(df) + _LOG_PI)
-        - 0.5 * (df + 1.0) * _log1p_square(z / jnp.sqrt(df))
+        - 0.5 * (df + 1.0) * _log1p_square_over(z, df)
     )
 
 
@@ -81,9 +97,10 @@ def _t_entropy(df):
 def _t_standard_sample(key, df, shape, dtype):
     key_normal, key_gamma = jax.random.split(key)
     z = jax.random.normal(key_normal, shape, dtype=dtype)
-    half_df = jnp.broadcast_to(0.5 * df, shape)
-    g = jax.random.gamma(key_gamma, half_df, shape, dtype=dtype)  # implicitly reparameterized
-    return z * jnp.sqrt(half_df / g)
+    # sqrt(df / Chi2(df)) in log space: finite for tiny df (implicitly reparameterized)
+    factor = _gamma_draws.inverse_chi_scale(key_gamma, df, shape, dtype)
+    big = jnp.finfo(dtype).max
+    return jnp.clip(z * factor, -big, big)
 
 
 class StudentT(Distribution):

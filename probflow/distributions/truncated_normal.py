@@ -60,6 +60,7 @@ class TruncatedNormal(Distribution):
     low: jax.Array
     high: jax.Array
     reparameterized = True
+    infinite_params = {"low": "-inf", "high": "+inf"}
 
     def __init__(self, loc, scale, low, high, *, validate_args: bool = False,
                  name: str | None = None):

@@ -11,7 +11,7 @@ from jax.scipy import special
 from probflow.core import checks
 from probflow.core.numerics import promote_floats
 from probflow.core.pytree import static_field
-from probflow.distributions import constraints
+from probflow.distributions import _gamma_draws, constraints
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.mvn import _check_dims, solve_lower
 
@@ -80,7 +80,8 @@ class WishartTriL(Distribution):
         key_c, key_n = jax.random.split(key)
         df = jnp.broadcast_to(self.df, shape)[..., None]
         half = 0.5 * (df - jnp.arange(d, dtype=self.dtype))
-        chi = jnp.sqrt(2.0 * jax.random.gamma(key_c, half, shape + (d,), self.dtype))
+        log_g = _gamma_draws.log_gamma(key_c, half, shape + (d,), self.dtype)
+        chi = _gamma_draws.positive_from_log(0.5 * (log_g + math.log(2.0)))
         normal = jax.random.normal(key_n, shape + (d, d), self.dtype)
         a = jnp.tril(normal, -1) + chi[..., None] * jnp.eye(d, dtype=self.dtype)
         chol = self.scale_tril @ a
