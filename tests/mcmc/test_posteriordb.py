@@ -32,6 +32,11 @@ NAMES = sorted(models.POSTERIORS)
 
 
 ADAPTATIONS = {"stan": pf.mcmc.WindowAdaptation, "nutpie": pf.mcmc.GradientAdaptation}
+# earnings regresses on an uncentred height: intercept and slope correlate at -0.99. With a
+# diagonal metric and its 500 warm-up iterations nutpie's scheme ends at R-hat 1.0104 (the
+# mean error is fine, 0.08 sd); its low-rank correction, which nutpie users switch on for such
+# posteriors, gives R-hat 1.004. (Stan's windows pass with the diagonal after 1000 iterations.)
+LOW_RANK = {"earnings-log10earn_height"}
 
 
 @pytest.mark.slow
@@ -40,7 +45,8 @@ ADAPTATIONS = {"stan": pf.mcmc.WindowAdaptation, "nutpie": pf.mcmc.GradientAdapt
 def test_nuts_recovers_the_reference(name, adaptation):
     # each adaptation at its own default warm-up length (1000 for Stan's, 500 for nutpie's)
     posterior = models.build(name)
-    adaptation = ADAPTATIONS[adaptation](target_accept=TARGET_ACCEPT.get(name, 0.8))
+    options = {"low_rank": True} if adaptation == "nutpie" and name in LOW_RANK else {}
+    adaptation = ADAPTATIONS[adaptation](target_accept=TARGET_ACCEPT.get(name, 0.8), **options)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         idata = pf.mcmc.sample(posterior, key=jax.random.key(20261122), progress_bar=False,
