@@ -27,6 +27,7 @@ from probflow.mcmc.adaptation import (
     warmup_schedule,
 )
 from probflow.mcmc.base import (
+    Adaptation,
     HMCInfo,
     HMCState,
     Kernel,
@@ -64,6 +65,7 @@ __all__ = [
     "extend",
     "MCMCRun",
     "Kernel",
+    "Adaptation",
     "TransitionInfo",
     "WindowAdaptation",
     "GradientAdaptation",

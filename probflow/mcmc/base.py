@@ -22,6 +22,8 @@ from jax.flatten_util import ravel_pytree
 __all__ = [
     "Kernel",
     "check_kernel",
+    "Adaptation",
+    "check_adaptation",
     "KernelParams",
     "HMCState",
     "RWMState",
@@ -169,6 +171,60 @@ class Kernel(Protocol):
     def step(self, key, state, logdensity_fn: Callable, params: KernelParams) -> tuple: ...
 
 
+@runtime_checkable
+class Adaptation(Protocol):
+    """The contract of a warm-up scheme; :func:`pf.mcmc.sample` checks it.
+
+    An adaptation is a frozen (hashable) object of static settings with
+
+    * ``initial_tuning(owner, dim, dtype) -> (step_size, inverse_mass_matrix)``: the
+      (checked, NumPy) values every chain starts from;
+    * ``adapt_state = init(state, step_size, inverse_mass_matrix, *, num_warmup)`` for one
+      chain, from the kernel's initial state;
+    * ``adapt_state = update(key, adapt_state, iteration, state, info, *, num_warmup,
+      logdensity_fn, integrator)`` after each warm-up transition (``iteration`` is the same
+      for every chain, so schedules stay real conditionals);
+
+    and the attributes ``target_accept`` (``None``: the kernel's default),
+    ``default_num_warmup`` and ``needs_gradients``. The state has ``step_size`` and
+    ``inverse_mass_matrix`` fields: the parameters of the next transition.
+
+    Examples:
+        >>> from probflow import mcmc
+        >>> isinstance(mcmc.GradientAdaptation(), mcmc.Adaptation)
+        True
+    """
+
+    target_accept: float | None
+    default_num_warmup: int
+    needs_gradients: bool
+
+    def initial_tuning(self, owner: str, dim: int, dtype) -> tuple: ...
+
+    def init(self, state, step_size, inverse_mass_matrix, *, num_warmup: int) -> Any: ...
+
+    def update(self, key, adapt_state, iteration, state, info, *, num_warmup: int,
+               logdensity_fn: Callable, integrator) -> Any: ...
+
+
+def check_adaptation(owner: str, adaptation) -> None:
+    """Raise a ``TypeError`` naming what ``adaptation`` lacks of the :class:`Adaptation` contract.
+
+    Examples:
+        >>> from probflow import mcmc
+        >>> check_adaptation("sample", mcmc.WindowAdaptation())
+    """
+    members = ("initial_tuning", "init", "update", "target_accept", "default_num_warmup",
+               "needs_gradients")
+    missing = [m for m in members if not hasattr(adaptation, m)]
+    if missing:
+        raise TypeError(
+            f"{owner}: adaptation must be 'stan', 'nutpie' or an adaptation object such as "
+            f"pf.mcmc.WindowAdaptation() or pf.mcmc.GradientAdaptation(); got "
+            f"{type(adaptation).__name__}, which lacks {missing} of the pf.mcmc.Adaptation "
+            f"contract")
+
+
 def check_kernel(owner: str, kernel) -> None:
     """Raise a ``TypeError`` naming what ``kernel`` lacks of the :class:`Kernel` contract.
 
@@ -178,8 +234,8 @@ def check_kernel(owner: str, kernel) -> None:
         >>> try:
         ...     check_kernel("sample", mcmc.SGLD(1e-3))
         ... except TypeError as e:
-        ...     print(str(e)[:60])
-        sample: kernel must be an MCMC transition kernel such as pf
+        ...     print(str(e).split("; ")[1].split(", which")[0])
+        got SGLD
     """
     members = ("init", "step", "uses_gradients", "reports_tree_depth", "default_target_accept",
                "max_tree_depth")

@@ -25,7 +25,7 @@ from probflow.core.errors import ShapeError
 from probflow.core.keys import as_key
 from probflow.diagnostics.checks import warn_convergence
 from probflow.mcmc.adaptation import WindowAdaptation
-from probflow.mcmc.base import check_kernel
+from probflow.mcmc.base import check_adaptation, check_kernel
 from probflow.mcmc.chains import (
     CHAIN_METHODS,
     InitialTuning,
@@ -206,13 +206,7 @@ def _resolve_adaptation(adaptation, kernel):
                              f"adaptation object such as pf.mcmc.WindowAdaptation(), got "
                              f"{adaptation!r}")
         adaptation = ADAPTATIONS[adaptation]()
-    missing = [m for m in ("init", "update", "initial_tuning", "target_accept",
-                           "default_num_warmup", "needs_gradients")
-               if not hasattr(adaptation, m)]
-    if missing:
-        raise TypeError(f"sample: adaptation must be an adaptation such as "
-                        f"pf.mcmc.WindowAdaptation() or pf.mcmc.GradientAdaptation(), got "
-                        f"{type(adaptation).__name__}, which lacks {missing}")
+    check_adaptation("sample", adaptation)
     if adaptation.needs_gradients and not kernel.uses_gradients:
         raise TypeError(f"sample: {type(adaptation).__name__} learns from gradients and needs a "
                         f"gradient-based kernel (NUTS, HMC, MALA), got {type(kernel).__name__}; "

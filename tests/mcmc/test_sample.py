@@ -313,6 +313,8 @@ def test_kernel_contract_is_checked_with_a_clear_error():
     with pytest.raises(TypeError, match="needs a gradient-based kernel"):
         pf.mcmc.sample(_posterior(), pf.mcmc.RandomWalkMetropolis(), key=jax.random.key(0),
                        adaptation="nutpie")
+    with pytest.raises(TypeError, match=r"adaptation must be .*lacks \['initial_tuning'"):
+        pf.mcmc.sample(_posterior(), key=jax.random.key(0), adaptation=object())
     assert isinstance(pf.mcmc.NUTS(), pf.mcmc.Kernel)
     assert not isinstance(pf.mcmc.SGLD(1e-3), pf.mcmc.Kernel)
 
