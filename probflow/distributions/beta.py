@@ -60,7 +60,8 @@ class Beta(Distribution):
     where the value underflows. Mean ``c1 / (c1 + c0)``, variance
     ``c1 c0 / ((c1 + c0)**2 (c1 + c0 + 1))``, mode ``(c1 - 1) / (c1 + c0 - 2)`` when both
     concentrations are at least 1 and not both 1 (NaN otherwise: the density is then
-    unbounded or flat). Sampling is implicitly reparameterized (``jax.random.beta``).
+    unbounded or flat). Sampling is implicitly reparameterized: ``sigmoid(log G1 - log G0)``
+    of two log-gamma draws, kept strictly inside ``(0, 1)`` even for tiny concentrations.
     JAX cannot differentiate ``betainc`` in its shape parameters, so ``cdf`` has no
     gradient with respect to the concentrations (``log_prob`` does).
 

@@ -27,8 +27,9 @@ class Dirichlet(Distribution):
     Gamma(sum a)``; ``-inf`` off the simplex. Mean ``a / a0``, covariance
     ``(a0 diag(m) - a m^T... ) / (a0 + 1)`` i.e. ``(diag(m) - m m^T) / (a0 + 1)``, mode
     ``(a - 1) / (a0 - K)`` when every ``a_k > 1``, entropy
-    ``log B(a) + (a0 - K) digamma(a0) - sum((a - 1) digamma(a))``. Sampling through
-    ``jax.random.dirichlet`` (implicitly reparameterized).
+    ``log B(a) + (a0 - K) digamma(a0) - sum((a - 1) digamma(a))``. Sampling is implicitly
+    reparameterized: ``softmax`` of log-gamma draws, with no zero entries even for tiny
+    concentrations.
 
     Args:
         concentration: positive, shape ``batch + (K,)``.

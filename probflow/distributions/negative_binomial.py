@@ -128,8 +128,9 @@ class NegativeBinomial(Distribution):
     ``r = total_count > 0`` (any positive real) and ``p = probs = sigmoid(logits)``.
     Mean ``r p / (1 - p)``, variance ``r p / (1 - p)**2``. The cdf is the
     regularised incomplete beta function ``P(X <= k) = I_{1 - p}(r, floor(k) + 1)``.
-    Sampling uses the gamma-Poisson mixture (not reparameterized); samples are
-    floats holding whole numbers.
+    ``log_prob`` uses Loader's saddle-point form (as R's ``dnbinom``), accurate in float32
+    for huge counts and ``total_count``. Sampling uses the gamma-Poisson mixture (not
+    reparameterized); samples are floats holding whole numbers.
 
     This is TFP's convention; scipy's ``nbinom(n, p)`` is the same law with
     ``n = total_count`` and ``p = 1 - probs``.

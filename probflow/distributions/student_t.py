@@ -112,7 +112,8 @@ class StudentT(Distribution):
     so both tails are computed without cancellation. The mean is NaN for ``df <= 1``; the
     variance ``scale**2 df/(df-2)`` is ``inf`` for ``1 < df <= 2`` and NaN for ``df <= 1``.
     Sampling is reparameterized (``loc + scale * Z / sqrt(G / (df/2))`` with ``G`` an
-    implicitly reparameterized gamma draw).
+    implicitly reparameterized gamma draw, the ratio formed in log space: tiny ``df`` gives
+    huge but finite draws).
 
     Args:
         df: degrees of freedom, positive.

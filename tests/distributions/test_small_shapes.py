@@ -53,7 +53,6 @@ SUPPORT_CASES = [
         F32(1e-3), jnp.zeros(2, jnp.float32), jnp.eye(2, dtype=jnp.float32)), "real"),
     ("LKJ", lambda: pfd.LKJ(2, F32(1e-3)), "correlation"),
     ("CholeskyLKJ", lambda: pfd.CholeskyLKJ(3, F32(1e-3)), "correlation"),
-    ("BetaBinomial", lambda: pfd.BetaBinomial(F32(10.0), F32(1e-3), F32(1e-3)), "real"),
 ]
 
 
