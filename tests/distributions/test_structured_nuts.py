@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 
 import probflow as pf
+import probflow.psd_kernels as pfk
 from probflow import distributions as pfd
 
 pytestmark = pytest.mark.slow
@@ -122,3 +123,65 @@ def test_local_level_scales_are_recovered():
     # Informative: the HalfNormal(1) prior has sd 0.60; 100 steps bring both under 0.15.
     assert float(idata.posterior["sigma_level"].std()) < 0.15
     assert float(idata.posterior["sigma_obs"].std()) < 0.15
+
+
+# --- 3. Gaussian-process regression with automatic relevance determination ---------------
+
+
+def diabetes_with_a_noise_feature(seed=0):
+    """140 rows of scikit-learn's diabetes data: bmi, bp, s5 and one pure-noise column.
+
+    Features and target are standardised; the first 80 rows train, the other 60 test.
+    """
+    from sklearn.datasets import load_diabetes
+
+    data = load_diabetes()
+    rng = np.random.default_rng(seed)
+    rows = rng.permutation(len(data.target))[:140]
+    x = np.column_stack([data.data[rows][:, [2, 3, 8]], rng.normal(size=140)])
+    x = (x - x.mean(0)) / x.std(0)
+    y = (data.target[rows] - data.target[rows].mean()) / data.target[rows].std()
+    return x[:80], y[:80], x[80:], y[80:]
+
+
+@pf.model
+def ard_regression(x):
+    amplitude = yield pfd.HalfNormal(1.0, name="amplitude")
+    length_scales = yield pfd.InverseGamma(jnp.full(4, 2.0), 2.0, name="length_scales")
+    noise_variance = yield pfd.HalfNormal(1.0, name="noise_variance")
+    kernel = pfk.FeatureScaled(pfk.ExponentiatedQuadratic(amplitude, 1.0),
+                               scale_diag=length_scales)
+    yield pfd.GaussianProcess(kernel, x, observation_noise_variance=noise_variance, name="y")
+
+
+def test_gp_ard_switches_off_the_noise_feature_and_predicts():
+    x_train, y_train, x_test, y_test = diabetes_with_a_noise_feature()
+    posterior = ard_regression(jnp.asarray(x_train)).condition(y=jnp.asarray(y_train))
+    # Sequential chains: on CPU, XLA's batched (vmapped) Cholesky factorisations and triangular
+    # solves are several times slower than four unbatched runs.
+    idata = pf.mcmc.sample(posterior, key=jax.random.key(0), chain_method="sequential", **NUTS)
+    assert_converged(idata)
+
+    draws = idata.posterior
+    medians = np.median(draws["length_scales"].values.reshape(-1, 4), axis=0)
+    # ARD: the noise column (last) gets the longest length scale (the function is flat along
+    # it); the three informative medians are about 1.8-3.2 and the noise column's about 5.
+    assert medians[3] > medians[:3].max(), medians
+
+    # Posterior predictive mean on the 60 held-out rows, averaged over 200 draws (a batch of
+    # 200 kernels, one per draw).
+    amplitude = jnp.asarray(draws["amplitude"].values[:, ::6].reshape(-1))
+    length_scales = jnp.asarray(draws["length_scales"].values[:, ::6].reshape(-1, 4))
+    noise_variance = jnp.asarray(draws["noise_variance"].values[:, ::6].reshape(-1))
+    predictive = pfd.GaussianProcessRegressionModel(
+        pfk.FeatureScaled(pfk.ExponentiatedQuadratic(amplitude, 1.0), scale_diag=length_scales),
+        index_points=jnp.asarray(x_test), observation_index_points=jnp.asarray(x_train),
+        observations=jnp.asarray(y_train), observation_noise_variance=noise_variance)
+    assert predictive.batch_shape == (200,)
+    prediction = np.asarray(predictive.mean()).mean(0)
+    # Skill against the mean predictor (the training mean: all a model without features
+    # knows). Least squares on these three features explains 48% of the target's variance over
+    # all 442 rows and has a held-out skill of 0.30 on this split; the GP's is about 0.36. A GP
+    # that ignored the features would score about 0, one that chased noise below 0.
+    skill = 1.0 - np.sum((y_test - prediction) ** 2) / np.sum((y_test - y_train.mean()) ** 2)
+    assert skill > 0.2, skill
