@@ -208,7 +208,7 @@ MAKERS = {"probflow": make_probflow, "probflow-nutpie": make_probflow_nutpie,
           "numpyro": make_numpyro, "blackjax": make_blackjax, "nutpie": make_nutpie,
           "tfp": make_tfp}
 # each library's default warm-up length (the "defaults" mode)
-DEFAULT_WARMUP = {"probflow": 1000, "probflow-nutpie": 300, "numpyro": 1000, "blackjax": 1000,
+DEFAULT_WARMUP = {"probflow": 1000, "probflow-nutpie": 500, "numpyro": 1000, "blackjax": 1000,
                   "nutpie": 300, "tfp": 1000}
 
 
