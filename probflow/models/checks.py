@@ -14,7 +14,7 @@ import numpy as np
 
 from probflow.core.checks import is_concrete
 
-__all__ = ["check_finite_arrays", "model_argument_arrays"]
+__all__ = ["check_finite_arrays", "model_argument_arrays", "bound_model_arguments"]
 
 
 def check_finite_arrays(owner: str, what: str, arrays: dict) -> None:
@@ -45,6 +45,31 @@ missing values (NaN/inf) first
                              f"index {index}; remove or impute missing values (NaN/inf) first")
 
 
+def bound_model_arguments(model) -> dict:
+    """``{parameter name: value}`` of the arguments a ``@pf.model`` model was called with.
+
+    Empty for models that are not generator models (or whose call cannot be bound).
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> import probflow as pf
+        >>> from probflow import distributions as pfd
+        >>> @pf.model
+        ... def m(x, n=2):
+        ...     yield pfd.Normal(x, 1.0, name="y")
+        >>> list(bound_model_arguments(m(jnp.ones(3))))
+        ['x']
+    """
+    fn = getattr(model, "fn", None)
+    if fn is None or not hasattr(model, "_arguments"):
+        return {}
+    args, kwargs = model._arguments()
+    try:
+        return dict(inspect.signature(fn).bind(*args, **kwargs).arguments)
+    except TypeError:
+        return {}
+
+
 def model_argument_arrays(model) -> dict:
     """``{name: array}`` for every array among a ``@pf.model`` model's arguments.
 
@@ -62,16 +87,8 @@ def model_argument_arrays(model) -> dict:
         >>> sorted(model_argument_arrays(m(jnp.ones(2), {"w": jnp.ones(2)}, 3)))
         ["inputs['w']", 'x']
     """
-    fn = getattr(model, "fn", None)
-    if fn is None or not hasattr(model, "_arguments"):
-        return {}
-    args, kwargs = model._arguments()
-    try:
-        bound = inspect.signature(fn).bind(*args, **kwargs)
-    except TypeError:
-        return {}
     out = {}
-    for name, value in bound.arguments.items():
+    for name, value in bound_model_arguments(model).items():
         leaves = jax.tree_util.tree_flatten_with_path(value)[0]
         for path, leaf in leaves:
             if isinstance(leaf, jax.Array | np.ndarray):

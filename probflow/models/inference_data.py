@@ -6,11 +6,11 @@ leading ``(chains, draws)`` axes.
 
 from __future__ import annotations
 
-import inspect
-
 import arviz as az
 import jax
 import numpy as np
+
+from probflow.models.checks import bound_model_arguments
 
 __all__ = ["to_inference_data", "model_constant_data"]
 
@@ -34,15 +34,7 @@ def model_constant_data(model) -> dict:
         >>> list(model_constant_data(m(jnp.ones(3))))
         ['x']
     """
-    fn = getattr(model, "fn", None)
-    if fn is None or not hasattr(model, "_arguments"):
-        return {}
-    args, kwargs = model._arguments()
-    try:
-        bound = inspect.signature(fn).bind(*args, **kwargs)
-    except TypeError:
-        return {}
-    return {name: np.asarray(value) for name, value in bound.arguments.items()
+    return {name: np.asarray(value) for name, value in bound_model_arguments(model).items()
             if isinstance(value, jax.Array | np.ndarray)}
 
 

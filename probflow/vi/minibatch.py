@@ -13,14 +13,13 @@ per-observation (their number would change with the batch).
 
 from __future__ import annotations
 
-import inspect
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 
 from probflow.core.checks import check_count
-from probflow.models.checks import check_finite_arrays
+from probflow.models.checks import bound_model_arguments, check_finite_arrays
 
 __all__ = ["MinibatchPlan", "plan_minibatches", "take_rows", "scaled_log_density"]
 
@@ -57,16 +56,8 @@ class MinibatchPlan(NamedTuple):
 
 def _model_argument_arrays(model) -> dict:
     """``{argument name: index in model.array_args}`` for a ``@pf.model`` model."""
-    fn = getattr(model, "fn", None)
-    if fn is None or not hasattr(model, "_arguments"):
-        return {}
-    args, kwargs = model._arguments()
-    try:
-        bound = inspect.signature(fn).bind(*args, **kwargs)
-    except TypeError:
-        return {}
     out = {}
-    for name, value in bound.arguments.items():
+    for name, value in bound_model_arguments(model).items():
         for index, array in enumerate(model.array_args):
             if array is value:
                 out[name] = index
