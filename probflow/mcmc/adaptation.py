@@ -295,7 +295,16 @@ def check_initial_tuning(owner: str, step_size, inverse_mass_matrix, dim: int, d
 
 
 def check_target_accept(owner: str, target_accept) -> None:
-    """Raise a ``ValueError`` unless ``target_accept`` is ``None`` or in ``(0, 1)``."""
+    """Raise a ``ValueError`` unless ``target_accept`` is ``None`` or in ``(0, 1)``.
+
+    Examples:
+        >>> check_target_accept("WindowAdaptation", 0.9)
+        >>> try:
+        ...     check_target_accept("WindowAdaptation", 1.5)
+        ... except ValueError as e:
+        ...     print(e)
+        WindowAdaptation: target_accept must be in (0, 1), got 1.5
+    """
     if target_accept is not None and not 0.0 < float(target_accept) < 1.0:
         raise ValueError(f"{owner}: target_accept must be in (0, 1), got {target_accept!r}")
 

@@ -336,6 +336,18 @@ def run_chains_chunked(config: RunConfig, posterior, key, positions, tuning, *,
     chunks: when it has been triggered the run stops and what was drawn so far is returned
     (``interrupted=True``). ``on_chunk(slots_done, stats)`` is called after each chunk with the
     chunk's statistics (NumPy, leading chain axis), for the progress bar.
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> from probflow import mcmc
+        >>> adaptation = mcmc.WindowAdaptation(target_accept=0.8)
+        >>> config = RunConfig(mcmc.NUTS(), adaptation, lambda x: -0.5 * jnp.sum(x**2),
+        ...                    num_warmup=50, num_samples=30, thin=1,
+        ...                    chain_method="vectorized", chunk_length=16)
+        >>> tuning = InitialTuning(*adaptation.initial_tuning("doc", 2, jnp.float32))
+        >>> out = run_chains_chunked(config, None, jax.random.key(0), jnp.zeros((3, 2)), tuning)
+        >>> out.draws.shape, out.interrupted
+        ((3, 30, 2), False)
     """
     carry, initial_finite = prepare_chains(config, posterior, key, positions, tuning)
     if not np.asarray(initial_finite).all():

@@ -57,6 +57,16 @@ class GradientAdaptationState(NamedTuple):
         dual_averaging: the step-size recursion.
         draws, grads: foreground running moments of the draws and of their gradients.
         background_draws, background_grads: the background estimators.
+        window: the draws and gradients of the current window (:class:`DrawWindow`), only
+            with ``low_rank=True``.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> from probflow.mcmc import GradientAdaptation, NUTS
+        >>> state = NUTS().init(jnp.ones(3), lambda x: -0.5 * jnp.sum(x**2 / 4.0))
+        >>> adapt = GradientAdaptation().init(state, 1.0, None, num_warmup=500)
+        >>> adapt.inverse_mass_matrix        # 1 / |grad| at the initial point
+        Array([4., 4., 4.], dtype=float32)
     """
 
     step_size: jax.Array

@@ -15,7 +15,16 @@ __all__ = ["DeferredInterrupt", "InterruptedRunWarning"]
 
 
 class InterruptedRunWarning(UserWarning):
-    """A run stopped by Ctrl-C returned what it had drawn so far."""
+    """A run stopped by Ctrl-C returned what it had drawn so far.
+
+    Examples:
+        >>> import warnings
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     warnings.warn("sample: interrupted (Ctrl-C)", InterruptedRunWarning)
+        >>> caught[0].category.__name__
+        'InterruptedRunWarning'
+    """
 
 
 class DeferredInterrupt:
