@@ -216,13 +216,21 @@ class HiddenMarkovModel(Distribution):
         value = time_to_front(value, ev)
         return obs.log_prob(jnp.expand_dims(value, value.ndim - ev))
 
-    def _forward(self, obs_lp, keep_all: bool):
-        """Log forward messages ``log p(x_0..x_t, z_t)``; all steps or only the last."""
+    def _first_message(self, obs_lp):
+        """``(log p(x_0, z_0), log transition matrices)``, broadcast to the joint batch shape.
+
+        Shared by the forward algorithm and Viterbi: both start from the initial log
+        probabilities plus the first observation's, and scan over the transitions.
+        """
         log_init = self._log_init()
         log_trans = self._log_transitions()
         lead = broadcast_shapes(obs_lp.shape[1:-1], log_init.shape[:-1], log_trans.shape[1:-2],
                                 what=f"{_OWNER}: observations and batch_shape")
-        alpha0 = jnp.broadcast_to(log_init + obs_lp[0], lead + (self.num_states,))
+        return jnp.broadcast_to(log_init + obs_lp[0], lead + (self.num_states,)), log_trans
+
+    def _forward(self, obs_lp, keep_all: bool):
+        """Log forward messages ``log p(x_0..x_t, z_t)``; all steps or only the last."""
+        alpha0, log_trans = self._first_message(obs_lp)
 
         def step(alpha, inputs):
             lt, olp = inputs
@@ -387,11 +395,7 @@ class HiddenMarkovModel(Distribution):
             Array([0, 0, 0, 1], dtype=int32)
         """
         obs_lp = self._checked_observations(observations)
-        log_init = self._log_init()
-        log_trans = self._log_transitions()
-        lead = broadcast_shapes(obs_lp.shape[1:-1], log_init.shape[:-1], log_trans.shape[1:-2],
-                                what=f"{_OWNER}: observations and batch_shape")
-        delta0 = jnp.broadcast_to(log_init + obs_lp[0], lead + (self.num_states,))
+        delta0, log_trans = self._first_message(obs_lp)
 
         def forward(delta, inputs):
             lt, olp = inputs
