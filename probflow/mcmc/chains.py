@@ -278,7 +278,7 @@ finish_chains = jax.jit(_finish, static_argnums=0)
 constrain_chains = jax.jit(_constrain_only, static_argnums=0)
 
 
-def _split(config: RunConfig, positions, stats, num_warmup_done):
+def _split(positions, stats, num_warmup_done):
     """Separate the warm-up slots (first ``num_warmup_done``) from the kept draws."""
     def take(tree, sl):
         return jax.tree_util.tree_map(lambda a: a[:, sl], tree)
@@ -293,14 +293,13 @@ def _run(config: RunConfig, posterior, key, positions, tuning) -> RunOutput:
     carry, initial_finite = _prepare(config, posterior, key, positions, tuning)
     carry, (slot_positions, slot_stats) = _chunk(config, posterior, carry, jnp.int32(0),
                                                  jnp.int32(_num_slots(config)))
-    warm_draws, warm_stats, draws, stats = _split(config, slot_positions, slot_stats,
-                                                  config.num_warmup)
+    warm_draws, warm_stats, draws, stats = _split(slot_positions, slot_stats, config.num_warmup)
     if not config.save_warmup:
         warm_draws = warm_stats = None
     constrained, log_likelihood = _finish(config, posterior, draws)
     warmup_constrained = None
     if warm_draws is not None and config.logdensity_fn is None:
-        warmup_constrained = _finish(config, posterior, warm_draws)[0]
+        warmup_constrained = _constrain_only(config, posterior, warm_draws)
     return RunOutput(carry.states, carry.adaptation, draws, stats, warm_draws, warm_stats,
                      constrained, warmup_constrained, log_likelihood, initial_finite,
                      config.num_warmup + config.num_samples * config.thin, False)
