@@ -1,8 +1,9 @@
 """Process-wide JAX settings that probflow users commonly need, behind named switches.
 
 Both functions change JAX's configuration for the whole process, so they are called by the
-user (never at import): :func:`set_host_device_count` before JAX starts, and
-:func:`enable_compilation_cache` at any time.
+user (never at import): [`set_host_device_count`][probflow.config.set_host_device_count] before JAX
+    starts, and
+[`enable_compilation_cache`][probflow.config.enable_compilation_cache] at any time.
 """
 
 from __future__ import annotations
@@ -74,12 +75,14 @@ def enable_compilation_cache(path: str | os.PathLike | None = None, *,
 
     A second process that samples the same model (same shapes, same configuration) loads the
     compiled program from ``path`` instead of compiling it again: the cold start of
-    :func:`pf.mcmc.sample` drops to tracing time. This turns on JAX's persistent compilation
+    [`pf.mcmc.sample`][probflow.mcmc.sample] drops to tracing time. This turns on JAX's persistent
+    compilation
     cache (``jax_compilation_cache_dir``); entries are keyed by the program, the JAX version
     and the device, so a stale entry is never used. Delete the directory to clear it.
 
     Args:
-        path: the cache directory (created if missing); default :func:`default_cache_dir`.
+        path: the cache directory (created if missing); default
+            [`default_cache_dir`][probflow.config.default_cache_dir].
         min_compile_time_secs: programs that compiled faster than this are not stored.
 
     Returns:

@@ -48,7 +48,7 @@ class Bijector(Struct):
     """Base class of every bijector.
 
     Class attributes a subclass may set (or override with properties when they depend
-    on the parameters, as :class:`~probflow.bijectors.Chain` does):
+    on the parameters, as [`Chain`][probflow.bijectors.chain.Chain] does):
         forward_min_event_ndims: number of trailing dims of ``x`` forming one event.
         inverse_min_event_ndims: the same for ``y`` (differs for shape-changing maps).
         is_constant_jacobian: the log-determinant does not depend on ``x``.
@@ -138,7 +138,7 @@ class Bijector(Struct):
         return event_ndims + self.forward_min_event_ndims - self.inverse_min_event_ndims
 
     def __call__(self, x):
-        """Alias of :meth:`forward`."""
+        """Alias of [`forward`][probflow.bijectors.bijector.Bijector.forward]."""
         return self.forward(x)
 
     # -- monotonicity (scalar bijectors) --------------------------------------------------------
@@ -146,8 +146,9 @@ class Bijector(Struct):
         """For scalar maps: ``True``/``False`` (or a boolean array over the parameters' batch)
         when the map is increasing/decreasing; ``None`` when not known to be monotone.
 
-        Used by :class:`~probflow.distributions.TransformedDistribution` for ``cdf`` and
-        ``quantile``.
+        Used by
+        [`TransformedDistribution`][probflow.distributions.transformed.TransformedDistribution]
+        for ``cdf`` and ``quantile``.
         """
         return None
 

@@ -81,7 +81,8 @@ class Exp(Bijector):
 
 
 class Log(Bijector):
-    """``y = log(x)``, from the positive reals onto the reals (the inverse of :class:`Exp`).
+    """``y = log(x)``, from the positive reals onto the reals (the inverse of
+    [`Exp`][probflow.bijectors.elementwise.Exp]).
 
     ``log|dy/dx| = -log(x)``.
 
@@ -135,7 +136,8 @@ class Expm1(Bijector):
 
 
 class Log1p(Bijector):
-    """``y = log(1 + x)``, from ``(-1, inf)`` onto the reals (the inverse of :class:`Expm1`).
+    """``y = log(1 + x)``, from ``(-1, inf)`` onto the reals (the inverse of
+    [`Expm1`][probflow.bijectors.elementwise.Expm1]).
 
     Examples:
         >>> import probflow.bijectors as pfb

@@ -187,7 +187,8 @@ class ScaleMatvecLU(Bijector):
 
 
 class MatvecLU(ScaleMatvecLU):
-    """TFP's older name of :class:`ScaleMatvecLU` (same parameters and behaviour).
+    """TFP's older name of [`ScaleMatvecLU`][probflow.bijectors.linear.ScaleMatvecLU] (same
+    parameters and behaviour).
 
     Examples:
         >>> import jax.numpy as jnp

@@ -20,7 +20,7 @@ class SoftmaxCentered(Bijector):
     ``(K-1)``-dimensional surface of ``R^K``, ``sqrt(det(J^T J)) = sqrt(K) prod_k y_k``,
     i.e. ``sum(log y) + log(K) / 2``. (The Jacobian on the first ``K - 1`` coordinates,
     which a Dirichlet density uses, lacks the ``log(K) / 2``; see
-    :class:`IteratedSigmoidCentered`.)
+    [`IteratedSigmoidCentered`][probflow.bijectors.simplex.IteratedSigmoidCentered].)
 
     Examples:
         >>> import jax.numpy as jnp

@@ -71,7 +71,8 @@ def fill_triangular(x, upper: bool = False):
 
 
 def fill_triangular_inverse(y, upper: bool = False):
-    """The vector that :func:`fill_triangular` arranges into the triangle of ``y``."""
+    """The vector that [`fill_triangular`][probflow.bijectors.triangular.fill_triangular] arranges
+    into the triangle of ``y``."""
     n = y.shape[-1]
     _, _, positions = _fill_indices(n, upper)
     return y.reshape(y.shape[:-2] + (n * n,))[..., positions]
@@ -179,7 +180,8 @@ class FillScaleTriL(Bijector):
 
     ``FillScaleTriL(d, s) = Chain([TransformDiagonal(Chain([Shift(s), d])),
     FillTriangular()])``: fill the lower triangle, then map the diagonal through
-    ``diag_bijector`` (default :class:`Softplus`) and add ``diag_shift`` (default
+    ``diag_bijector`` (default [`Softplus`][probflow.bijectors.softplus_sigmoid.Softplus]) and add
+    ``diag_shift`` (default
     ``1e-5``, keeping the factor well conditioned; ``None`` for no shift). This is
     TFP's default bijector onto Cholesky factors.
 
@@ -261,7 +263,8 @@ class CholeskyOuterProduct(Bijector):
 class CorrelationCholesky(Bijector):
     """Vector of length ``n (n - 1) / 2`` -> Cholesky factor of an ``n x n`` correlation matrix.
 
-    The vector fills the strictly lower triangle (in :class:`FillTriangular`'s order),
+    The vector fills the strictly lower triangle (in
+    [`FillTriangular`][probflow.bijectors.triangular.FillTriangular]'s order),
     the diagonal is set to one and each row is divided by its norm, so rows have
     unit norm and the diagonal is positive; zeros map to the identity. Row ``i`` with
     free entries ``z`` contributes ``-(i + 2) / 2 * log(1 + |z|^2)`` to the

@@ -1,14 +1,16 @@
 """Parameter validation: eager for concrete values, opt-in and free under ``jit``.
 
-A :class:`Check` pairs a parameter with a vectorised test. :func:`validate`
+A [`Check`][probflow.core.checks.Check] pairs a parameter with a vectorised test.
+[`validate`][probflow.core.checks.validate]
 evaluates the checks with NumPy when the values are concrete and raises a
-:class:`~probflow.core.errors.ParameterError` naming the class, the argument, the
+[`ParameterError`][probflow.core.errors.ParameterError] naming the class, the argument, the
 first offending value (and its index) and what was expected.
 
 Under ``jit``/``vmap``/``grad`` the values are tracers: checks are skipped unless
 ``validate_args=True``. Then they are compiled into the program, in one of two ways:
 
-* inside a function wrapped by :func:`checked`, as ``jax.experimental.checkify``
+* inside a function wrapped by [`checked`][probflow.core.checks.checked], as
+  ``jax.experimental.checkify``
   checks: the wrapper runs the program and raises the same ``ParameterError`` (same
   message) as eager mode;
 * anywhere else, as a ``jax.debug.callback`` that raises when the program runs; JAX
@@ -51,7 +53,7 @@ __all__ = [
     "positive_definite",
 ]
 
-# True while :func:`checked` traces its function: traced checks are then emitted as checkify
+# True while ``checked`` traces its function: traced checks are then emitted as checkify
 # checks. A JAX user context, so jit caches traces made inside and outside separately.
 _FUNCTIONAL = jax.make_user_context(default_value=False)
 # Keyword argument that marks a checkify error as one of ours.
@@ -155,7 +157,7 @@ def validate(owner: str, checks, validate_args: bool = False) -> None:
 
     Concrete values are always checked. Traced values are checked only when
     ``validate_args`` is true, at run time, inside the compiled program (see
-    :func:`checked` to get a ``ParameterError`` out of a jitted function).
+    [`checked`][probflow.core.checks.checked] to get a ``ParameterError`` out of a jitted function).
 
     Examples:
         >>> import jax.numpy as jnp
@@ -246,7 +248,7 @@ def checked(fn: Callable, *, errors=frozenset()) -> Callable:
 
     ``fn`` may be (or call) a jitted function: its checks on traced parameters are
     compiled in with ``jax.experimental.checkify`` and, after the call, the first
-    failure is raised as the same :class:`~probflow.core.errors.ParameterError`, with
+    failure is raised as the same [`ParameterError`][probflow.core.errors.ParameterError], with
     the same message, as eager construction would raise. Without a failure the
     wrapper returns ``fn``'s result. Call the wrapper from Python (do not ``jit`` the
     wrapper itself: a ``jit`` inside it is the fast form, ``checked(jax.jit(f))``).

@@ -46,7 +46,8 @@ def as_typed_key(key) -> jax.Array:
     two words that a typed key (``jax.random.key(seed)``) does not, so code written for one
     breaks on the other. Raw keys are wrapped with ``jax.random.wrap_key_data`` (the default
     implementation), so ``PRNGKey(s)`` and ``key(s)`` give the same random numbers. Typed keys
-    are returned unchanged; anything else raises the ``TypeError`` of :func:`as_key`.
+    are returned unchanged; anything else raises the ``TypeError`` of
+    [`as_key`][probflow.core.keys.as_key].
 
     Examples:
         >>> import jax

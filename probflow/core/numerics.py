@@ -124,7 +124,8 @@ def softplus(x):
 
 
 def softplus_inverse(y):
-    """Inverse of :func:`softplus`: ``log(exp(y) - 1)``, stable for tiny and huge ``y``.
+    """Inverse of [`softplus`][probflow.core.numerics.softplus]: ``log(exp(y) - 1)``, stable for
+    tiny and huge ``y``.
 
     Examples:
         >>> float(softplus_inverse(softplus(jnp.asarray(-30.0))))  # doctest: +ELLIPSIS

@@ -2,12 +2,13 @@
 
 Subclasses declare their fields as class annotations. A field is a PyTree child
 (an array leaf, or a nested PyTree such as a distribution) unless it is declared
-static with :func:`static_field`; static fields are configuration (ints, strings,
+static with [`static_field`][probflow.core.pytree.static_field]; static fields are configuration
+(ints, strings,
 functions, shapes) and become part of the tree structure, so changing them
 retraces a jitted function while changing a child's value does not.
 
 Instances are frozen. A subclass may write its own ``__init__`` (to convert and
-validate arguments) and store the results with :meth:`Struct._set`. When JAX
+validate arguments) and store the results with `Struct._set`. When JAX
 rebuilds an instance from leaves (after ``jit``, ``vmap``, ``grad``), it bypasses
 ``__init__``, so validation never runs on tracers or placeholder leaves.
 """
@@ -23,7 +24,7 @@ __all__ = ["Struct", "static_field", "field"]
 
 
 def static_field(default: Any = dataclasses.MISSING, **kwargs) -> Any:
-    """Declare a static (configuration) field of a :class:`Struct`.
+    """Declare a static (configuration) field of a [`Struct`][probflow.core.pytree.Struct].
 
     Examples:
         >>> import jax.numpy as jnp

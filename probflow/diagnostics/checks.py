@@ -112,7 +112,8 @@ def convergence_messages(idata, *, max_tree_depth: int | None = None,
 
 
 def warn_convergence(idata, **kwargs) -> list[str]:
-    """Issue a :class:`ConvergenceWarning` for each failed check; return the messages.
+    """Issue a [`ConvergenceWarning`][probflow.diagnostics.checks.ConvergenceWarning] for each
+    failed check; return the messages.
 
     Examples:
         >>> import numpy as np

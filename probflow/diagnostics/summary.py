@@ -15,7 +15,8 @@ def summary(idata, *, var_names=None, warn: bool = True, **kwargs):
     Args:
         idata: an ``arviz.InferenceData`` (from ``pf.mcmc.sample``, ``pf.vi.fit(...).sample``...).
         var_names: variables to summarise (default: all posterior variables).
-        warn: issue :class:`~probflow.diagnostics.ConvergenceWarning` messages for divergences,
+        warn: issue [`ConvergenceWarning`][probflow.diagnostics.checks.ConvergenceWarning] messages
+            for divergences,
             tree-depth hits, R-hat > 1.01, ESS < 100 per chain and E-BFMI < 0.3.
         **kwargs: passed on to ``arviz.summary`` (e.g. ``hdi_prob=0.9``, ``kind="stats"``).
 

@@ -1,15 +1,21 @@
 """Helpers shared by the Markov-structured distributions (HMM, Markov chains, state-space models).
 
-* :func:`state_log_probs`: the log-probabilities of the ``K`` state indices under any
+* [`state_log_probs`][probflow.distributions._markov.state_log_probs]: the log-probabilities of the
+  ``K`` state indices under any
   distribution over ``{0, ..., K - 1}`` (a ``Categorical``, or a batch of them used as the rows
   of a transition matrix), found by evaluating ``log_prob`` at every index. No attribute is
   probed, so any discrete family over the states works.
-* :func:`take_rows`: the row of a (batched) log transition matrix for each current state.
-* :func:`sample_expanded`: draws from a distribution as if its batch were broadcast to a larger
+* [`take_rows`][probflow.distributions._markov.take_rows]: the row of a (batched) log transition
+  matrix for each current state.
+* [`sample_expanded`][probflow.distributions._markov.sample_expanded]: draws from a distribution as
+  if its batch were broadcast to a larger
   one, with independent draws for every member (broadcasting a draw would repeat it).
-* :func:`time_to_front` / :func:`time_to_back`: move the time axis of a sequence to the front
+* [`time_to_front`][probflow.distributions._markov.time_to_front] /
+  [`time_to_back`][probflow.distributions._markov.time_to_back]: move the time axis of a sequence to
+  the front
   (where ``lax.scan`` wants it) and back.
-* :func:`transition_sample`: one draw of the next state, shaped like the current one.
+* [`transition_sample`][probflow.distributions._markov.transition_sample]: one draw of the next
+  state, shaped like the current one.
 """
 
 from __future__ import annotations
@@ -106,7 +112,8 @@ def time_to_front(x, event_ndims: int):
 
 
 def time_to_back(x, event_ndims: int):
-    """Inverse of :func:`time_to_front`: the leading time axis goes before the event axes.
+    """Inverse of [`time_to_front`][probflow.distributions._markov.time_to_front]: the leading time
+    axis goes before the event axes.
 
     Examples:
         >>> import jax.numpy as jnp

@@ -38,7 +38,8 @@ def _exactly_one(owner: str, **named) -> None:
 
 
 def _promote_optional(*values):
-    """:func:`promote_floats` over the values that are not ``None`` (``None`` stays ``None``)."""
+    """[`promote_floats`][probflow.core.numerics.promote_floats] over the values that are not
+    ``None`` (``None`` stays ``None``)."""
     values = tuple(jnp.asarray(v) if isinstance(v, list | tuple) else v for v in values)
     present = [v for v in values if v is not None]
     promoted = iter(promote_floats(*present))

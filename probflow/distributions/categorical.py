@@ -55,7 +55,8 @@ def _kl_classes(p, q):
 
 
 class _ClassesBase(Distribution):
-    """Shared parameter handling of :class:`Categorical` and :class:`OneHotCategorical`."""
+    """Shared parameter handling of [`Categorical`][probflow.distributions.categorical.Categorical]
+    and [`OneHotCategorical`][probflow.distributions.categorical.OneHotCategorical]."""
 
     logits: jax.Array | None
     probs: jax.Array | None

@@ -12,7 +12,7 @@ them in ``__init__`` and implements the private methods it has closed forms for:
 * ``support`` (a constraint) and, for non-scalar events, ``event_shape``.
 
 Public methods check shapes and keys, then dispatch. A method without a closed
-form raises :class:`~probflow.core.errors.UnsupportedError` naming the class.
+form raises [`UnsupportedError`][probflow.core.errors.UnsupportedError] naming the class.
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ class Distribution(Struct):
         validate_args: when true, parameters must also be finite (except the
             infinities a class declares in ``infinite_params``) and the checks also
             run under ``jit``, at run time (wrap the function in
-            :func:`probflow.core.checks.checked` to get a ``ParameterError`` there).
+            [`probflow.core.checks.checked`][probflow.core.checks.checked] to get a
+            ``ParameterError`` there).
             Concrete parameters are always checked against their constraints when the
             object is built.
         name: optional name (used by joint distributions and models).
@@ -124,7 +125,7 @@ class Distribution(Struct):
 
     @property
     def support(self):
-        """The support as a :mod:`~probflow.distributions.constraints` object."""
+        """The support as a [`constraints`][probflow.distributions.constraints] object."""
         raise UnsupportedError(f"{type(self).__name__} does not declare a support")
 
     @property

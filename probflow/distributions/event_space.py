@@ -3,7 +3,7 @@
 ``biject_to(constraint)`` returns the bijector from unconstrained reals onto the
 set the constraint describes; MCMC and VI run in the unconstrained space and map
 back through it. Register a factory for your own constraint type with
-:func:`register_bijector`.
+[`register_bijector`][probflow.distributions.event_space.register_bijector].
 
 The choices follow TFP's defaults:
 
@@ -22,7 +22,8 @@ The choices follow TFP's defaults:
 * ``PositiveDefinite``: ``Chain([CholeskyOuterProduct(), FillScaleTriL()])``.
 * ``IndependentConstraint``: the base constraint's bijector (consumers handle the
   extra event dimensions through ``event_ndims``).
-* discrete constraints (and ``Sphere``): :class:`~probflow.core.errors.UnsupportedError`.
+* discrete constraints (and ``Sphere``):
+  [`UnsupportedError`][probflow.core.errors.UnsupportedError].
 
 Bijectors that change the event shape (``Simplex``, ``LowerCholesky``, ...) have an
 unconstrained space of another shape: ``bijector.inverse_event_shape(event_shape)``.

@@ -191,7 +191,7 @@ class GaussianProcess(_KernelMarginal):
     ``1e-6`` may be too small for smooth kernels on many points: raise it, or add noise.
 
     Args:
-        kernel: a :mod:`probflow.psd_kernels` kernel.
+        kernel: a `probflow.psd_kernels` kernel.
         index_points: ``batch + [n] + F`` where ``F`` has ``kernel.feature_ndims`` dimensions.
         mean_fn: callable taking the index points and returning the mean, broadcastable to
             ``batch + [n]`` (default: zero mean). Static: a new function retraces ``jit``.
@@ -268,7 +268,7 @@ class GaussianProcessRegressionModel(GaussianProcess):
     second out. Without observations (both ``None``) this is the prior ``GaussianProcess``.
 
     Args:
-        kernel: a :mod:`probflow.psd_kernels` kernel.
+        kernel: a `probflow.psd_kernels` kernel.
         index_points: ``batch + [n] + F``, where predictions are made.
         observation_index_points: ``batch + [N] + F``.
         observations: ``batch + [N]``.

@@ -89,7 +89,8 @@ class ImproperUniform(Distribution):
     """Improper uniform density on any support: 0 inside, ``-inf`` outside.
 
     Args:
-        support: a constraint from :mod:`probflow.distributions.constraints`.
+        support: a constraint from
+            [`probflow.distributions.constraints`][probflow.distributions.constraints].
         batch_shape: batch shape.
         event_shape: event shape; its length must be at least the support's ``event_ndims``.
 

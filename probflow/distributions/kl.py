@@ -1,8 +1,9 @@
 """KL divergences: a registry of closed forms keyed by pairs of distribution types.
 
-Register a closed form with :func:`register_kl`; :func:`kl_divergence` finds the
+Register a closed form with [`register_kl`][probflow.distributions.kl.register_kl];
+[`kl_divergence`][probflow.distributions.kl.kl_divergence] finds the
 most specific registered pair along both classes' method resolution orders and
-raises :class:`~probflow.core.errors.NoKLError` naming both types when none fits.
+raises [`NoKLError`][probflow.core.errors.NoKLError] naming both types when none fits.
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
 class KalmanFilterResults(NamedTuple):
-    """What :meth:`LinearGaussianStateSpaceModel.forward_filter` returns (TFP's order).
+    """What ``LinearGaussianStateSpaceModel.forward_filter`` returns (TFP's order).
 
     With ``lead`` the broadcast of the observations' leading dimensions and the batch shape:
 
@@ -105,7 +105,8 @@ class LinearGaussianStateSpaceModel(Distribution):
 
     ``log_prob`` is the Kalman filter's sum of one-step-ahead predictive log densities,
     ``forward_filter`` returns every filtered and predicted moment
-    (:class:`KalmanFilterResults`), ``posterior_marginals`` runs the Rauch-Tung-Striebel
+    ([`KalmanFilterResults`][probflow.distributions.linear_gaussian_ssm.KalmanFilterResults]),
+    ``posterior_marginals`` runs the Rauch-Tung-Striebel
     smoother and ``posterior_sample`` draws latent paths by forward filtering, backward
     sampling. ``mean`` and ``variance`` are the prior moments of the observations. The support
     is all real ``(T, M)`` arrays and the default event-space bijector the identity.
@@ -278,7 +279,8 @@ class LinearGaussianStateSpaceModel(Distribution):
         """Run the Kalman filter on observations ``x`` of shape ``(...) + (T, M)``.
 
         Returns:
-            :class:`KalmanFilterResults` (a NamedTuple, unpacked like TFP's seven-tuple).
+            [`KalmanFilterResults`][probflow.distributions.linear_gaussian_ssm.KalmanFilterResults]
+            (a NamedTuple, unpacked like TFP's seven-tuple).
 
         Examples:
             >>> import jax.numpy as jnp, numpy as np

@@ -321,7 +321,8 @@ class ZeroInflatedNegativeBinomial(Distribution):
 
     With probability ``gate`` the draw is a structural zero, otherwise it is
     ``NegativeBinomial(total_count, logits/probs)`` (TFP's convention, see
-    :class:`NegativeBinomial`): ``P(X = 0) = g + (1 - g) (1 - p)**r`` and
+    [`NegativeBinomial`][probflow.distributions.negative_binomial.NegativeBinomial]): ``P(X = 0) = g
+    + (1 - g) (1 - p)**r`` and
     ``P(X = k) = (1 - g) NB(k)`` for ``k >= 1``. With ``m`` and ``v`` the negative
     binomial's mean and variance, the mean is ``(1 - g) m`` and the variance
     ``(1 - g) (v + g m**2)``.

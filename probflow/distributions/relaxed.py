@@ -163,7 +163,7 @@ class RelaxedOneHotCategorical(Distribution):
 
     invariant to adding a constant to ``logits``. ``log_prob`` is ``-inf`` at
     points off the open simplex (a zero coordinate, or a sum away from 1 by more
-    than the :data:`~probflow.distributions.constraints.simplex` tolerance).
+    than the `simplex` tolerance).
     Samples are floored at the dtype's smallest normal number and renormalised,
     so that ``log_prob`` of a sample is finite even at low temperatures.
 

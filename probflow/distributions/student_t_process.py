@@ -24,7 +24,8 @@ class StudentTProcess(_KernelMarginal):
     freedom, location ``mean_fn(index_points)`` and, as in TFP, a shape matrix scaled so that
     the *covariance* is the kernel's: with ``C = K + observation_noise_variance * I`` the shape
     matrix is ``(df - 2) / df * (C + jitter * I)`` and ``covariance() = C``. As ``df`` grows it
-    tends to the :class:`GaussianProcess` with the same arguments.
+    tends to the [`GaussianProcess`][probflow.distributions.gaussian_process.GaussianProcess] with
+    the same arguments.
 
     ``log_prob(x) = lgamma((df + n)/2) - lgamma(df/2) - n/2 log((df - 2) pi) - log|det L|
     - (df + n)/2 log1p(|L^{-1}(x - m)|^2 / (df - 2))`` with ``L`` the Cholesky factor of
@@ -33,7 +34,7 @@ class StudentTProcess(_KernelMarginal):
 
     Args:
         df: degrees of freedom, greater than 2, ``batch`` shape.
-        kernel: a :mod:`probflow.psd_kernels` kernel.
+        kernel: a `probflow.psd_kernels` kernel.
         index_points: ``batch + [n] + F`` where ``F`` has ``kernel.feature_ndims`` dimensions.
         mean_fn: callable of the index points giving the location (default zero). Static.
         observation_noise_variance: non-negative, ``batch`` shape (default 0).

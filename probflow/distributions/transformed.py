@@ -61,7 +61,7 @@ class TransformedDistribution(Distribution):
     Args:
         distribution: the base distribution; its event rank must be at least the
             bijector's ``forward_min_event_ndims`` (wrap it in ``Independent`` first).
-        bijector: a :class:`~probflow.bijectors.Bijector`.
+        bijector: a [`Bijector`][probflow.bijectors.bijector.Bijector].
 
     Examples:
         >>> import jax

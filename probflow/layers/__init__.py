@@ -2,10 +2,13 @@
 
 Layers are configuration; their numbers are a PyTree made by ``layer.init(key,
 input_shape)`` and used by the pure ``layer.apply(params, x, key, training=...)``, which
-returns ``(output, kl)``. :class:`Sequential` stacks layers and an output head and adds a
+returns ``(output, kl)``. [`Sequential`][probflow.layers.sequential.Sequential] stacks layers and an
+output head and adds a
 Keras-like ``compile``/``fit``/``predict``/``evaluate``/``save`` workflow, full-batch MCMC
-over the weights (:meth:`Sequential.sample_posterior`) and stochastic-gradient MCMC
-(:meth:`Sequential.fit_sgmcmc`).
+over the weights
+([`Sequential.sample_posterior`][probflow.layers.sequential.Sequential.sample_posterior]) and
+stochastic-gradient MCMC
+([`Sequential.fit_sgmcmc`][probflow.layers.sequential.Sequential.fit_sgmcmc]).
 
 Examples:
     >>> import jax, jax.numpy as jnp

@@ -1,7 +1,9 @@
-"""The :class:`Layer` protocol shared by every layer, activations and the layer registry.
+"""The [`Layer`][probflow.layers.base.Layer] protocol shared by every layer, activations and the
+layer registry.
 
 A layer is configuration only (sizes, activation name, priors). Its trainable numbers live
-in a separate PyTree made by :meth:`Layer.init`; :meth:`Layer.apply` is a pure function of
+in a separate PyTree made by [`Layer.init`][probflow.layers.base.Layer.init];
+[`Layer.apply`][probflow.layers.base.Layer.apply] is a pure function of
 those numbers, so it works inside a user's own optax loop and under ``jit``/``vmap``/``grad``.
 """
 
@@ -55,9 +57,13 @@ def get_activation(activation, owner: str = "layer"):
 class Layer:
     """Base class of all layers: configuration plus pure ``init``/``apply`` functions.
 
-    Subclasses implement :meth:`init` and :meth:`apply`; layers with weights that MCMC can
-    sample also implement :meth:`point_weights`, :meth:`apply_weights` and :meth:`log_prior`.
-    Constructor arguments named in ``_config_keys`` are saved by :meth:`get_config`.
+    Subclasses implement [`init`][probflow.layers.base.Layer.init] and
+    [`apply`][probflow.layers.base.Layer.apply]; layers with weights that MCMC can
+    sample also implement [`point_weights`][probflow.layers.base.Layer.point_weights],
+    [`apply_weights`][probflow.layers.base.Layer.apply_weights] and
+    [`log_prior`][probflow.layers.base.Layer.log_prior].
+    Constructor arguments named in ``_config_keys`` are saved by
+    [`get_config`][probflow.layers.base.Layer.get_config].
 
     Examples:
         >>> import jax, jax.numpy as jnp
@@ -123,12 +129,14 @@ class Layer:
         return {}
 
     def apply_weights(self, weights, x, key=None, *, training: bool = False):
-        """Output for fixed weights (the MCMC counterpart of :meth:`apply`)."""
+        """Output for fixed weights (the MCMC counterpart of
+        [`apply`][probflow.layers.base.Layer.apply])."""
         del weights
         return self.apply({}, x, key, training=training)[0]
 
     def log_prior(self, weights):
-        """Prior log density of :meth:`point_weights`-shaped weights."""
+        """Prior log density of [`point_weights`][probflow.layers.base.Layer.point_weights]-shaped
+        weights."""
         del weights
         return jnp.zeros(())
 
@@ -139,7 +147,7 @@ class Layer:
 
     # -- configuration ----------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
-        """JSON-ready description; :func:`layer_from_config` rebuilds the layer.
+        """JSON-ready description; `layer_from_config` rebuilds the layer.
 
         Examples:
             >>> from probflow import layers
@@ -159,7 +167,8 @@ class Layer:
 
 
 def layer_from_config(config: dict) -> Layer:
-    """Rebuild a layer from :meth:`Layer.get_config`'s dictionary.
+    """Rebuild a layer from [`Layer.get_config`][probflow.layers.base.Layer.get_config]'s
+    dictionary.
 
     Examples:
         >>> from probflow import layers

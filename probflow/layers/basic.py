@@ -1,5 +1,6 @@
-"""Weight-free and simple layers: :class:`Flatten`, :class:`Dropout`, :class:`Activation`,
-:class:`Embedding`."""
+"""Weight-free and simple layers: [`Flatten`][probflow.layers.basic.Flatten],
+[`Dropout`][probflow.layers.basic.Dropout], [`Activation`][probflow.layers.basic.Activation],
+[`Embedding`][probflow.layers.basic.Embedding]."""
 
 from __future__ import annotations
 

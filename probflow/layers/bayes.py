@@ -1,7 +1,8 @@
 """Shared machinery of the Bayesian weight layers (dense and convolutional).
 
 A Bayesian layer holds a mean-field surrogate over its kernel and bias and a prior for each.
-Subclasses give the linear map (:meth:`BayesianLayer._linear`), the kernel shape and the
+Subclasses give the linear map
+([`BayesianLayer._linear`][probflow.layers.bayes.BayesianLayer._linear]), the kernel shape and the
 fans; this class provides the three gradient estimators:
 
 - ``"reparameterization"``: one weight draw per call, shared by the batch;

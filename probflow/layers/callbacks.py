@@ -1,4 +1,5 @@
-"""Training callbacks and the :class:`History` that :meth:`Sequential.fit` returns."""
+"""Training callbacks and the [`History`][probflow.layers.callbacks.History] that
+[`Sequential.fit`][probflow.layers.sequential.Sequential.fit] returns."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ __all__ = ["History", "Callback", "EarlyStopping", "ModelCheckpoint"]
 
 
 class History:
-    """Per-epoch metrics of a :meth:`~probflow.layers.Sequential.fit` run.
+    """Per-epoch metrics of a [`fit`][probflow.layers.sequential.Sequential.fit] run.
 
     ``history.history`` is a dict of metric name to list (one value per epoch);
     ``history["loss"]`` is a shortcut.
@@ -145,7 +146,8 @@ class EarlyStopping(Callback):
 
 
 class ModelCheckpoint(Callback):
-    """Save the network (``.npz``, see :meth:`Sequential.save`) after epochs.
+    """Save the network (``.npz``, see
+    [`Sequential.save`][probflow.layers.sequential.Sequential.save]) after epochs.
 
     Args:
         path: file path; ``{epoch}`` in it is replaced by the epoch number.

@@ -45,7 +45,7 @@ class ConvVariational(BayesianLayer):
             channels)``).
         estimator: ``"reparameterization"`` or ``"flipout"``.
         use_bias, kernel_prior, bias_prior, surrogate, kl_method: as for
-            :class:`~probflow.layers.DenseVariational`.
+            [`DenseVariational`][probflow.layers.dense.DenseVariational].
 
     Examples:
         >>> import jax, jax.numpy as jnp

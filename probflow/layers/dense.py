@@ -1,4 +1,5 @@
-"""Fully connected layers: deterministic :class:`Dense` and its Bayesian variants."""
+"""Fully connected layers: deterministic [`Dense`][probflow.layers.dense.Dense] and its Bayesian
+variants."""
 
 from __future__ import annotations
 
@@ -32,7 +33,8 @@ def _check_features(owner: str, x, expected: int | None = None):
 class Dense(Layer):
     """Deterministic fully connected layer ``activation(x @ kernel + bias)``.
 
-    Under :meth:`~probflow.layers.Sequential.sample_posterior` its weights are sampled too,
+    Under [`sample_posterior`][probflow.layers.sequential.Sequential.sample_posterior] its weights
+    are sampled too,
     with ``prior`` (standard normal by default).
 
     Args:
@@ -109,9 +111,11 @@ class DenseVariational(BayesianLayer):
         activation: name, callable or ``None``.
         use_bias: learn a bias (with its own surrogate and prior).
         kernel_prior, bias_prior: elementwise priors (probflow distributions, e.g.
-            ``pfd.Laplace(0.0, 0.5)``, or :class:`~probflow.layers.ScaleMixturePrior`);
+            ``pfd.Laplace(0.0, 0.5)``, or
+            [`ScaleMixturePrior`][probflow.layers.priors.ScaleMixturePrior]);
             standard normal by default.
-        surrogate: :class:`~probflow.layers.MeanField` (default normal, scales start at 1e-3).
+        surrogate: [`MeanField`][probflow.layers.priors.MeanField] (default normal, scales start at
+            1e-3).
         kl_method: ``"auto"`` (closed form if registered), ``"analytic"`` or ``"mc"``.
         estimator: ``"reparameterization"``, ``"flipout"`` or ``"local_reparameterization"``.
         name: layer name.

@@ -1,7 +1,8 @@
-"""The epoch loop behind :meth:`Sequential.fit`, with its failure and interrupt handling.
+"""The epoch loop behind [`Sequential.fit`][probflow.layers.sequential.Sequential.fit], with its
+failure and interrupt handling.
 
-Each epoch is one compiled call (see :func:`~probflow.layers.training.make_epoch_fn`); the
-loop around it adds validation metrics, the :class:`~probflow.layers.History`, progress
+Each epoch is one compiled call (see [`make_epoch_fn`][probflow.layers.training.make_epoch_fn]); the
+loop around it adds validation metrics, the [`History`][probflow.layers.callbacks.History], progress
 lines and callbacks, and keeps the network usable when training goes wrong:
 
 - a non-finite loss or non-finite weights raise ``FloatingPointError`` after putting back

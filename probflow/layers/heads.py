@@ -1,6 +1,7 @@
 """Output heads: turn the last layer's output into a probflow distribution over targets.
 
-A head is the last layer of a :class:`~probflow.layers.Sequential`. Its ``apply`` returns
+A head is the last layer of a [`Sequential`][probflow.layers.sequential.Sequential]. Its ``apply``
+returns
 ``(distribution, 0.0)``; the data term of the ELBO is that distribution's ``log_prob`` of the
 targets. When the input's last axis has length one it is dropped, so a network ending in
 ``Dense(1)`` models targets of shape ``(n,)``.
@@ -40,9 +41,11 @@ def _fixed_or_learned(owner: str, name: str, value):
 class Head(Layer):
     """Base class of output heads.
 
-    Subclasses implement :meth:`distribution` and :meth:`moments`. Head parameters (a
+    Subclasses implement [`distribution`][probflow.layers.heads.Head.distribution] and
+    [`moments`][probflow.layers.heads.Head.moments]. Head parameters (a
     learned noise scale, say) are point estimates under variational training; under
-    :meth:`~probflow.layers.Sequential.sample_posterior` they are sampled with a
+    [`sample_posterior`][probflow.layers.sequential.Sequential.sample_posterior] they are sampled
+    with a
     ``Normal(0, 3)`` prior on their unconstrained (softplus-inverse) value.
 
     Examples:
@@ -91,7 +94,8 @@ class Head(Layer):
     def target_shape(self, input_shape, dtype=jnp.float32) -> tuple[int, ...]:
         """One example's target shape, given one example's input shape to the head.
 
-        Found by abstract evaluation of :meth:`sample` (no computation), so it holds for
+        Found by abstract evaluation of [`sample`][probflow.layers.heads.Head.sample] (no
+        computation), so it holds for
         custom heads too.
 
         Examples:
@@ -116,7 +120,8 @@ class Head(Layer):
         """Eager check of targets; errors name ``argument``, the bad value and the expectation.
 
         Targets must be finite and, when one example's ``input_shape`` to the head is given,
-        each example's target must have :meth:`target_shape` (axes of length one aside).
+        each example's target must have [`target_shape`][probflow.layers.heads.Head.target_shape]
+        (axes of length one aside).
 
         Examples:
             >>> import numpy as np

@@ -1,4 +1,5 @@
-"""Saving and loading :class:`~probflow.layers.Sequential` networks as ``.npz`` files.
+"""Saving and loading [`Sequential`][probflow.layers.sequential.Sequential] networks as ``.npz``
+files.
 
 The file holds the architecture as a JSON string (``__config__``), a format version and one
 array per parameter leaf (``param/<layer>/<path>``). Nothing is pickled: loading uses
@@ -40,7 +41,7 @@ def _leaf_key(i: int, path) -> str:
 
 
 def partial_path(path) -> str:
-    """The temporary file :func:`save` writes before renaming it to ``path``.
+    """The temporary file [`save`][probflow.layers.io.save] writes before renaming it to ``path``.
 
     Examples:
         >>> partial_path("/data/net.npz")
@@ -130,7 +131,8 @@ def save(net, path) -> None:
 
 
 def load(path):
-    """Read a network written by :meth:`Sequential.save`; returns a built ``Sequential``.
+    """Read a network written by [`Sequential.save`][probflow.layers.sequential.Sequential.save];
+    returns a built ``Sequential``.
 
     Examples:
         >>> import jax, os, tempfile

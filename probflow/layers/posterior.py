@@ -1,10 +1,14 @@
-"""MCMC over the weights of a :class:`~probflow.layers.Sequential` network.
+"""MCMC over the weights of a [`Sequential`][probflow.layers.sequential.Sequential] network.
 
-:func:`sample_posterior` hands a plain log density of the weight PyTree (every layer's prior
-plus the full-data log likelihood) to :func:`probflow.mcmc.sample` (NUTS by default);
-:func:`sample_sgmcmc` runs SGLD or SGHMC with mini-batch gradients. Both return
+[`sample_posterior`][probflow.layers.posterior.sample_posterior] hands a plain log density of the
+weight PyTree (every layer's prior
+plus the full-data log likelihood) to [`probflow.mcmc.sample`][probflow.mcmc.sample] (NUTS by
+default);
+[`sample_sgmcmc`][probflow.layers.posterior.sample_sgmcmc] runs SGLD or SGHMC with mini-batch
+gradients. Both return
 ``arviz.InferenceData`` whose posterior variables are named ``"<layer>.<weight>"`` (for
-example ``"0.kernel"``); :meth:`Sequential.predict` and :meth:`Sequential.evaluate` accept it
+example ``"0.kernel"``); [`Sequential.predict`][probflow.layers.sequential.Sequential.predict] and
+[`Sequential.evaluate`][probflow.layers.sequential.Sequential.evaluate] accept it
 as ``posterior=``.
 """
 
@@ -80,14 +84,15 @@ def sample_posterior(net, x, y, *, key, num_samples: int = 500, num_warmup: int 
     current surrogate means (so fit first for a good start) plus ``init_jitter`` noise.
 
     Args:
-        net: a :class:`~probflow.layers.Sequential` (built here if needed).
+        net: a [`Sequential`][probflow.layers.sequential.Sequential] (built here if needed).
         x, y: the full training data.
         key: JAX PRNG key (keyword).
-        num_samples, num_warmup, num_chains: as for :func:`probflow.mcmc.sample`.
-        kernel: :class:`probflow.mcmc.NUTS` (default) or :class:`probflow.mcmc.HMC`, ...
+        num_samples, num_warmup, num_chains: as for [`probflow.mcmc.sample`][probflow.mcmc.sample].
+        kernel: [`probflow.mcmc.NUTS`][probflow.mcmc.nuts.NUTS] (default) or
+            [`probflow.mcmc.HMC`][probflow.mcmc.hmc.HMC], ...
         init_jitter: scale of the normal noise added to each chain's starting weights.
         progress_bar: show the sampler's progress bar.
-        **kwargs: passed on to :func:`probflow.mcmc.sample`.
+        **kwargs: passed on to [`probflow.mcmc.sample`][probflow.mcmc.sample].
 
     Returns:
         ``arviz.InferenceData`` (variables ``"<layer>.<weight>"``).
@@ -167,11 +172,12 @@ def sample_sgmcmc(net, x, y, *, key, kernel=None, num_samples: int = 200,
     all in one compiled ``lax.scan``. Mini-batches are drawn uniformly with replacement.
 
     Args:
-        net: a :class:`~probflow.layers.Sequential` (starts at its current surrogate means).
+        net: a [`Sequential`][probflow.layers.sequential.Sequential] (starts at its current
+            surrogate means).
         x, y: training data.
         key: JAX PRNG key (keyword).
-        kernel: :class:`probflow.mcmc.SGLD` (default, ``step_size=1e-4``) or
-            :class:`probflow.mcmc.SGHMC`.
+        kernel: [`probflow.mcmc.SGLD`][probflow.mcmc.sgmcmc.SGLD] (default, ``step_size=1e-4``) or
+            [`probflow.mcmc.SGHMC`][probflow.mcmc.sgmcmc.SGHMC].
         num_samples, num_burnin, thin, batch_size: run length and mini-batch size.
 
     Returns:

@@ -1,8 +1,10 @@
 """Predictive summaries and evaluation metrics of a trained network.
 
-:func:`predictive_draws` runs the network once per weight draw (from the variational
+[`predictive_draws`][probflow.layers.predict.predictive_draws] runs the network once per weight draw
+(from the variational
 surrogate, or from posterior draws made by MCMC) and collects each draw's predictive mean,
-variance, a target sample and, given targets, their log density and CDF. :class:`Prediction`
+variance, a target sample and, given targets, their log density and CDF.
+[`Prediction`][probflow.layers.predict.Prediction]
 splits the total predictive variance into its epistemic part (the variance of the per-draw
 means) and its aleatoric part (the mean of the per-draw variances).
 """
@@ -21,7 +23,8 @@ __all__ = ["Prediction", "expected_calibration_error", "interval_coverage", "pre
 
 
 class Prediction(Struct):
-    """Posterior predictive summary returned by :meth:`Sequential.predict`.
+    """Posterior predictive summary returned by
+    [`Sequential.predict`][probflow.layers.sequential.Sequential.predict].
 
     Attributes:
         mean: predictive mean (for classifiers: class probabilities).
@@ -76,7 +79,7 @@ class Prediction(Struct):
         return (p > 0.5).astype(jnp.int32) if p.ndim == 1 else jnp.argmax(p, axis=-1)
 
     def interval(self, level: float = 0.9):
-        """Central predictive interval ``(lower, upper)`` from :attr:`samples`.
+        """Central predictive interval ``(lower, upper)`` from `samples`.
 
         Examples:
             >>> import jax, jax.numpy as jnp
@@ -167,10 +170,12 @@ def draws_in_chunks(draw_fn, x, y=None, batch_size: int | None = None):
     """Run ``draw_fn(x_rows, y_rows, row_offset)`` over chunks of rows; join the draws.
 
     Every chunk has ``batch_size`` rows (``None``: all rows up to
-    :data:`DEFAULT_BATCH_SIZE`), the last one padded by repeating its final row and cut
+    [`DEFAULT_BATCH_SIZE`][probflow.layers.predict.DEFAULT_BATCH_SIZE]), the last one padded by
+    repeating its final row and cut
     back afterwards, so a jitted ``draw_fn`` compiles once and its working memory scales
     with ``batch_size`` rather than with the number of rows. The outputs of
-    :func:`predictive_draws` have rows on axis 1, where the chunks are joined.
+    [`predictive_draws`][probflow.layers.predict.predictive_draws] have rows on axis 1, where the
+    chunks are joined.
 
     Examples:
         >>> import jax.numpy as jnp
@@ -240,7 +245,8 @@ def interval_coverage(cdf_values, level: float = 0.9):
 
 
 def summarize_draws(draws, is_classifier: bool) -> Prediction:
-    """:class:`Prediction` from :func:`predictive_draws`' output.
+    """[`Prediction`][probflow.layers.predict.Prediction] from
+    [`predictive_draws`][probflow.layers.predict.predictive_draws]' output.
 
     Examples:
         >>> import jax.numpy as jnp

@@ -1,10 +1,14 @@
 """Weight priors, variational surrogates and the KL term of a Bayesian layer.
 
 A prior is any probflow distribution with scalar (or broadcastable) parameters, applied
-elementwise to a weight array; :class:`ScaleMixturePrior` adds Blundell et al.'s two-scale
-mixture. A surrogate (:class:`MeanField`) maps unconstrained parameters to an elementwise
-distribution over a weight array. :func:`kl_term` uses the closed form from
-:func:`probflow.distributions.kl_divergence` when the pair has one and a one-sample Monte
+elementwise to a weight array; [`ScaleMixturePrior`][probflow.layers.priors.ScaleMixturePrior] adds
+Blundell et al.'s two-scale
+mixture. A surrogate ([`MeanField`][probflow.layers.priors.MeanField]) maps unconstrained parameters
+to an elementwise
+distribution over a weight array. [`kl_term`][probflow.layers.priors.kl_term] uses the closed form
+from
+[`probflow.distributions.kl_divergence`][probflow.distributions.kl.kl_divergence] when the pair has
+one and a one-sample Monte
 Carlo estimate otherwise.
 """
 
@@ -86,7 +90,7 @@ class MeanField(Struct):
     """Mean-field surrogate of a loc-scale family: ``family(loc, softplus(rho))`` elementwise.
 
     Args:
-        family: name of a loc-scale distribution in :mod:`probflow.distributions`
+        family: name of a loc-scale distribution in `probflow.distributions`
             (``"Normal"``, ``"Laplace"``, ``"Logistic"``, ``"Cauchy"``).
         init_scale: the scale every weight starts at (``rho = softplus^-1(init_scale)``).
 
@@ -175,7 +179,8 @@ def random_bits(key, n: int):
 def uniform_and_signs(key, uniform_shapes, sign_shapes, dtype):
     """Open-interval uniforms and random signs of the given shapes from one key.
 
-    Uniforms have 23-bit resolution, in ``(0, 1)``; see :func:`random_bits`.
+    Uniforms have 23-bit resolution, in ``(0, 1)``; see
+    [`random_bits`][probflow.layers.priors.random_bits].
 
     Examples:
         >>> import jax, jax.numpy as jnp
@@ -301,7 +306,7 @@ def encode(value, where: str):
 
 
 def decode(value):
-    """Inverse of :func:`encode`.
+    """Inverse of [`encode`][probflow.layers.priors.encode].
 
     Examples:
         >>> decode(encode(ScaleMixturePrior(0.5, 1.0, 0.1), "x")).scale2

@@ -1,4 +1,5 @@
-"""The :class:`Sequential` model: a stack of layers ending in an output head, with a
+"""The [`Sequential`][probflow.layers.sequential.Sequential] model: a stack of layers ending in an
+output head, with a
 Keras-like ``compile``/``fit``/``predict``/``evaluate`` workflow on top of pure functions."""
 
 from __future__ import annotations
@@ -45,13 +46,18 @@ def _positive(owner: str, name: str, value, integer: bool = True):
 class Sequential:
     """A Bayesian neural network: layers applied in order, the last one an output head.
 
-    The pure functions :meth:`init` and :meth:`apply` work in any JAX code; the
-    Keras-style methods (:meth:`compile`, :meth:`fit`, :meth:`predict`, :meth:`evaluate`,
-    :meth:`save`) keep the trained parameters in ``net.params``.
+    The pure functions [`init`][probflow.layers.sequential.Sequential.init] and
+    [`apply`][probflow.layers.sequential.Sequential.apply] work in any JAX code; the
+    Keras-style methods ([`compile`][probflow.layers.sequential.Sequential.compile],
+    [`fit`][probflow.layers.sequential.Sequential.fit],
+    [`predict`][probflow.layers.sequential.Sequential.predict],
+    [`evaluate`][probflow.layers.sequential.Sequential.evaluate],
+    [`save`][probflow.layers.sequential.Sequential.save]) keep the trained parameters in
+    ``net.params``.
 
     Args:
-        layers: list of :class:`~probflow.layers.Layer`; the last must be a
-            :class:`~probflow.layers.Head` (e.g. ``NormalHead``, ``CategoricalHead``).
+        layers: list of [`Layer`][probflow.layers.base.Layer]; the last must be a
+            [`Head`][probflow.layers.heads.Head] (e.g. ``NormalHead``, ``CategoricalHead``).
         name: model name.
 
     Examples:
@@ -159,7 +165,8 @@ class Sequential:
                                                                 strict=True))
 
     def apply_weights(self, weights, x, key=None, *, training: bool = False):
-        """Head distribution for fixed weights (see :meth:`point_weights`)."""
+        """Head distribution for fixed weights (see
+        [`point_weights`][probflow.layers.sequential.Sequential.point_weights])."""
         keys = [None] * len(self.layers) if key is None else list(
             jax.random.split(key, len(self.layers)))
         h = x
@@ -259,7 +266,8 @@ class Sequential:
     # -- training -----------------------------------------------------------------------------
     def fit(self, x, y, epochs: int = 10, batch_size: int = 32, *, key, validation_data=None,
             callbacks=None, verbose: int = 1, validation_samples: int = 20):
-        """Train by maximising the ELBO with mini-batches; returns a :class:`History`.
+        """Train by maximising the ELBO with mini-batches; returns a
+        [`History`][probflow.layers.callbacks.History].
 
         The loss per example is ``NLL_mean + kl_weight * KL / n_train``. Each epoch is one
         compiled ``lax.scan`` over shuffled mini-batches. Targets are checked against the
@@ -279,7 +287,7 @@ class Sequential:
             validation_data: optional ``(x_val, y_val)``; adds ``val_loss`` (the predictive
                 NLL per example, from ``validation_samples`` weight draws), and
                 ``val_accuracy`` or ``val_rmse``.
-            callbacks: list of :class:`~probflow.layers.Callback`.
+            callbacks: list of [`Callback`][probflow.layers.callbacks.Callback].
             verbose: 0 silent, 1 one line per epoch.
             validation_samples: weight draws for the validation metrics.
 
@@ -387,14 +395,17 @@ class Sequential:
             num_samples: weight draws (from the variational surrogate, or evenly thinned
                 draws of ``posterior``).
             key: JAX PRNG key (keyword).
-            posterior: optional ``InferenceData`` from :meth:`sample_posterior` or
-                :meth:`fit_sgmcmc`; its weight draws replace the surrogate.
+            posterior: optional ``InferenceData`` from
+                [`sample_posterior`][probflow.layers.sequential.Sequential.sample_posterior] or
+                [`fit_sgmcmc`][probflow.layers.sequential.Sequential.fit_sgmcmc]; its weight draws
+                replace the surrogate.
             batch_size: rows per compiled call (``None``: all rows, up to 1024). The
                 working memory scales with ``batch_size``, and the result does not depend on
                 it: each weight draw is shared by all rows, whatever the chunking.
 
         Returns:
-            :class:`~probflow.layers.Prediction` (mean, std, samples, epistemic and aleatoric
+            [`Prediction`][probflow.layers.predict.Prediction] (mean, std, samples, epistemic and
+            aleatoric
             variance).
 
         Examples:
@@ -423,8 +434,9 @@ class Sequential:
         for classifiers, ``accuracy`` and ``ece`` (expected calibration error, ``num_bins``
         bins); for regression ``rmse``, ``mae`` and ``coverage`` (fraction of targets inside
         the central ``interval`` predictive interval) and ``interval_width``. The targets
-        are checked against the head as in :meth:`fit`; ``batch_size`` is as in
-        :meth:`predict`.
+        are checked against the head as in [`fit`][probflow.layers.sequential.Sequential.fit];
+        ``batch_size`` is as in
+        [`predict`][probflow.layers.sequential.Sequential.predict].
 
         Examples:
             >>> import jax, jax.numpy as jnp
@@ -538,7 +550,7 @@ class Sequential:
                          num_chains: int = 2, kernel=None, **kwargs):
         """Full-batch MCMC (NUTS by default) over all weights; returns ``InferenceData``.
 
-        See :func:`probflow.layers.sample_posterior`.
+        See [`probflow.layers.sample_posterior`][probflow.layers.posterior.sample_posterior].
         """
         from probflow.layers.posterior import sample_posterior
 
@@ -548,7 +560,7 @@ class Sequential:
 
     def fit_sgmcmc(self, x, y, *, key, **kwargs):
         """Stochastic-gradient MCMC (SGLD/SGHMC) over the weights; see
-        :func:`probflow.layers.sample_sgmcmc`."""
+        [`probflow.layers.sample_sgmcmc`][probflow.layers.posterior.sample_sgmcmc]."""
         from probflow.layers.posterior import sample_sgmcmc
 
         return sample_sgmcmc(self, x, y, key=key, **kwargs)

@@ -1,4 +1,5 @@
-"""Input checks and the compiled training epoch of :class:`~probflow.layers.Sequential`.
+"""Input checks and the compiled training epoch of
+[`Sequential`][probflow.layers.sequential.Sequential].
 
 The loss per example follows the Keras/TFP convention: ``NLL_mean + kl_weight * KL / n``
 where ``NLL_mean`` is the mean negative log likelihood of the mini-batch and ``n`` the
@@ -138,7 +139,8 @@ def make_epoch_fn(net, optimizer, batch_size: int):
     when every step's loss and the final weights are finite, else the index of the first
     step whose loss is not finite (``num_batches`` when only the final weights are not).
     Checking costs nothing per step: the losses are collected anyway, and the weights are
-    checked once per epoch; :func:`make_replay_fn` recovers the last good weights.
+    checked once per epoch; [`make_replay_fn`][probflow.layers.training.make_replay_fn] recovers the
+    last good weights.
 
     Examples:
         >>> import jax, jax.numpy as jnp, optax
@@ -185,9 +187,11 @@ def make_epoch_fn(net, optimizer, batch_size: int):
 def make_replay_fn(net, optimizer, batch_size: int):
     """Jitted ``replay(params, opt_state, key, x, y, kl_weight, num_steps)``.
 
-    Repeats the first ``num_steps`` steps of the epoch that :func:`make_epoch_fn` runs with
+    Repeats the first ``num_steps`` steps of the epoch that
+    [`make_epoch_fn`][probflow.layers.training.make_epoch_fn] runs with
     the same arguments and returns ``(params, opt_state)`` after them: how
-    :meth:`Sequential.fit` gets back the last weights with a finite loss after a failure,
+    [`Sequential.fit`][probflow.layers.sequential.Sequential.fit] gets back the last weights with a
+    finite loss after a failure,
     without keeping a copy of the weights at every step.
 
     Examples:

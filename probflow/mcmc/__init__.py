@@ -1,9 +1,12 @@
 """Markov chain Monte Carlo: kernels, integrators, metrics, adaptation and a chain runner.
 
-High level: :func:`sample` (NUTS by default, a warm-up given as an adaptation object such as
-:class:`WindowAdaptation` or :class:`GradientAdaptation`) and :func:`extend`.
+High level: [`sample`][probflow.mcmc.sample] (NUTS by default, a warm-up given as an adaptation
+object such as
+[`WindowAdaptation`][probflow.mcmc.adaptation.WindowAdaptation] or
+[`GradientAdaptation`][probflow.mcmc.gradient_adaptation.GradientAdaptation]) and
+[`extend`][probflow.mcmc.sample.extend].
 
-Low level and functional: every kernel (the :class:`Kernel` protocol) has
+Low level and functional: every kernel (the [`Kernel`][probflow.mcmc.base.Kernel] protocol) has
 ``state = kernel.init(position, logdensity_fn)``
 and ``state, info = kernel.step(key, state, logdensity_fn, params)`` with
 ``params = KernelParams(step_size, inverse_mass_matrix)``; positions are any PyTree.

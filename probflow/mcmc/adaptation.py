@@ -1,15 +1,20 @@
 """Stan's windowed warm-up: step size by dual averaging, mass matrix by regularised Welford.
 
-The pieces are small and pure, and the driver (:mod:`probflow.mcmc.chains`) composes them
+The pieces are small and pure, and the driver ([`probflow.mcmc.chains`][probflow.mcmc.chains])
+composes them
 inside one compiled scan:
 
-* :func:`warmup_schedule` (NumPy, static): for every warm-up iteration, whether its position
+* [`warmup_schedule`][probflow.mcmc.adaptation.warmup_schedule] (NumPy, static): for every warm-up
+  iteration, whether its position
   feeds the mass-matrix estimate and whether a slow window ends there. Stan's layout: an
   initial fast buffer (75 iterations), slow windows of 25, 50, 100, ... iterations (the last
   one stretched to the terminal buffer), a terminal fast buffer (50).
-* :func:`find_reasonable_step_size`: Stan's heuristic; doubles or halves the step until the
+* [`find_reasonable_step_size`][probflow.mcmc.adaptation.find_reasonable_step_size]: Stan's
+  heuristic; doubles or halves the step until the
   acceptance of a single integrator step crosses 0.8.
-* :class:`AdaptationState`, :func:`adaptation_init`, :func:`adaptation_update`: one chain's
+* [`AdaptationState`][probflow.mcmc.adaptation.AdaptationState],
+  [`adaptation_init`][probflow.mcmc.adaptation.adaptation_init],
+  [`adaptation_update`][probflow.mcmc.adaptation.adaptation_update]: one chain's
   tuning state and its update after each warm-up transition. At the end of a slow window the
   mass matrix becomes the regularised sample (co)variance of the window's positions, the step
   size is re-initialised by the heuristic and dual averaging restarts; after the last warm-up
@@ -221,7 +226,8 @@ def adaptation_update(
     """Update one chain's tuning after a warm-up transition that ended at ``position``.
 
     ``collect``, ``window_end`` and ``last_iteration`` are boolean scalars (from
-    :func:`warmup_schedule`; the same for every chain, so the branches are real
+    [`warmup_schedule`][probflow.mcmc.adaptation.warmup_schedule]; the same for every chain, so the
+    branches are real
     conditionals under ``vmap``). ``integrator=None`` skips the step-size heuristic (for
     kernels without gradients). ``key`` feeds the heuristic.
 
@@ -311,12 +317,14 @@ def check_target_accept(owner: str, target_accept) -> None:
 
 @dataclasses.dataclass(frozen=True)
 class WindowAdaptation:
-    """Stan's windowed warm-up, as an ``init``/``update`` pair for :func:`pf.mcmc.sample`.
+    """Stan's windowed warm-up, as an ``init``/``update`` pair for
+    [`pf.mcmc.sample`][probflow.mcmc.sample].
 
     Step size by dual averaging towards ``target_accept``; a diagonal (or dense) mass matrix
     from the regularised sample (co)variance of the draws in slow windows of 25, 50, 100,
     ... iterations between a 75-iteration initial buffer and a 50-iteration terminal
-    buffer (:func:`warmup_schedule`). Pass it as ``sample(..., adaptation=...)``.
+    buffer ([`warmup_schedule`][probflow.mcmc.adaptation.warmup_schedule]). Pass it as ``sample(...,
+    adaptation=...)``.
 
     Args:
         target_accept: dual averaging's target acceptance statistic (``None``: the kernel's
@@ -370,7 +378,8 @@ class WindowAdaptation:
                                     self.dense_mass)
 
     def init(self, state, step_size, inverse_mass_matrix, *, num_warmup: int):
-        """One chain's :class:`AdaptationState` (``state`` is the kernel's initial state)."""
+        """One chain's [`AdaptationState`][probflow.mcmc.adaptation.AdaptationState] (``state`` is
+        the kernel's initial state)."""
         del state, num_warmup
         return adaptation_init(step_size, inverse_mass_matrix)
 

@@ -5,8 +5,10 @@ Every kernel is a small frozen builder (static choices only) with
 * ``state = kernel.init(position, logdensity_fn)`` and
 * ``state, info = kernel.step(key, state, logdensity_fn, params)``,
 
-where ``params`` is a :class:`KernelParams` and ``info`` a :class:`TransitionInfo`; the
-contract is written down once, as the :class:`Kernel` protocol. Positions are arbitrary PyTrees of
+where ``params`` is a [`KernelParams`][probflow.mcmc.base.KernelParams] and ``info`` a
+[`TransitionInfo`][probflow.mcmc.base.TransitionInfo]; the
+contract is written down once, as the [`Kernel`][probflow.mcmc.base.Kernel] protocol. Positions are
+arbitrary PyTrees of
 floating arrays; kernels ravel them to one flat ``(d,)`` vector internally.
 """
 
@@ -116,7 +118,8 @@ class TransitionInfo(NamedTuple):
         return (float_dtype, jnp.bool_, float_dtype, jnp.int32, jnp.int32, jnp.bool_)
 
     def normalized(self, float_dtype) -> TransitionInfo:
-        """The same record with every field cast to :meth:`dtypes`."""
+        """The same record with every field cast to
+        [`dtypes`][probflow.mcmc.base.TransitionInfo.dtypes]."""
         return TransitionInfo(*(jnp.asarray(x, d) for x, d in
                                 zip(self, self.dtypes(float_dtype), strict=True)))
 
@@ -137,7 +140,8 @@ NUTSInfo = HMCInfo = MALAInfo = RWMInfo = TransitionInfo
 
 @runtime_checkable
 class Kernel(Protocol):
-    """The contract every transition kernel meets; :func:`pf.mcmc.sample` checks it.
+    """The contract every transition kernel meets; [`pf.mcmc.sample`][probflow.mcmc.sample] checks
+    it.
 
     A kernel is a frozen (hashable) builder of static choices with
 
@@ -145,12 +149,13 @@ class Kernel(Protocol):
       ``state.logdensity``; gradient kernels also ``state.logdensity_grad``),
     * ``state, info = kernel.step(key, state, logdensity_fn, params)`` with
       ``params = KernelParams(step_size, inverse_mass_matrix)`` and ``info`` a
-      :class:`TransitionInfo`,
+      [`TransitionInfo`][probflow.mcmc.base.TransitionInfo],
 
     and these class attributes, which the driver reads:
 
     * ``uses_gradients``: the state carries ``logdensity_grad`` (needed by the step-size
-      heuristic and by :class:`~probflow.mcmc.GradientAdaptation`);
+      heuristic and by
+      [`GradientAdaptation`][probflow.mcmc.gradient_adaptation.GradientAdaptation]);
     * ``reports_tree_depth``: ``info.tree_depth`` is meaningful (NUTS);
     * ``default_target_accept``: what step-size adaptation aims at by default;
     * ``max_tree_depth``: the cap the convergence warnings refer to (``None`` without one).
@@ -173,7 +178,7 @@ class Kernel(Protocol):
 
 @runtime_checkable
 class Adaptation(Protocol):
-    """The contract of a warm-up scheme; :func:`pf.mcmc.sample` checks it.
+    """The contract of a warm-up scheme; [`pf.mcmc.sample`][probflow.mcmc.sample] checks it.
 
     An adaptation is a frozen (hashable) object of static settings with
 
@@ -208,7 +213,8 @@ class Adaptation(Protocol):
 
 
 def check_adaptation(owner: str, adaptation) -> None:
-    """Raise a ``TypeError`` naming what ``adaptation`` lacks of the :class:`Adaptation` contract.
+    """Raise a ``TypeError`` naming what ``adaptation`` lacks of the
+    [`Adaptation`][probflow.mcmc.base.Adaptation] contract.
 
     Examples:
         >>> from probflow import mcmc
@@ -226,7 +232,8 @@ def check_adaptation(owner: str, adaptation) -> None:
 
 
 def check_kernel(owner: str, kernel) -> None:
-    """Raise a ``TypeError`` naming what ``kernel`` lacks of the :class:`Kernel` contract.
+    """Raise a ``TypeError`` naming what ``kernel`` lacks of the
+    [`Kernel`][probflow.mcmc.base.Kernel] contract.
 
     Examples:
         >>> from probflow import mcmc

@@ -1,13 +1,16 @@
 """The chain runner: warm-up and sampling as one compiled chunk of iterations, run in a loop.
 
-One program, compiled once per :class:`RunConfig` and argument shapes, advances every chain
+One program, compiled once per [`RunConfig`][probflow.mcmc.chains.RunConfig] and argument shapes,
+advances every chain
 by up to ``chunk_length`` *slots*: a slot is one warm-up iteration (followed by the
 adaptation's update) or ``thin`` sampling iterations of which the last is kept. The driver
-(:func:`run_chains_chunked`) calls it repeatedly from Python, so that
+([`run_chains_chunked`][probflow.mcmc.chains.run_chains_chunked]) calls it repeatedly from Python,
+so that
 
 * memory grows with the kept draws only (thinned-away iterations never leave the device,
   warm-up draws only when asked for);
-* Ctrl-C stops the run between two chunks (:class:`~probflow.mcmc.interrupt.DeferredInterrupt`)
+* Ctrl-C stops the run between two chunks
+  ([`DeferredInterrupt`][probflow.mcmc.interrupt.DeferredInterrupt])
   and the draws so far are kept;
 * the progress bar is moved from the host, with no callbacks from compiled code.
 
@@ -17,7 +20,7 @@ argument (inactive slots are skipped by a real conditional), so resizing never r
 Chains are ``vmap``-ed inside each iteration, so the warm-up schedule (the same for every
 chain) stays a real conditional; ``"sequential"`` maps the same code over chains one at a
 time; ``"parallel"`` shards the chains over ``jax.devices()`` with ``shard_map``.
-:func:`run_chains` is the same computation in one pure function (for ``jit``/``vmap`` of whole
+`run_chains` is the same computation in one pure function (for ``jit``/``vmap`` of whole
 runs, as simulation-based calibration does).
 """
 
@@ -47,14 +50,16 @@ class RunConfig(NamedTuple):
     """Static configuration of a run (hashable: a new value compiles anew).
 
     Attributes:
-        kernel: the transition kernel (a :class:`~probflow.mcmc.Kernel`).
-        adaptation: the warm-up scheme (:class:`~probflow.mcmc.WindowAdaptation`,
-            :class:`~probflow.mcmc.GradientAdaptation`), its ``target_accept`` resolved.
+        kernel: the transition kernel (a [`Kernel`][probflow.mcmc.base.Kernel]).
+        adaptation: the warm-up scheme
+            ([`WindowAdaptation`][probflow.mcmc.adaptation.WindowAdaptation],
+            [`GradientAdaptation`][probflow.mcmc.gradient_adaptation.GradientAdaptation]), its
+            ``target_accept`` resolved.
         logdensity_fn: the log density for a plain-function target; ``None`` when the target
             is a Posterior (its unconstrained log density is used).
         num_warmup, num_samples, thin: iteration counts; ``num_samples`` draws are kept,
             one every ``thin`` iterations after warm-up.
-        chain_method: one of :data:`CHAIN_METHODS`.
+        chain_method: one of `CHAIN_METHODS`.
         save_warmup: whether warm-up draws and statistics are returned.
         chunk_length: slots per compiled chunk (the last chunk may use fewer).
     """
@@ -240,9 +245,11 @@ def _chunk(config: RunConfig, posterior, carry: RunCarry, start, num_active):
 
 
 def _prepare(config: RunConfig, posterior, key, positions, tuning):
-    """Initial :class:`RunCarry` and whether each chain starts at a finite point.
+    """Initial [`RunCarry`][probflow.mcmc.chains.RunCarry] and whether each chain starts at a finite
+    point.
 
-    ``tuning`` is either an :class:`InitialTuning` shared by every chain (a new run) or
+    ``tuning`` is either an [`InitialTuning`][probflow.mcmc.chains.InitialTuning] shared by every
+    chain (a new run) or
     every chain's adaptation state (to continue one).
     """
     kernel = config.kernel
@@ -310,9 +317,11 @@ run_chains.__doc__ = """Run chains from ``positions`` (leading axis = chains) in
 
 ``run_chains(config, posterior, key, positions, tuning) -> RunOutput``: ``posterior`` is
 the Posterior target or ``None`` (then ``config.logdensity_fn`` is used); ``key`` is split
-into one key per chain; ``tuning`` is an :class:`InitialTuning` shared by all chains at the
+into one key per chain; ``tuning`` is an [`InitialTuning`][probflow.mcmc.chains.InitialTuning]
+shared by all chains at the
 start, or every chain's adaptation state (to continue a run). Pure, so whole
-runs can be ``vmap``-ed; :func:`run_chains_chunked` gives the same draws chunk by chunk.
+runs can be ``vmap``-ed; [`run_chains_chunked`][probflow.mcmc.chains.run_chains_chunked] gives the
+same draws chunk by chunk.
 """
 
 
@@ -329,9 +338,10 @@ def chunk_length(num_slots: int, num_chains: int, dim: int) -> int:
 
 def run_chains_chunked(config: RunConfig, posterior, key, positions, tuning, *,
                        guard=None, on_chunk: Callable | None = None) -> RunOutput:
-    """Run chains chunk by chunk from the host; same draws as :func:`run_chains`.
+    """Run chains chunk by chunk from the host; same draws as `run_chains`.
 
-    ``guard`` (a :class:`~probflow.mcmc.interrupt.DeferredInterrupt`) is checked between
+    ``guard`` (a [`DeferredInterrupt`][probflow.mcmc.interrupt.DeferredInterrupt]) is checked
+    between
     chunks: when it has been triggered the run stops and what was drawn so far is returned
     (``interrupted=True``). ``on_chunk(slots_done, stats)`` is called after each chunk with the
     chunk's statistics (NumPy, leading chain axis), for the progress bar.

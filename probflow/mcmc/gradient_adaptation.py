@@ -49,7 +49,8 @@ SWITCH, UPDATE, FIRST_UPDATE, FINAL_START, FINAL, LOW_RANK_UPDATE = range(6)
 
 
 class GradientAdaptationState(NamedTuple):
-    """One chain's state for :class:`GradientAdaptation`.
+    """One chain's state for
+    [`GradientAdaptation`][probflow.mcmc.gradient_adaptation.GradientAdaptation].
 
     Attributes:
         step_size: the step size for the next transition.
@@ -57,7 +58,8 @@ class GradientAdaptationState(NamedTuple):
         dual_averaging: the step-size recursion.
         draws, grads: foreground running moments of the draws and of their gradients.
         background_draws, background_grads: the background estimators.
-        window: the draws and gradients of the current window (:class:`DrawWindow`), only
+        window: the draws and gradients of the current window
+            ([`DrawWindow`][probflow.mcmc.gradient_adaptation.DrawWindow]), only
             with ``low_rank=True``.
 
     Examples:
@@ -143,7 +145,8 @@ def low_rank_inverse_mass_matrix(draws, grads, valid, *, gamma: float, eigval_cu
     The diagonal is ``std^2 = sd(draws) / sd(gradients)``; in the coordinates it scales to,
     the draws' and gradients' covariances are projected on the span of both (a thin SVD of
     each, then one orthonormal basis), regularised (``cov / gamma + I``), and their geometric
-    mean (:func:`spd_mean`, the Fisher-divergence minimiser in that subspace) is
+    mean ([`spd_mean`][probflow.mcmc.gradient_adaptation.spd_mean], the Fisher-divergence minimiser
+    in that subspace) is
     eigendecomposed; eigenvalues above ``eigval_cutoff`` or below its inverse are kept as a
     correction ``S (I + U (L - 1) U^T) S``, the rest are left at 1 (Seyboldt, Carlson and
     Carpenter 2026; nutpie's ``low_rank_modified_mass_matrix``).
@@ -192,7 +195,8 @@ def low_rank_inverse_mass_matrix(draws, grads, valid, *, gamma: float, eigval_cu
 def gradient_schedule(num_warmup: int, early_window: float = 0.3, step_size_window: float = 0.15,
                       switch_every: int = 80, early_switch_every: int = 10,
                       low_rank_every: int = 10) -> np.ndarray:
-    """The static ``(num_warmup, 6)`` boolean table of :class:`GradientAdaptation`.
+    """The static ``(num_warmup, 6)`` boolean table of
+    [`GradientAdaptation`][probflow.mcmc.gradient_adaptation.GradientAdaptation].
 
     Columns: the background estimators become the foreground (switch); the mass matrix is
     recomputed; it is the first such update; the final step-size window starts; the
@@ -245,7 +249,8 @@ class GradientAdaptation:
 
     The inverse mass matrix is ``sqrt(var(draws) / var(gradients))`` over a window of recent
     warm-up draws that is swapped for a newer one every ``early_switch_every`` draws early
-    on and every ``switch_every`` draws later (see :mod:`probflow.mcmc.gradient_adaptation`);
+    on and every ``switch_every`` draws later (see
+    [`probflow.mcmc.gradient_adaptation`][probflow.mcmc.gradient_adaptation]);
     the step size follows dual averaging towards ``target_accept``, restarted for the last
     ``step_size_window`` of warm-up with the mass matrix fixed. It starts from ``1/|grad|``
     at the initial point. It needs a gradient-based kernel (NUTS, HMC, MALA), and its
@@ -258,7 +263,8 @@ class GradientAdaptation:
         early_window: share of warm-up with the short windows.
         step_size_window: share of warm-up at the end that adapts the step size only.
         switch_every, early_switch_every: window lengths (draws).
-        low_rank: add nutpie's low-rank correction (:func:`low_rank_inverse_mass_matrix`):
+        low_rank: add nutpie's low-rank correction
+            ([`low_rank_inverse_mass_matrix`][probflow.mcmc.gradient_adaptation.low_rank_inverse_mass_matrix]):
             the mass matrix becomes dense, diagonal plus the directions where the window's
             draws and gradients show strong correlation. Costs a thin SVD of the window every
             ``low_rank_every`` warm-up draws and a dense metric; for correlated posteriors
@@ -324,7 +330,9 @@ class GradientAdaptation:
                                  self.low_rank_every)
 
     def initial_tuning(self, owner: str, dim: int, dtype):
-        """Step size 1 and a unit diagonal: :meth:`init` replaces the diagonal by ``1/|grad|``
+        """Step size 1 and a unit diagonal:
+        [`init`][probflow.mcmc.gradient_adaptation.GradientAdaptation.init] replaces the diagonal by
+        ``1/|grad|``
         and the step size by Stan's heuristic at the first mass-matrix update."""
         del owner
         return np.asarray(1.0, dtype), np.ones(dim, dtype)

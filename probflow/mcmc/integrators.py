@@ -1,10 +1,12 @@
 """Symplectic integrators of Hamiltonian dynamics, described as data.
 
-An :class:`Integrator` lists the coefficients of a palindromic splitting scheme:
+An [`Integrator`][probflow.mcmc.integrators.Integrator] lists the coefficients of a palindromic
+splitting scheme:
 momentum kicks ``b_0, ..., b_s`` interleaved with position drifts ``a_0, ..., a_{s-1}``
 (``p += b_0 h grad; x += a_0 h M^-1 p; p += b_1 h grad; ...``). Palindromic schemes are
 time-reversible and volume-preserving, so they are valid HMC proposals. One
-:func:`integrator_step` costs ``s`` gradient evaluations (the last gradient is cached).
+[`integrator_step`][probflow.mcmc.integrators.integrator_step] costs ``s`` gradient evaluations (the
+last gradient is cached).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Ctrl-C that stops a long compiled loop between chunks instead of inside XLA.
 
-While a :class:`DeferredInterrupt` is active (in the main thread), the first SIGINT only
+While a [`DeferredInterrupt`][probflow.mcmc.interrupt.DeferredInterrupt] is active (in the main
+thread), the first SIGINT only
 sets a flag: the loop checks it between compiled chunks, stops, and hands back what it has.
 The previous handler is put back at once, so a second Ctrl-C raises ``KeyboardInterrupt`` as
 usual. In other threads (where Python does not deliver signals) it does nothing.

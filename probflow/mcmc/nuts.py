@@ -38,7 +38,7 @@ class NUTS:
     Args:
         max_tree_depth: at most ``2**max_tree_depth - 1`` integrator steps (1 to 25).
         divergence_threshold: largest energy error before a divergence.
-        integrator: scheme from :mod:`probflow.mcmc.integrators`.
+        integrator: scheme from [`probflow.mcmc.integrators`][probflow.mcmc.integrators].
 
     Examples:
         >>> import jax, jax.numpy as jnp

@@ -1,11 +1,14 @@
 """``pf.mcmc.sample`` and ``pf.mcmc.extend``: the user-facing MCMC driver.
 
-It checks the arguments (the kernel against the :class:`~probflow.mcmc.Kernel` contract),
+It checks the arguments (the kernel against the [`Kernel`][probflow.mcmc.base.Kernel] contract),
 draws or checks initial positions, runs the compiled chains chunk by chunk
-(:func:`~probflow.mcmc.chains.run_chains_chunked`, which Ctrl-C stops cleanly), converts the
-draws to ``arviz.InferenceData`` through :func:`~probflow.models.to_inference_data`, warns
+([`run_chains_chunked`][probflow.mcmc.chains.run_chains_chunked], which Ctrl-C stops cleanly),
+converts the
+draws to ``arviz.InferenceData`` through
+[`to_inference_data`][probflow.models.inference_data.to_inference_data], warns
 about convergence problems in plain words, and keeps the final state and tuned parameters
-on the result (``idata.mcmc_run``) so that :func:`extend` can continue the chains.
+on the result (``idata.mcmc_run``) so that [`extend`][probflow.mcmc.sample.extend] can continue the
+chains.
 """
 
 from __future__ import annotations
@@ -296,21 +299,26 @@ def sample(
 ):
     """Draw posterior samples with MCMC (NUTS by default) and return ``arviz.InferenceData``.
 
-    Warm-up is an adaptation object: :class:`WindowAdaptation` (``"stan"``, the default:
+    Warm-up is an adaptation object: [`WindowAdaptation`][probflow.mcmc.adaptation.WindowAdaptation]
+    (``"stan"``, the default:
     Stan's dual averaging and windowed mass matrix, 1000 warm-up iterations) or
-    :class:`GradientAdaptation` (``"nutpie"``: the mass matrix from the variances of draws
+    [`GradientAdaptation`][probflow.mcmc.gradient_adaptation.GradientAdaptation] (``"nutpie"``: the
+    mass matrix from the variances of draws
     and gradients, 500 warm-up iterations). Warm-up and sampling run in one compiled program,
     called in chunks of about a quarter of a second: Ctrl-C stops the run between two chunks
-    and returns the draws so far (with an :class:`InterruptedRunWarning`), and only the kept
+    and returns the draws so far (with an
+    [`InterruptedRunWarning`][probflow.mcmc.interrupt.InterruptedRunWarning]), and only the kept
     draws are held in memory. Calling again with new data of the same shape (or the same
     log-density function) reuses the compiled code.
 
     Args:
-        target: a :class:`~probflow.models.Posterior` (sampled on its unconstrained space;
+        target: a [`Posterior`][probflow.models.posterior.Posterior] (sampled on its unconstrained
+            space;
             draws are reported constrained, with deterministics, dims and coords) or a log
             density ``f(position) -> scalar`` of a PyTree (then ``initial_position`` is needed).
-        kernel: any :class:`Kernel`: :class:`NUTS` (default), :class:`HMC`, :class:`MALA` or
-            :class:`RandomWalkMetropolis`.
+        kernel: any [`Kernel`][probflow.mcmc.base.Kernel]: [`NUTS`][probflow.mcmc.nuts.NUTS]
+            (default), [`HMC`][probflow.mcmc.hmc.HMC], [`MALA`][probflow.mcmc.hmc.MALA] or
+            [`RandomWalkMetropolis`][probflow.mcmc.rwm.RandomWalkMetropolis].
         key: a JAX PRNG key (keyword; typed or raw).
         num_chains, num_samples, thin: chains, kept draws per chain, and iterations per kept
             draw.
@@ -325,19 +333,22 @@ def sample(
             ``num_chains``; required for a log-density target.
         chain_method: ``"vectorized"`` (vmap, default), ``"sequential"`` (one chain after
             another, same compiled code), ``"parallel"`` (chains sharded over
-            ``jax.devices()``; on a CPU see :func:`probflow.set_host_device_count`) or
+            ``jax.devices()``; on a CPU see
+            [`probflow.set_host_device_count`][probflow.config.set_host_device_count]) or
             ``"auto"``.
         progress_bar: show a tqdm bar (warm-up/sampling, divergences so far, step size).
         save_warmup: keep warm-up draws (groups ``warmup_posterior``, ``warmup_sample_stats``).
-        warn: issue :class:`~probflow.diagnostics.ConvergenceWarning` s after the run.
+        warn: issue [`ConvergenceWarning`][probflow.diagnostics.checks.ConvergenceWarning] s after
+            the run.
 
     Returns:
         ``arviz.InferenceData`` with ``posterior``, ``sample_stats`` (``lp``, ``diverging``,
         ``energy``, ``n_steps``, ``step_size``, ``acceptance_rate`` and for NUTS ``tree_depth``
         (doublings attempted, as Stan counts them) and ``reached_max_treedepth``) and, for a
         Posterior, ``log_likelihood``, ``observed_data`` and ``constant_data``.
-        ``idata.mcmc_run`` (:class:`MCMCRun`) holds the final state and the tuned parameters
-        for :func:`extend`.
+        ``idata.mcmc_run`` ([`MCMCRun`][probflow.mcmc.sample.MCMCRun]) holds the final state and the
+        tuned parameters
+        for [`extend`][probflow.mcmc.sample.extend].
 
     Examples:
         >>> import jax, jax.numpy as jnp
@@ -398,17 +409,19 @@ def sample(
 
 
 def extend(idata, num_samples: int, *, key, progress_bar: bool = True, warn: bool = True):
-    """Continue the chains of a :func:`sample` result with more draws (no new warm-up).
+    """Continue the chains of a [`sample`][probflow.mcmc.sample.sample] result with more draws (no
+    new warm-up).
 
     The chains start from their final states with their tuned step sizes and mass
     matrices; the new draws are appended along ``draw`` to a copy of ``idata`` (the
     original is not modified).
 
     Args:
-        idata: a result of :func:`sample` or :func:`extend`.
+        idata: a result of [`sample`][probflow.mcmc.sample.sample] or
+            [`extend`][probflow.mcmc.sample.extend].
         num_samples: more draws per chain.
         key: a fresh PRNG key.
-        progress_bar, warn: as in :func:`sample`.
+        progress_bar, warn: as in [`sample`][probflow.mcmc.sample.sample].
 
     Examples:
         >>> import jax, jax.numpy as jnp

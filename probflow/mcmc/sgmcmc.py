@@ -3,7 +3,7 @@
 Functional like the other kernels, but driven by a (mini-batch) *gradient* of the log
 density rather than the log density itself, so a step costs one mini-batch gradient and no
 accept/reject: ``state = kernel.init(position)``, ``state = kernel.step(key, state, grad)``.
-:func:`minibatch_grad_fn` builds the usual unbiased estimate
+[`minibatch_grad_fn`][probflow.mcmc.sgmcmc.minibatch_grad_fn] builds the usual unbiased estimate
 ``grad log p(w) + (n / b) * sum_batch grad log p(y_i | x_i, w)``. Without a decreasing step
 size the chains are biased by an amount that shrinks with the step size.
 """
@@ -34,7 +34,7 @@ def _normal_like(key, tree):
 
 
 class SGLDState(Struct):
-    """Position and step counter of :class:`SGLD`.
+    """Position and step counter of [`SGLD`][probflow.mcmc.sgmcmc.SGLD].
 
     Examples:
         >>> import jax.numpy as jnp
@@ -47,7 +47,7 @@ class SGLDState(Struct):
 
 
 class SGHMCState(Struct):
-    """Position, momentum and step counter of :class:`SGHMC`.
+    """Position, momentum and step counter of [`SGHMC`][probflow.mcmc.sgmcmc.SGHMC].
 
     Examples:
         >>> import jax.numpy as jnp

@@ -58,7 +58,8 @@ def to_inference_data(
     """Build an ``arviz.InferenceData`` from draws shaped ``(chains, draws, ...)``.
 
     Args:
-        posterior: the :class:`~probflow.models.Posterior` the draws come from (optional). When
+        posterior: the [`Posterior`][probflow.models.posterior.Posterior] the draws come from
+            (optional). When
             given, it supplies ``observed_data``, ``constant_data`` (the model's array
             arguments), ``coords`` and ``dims``, and ``log_likelihood=True`` computes the
             pointwise log likelihood of the draws.

@@ -84,7 +84,7 @@ class JointDistribution(Distribution):
     """Base class of joint distributions over a dict of named variables.
 
     Subclasses implement ``_program()``, a generator that yields distributions (each with a
-    ``name``) and :class:`~probflow.models.Deterministic` records.
+    ``name``) and [`Deterministic`][probflow.models.deterministic.Deterministic] records.
 
     Attributes:
         coords: ``{dim_name: labels}`` for ArviZ output (stored as a static tuple of pairs).
@@ -297,7 +297,8 @@ class JointDistribution(Distribution):
 
     # -- conditioning -----------------------------------------------------------------------------
     def condition(self, data: dict | None = None, /, **observed):
-        """Pin observed variables to data and return the :class:`~probflow.models.Posterior`.
+        """Pin observed variables to data and return the
+        [`Posterior`][probflow.models.posterior.Posterior].
 
         Examples:
             >>> import jax.numpy as jnp
@@ -362,7 +363,8 @@ def _is_array(x) -> bool:
 
 
 class GeneratorModel(JointDistribution):
-    """A joint distribution defined by a generator function (made by :func:`model`).
+    """A joint distribution defined by a generator function (made by
+    [`model`][probflow.models.joint.model]).
 
     Array arguments of the model are PyTree leaves (new data of the same shape does not
     retrace a jitted function); other arguments (ints, strings) are static configuration.
@@ -468,7 +470,7 @@ def model(fn=None, *, coords=None, dims=None):
     Inside the function, ``x = yield pfd.Normal(..., name="x")`` declares a random variable
     and returns its value; ``yield pf.Deterministic(expr, name="d")`` records a derived
     quantity. Calling the decorated function with the model's arguments returns a
-    :class:`GeneratorModel`.
+    [`GeneratorModel`][probflow.models.joint.GeneratorModel].
 
     Args:
         fn: the generator function.

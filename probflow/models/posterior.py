@@ -232,7 +232,7 @@ class Posterior(Struct):
         return ravel_pytree(z)[0]
 
     def unflatten(self, vector) -> dict:
-        """Inverse of :meth:`flatten`."""
+        """Inverse of [`flatten`][probflow.models.posterior.Posterior.flatten]."""
         template = jax.tree_util.tree_map(lambda s: jnp.zeros(s.shape, s.dtype),
                                           self.unconstrained_template())
         return ravel_pytree(template)[1](vector)
@@ -246,10 +246,13 @@ class Posterior(Struct):
         the default), ``"prior"`` (a prior draw), ``"median"`` (the elementwise median of 101
         prior draws, on the unconstrained space). ``values`` fixes some latents (constrained
         values, each of its variable's shape or broadcasting to it, inside its support; the
-        others follow ``strategy``); :meth:`unconstrain_partial` checks them and names the
+        others follow ``strategy``);
+        [`unconstrain_partial`][probflow.models.posterior.Posterior.unconstrain_partial] checks them
+        and names the
         variable when one is not a latent, has the wrong shape, is NaN/inf or lies outside the
         support. Chains whose density or gradient is not finite are redrawn up to ``max_tries``
-        times; then an :class:`InitializationError` names the variables whose density or
+        times; then an [`InitializationError`][probflow.models.posterior.InitializationError] names
+        the variables whose density or
         gradient failed.
 
         Both typed (``jax.random.key``) and raw (``jax.random.PRNGKey``) keys work.

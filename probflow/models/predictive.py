@@ -34,7 +34,8 @@ def sample_prior_predictive(model, key, num_samples: int = 500, *, observed=None
 
     Args:
         model: a joint distribution (``@pf.model`` model, named or sequential) or a
-            :class:`~probflow.models.Posterior` (whose observed variables form the prior
+            [`Posterior`][probflow.models.posterior.Posterior] (whose observed variables form the
+            prior
             predictive, and whose data become ``observed_data``).
         key: PRNG key.
         num_samples: number of draws.
@@ -75,7 +76,8 @@ def sample_posterior_predictive(model, posterior_draws, key, *, observed=None):
     """Draw the observed variables given each posterior draw (vectorised over chains and draws).
 
     Args:
-        model: the :class:`~probflow.models.Posterior` (or a model plus ``observed=`` names).
+        model: the [`Posterior`][probflow.models.posterior.Posterior] (or a model plus ``observed=``
+            names).
         posterior_draws: an ``arviz.InferenceData`` with a ``posterior`` group, or a dict of
             arrays shaped ``(chains, draws, ...)`` holding every latent variable.
         key: PRNG key.

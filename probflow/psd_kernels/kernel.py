@@ -2,7 +2,7 @@
 
 A kernel is an immutable PyTree (array parameters are leaves; ``feature_ndims`` and
 ``validate_args`` are static). A subclass implements ``_apply(x1, x2, example_ndims)`` on
-inputs that already broadcast, reading its parameters through :meth:`_param`, which appends
+inputs that already broadcast, reading its parameters through `_param`, which appends
 ``example_ndims`` singleton axes so that a parameter of shape ``[3]`` meets inputs of shape
 ``[n, m, f]`` as ``[3, 1, 1]`` and gives ``[3, n, m]``: TFP's shape semantics, where the
 result of ``apply`` has shape ``broadcast(batch_shape, B1, B2) + broadcast(E1, E2)``.
@@ -31,8 +31,10 @@ class PositiveSemidefiniteKernel(Struct):
     ``batch_shape``: a kernel with ``amplitude`` of shape ``[3]`` is a batch of three kernels,
     and its ``matrix`` of ``n`` and ``m`` points has shape ``[3, n, m]``.
 
-    Kernels add and multiply: ``k1 + k2`` is a :class:`SumKernel`, ``k1 * k2`` a
-    :class:`ProductKernel`; both are positive semidefinite again.
+    Kernels add and multiply: ``k1 + k2`` is a [`SumKernel`][probflow.psd_kernels.kernel.SumKernel],
+    ``k1 * k2`` a
+    [`ProductKernel`][probflow.psd_kernels.kernel.ProductKernel]; both are positive semidefinite
+    again.
 
     Attributes:
         feature_ndims: number of rightmost input dimensions forming one point (static).

@@ -160,7 +160,8 @@ class RationalQuadratic(_AmplitudeLengthScale):
     """The rational quadratic kernel, a scale mixture of exponentiated quadratics.
 
     ``k(x, y) = amplitude**2 (1 + |x - y|^2 / (2 scale_mixture_rate length_scale**2))
-    ** -scale_mixture_rate``; it tends to :class:`ExponentiatedQuadratic` as
+    ** -scale_mixture_rate``; it tends to
+    [`ExponentiatedQuadratic`][probflow.psd_kernels.stationary.ExponentiatedQuadratic] as
     ``scale_mixture_rate`` grows.
 
     Args:

@@ -1,7 +1,8 @@
 """Variational inference: ``pf.vi.fit`` (ELBO with automatic guides), ``pf.vi.laplace``.
 
 Guides live on a posterior's flat unconstrained space: ``"meanfield"``, ``"fullrank"``,
-``"lowrank"``, ``"flow"``, ``"map"`` or a :class:`CustomGuide`. The result's ``surrogate``
+``"lowrank"``, ``"flow"``, ``"map"`` or a [`CustomGuide`][probflow.vi.guides.CustomGuide]. The
+result's ``surrogate``
 is a distribution over the constrained latents and ``sample`` returns ArviZ InferenceData.
 
 Examples:

@@ -1,6 +1,7 @@
-"""ELBO estimators: the loss that :func:`~probflow.vi.fit` minimises.
+"""ELBO estimators: the loss that [`fit`][probflow.vi.fit.fit] minimises.
 
-:func:`negative_elbo` is low level: it takes a guide, its parameters and a log density of
+[`negative_elbo`][probflow.vi.elbo.negative_elbo] is low level: it takes a guide, its parameters and
+a log density of
 the flat unconstrained vector, and knows nothing of models, so it can be used inside the
 user's own training loop (``jax.value_and_grad(negative_elbo, argnums=1)``).
 """
@@ -22,7 +23,7 @@ ENTROPIES = ("auto", "analytic", "mc")
 
 
 class ELBOConfig(NamedTuple):
-    """Static settings of the estimator (see :func:`negative_elbo`).
+    """Static settings of the estimator (see [`negative_elbo`][probflow.vi.elbo.negative_elbo]).
 
     Examples:
         >>> ELBOConfig(num_particles=4).objective
@@ -105,10 +106,11 @@ def negative_elbo(key, params, guide, log_density_fn, config: ELBOConfig | None 
     Args:
         key: PRNG key.
         params: the guide's parameters.
-        guide: a :class:`~probflow.vi.Guide`.
+        guide: a [`Guide`][probflow.vi.guides.Guide].
         log_density_fn: ``f(vector) -> scalar``, the unnormalised log density of one flat
             unconstrained vector.
-        config: :class:`ELBOConfig` (default: one particle, Monte Carlo ``log q``).
+        config: [`ELBOConfig`][probflow.vi.elbo.ELBOConfig] (default: one particle, Monte Carlo
+            ``log q``).
 
     Examples:
         >>> import jax, jax.numpy as jnp

@@ -1,7 +1,7 @@
 """``pf.vi.fit``: stochastic variational inference on a Posterior's unconstrained space.
 
 The guide's parameters are trained with an optax optimizer on a Monte Carlo estimate of the
-negative ELBO (:func:`~probflow.vi.negative_elbo`). One compiled step runs inside
+negative ELBO ([`negative_elbo`][probflow.vi.elbo.negative_elbo]). One compiled step runs inside
 ``jax.lax.scan`` over chunks of steps (at most 40 per run); between chunks the host updates
 the progress bar, checks the optional convergence tolerance and stops on a non-finite loss.
 The key of step ``t`` is ``fold_in(key, t)``, so results do not depend on the chunking.
@@ -337,12 +337,13 @@ def fit(
     ``fit.surrogate`` is a distribution over the constrained latents.
 
     Args:
-        posterior: a :class:`~probflow.models.Posterior` (``model.condition(...)``).
+        posterior: a [`Posterior`][probflow.models.posterior.Posterior] (``model.condition(...)``).
         guide: ``"meanfield"`` (diagonal normal, default), ``"fullrank"`` (normal with a
             lower-triangular scale), ``"lowrank"`` (diagonal plus rank-``k`` scale, option
             ``rank=``), ``"flow"`` (a normalizing flow, options ``kind=``, ``num_layers=``,
             ``hidden_units=``), ``"map"`` (point estimate at the mode), or a guide object
-            (:class:`~probflow.vi.MeanField`, ..., :class:`~probflow.vi.CustomGuide`).
+            ([`MeanField`][probflow.vi.guides.MeanField], ...,
+            [`CustomGuide`][probflow.vi.guides.CustomGuide]).
         key: PRNG key (keyword).
         num_steps: optimisation steps (default 10 000).
         optimizer: an optax optimizer (default ``optax.adam(1e-2)``); schedules work as usual.
@@ -368,7 +369,7 @@ def fit(
         **guide_options: options of a named guide (``rank=2``, ``init_scale=0.1``, ...).
 
     Returns:
-        :class:`~probflow.vi.VIResult` with ``surrogate``, ``losses``, ``params`` and
+        [`VIResult`][probflow.vi.result.VIResult] with ``surrogate``, ``losses``, ``params`` and
         ``sample(key, num_samples)`` (``arviz.InferenceData``).
 
     Raises:
@@ -453,7 +454,8 @@ def _fit_from(posterior, guide, optimizer, elbo, plan, params, opt_state, key, n
 
 def continue_fit(result: VIResult, num_steps: int, *, key, tol=None,
                  progress_bar: bool = True) -> VIResult:
-    """Continue a :func:`fit` result (what :meth:`VIResult.resume` calls).
+    """Continue a [`fit`][probflow.vi.fit.fit] result (what
+    [`VIResult.resume`][probflow.vi.result.VIResult.resume] calls).
 
     Examples:
         >>> import jax

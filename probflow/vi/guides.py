@@ -8,9 +8,10 @@ function) with two methods:
 * ``distribution(params) -> Distribution``: a probflow distribution with event shape ``(d,)``
   (reparameterised, so the ELBO's gradient flows through its samples).
 
-:func:`pf.vi.fit <probflow.vi.fit>` builds the guide from its name (``"meanfield"``,
+`pf.vi.fit <probflow.vi.fit>` builds the guide from its name (``"meanfield"``,
 ``"fullrank"``, ``"lowrank"``, ``"flow"``, ``"map"``) or takes a guide object, e.g. a
-:class:`CustomGuide` holding the user's own parameters and distribution function.
+[`CustomGuide`][probflow.vi.guides.CustomGuide] holding the user's own parameters and distribution
+function.
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ class Guide(abc.ABC):
 
     ``analytic_entropy`` says whether ``distribution(params).entropy()`` has a closed form;
     ``jacobian`` whether the objective includes the log-Jacobians of the constraining
-    bijectors (``False`` only for :class:`MAP`, whose target is the mode of the constrained
+    bijectors (``False`` only for [`MAP`][probflow.vi.guides.MAP], whose target is the mode of the
+    constrained
     density).
 
     Examples:
@@ -201,7 +203,9 @@ class LowRank(Guide):
 class Flow(Guide):
     """A normalizing flow: ``loc + scale * flow(eps)`` with ``eps`` standard normal.
 
-    ``flow`` is :func:`probflow.bijectors.flows.stacked_flow` (it starts as the identity, so
+    ``flow`` is
+    [`probflow.bijectors.flows.stacked_flow`][probflow.bijectors.flows.stack.stacked_flow] (it
+    starts as the identity, so
     the guide starts as a mean-field normal with standard deviation ``init_scale``).
 
     Args:
@@ -332,7 +336,7 @@ GUIDES = {"meanfield": MeanField, "fullrank": FullRank, "lowrank": LowRank, "flo
 
 
 def make_guide(guide, **options) -> Guide:
-    """A guide object from a name in :data:`GUIDES` (with its options) or a guide object.
+    """A guide object from a name in `GUIDES` (with its options) or a guide object.
 
     Examples:
         >>> import probflow as pf

@@ -119,16 +119,16 @@ def laplace(posterior: Posterior, *, key, num_steps: int = 500, optimizer=None,
     """Laplace approximation: a Gaussian at the posterior mode on the unconstrained space.
 
     Args:
-        posterior: a :class:`~probflow.models.Posterior`.
+        posterior: a [`Posterior`][probflow.models.posterior.Posterior].
         key: PRNG key (for the starting point).
         num_steps: iterations of the optimizer searching the mode.
         optimizer: an optax optimizer (default ``optax.lbfgs()``; plain first-order ones
             such as ``optax.adam(1e-2)`` work too).
-        init: starting point, as in :func:`~probflow.vi.fit`.
+        init: starting point, as in [`fit`][probflow.vi.fit.fit].
         newton_steps: Newton iterations polishing the mode (each solves with the Hessian).
 
     Returns:
-        :class:`~probflow.vi.VIResult` whose guide is :class:`LaplaceGuide` (``params`` holds
+        [`VIResult`][probflow.vi.result.VIResult] whose guide is `LaplaceGuide` (``params`` holds
         ``loc``, the mode, and ``scale_tril``, the Cholesky factor of the covariance) and
         whose ``losses`` trace the negative log density during the mode search.
 

@@ -1,4 +1,4 @@
-"""``VIResult`` (what :func:`~probflow.vi.fit` returns) and ``NonFiniteLossError``."""
+"""``VIResult`` (what [`fit`][probflow.vi.fit.fit] returns) and ``NonFiniteLossError``."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ LOG_LIKELIHOOD_LIMIT = 100_000_000  # numbers in the pointwise log likelihood (8
 
 
 class NonFiniteLossError(FloatingPointError, ValueError):
-    """The loss or its gradient became NaN/inf during :func:`~probflow.vi.fit`.
+    """The loss or its gradient became NaN/inf during [`fit`][probflow.vi.fit.fit].
 
     Attributes:
         step: the step (counted from 0 within the call) whose loss or gradient was not finite.
@@ -46,7 +46,7 @@ class NonFiniteLossError(FloatingPointError, ValueError):
 class FitWarning(UserWarning):
     """A fit ran to its end but its result is suspect: the loss diverged, or it was interrupted.
 
-    :func:`~probflow.vi.fit` warns when the loss ends far above where it started (the
+    [`fit`][probflow.vi.fit.fit] warns when the loss ends far above where it started (the
     optimisation climbed instead of descending: a negative or missing learning rate, or one
     much too large) and when Ctrl-C stopped it early (the result then holds the steps done).
 
@@ -70,16 +70,19 @@ def _draw(surrogate, key, num_samples):
 
 
 class VIResult(Struct):
-    """The result of :func:`~probflow.vi.fit` or :func:`~probflow.vi.laplace` (immutable PyTree).
+    """The result of [`fit`][probflow.vi.fit.fit] or [`laplace`][probflow.vi.laplace.laplace]
+    (immutable PyTree).
 
     Attributes:
-        posterior: the fitted :class:`~probflow.models.Posterior` (with the full data).
+        posterior: the fitted [`Posterior`][probflow.models.posterior.Posterior] (with the full
+            data).
         params: the guide's final parameters (continue with ``fit(..., init_params=...)``).
-        opt_state: the optimizer's final state (used by :meth:`resume`).
+        opt_state: the optimizer's final state (used by
+            [`resume`][probflow.vi.result.VIResult.resume]).
         losses: negative ELBO estimate at every step (for ``"map"`` the negative log
-            density; for :func:`~probflow.vi.laplace` that of the mode search).
-        guide: the :class:`~probflow.vi.Guide`.
-        optimizer, elbo, plan: the settings :meth:`resume` reuses.
+            density; for [`laplace`][probflow.vi.laplace.laplace] that of the mode search).
+        guide: the [`Guide`][probflow.vi.guides.Guide].
+        optimizer, elbo, plan: the settings [`resume`][probflow.vi.result.VIResult.resume] reuses.
         converged: whether ``tol`` stopped the run early.
         interrupted: whether Ctrl-C (``KeyboardInterrupt``) stopped the run early; the
             parameters and losses are then those of the steps done.
@@ -117,7 +120,8 @@ class VIResult(Struct):
 
     @property
     def surrogate(self) -> Surrogate:
-        """The fitted distribution over the constrained latents (:class:`Surrogate`)."""
+        """The fitted distribution over the constrained latents
+        ([`Surrogate`][probflow.vi.surrogate.Surrogate])."""
         return Surrogate(self.posterior, self.guide.distribution(self.params))
 
     @property

@@ -24,7 +24,7 @@ class Surrogate(Struct):
     """A distribution over the dict of constrained latents of a posterior (immutable PyTree).
 
     Attributes:
-        posterior: the :class:`~probflow.models.Posterior`.
+        posterior: the [`Posterior`][probflow.models.posterior.Posterior].
         flat: a probflow distribution with event shape ``(d,)`` over the flat unconstrained
             vector (``posterior.flatten`` order).
 

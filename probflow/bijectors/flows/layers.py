@@ -15,8 +15,11 @@ coordinates:
 
 The raw log-scale is bounded smoothly to ``(-2, 2)`` (``2 tanh(raw / 2)``) and the spline
 logits are mapped to valid parameters by
-:func:`~probflow.bijectors.flows.spline_params_from_raw`, so an all-zero output is the
-identity map. Built-in conditioners (:class:`MLPConditioner`, :class:`MADEConditioner`) are
+[`spline_params_from_raw`][probflow.bijectors.flows.spline.spline_params_from_raw], so an all-zero
+output is the
+identity map. Built-in conditioners
+([`MLPConditioner`][probflow.bijectors.flows.layers.MLPConditioner],
+[`MADEConditioner`][probflow.bijectors.flows.layers.MADEConditioner]) are
 frozen dataclasses, so they are hashable and compare by value.
 """
 
@@ -181,7 +184,8 @@ class RealNVP(_Coupling):
     ``y_a = x_a``, ``y_b = x_b * exp(log_scale(x_a)) + shift(x_a)`` and
     ``log|det J| = sum(log_scale)``. The log-scale is ``2 tanh(raw / 2)``, bounded to
     ``(-2, 2)`` per layer for stability. Forward and inverse both take one pass. Build one
-    with :meth:`init` (a fresh :class:`MLPConditioner`), or pass your own.
+    with [`init`][probflow.bijectors.flows.layers.RealNVP.init] (a fresh
+    [`MLPConditioner`][probflow.bijectors.flows.layers.MLPConditioner]), or pass your own.
 
     Args:
         params: PyTree of the conditioner's parameters (the trainable leaves).
@@ -215,7 +219,8 @@ class RealNVP(_Coupling):
     @classmethod
     def init(cls, key, event_size: int, num_masked: int | None = None,
              hidden_units=(64, 64), dtype=jnp.float32):
-        """A layer with a fresh :class:`MLPConditioner` (identity map at initialisation)."""
+        """A layer with a fresh [`MLPConditioner`][probflow.bijectors.flows.layers.MLPConditioner]
+        (identity map at initialisation)."""
         m = event_size // 2 if num_masked is None else num_masked
         conditioner = MLPConditioner(2, event_size - m, tuple(hidden_units))
         return cls(conditioner.init(key, m, dtype), m, conditioner)
@@ -227,7 +232,8 @@ class SplineCoupling(_Coupling):
     ``num_masked`` coordinates.
 
     Each of the last ``D - m`` coordinates goes through its own
-    :class:`RationalQuadraticSpline` (``K = num_bins`` bins; end slopes 1, so the map is
+    [`RationalQuadraticSpline`][probflow.bijectors.flows.spline.RationalQuadraticSpline] (``K =
+    num_bins`` bins; end slopes 1, so the map is
     continuously differentiable at the interval ends), with parameters computed from the
     first ``m``; ``log|det J|`` is the sum of the spline log-derivatives.
 
@@ -237,7 +243,8 @@ class SplineCoupling(_Coupling):
         conditioner: hashable ``conditioner(params, x_a) -> raw``: an array
             ``batch + (3K - 1, D - m)`` or a tuple ``(widths, heights, slopes)`` of
             unconstrained ``batch + (D - m, K)``, ``batch + (D - m, K)``,
-            ``batch + (D - m, K - 1)`` arrays (see :func:`spline_params_from_raw`).
+            ``batch + (D - m, K - 1)`` arrays (see
+            [`spline_params_from_raw`][probflow.bijectors.flows.spline.spline_params_from_raw]).
         num_bins: ``K``.
         bound: the spline acts on ``[-bound, bound]``.
 
@@ -264,7 +271,8 @@ class SplineCoupling(_Coupling):
     @classmethod
     def init(cls, key, event_size: int, num_masked: int | None = None, num_bins: int = 8,
              bound: float = 3.0, hidden_units=(64, 64), dtype=jnp.float32):
-        """A layer with a fresh :class:`MLPConditioner` (identity map at initialisation)."""
+        """A layer with a fresh [`MLPConditioner`][probflow.bijectors.flows.layers.MLPConditioner]
+        (identity map at initialisation)."""
         m = event_size // 2 if num_masked is None else num_masked
         conditioner = MLPConditioner(3 * num_bins - 1, event_size - m, tuple(hidden_units))
         return cls(conditioner.init(key, m, dtype), m, conditioner, num_bins, bound)
@@ -276,7 +284,9 @@ class MaskedAutoregressiveFlow(Bijector):
     Coordinate ``i`` is transformed with parameters computed from coordinates ``< i`` by a
     MADE. The inverse (the density direction) takes one pass; the forward (the sampling
     direction) takes ``D`` passes. For an inverse autoregressive flow (fast sampling), wrap it
-    in ``pfb.Invert``. Build one with :meth:`init` or pass ``params`` and any autoregressive
+    in ``pfb.Invert``. Build one with
+    [`init`][probflow.bijectors.flows.layers.MaskedAutoregressiveFlow.init] or pass ``params`` and
+    any autoregressive
     conditioner.
 
     With ``kind="affine"``: ``y_i = x_i exp(log_scale_i(y_<i)) + shift_i(y_<i)``, so the
@@ -288,9 +298,13 @@ class MaskedAutoregressiveFlow(Bijector):
     Args:
         params: PyTree of the conditioner's parameters (the trainable leaves).
         conditioner: hashable ``conditioner(params, y) -> raw`` whose output for coordinate
-            ``i`` depends on ``y_<i`` only (e.g. :class:`MADEConditioner`); ``raw`` is an array
-            ``batch + (P, D)`` or a tuple, as in :class:`RealNVP` (affine) or
-            :class:`SplineCoupling` (spline), with ``n = D``.
+            ``i`` depends on ``y_<i`` only (e.g.
+            [`MADEConditioner`][probflow.bijectors.flows.layers.MADEConditioner]); ``raw`` is an
+            array
+            ``batch + (P, D)`` or a tuple, as in
+            [`RealNVP`][probflow.bijectors.flows.layers.RealNVP] (affine) or
+            [`SplineCoupling`][probflow.bijectors.flows.layers.SplineCoupling] (spline), with ``n =
+            D``.
         kind: ``"affine"`` or ``"spline"``.
         num_bins, bound: spline settings.
 
@@ -323,7 +337,8 @@ class MaskedAutoregressiveFlow(Bijector):
     @classmethod
     def init(cls, key, event_size: int, hidden_units=(64, 64), kind: str = "affine",
              num_bins: int = 8, bound: float = 3.0, dtype=jnp.float32):
-        """A flow with a fresh :class:`MADEConditioner` (identity map at initialisation)."""
+        """A flow with a fresh [`MADEConditioner`][probflow.bijectors.flows.layers.MADEConditioner]
+        (identity map at initialisation)."""
         conditioner = MADEConditioner(_num_params(kind, num_bins), event_size,
                                       tuple(hidden_units))
         return cls(conditioner.init(key, dtype), conditioner, kind, num_bins, bound)
