@@ -124,7 +124,9 @@ class Categorical(_ClassesBase):
     last axis indexes classes, the others form the batch:
     ``batch_shape = logits.shape[:-1]``, ``event_shape = ()``. ``log_prob`` is
     ``-inf`` for indices outside ``{0, ..., K - 1}`` and for non-integers. Samples
-    are integer indices (``int32`` by default, as in TFP).
+    are integer indices (``int32`` by default, as in TFP). As in TFP, ``mean`` and
+    ``variance`` treat the index as a number: ``sum_k k p_k`` and ``sum_k (k - mean)**2 p_k``
+    (floats of the parameters' dtype).
 
     Args:
         logits: unnormalised log-probabilities, shape ``batch_shape + (K,)``.
@@ -141,6 +143,8 @@ class Categorical(_ClassesBase):
         dtype('int32')
         >>> int(d.mode())
         1
+        >>> round(float(d.mean()), 4), round(float(d.variance()), 4)
+        (1.1, 0.49)
     """
 
     def __init__(
@@ -176,6 +180,20 @@ class Categorical(_ClassesBase):
         cumulative = jnp.cumsum(self.probs_parameter(), axis=-1)
         inner = _gather_last(cumulative, index, self.batch_shape)
         return jnp.where(x < 0, 0.0, jnp.where(inside, inner, 1.0))
+
+    def _index_moments(self):
+        probs = self.probs_parameter()
+        k = jnp.arange(self.num_categories, dtype=probs.dtype)
+        mean = jnp.sum(probs * k, axis=-1)
+        # Central form, sum_k p_k (k - mean)**2: no cancellation of E[k**2] - mean**2.
+        var = jnp.sum(probs * jnp.square(k - mean[..., None]), axis=-1)
+        return jnp.broadcast_to(mean, self.batch_shape), jnp.broadcast_to(var, self.batch_shape)
+
+    def _mean(self):
+        return self._index_moments()[0]
+
+    def _variance(self):
+        return self._index_moments()[1]
 
     def _mode(self):
         log_p = _class_log_probs(self.logits, self.probs)

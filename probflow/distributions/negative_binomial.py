@@ -328,13 +328,27 @@ class ZeroInflatedNegativeBinomial(Distribution):
     ``(1 - g) (v + g m**2)``.
 
     Give exactly one of ``logits``/``probs`` and exactly one of ``gate`` (the
-    probability of a structural zero, in ``[0, 1]``) / ``gate_logits``.
+    probability of a structural zero, in ``[0, 1]``; NumPyro's name) / ``gate_logits``
+    (``gate = sigmoid(gate_logits)``) / TFP's ``inflated_loc_probs`` (the same as ``gate``)
+    / TFP's ``inflated_loc_logits``. TFP builds the zero-or-count choice as a categorical
+    with logits ``[l, -l]``, so ``inflated_loc_logits=l`` gives
+    ``gate = softmax([l, -l])[0] = sigmoid(2 l)``, *not* ``sigmoid(l)``; probflow does the
+    same, so TFP code gives TFP's numbers (it is stored as ``gate_logits = 2 l``).
+
+    Args:
+        total_count: number of failures ``r`` of the negative binomial, positive.
+        logits, probs: success log-odds / probability of the negative binomial.
+        gate, gate_logits: probability (log-odds) of a structural zero (NumPyro's names).
+        inflated_loc_probs, inflated_loc_logits: TFP's names, keyword-only (see above).
 
     Examples:
         >>> import probflow.distributions as pfd
         >>> d = pfd.ZeroInflatedNegativeBinomial(total_count=2.0, probs=0.5, gate=0.5)
         >>> float(d.mean()), float(d.prob(0.0))
         (1.0, 0.625)
+        >>> t = pfd.ZeroInflatedNegativeBinomial(2.0, probs=0.5, inflated_loc_logits=0.0)
+        >>> float(t.inflated_loc_probs), float(t.prob(0.0))
+        (0.5, 0.625)
     """
 
     total_count: jax.Array
@@ -352,11 +366,21 @@ class ZeroInflatedNegativeBinomial(Distribution):
         gate=None,
         gate_logits=None,
         *,
+        inflated_loc_probs=None,
+        inflated_loc_logits=None,
         validate_args: bool = False,
         name: str | None = None,
     ):
         _exactly_one("ZeroInflatedNegativeBinomial", logits=logits, probs=probs)
-        _exactly_one("ZeroInflatedNegativeBinomial", gate=gate, gate_logits=gate_logits)
+        _exactly_one("ZeroInflatedNegativeBinomial", gate=gate, gate_logits=gate_logits,
+                     inflated_loc_probs=inflated_loc_probs,
+                     inflated_loc_logits=inflated_loc_logits)
+        gate_name = "gate"
+        if inflated_loc_probs is not None:
+            gate, gate_name = inflated_loc_probs, "inflated_loc_probs"
+        if inflated_loc_logits is not None:
+            (inflated_loc_logits,) = _promote_optional(inflated_loc_logits)
+            gate_logits = 2.0 * inflated_loc_logits  # TFP: softmax([l, -l])[0] = sigmoid(2 l)
         total_count, logits, probs, gate, gate_logits = _promote_optional(
             total_count, logits, probs, gate, gate_logits
         )
@@ -372,7 +396,7 @@ class ZeroInflatedNegativeBinomial(Distribution):
         self._validate(
             checks.positive("total_count", total_count),
             _half_open_unit("probs", probs),
-            checks.in_unit_interval("gate", gate),
+            checks.in_unit_interval(gate_name, gate),
         )
 
     @property
@@ -382,6 +406,16 @@ class ZeroInflatedNegativeBinomial(Distribution):
     def gate_parameter(self):
         """``gate`` (probability of a structural zero), from ``gate_logits`` if needed."""
         return _probs_from(self.gate_logits, self.gate)
+
+    @property
+    def inflated_loc_probs(self):
+        """TFP's name for the probability of a structural zero (``gate``)."""
+        return self.gate_parameter()
+
+    @property
+    def inflated_loc_logits(self):
+        """TFP's ``inflated_loc_logits``: half the log-odds of a structural zero."""
+        return 0.5 * _logits_from(self.gate_logits, self.gate)
 
     def _sample(self, key, sample_shape):
         shape = sample_shape + self.batch_shape
