@@ -14,7 +14,89 @@ import numpy as np
 
 from probflow.core.checks import is_concrete
 
-__all__ = ["check_finite_arrays", "model_argument_arrays", "bound_model_arguments"]
+__all__ = ["check_finite_arrays", "model_argument_arrays", "bound_model_arguments",
+           "is_model_builder", "check_not_model_builder", "reject_point_mass"]
+
+
+def is_model_builder(obj) -> bool:
+    """True when ``obj`` is a ``@pf.model`` function not yet called with its data.
+
+    Drivers that take a model or a posterior (``pf.mcmc.sample``, ``pf.vi.fit``, the
+    predictive functions) use it to say "call the model with its data" instead of failing
+    further down.
+
+    Examples:
+        >>> import probflow as pf
+        >>> from probflow import distributions as pfd
+        >>> @pf.model
+        ... def m():
+        ...     yield pfd.Normal(0.0, 1.0, name="x")
+        >>> is_model_builder(m), is_model_builder(m())
+        (True, False)
+    """
+    from probflow.models.builder import ModelBuilder
+
+    return isinstance(obj, ModelBuilder)
+
+
+def check_not_model_builder(owner: str, argument: str, obj) -> None:
+    """Raise a ``TypeError`` when ``obj`` is a ``@pf.model`` function rather than a model.
+
+    The message names ``owner`` and ``argument`` and spells the fix, e.g.
+    ``pf.mcmc.sample(regression(x).condition(y=...), key=key)``.
+
+    Examples:
+        >>> import probflow as pf
+        >>> from probflow import distributions as pfd
+        >>> @pf.model
+        ... def m(x):
+        ...     yield pfd.Normal(x, 1.0, name="y")
+        >>> check_not_model_builder("pf.mcmc.sample", "target", m)
+        Traceback (most recent call last):
+        ...
+        TypeError: pf.mcmc.sample: target is the @pf.model function 'm', not a model; call the \
+model with its data, then .condition(...): pf.mcmc.sample(m(x).condition(y=...), ...)
+    """
+    if not is_model_builder(obj):
+        return
+    from probflow.models.builder import example_call
+
+    raise TypeError(
+        f"{owner}: {argument} is the @pf.model function {obj.generator_fn.__name__!r}, not a "
+        f"model; call the model with its data, then .condition(...): "
+        f"{owner}({example_call(obj.generator_fn)}.condition(y=...), ...)"
+    )
+
+
+def reject_point_mass(owner: str, node) -> None:
+    """Raise a ``TypeError`` when a model yields a point-mass distribution as a variable.
+
+    ``yield pfd.Deterministic(value, name=...)`` (TensorFlow Probability's way of recording
+    a derived quantity) would make a random variable with zero density off a single point,
+    so the sampler finds no finite starting point. probflow records derived quantities
+    with [`pf.Deterministic`][probflow.models.deterministic.Deterministic] instead.
+
+    Examples:
+        >>> from probflow import distributions as pfd
+        >>> reject_point_mass("GeneratorModel", pfd.Normal(0.0, 1.0, name="x"))  # passes
+        >>> reject_point_mass("GeneratorModel", pfd.Deterministic(2.0, name="d"))
+        Traceback (most recent call last):
+        ...
+        TypeError: GeneratorModel: variable 'd' is a point mass (pfd.Deterministic), which \
+has zero density off one point, so no sampler can start; record a derived quantity with \
+`yield pf.Deterministic(value, name='d')` instead (probflow.Deterministic, not \
+probflow.distributions.Deterministic)
+    """
+    from probflow.distributions.deterministic import Deterministic as PointMass
+
+    if isinstance(node, PointMass):
+        kind = type(node).__name__
+        raise TypeError(
+            f"{owner}: variable {node.name!r} is a point mass (pfd.{kind}), which has zero "
+            f"density off one point, so no sampler can start; record a derived quantity with "
+            f"`yield pf.Deterministic(value, name={node.name!r})` instead "
+            f"(probflow.Deterministic, not probflow.distributions.{kind})"
+        )
 
 
 def check_finite_arrays(owner: str, what: str, arrays: dict) -> None:

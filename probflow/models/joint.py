@@ -27,6 +27,8 @@ from probflow.core.keys import as_typed_key
 from probflow.core.pytree import static_field
 from probflow.core.shapes import as_shape
 from probflow.distributions.distribution import Distribution
+from probflow.models.builder import ModelBuilder
+from probflow.models.checks import reject_point_mass
 from probflow.models.deterministic import Deterministic, Factor
 
 __all__ = [
@@ -132,6 +134,7 @@ class JointDistribution(Distribution):
             elif is_factor:
                 name, value, dims, dist = node.name, node.log_value, None, None
             elif isinstance(node, Distribution):
+                reject_point_mass(type(self).__name__, node)
                 name = node.name
                 if not name:
                     raise ValueError(
@@ -504,8 +507,7 @@ def model(fn=None, *, coords=None, dims=None):
         def build(*args, **kwargs):
             return GeneratorModel(f, args, kwargs, coords=coords, dims=dims)
 
-        build.generator_fn = f
-        return build
+        return ModelBuilder(build, f)
 
     return decorate(fn) if fn is not None else decorate
 
