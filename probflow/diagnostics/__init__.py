@@ -1,6 +1,14 @@
 """probflow.diagnostics: ArviZ output checks and summaries (built on ArviZ)."""
 
-from probflow.diagnostics.checks import ConvergenceWarning, convergence_messages, warn_convergence
-from probflow.diagnostics.summary import summary
+from probflow.diagnostics.checks import (
+    ConvergenceWarning,
+    checks_applied,
+    clean_run_message,
+    convergence_messages,
+    user_stacklevel,
+    warn_convergence,
+)
+from probflow.diagnostics.summary import as_inference_data, summary
 
-__all__ = ["ConvergenceWarning", "convergence_messages", "warn_convergence", "summary"]
+__all__ = ["ConvergenceWarning", "convergence_messages", "warn_convergence", "checks_applied",
+           "clean_run_message", "user_stacklevel", "summary", "as_inference_data"]

@@ -6,12 +6,25 @@ Each check returns a message that says what was seen and what to do. The numbers
 
 from __future__ import annotations
 
+import logging
+import os
+import sys
 import warnings
 
 import arviz as az
 import numpy as np
 
-__all__ = ["ConvergenceWarning", "convergence_messages", "warn_convergence"]
+__all__ = ["ConvergenceWarning", "convergence_messages", "warn_convergence", "checks_applied",
+           "clean_run_message", "user_stacklevel"]
+
+logger = logging.getLogger("probflow.diagnostics")
+
+# The checks, in the order of the one-line "all clear" message.
+CHECK_LABELS = {"r_hat": "R-hat", "ess": "ESS", "divergences": "divergences",
+                "tree_depth": "tree depth", "bfmi": "E-BFMI"}
+# Where warn_convergence records the messages already issued for a result (in ``idata.attrs``).
+REPORTED_ATTR = "probflow_reported_warnings"
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 RHAT_THRESHOLD = 1.01
 ESS_PER_CHAIN_THRESHOLD = 100
@@ -36,13 +49,102 @@ def _worst(series, largest: bool):
     return name, float(series[name])
 
 
+def _stats(idata):
+    return getattr(idata, "sample_stats", None)
+
+
+def _has_chains(idata) -> bool:
+    posterior = getattr(idata, "posterior", None)
+    return posterior is not None and posterior.sizes.get("chain", 0) >= 2 \
+        and posterior.sizes.get("draw", 0) >= 4
+
+
+def checks_applied(idata) -> list[str]:
+    """The checks ``idata`` allows, as keys of ``CHECK_LABELS``, in the message's order.
+
+    R-hat and ESS need at least 2 chains of at least 4 draws; divergences, tree depth and
+    E-BFMI need the sampler's ``diverging``, ``reached_max_treedepth`` and ``energy`` stats.
+
+    Examples:
+        >>> import numpy as np
+        >>> from probflow.models import to_inference_data
+        >>> idata = to_inference_data(draws={"x": np.zeros((4, 100))},
+        ...                           sample_stats={"diverging": np.zeros((4, 100), bool)})
+        >>> checks_applied(idata)
+        ['r_hat', 'ess', 'divergences']
+    """
+    stats = _stats(idata)
+    applied = ["r_hat", "ess"] if _has_chains(idata) else []
+    for key, stat in (("divergences", "diverging"), ("tree_depth", "reached_max_treedepth"),
+                      ("bfmi", "energy")):
+        if stats is not None and stat in stats:
+            applied.append(key)
+    return applied
+
+
+def _failed_checks(idata, max_tree_depth, var_names) -> list[tuple[str, str]]:
+    """``(check key, message)`` for every failed check."""
+    failed = []
+    stats = _stats(idata)
+    if stats is not None and "diverging" in stats:
+        diverging = np.asarray(stats["diverging"])
+        count = int(diverging.sum())
+        if count:
+            failed.append(("divergences",
+                f"{count} divergent transition{'s' if count > 1 else ''} after warm-up "
+                f"({count / diverging.size:.1%} of draws). The sampler could not follow the "
+                f"posterior's curvature, so the draws may be biased: raise target_accept (e.g. "
+                f"adaptation=pf.mcmc.WindowAdaptation(target_accept=0.95)) or reparameterise "
+                f"the model (e.g. non-centred hierarchical priors)."))
+    if stats is not None and "reached_max_treedepth" in stats:
+        hits = int(np.asarray(stats["reached_max_treedepth"]).sum())
+        if hits:
+            depth = f" {max_tree_depth}" if max_tree_depth else ""
+            failed.append(("tree_depth",
+                f"{hits} transition{'s' if hits > 1 else ''} hit the maximum tree depth{depth}. "
+                f"This is an efficiency problem, not a bias: raise max_tree_depth, or "
+                f"reparameterise/rescale the model so the posterior is closer to isotropic."))
+    if _has_chains(idata):
+        num_chains = idata.posterior.sizes["chain"]
+        summary = az.summary(idata, var_names=var_names, kind="diagnostics")
+        name, rhat = _worst(summary["r_hat"], largest=True)
+        if rhat is not None and rhat > RHAT_THRESHOLD:
+            bad = int((summary["r_hat"] > RHAT_THRESHOLD).sum())
+            failed.append(("r_hat",
+                f"R-hat above {RHAT_THRESHOLD} for {bad} parameter{'s' if bad > 1 else ''} "
+                f"(worst: {name} = {rhat:.3f}): the chains disagree and have not converged. Run "
+                f"longer (more warm-up and draws) or check for multimodality."))
+        for column, label in (("ess_bulk", "bulk"), ("ess_tail", "tail")):
+            per_chain = summary[column] / num_chains
+            name, ess = _worst(per_chain, largest=False)
+            if ess is not None and ess < ESS_PER_CHAIN_THRESHOLD:
+                bad = int((per_chain < ESS_PER_CHAIN_THRESHOLD).sum())
+                failed.append(("ess",
+                    f"{label} effective sample size below {ESS_PER_CHAIN_THRESHOLD} per chain "
+                    f"for {bad} parameter{'s' if bad > 1 else ''} (worst: {name} = {ess:.0f} "
+                    f"per chain, over {num_chains} chains): estimates of "
+                    f"{'posterior means' if label == 'bulk' else 'quantiles and intervals'} are "
+                    f"unreliable. Draw more samples or reparameterise."))
+    if stats is not None and "energy" in stats:
+        bfmi = np.atleast_1d(az.bfmi(idata))
+        low = [i for i, b in enumerate(bfmi) if b < BFMI_THRESHOLD]
+        if low:
+            failed.append(("bfmi",
+                f"E-BFMI below {BFMI_THRESHOLD} in chain{'s' if len(low) > 1 else ''} {low} "
+                f"(values {', '.join(f'{bfmi[i]:.2f}' for i in low)}): the momentum resampling "
+                f"explores the energy levels poorly, often because of heavy tails or a funnel. "
+                f"Reparameterise the model."))
+    return failed
+
+
 def convergence_messages(idata, *, max_tree_depth: int | None = None,
                          var_names=None) -> list[str]:
     """Plain-language messages for every failed check of ``idata`` (empty when all pass).
 
     Checks: divergent transitions after warm-up; transitions that hit the maximum tree depth;
-    R-hat > 1.01; bulk or tail ESS below 100 per chain; E-BFMI below 0.3 in any chain.
-    R-hat and ESS need at least 2 chains of at least 4 draws.
+    R-hat > 1.01; bulk or tail ESS below 100 per chain (ArviZ's ESS over all chains, divided
+    by the number of chains); E-BFMI below 0.3 in any chain. R-hat and ESS need at least 2
+    chains of at least 4 draws.
 
     Examples:
         >>> import numpy as np
@@ -53,76 +155,98 @@ def convergence_messages(idata, *, max_tree_depth: int | None = None,
         >>> convergence_messages(idata)
         []
     """
-    messages = []
-    stats = getattr(idata, "sample_stats", None)
-    if stats is not None and "diverging" in stats:
-        diverging = np.asarray(stats["diverging"])
-        count = int(diverging.sum())
-        if count:
-            messages.append(
-                f"{count} divergent transition{'s' if count > 1 else ''} after warm-up "
-                f"({count / diverging.size:.1%} of draws). The sampler could not follow the "
-                f"posterior's curvature, so the draws may be biased: raise target_accept (e.g. "
-                f"adaptation=pf.mcmc.WindowAdaptation(target_accept=0.95)) or reparameterise "
-                f"the model (e.g. non-centred hierarchical priors)."
-            )
-    if stats is not None and "reached_max_treedepth" in stats:
-        hits = int(np.asarray(stats["reached_max_treedepth"]).sum())
-        if hits:
-            depth = f" {max_tree_depth}" if max_tree_depth else ""
-            messages.append(
-                f"{hits} transition{'s' if hits > 1 else ''} hit the maximum tree depth{depth}. "
-                f"This is an efficiency problem, not a bias: raise max_tree_depth, or "
-                f"reparameterise/rescale the model so the posterior is closer to isotropic."
-            )
-    posterior = getattr(idata, "posterior", None)
-    if posterior is not None and posterior.sizes.get("chain", 0) >= 2 \
-            and posterior.sizes.get("draw", 0) >= 4:
-        num_chains = posterior.sizes["chain"]
-        summary = az.summary(idata, var_names=var_names, kind="diagnostics")
-        name, rhat = _worst(summary["r_hat"], largest=True)
-        if rhat is not None and rhat > RHAT_THRESHOLD:
-            bad = int((summary["r_hat"] > RHAT_THRESHOLD).sum())
-            messages.append(
-                f"R-hat above {RHAT_THRESHOLD} for {bad} parameter{'s' if bad > 1 else ''} "
-                f"(worst: {name} = {rhat:.3f}): the chains disagree and have not converged. Run "
-                f"longer (more warm-up and draws) or check for multimodality."
-            )
-        threshold = ESS_PER_CHAIN_THRESHOLD * num_chains
-        for column, label in (("ess_bulk", "bulk"), ("ess_tail", "tail")):
-            name, ess = _worst(summary[column], largest=False)
-            if ess is not None and ess < threshold:
-                messages.append(
-                    f"{label} effective sample size below {ESS_PER_CHAIN_THRESHOLD} per chain "
-                    f"(worst: {name} = {ess:.0f} for {num_chains} chains): estimates of "
-                    f"{'posterior means' if label == 'bulk' else 'quantiles and intervals'} are "
-                    f"unreliable. Draw more samples or reparameterise."
-                )
-    if stats is not None and "energy" in stats:
-        bfmi = np.atleast_1d(az.bfmi(idata))
-        low = [i for i, b in enumerate(bfmi) if b < BFMI_THRESHOLD]
-        if low:
-            messages.append(
-                f"E-BFMI below {BFMI_THRESHOLD} in chain{'s' if len(low) > 1 else ''} {low} "
-                f"(values {', '.join(f'{bfmi[i]:.2f}' for i in low)}): the momentum resampling "
-                f"explores the energy levels poorly, often because of heavy tails or a funnel. "
-                f"Reparameterise the model."
-            )
-    return messages
+    return [message for _, message in _failed_checks(idata, max_tree_depth, var_names)]
 
 
-def warn_convergence(idata, **kwargs) -> list[str]:
+def clean_run_message(idata) -> str | None:
+    """The one line saying which checks ran and found nothing; ``None`` when none apply.
+
+    Examples:
+        >>> import numpy as np
+        >>> from probflow.models import to_inference_data
+        >>> idata = to_inference_data(draws={"x": np.zeros((4, 100))},
+        ...                           sample_stats={"diverging": np.zeros((4, 100), bool)})
+        >>> clean_run_message(idata)
+        'no convergence problems found (R-hat, ESS, divergences checked)'
+    """
+    applied = checks_applied(idata)
+    if not applied:
+        return None
+    return (f"no convergence problems found "
+            f"({', '.join(CHECK_LABELS[c] for c in applied)} checked)")
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning at the first frame outside probflow.
+
+    ``warnings.warn(message, stacklevel=user_stacklevel())``, called in any function inside
+    probflow, points the warning at the user's line, however deep the call.
+
+    Examples:
+        >>> user_stacklevel()  # called from outside probflow: the caller itself
+        1
+    """
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+        level += 1
+    return level
+
+
+def _reported(idata) -> list[str]:
+    attrs = getattr(idata, "attrs", None)
+    if attrs is None:
+        return []
+    return [m for m in str(attrs.get(REPORTED_ATTR, "")).split("\n") if m]
+
+
+def warn_convergence(idata, *, stacklevel: int | None = None, once: bool = True,
+                     announce: bool = False, **kwargs) -> list[str]:
     """Issue a [`ConvergenceWarning`][probflow.diagnostics.checks.ConvergenceWarning] for each
-    failed check; return the messages.
+    failed check; return the messages (all of them, also those not warned again).
+
+    Args:
+        idata: the ``arviz.InferenceData`` to check.
+        stacklevel: which frame the warnings point at, counted like ``warnings.warn``'s from
+            the caller of ``warn_convergence`` (1: the line calling it; 2: that function's
+            caller, ...). ``None`` (default): the first frame outside probflow, i.e. the
+            user's ``pf.mcmc.sample(...)`` or ``pf.summary(...)`` line.
+        once: warn about each message once per result: issued messages are recorded in
+            ``idata.attrs["probflow_reported_warnings"]``, so ``pf.summary(idata)`` right
+            after ``pf.mcmc.sample`` does not repeat them (a changed message, e.g. after
+            ``pf.mcmc.extend``, is issued again).
+        announce: when every check passes, print the one line of
+            [`clean_run_message`][probflow.diagnostics.checks.clean_run_message] (samplers
+            pass their ``progress_bar`` flag, so a run that showed a bar says the checks
+            ran). The line is also logged at INFO on the ``probflow.diagnostics`` logger.
+        **kwargs: ``max_tree_depth``, ``var_names`` of
+            [`convergence_messages`][probflow.diagnostics.checks.convergence_messages].
 
     Examples:
         >>> import numpy as np
         >>> from probflow.models import to_inference_data
         >>> idata = to_inference_data(draws={"x": np.random.default_rng(0).normal(size=(4, 500))})
-        >>> warn_convergence(idata)
+        >>> warn_convergence(idata, announce=True)
+        no convergence problems found (R-hat, ESS checked)
         []
     """
+    if stacklevel is not None and (isinstance(stacklevel, bool) or not isinstance(stacklevel, int)
+                                   or stacklevel < 1):
+        raise ValueError(f"warn_convergence: stacklevel must be a positive integer or None, got "
+                         f"{stacklevel!r}")
     messages = convergence_messages(idata, **kwargs)
-    for message in messages:
-        warnings.warn(message, ConvergenceWarning, stacklevel=2)
+    level = user_stacklevel() if stacklevel is None else stacklevel + 1
+    reported = _reported(idata) if once else []
+    new = [m for m in messages if m not in reported]
+    for message in new:
+        warnings.warn(message, ConvergenceWarning, stacklevel=level)
+    if once and new and getattr(idata, "attrs", None) is not None:
+        idata.attrs[REPORTED_ATTR] = "\n".join(reported + new)
+    if not messages:
+        line = clean_run_message(idata)
+        if line is not None:
+            logger.info(line)
+            if announce:
+                print(line)
     return messages
