@@ -28,7 +28,7 @@ from probflow.core.keys import as_key
 from probflow.core.pytree import Struct, static_field
 from probflow.core.shapes import as_shape, batch_shape_of, broadcast_shapes
 
-__all__ = ["Distribution"]
+__all__ = ["Distribution", "resolve_sample_call"]
 
 
 def _overrides(obj, name: str) -> bool:
@@ -83,6 +83,79 @@ class Distribution(Struct):
         """The parameters (PyTree children) as a dict."""
         return {name: getattr(self, name) for name in self._child_fields}
 
+    @classmethod
+    def parameter_properties(cls) -> dict:
+        """``{name: ParameterProperties}``: each parameter's event rank and constraining bijector.
+
+        TFP's classmethod of the same name; see
+        [`parameter_properties`][probflow.distributions.parameter_properties.parameter_properties]
+        for where the answers come from. A subclass declares unusual constraints in a
+        ``param_constraints`` class attribute ``{name: Constraint}``.
+
+        Examples:
+            >>> import jax.numpy as jnp
+            >>> import probflow.distributions as pfd
+            >>> props = pfd.Normal.parameter_properties()
+            >>> sorted(props), props["scale"].event_ndims
+            (['loc', 'scale'], 0)
+            >>> float(props["scale"].default_constraining_bijector_fn().forward(-50.0)) > 0
+            True
+        """
+        from probflow.distributions.parameter_properties import parameter_properties
+
+        return parameter_properties(cls)
+
+    def copy(self, **overrides):
+        """A new instance with the same constructor arguments except ``overrides``.
+
+        Unlike ``replace``, the constructor runs again, so the new parameters are converted
+        and validated (TFP's ``copy``). Constructor arguments are read back from the fields
+        of the same name.
+
+        Raises:
+            TypeError: when an override is not a constructor argument.
+
+        Examples:
+            >>> import probflow.distributions as pfd
+            >>> d = pfd.Normal(0.0, 1.0, name="x").copy(scale=3.0)
+            >>> float(d.scale), d.name
+            (3.0, 'x')
+        """
+        import inspect
+
+        params = inspect.signature(type(self).__init__).parameters
+        accepted = [n for n, p in params.items() if n != "self" and p.kind in (
+            p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        unknown = [k for k in overrides if k not in accepted]
+        if unknown:
+            raise TypeError(
+                f"{type(self).__name__}.copy: {unknown} are not constructor arguments; "
+                f"the arguments are {accepted}"
+            )
+        kwargs = {}
+        for arg in accepted:
+            if arg in overrides:
+                kwargs[arg] = overrides[arg]
+            elif arg in self._child_fields or arg in self._static_fields:
+                kwargs[arg] = getattr(self, arg)
+        return type(self)(**kwargs)
+
+    @property
+    def reparameterization_type(self):
+        """TFP's marker: ``FULLY_REPARAMETERIZED`` or ``NOT_REPARAMETERIZED``.
+
+        Examples:
+            >>> import probflow.distributions as pfd
+            >>> pfd.Normal(0.0, 1.0).reparameterization_type
+            FULLY_REPARAMETERIZED
+        """
+        from probflow.distributions.parameter_properties import (
+            FULLY_REPARAMETERIZED,
+            NOT_REPARAMETERIZED,
+        )
+
+        return FULLY_REPARAMETERIZED if self.reparameterized else NOT_REPARAMETERIZED
+
     def _validate(self, *checks: _checks.Check) -> None:
         """Run ``checks``; with ``validate_args``, first require finite parameters.
 
@@ -117,6 +190,53 @@ class Distribution(Struct):
         """Shape of one draw from one distribution of the batch."""
         return ()
 
+    def batch_shape_tensor(self):
+        """``batch_shape`` as an int32 array (TFP's dynamic-shape spelling).
+
+        Examples:
+            >>> import jax.numpy as jnp
+            >>> import probflow.distributions as pfd
+            >>> pfd.Normal(jnp.zeros((2, 3)), 1.0).batch_shape_tensor()
+            Array([2, 3], dtype=int32)
+        """
+        return _shape_array(self.batch_shape)
+
+    def event_shape_tensor(self):
+        """``event_shape`` as an int32 array (a dict of arrays for joint distributions).
+
+        Examples:
+            >>> import jax.numpy as jnp
+            >>> import probflow.distributions as pfd
+            >>> pfd.Dirichlet(jnp.ones(4)).event_shape_tensor()
+            Array([4], dtype=int32)
+        """
+        shape = self.event_shape
+        if isinstance(shape, dict):
+            return {k: _shape_array(v) for k, v in shape.items()}
+        return _shape_array(shape)
+
+    def is_scalar_batch(self) -> bool:
+        """True when ``batch_shape == ()``.
+
+        Examples:
+            >>> import probflow.distributions as pfd
+            >>> pfd.Normal(0.0, 1.0).is_scalar_batch()
+            True
+        """
+        return tuple(self.batch_shape) == ()
+
+    def is_scalar_event(self) -> bool:
+        """True when ``event_shape == ()``.
+
+        Examples:
+            >>> import jax.numpy as jnp
+            >>> import probflow.distributions as pfd
+            >>> pfd.Dirichlet(jnp.ones(3)).is_scalar_event()
+            False
+        """
+        shape = self.event_shape
+        return not isinstance(shape, dict) and tuple(shape) == ()
+
     @property
     def dtype(self):
         """dtype of samples."""
@@ -146,24 +266,74 @@ class Distribution(Struct):
 
         return biject_to(self.support)
 
+    def experimental_default_event_space_bijector(self):
+        """TFP's name for ``default_event_space_bijector()``: reals onto the support.
+
+        Examples:
+            >>> import probflow.distributions as pfd
+            >>> b = pfd.Beta(2.0, 2.0).experimental_default_event_space_bijector()
+            >>> float(b.forward(0.0))
+            0.5
+        """
+        return self.default_event_space_bijector()
+
     # -- sampling -------------------------------------------------------------------------------
-    def sample(self, key, sample_shape=()):
+    def sample(self, key=None, sample_shape=(), *, seed=None):
         """Draw samples of shape ``sample_shape + batch_shape + event_shape``.
+
+        Both probflow's and TFP's call forms work: ``d.sample(key)``,
+        ``d.sample(key, sample_shape)``, ``d.sample(sample_shape, seed=key)`` and
+        ``d.sample(seed=key)``.
 
         Args:
             key: a JAX PRNG key (typed or raw); the first argument of every random function.
+                With ``seed=`` given, the first positional argument is ``sample_shape``.
             sample_shape: int or tuple of ints.
-        """
-        return self._sample(as_key(key), as_shape(sample_shape))
+            seed: TFP's spelling of ``key`` (keyword-only).
 
-    def sample_and_log_prob(self, key, sample_shape=()):
-        """Draw samples and return ``(samples, log_prob(samples))`` in one pass."""
-        key = as_key(key)
-        shape = as_shape(sample_shape)
+        Examples:
+            >>> import jax
+            >>> import probflow.distributions as pfd
+            >>> d = pfd.Normal(0.0, 1.0)
+            >>> a = d.sample(jax.random.key(0), (2,))
+            >>> b = d.sample((2,), seed=jax.random.key(0))
+            >>> bool((a == b).all())
+            True
+        """
+        key, shape = resolve_sample_call(self, key, sample_shape, seed)
+        return self._sample(key, shape)
+
+    def sample_and_log_prob(self, key=None, sample_shape=(), *, seed=None):
+        """Draw samples and return ``(samples, log_prob(samples))`` in one pass.
+
+        Accepts the same call forms as
+        [`sample`][probflow.distributions.distribution.Distribution.sample].
+
+        Examples:
+            >>> import jax
+            >>> import probflow.distributions as pfd
+            >>> x, lp = pfd.Normal(0.0, 1.0).sample_and_log_prob((3,), seed=jax.random.key(0))
+            >>> x.shape, lp.shape
+            ((3,), (3,))
+        """
+        key, shape = resolve_sample_call(self, key, sample_shape, seed)
         if _overrides(self, "_sample_and_log_prob"):
             return self._sample_and_log_prob(key, shape)
         x = self._sample(key, shape)
         return x, self._log_prob(x)
+
+    def experimental_sample_and_log_prob(self, key=None, sample_shape=(), *, seed=None):
+        """TFP's name for ``sample_and_log_prob``: samples and their log densities.
+
+        Examples:
+            >>> import jax
+            >>> import probflow.distributions as pfd
+            >>> x, lp = pfd.Gamma(2.0, 1.0).experimental_sample_and_log_prob(
+            ...     seed=jax.random.key(1))
+            >>> x.shape, lp.shape
+            ((), ())
+        """
+        return self.sample_and_log_prob(key, sample_shape, seed=seed)
 
     def _sample(self, key, sample_shape):
         raise UnsupportedError(f"{type(self).__name__} cannot be sampled")
@@ -196,6 +366,20 @@ class Distribution(Struct):
         Returns an array of shape ``sample_shape + batch_shape``.
         """
         return self._log_prob(self._as_value(value))
+
+    def unnormalized_log_prob(self, value):
+        """Log density up to an additive constant; here the normalised ``log_prob``.
+
+        TFP defines it for distributions whose normalising constant is costly; every
+        probflow distribution has its normalised density, which is a valid answer.
+
+        Examples:
+            >>> import probflow.distributions as pfd
+            >>> d = pfd.Normal(0.0, 1.0)
+            >>> bool(d.unnormalized_log_prob(0.3) == d.log_prob(0.3))
+            True
+        """
+        return self.log_prob(value)
 
     def prob(self, value):
         """Density (or mass) of ``value``: ``exp(log_prob(value))``."""
@@ -320,6 +504,19 @@ class Distribution(Struct):
 
         return kl_divergence(self, other)
 
+    def cross_entropy(self, other):
+        """``H(self, other) = -E_self[log other(X)] = entropy() + KL(self || other)``.
+
+        Uses the closed-form entropy and the KL registry, so it needs both.
+
+        Examples:
+            >>> import probflow.distributions as pfd
+            >>> p, q = pfd.Normal(0.0, 1.0), pfd.Normal(1.0, 2.0)
+            >>> round(float(p.cross_entropy(q)), 4)
+            1.8621
+        """
+        return self.entropy() + self.kl_divergence(other)
+
     def _dispatch(self, method: str, label: str):
         if not _overrides(self, method):
             raise UnsupportedError(f"{type(self).__name__} has no closed-form {label}")
@@ -355,3 +552,68 @@ class Distribution(Struct):
 
 def _is_number(x) -> bool:
     return isinstance(x, int | float | bool)
+
+
+def _shape_array(shape):
+    return jnp.asarray(tuple(shape), dtype=jnp.int32)
+
+
+def _is_key(x) -> bool:
+    dtype = getattr(x, "dtype", None)
+    if dtype is None:
+        return False
+    if jnp.issubdtype(dtype, jax.dtypes.prng_key):
+        return True
+    return dtype == jnp.uint32 and tuple(getattr(x, "shape", ()))[-1:] == (2,)
+
+
+def resolve_sample_call(owner, key, sample_shape, seed) -> tuple:
+    """``(key, sample_shape)`` from probflow's or TFP's call form of a sampling method.
+
+    probflow's form is ``(key, sample_shape)``; TFP's is ``(sample_shape, seed=key)``, so with
+    ``seed`` given the first positional argument is the sample shape. The key is checked by
+    [`as_key`][probflow.core.keys.as_key] and the shape normalised to a tuple of ints.
+
+    Args:
+        owner: the object sampled (named in errors).
+        key: the first positional argument (a key, or with ``seed`` a sample shape).
+        sample_shape: the second positional argument.
+        seed: the ``seed=`` keyword argument, or ``None``.
+
+    Examples:
+        >>> import jax
+        >>> import probflow.distributions as pfd
+        >>> d = pfd.Normal(0.0, 1.0)
+        >>> k, shape = resolve_sample_call(d, (2, 3), (), jax.random.key(0))
+        >>> shape
+        (2, 3)
+        >>> k, shape = resolve_sample_call(d, jax.random.key(0), 4, None)
+        >>> shape
+        (4,)
+    """
+    label = type(owner).__name__
+    if seed is not None:
+        if key is not None:
+            if _is_key(key):
+                raise TypeError(
+                    f"{label}.sample: got a key both positionally and as seed=; pass it once, "
+                    f"as d.sample(key, sample_shape) or d.sample(sample_shape, seed=key)"
+                )
+            if as_shape(sample_shape):
+                raise TypeError(
+                    f"{label}.sample: with seed= the first argument is the sample shape, but a "
+                    f"second shape {sample_shape!r} was given too (first: {key!r})"
+                )
+            sample_shape = key
+        key = seed
+    elif key is None:
+        raise TypeError(
+            f"{label}.sample needs a PRNG key: d.sample(key, sample_shape) or TFP's "
+            f"d.sample(sample_shape, seed=key), with key = jax.random.key(0)"
+        )
+    elif not _is_key(key) and (isinstance(key, int | tuple | list) or hasattr(key, "__index__")):
+        raise TypeError(
+            f"{label}.sample: the first argument {key!r} looks like a sample shape but no "
+            f"key was given; pass d.sample(key, sample_shape) or d.sample(sample_shape, seed=key)"
+        )
+    return as_key(key), as_shape(sample_shape)

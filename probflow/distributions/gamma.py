@@ -25,6 +25,7 @@ from jax.scipy import special
 from probflow.core import checks
 from probflow.core.numerics import log1mexp, promote_floats
 from probflow.distributions import _gamma_draws, constraints
+from probflow.distributions.bernoulli import _exactly_one, _promote_optional
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.kl import register_kl
 
@@ -120,12 +121,17 @@ def _gamma_entropy(a):
 
 def _gamma_kl(a_p, r_p, a_q, r_q):
     """KL(Gamma(a_p, r_p) || Gamma(a_q, r_q))."""
+    return _gamma_kl_log_rates(a_p, jnp.log(r_p), a_q, jnp.log(r_q))
+
+
+def _gamma_kl_log_rates(a_p, log_r_p, a_q, log_r_q):
+    """KL(Gamma(a_p, exp(log_r_p)) || Gamma(a_q, exp(log_r_q)))."""
     return (
         (a_p - a_q) * special.digamma(a_p)
         - special.gammaln(a_p)
         + special.gammaln(a_q)
-        + a_q * (jnp.log(r_p) - jnp.log(r_q))
-        + a_p * (r_q / r_p - 1.0)
+        + a_q * (log_r_p - log_r_q)
+        + a_p * jnp.expm1(log_r_q - log_r_p)
     )
 
 
@@ -158,9 +164,15 @@ class Gamma(_GammaTails, Distribution):
     for ``a < 1``, where the density is unbounded at 0). Sampling is implicitly
     reparameterized in both parameters.
 
+    Give exactly one of ``rate`` and ``log_rate`` (TFP's two spellings). With ``log_rate``
+    the density, sampler and KL divergence work with it directly (no ``exp`` then ``log``
+    round trip), which suits a rate that is itself the output of a regression.
+
     Args:
         concentration: shape ``a``, positive.
-        rate: inverse scale, positive. Both broadcast to ``batch_shape``.
+        rate: inverse scale, positive.
+        log_rate: natural log of the rate, finite. The parameters broadcast to
+            ``batch_shape``.
 
     Examples:
         >>> import jax
@@ -172,20 +184,47 @@ class Gamma(_GammaTails, Distribution):
         (3,)
         >>> round(float(d.log_prob(1.0)), 4)
         -1.8863
+        >>> e = pfd.Gamma(concentration=2.0, log_rate=jnp.log(0.5))
+        >>> round(float(e.log_prob(1.0)), 4), round(float(e.rate_parameter()), 4)
+        (-1.8863, 0.5)
     """
 
     concentration: jax.Array
-    rate: jax.Array
+    rate: jax.Array | None
+    log_rate: jax.Array | None
     reparameterized = True
 
     def __init__(
-        self, concentration, rate, *, validate_args: bool = False, name: str | None = None
+        self, concentration, rate=None, log_rate=None, *, validate_args: bool = False,
+        name: str | None = None
     ):
-        concentration, rate = promote_floats(concentration, rate)
-        self._set(concentration=concentration, rate=rate, validate_args=validate_args, name=name)
-        self._validate(
-            checks.positive("concentration", concentration), checks.positive("rate", rate)
-        )
+        _exactly_one("Gamma", rate=rate, log_rate=log_rate)
+        concentration, rate, log_rate = _promote_optional(concentration, rate, log_rate)
+        self._set(concentration=concentration, rate=rate, log_rate=log_rate,
+                  validate_args=validate_args, name=name)
+        rate_check = (checks.positive("rate", rate) if rate is not None
+                      else checks.finite("log_rate", log_rate))
+        self._validate(checks.positive("concentration", concentration), rate_check)
+
+    def rate_parameter(self):
+        """``rate``, computed as ``exp(log_rate)`` when ``log_rate`` was given.
+
+        Examples:
+            >>> import probflow.distributions as pfd
+            >>> float(pfd.Gamma(2.0, log_rate=0.0).rate_parameter())
+            1.0
+        """
+        return jnp.exp(self.log_rate) if self.log_rate is not None else self.rate
+
+    def log_rate_parameter(self):
+        """``log_rate``, computed as ``log(rate)`` when ``rate`` was given.
+
+        Examples:
+            >>> import probflow.distributions as pfd
+            >>> float(pfd.Gamma(2.0, 1.0).log_rate_parameter())
+            0.0
+        """
+        return self.log_rate if self.log_rate is not None else jnp.log(self.rate)
 
     @property
     def support(self):
@@ -194,7 +233,7 @@ class Gamma(_GammaTails, Distribution):
     def _sample(self, key, sample_shape):
         shape = sample_shape + self.batch_shape
         return _gamma_draws.gamma(
-            key, self.concentration, shape, self.dtype, log_scale=-jnp.log(self.rate)
+            key, self.concentration, shape, self.dtype, log_scale=-self.log_rate_parameter()
         )
 
     def _log_prob(self, value):
@@ -203,35 +242,38 @@ class Gamma(_GammaTails, Distribution):
         a = self.concentration
         lp = (
             special.xlogy(a - 1.0, x)
-            - self.rate * x
-            + a * jnp.log(self.rate)
+            - self.rate_parameter() * x
+            + a * self.log_rate_parameter()
             - special.gammaln(a)
         )
         return jnp.where(inside, lp, -jnp.inf)
 
     def _y(self, value):
-        return jnp.where(value >= 0, value, 0.0) * self.rate
+        return jnp.where(value >= 0, value, 0.0) * self.rate_parameter()
 
     def _gamma_shape(self):
         return self.concentration
 
     def _mean(self):
-        return self.concentration / self.rate
+        return jnp.broadcast_to(self.concentration / self.rate_parameter(), self.batch_shape)
 
     def _variance(self):
-        return self.concentration / jnp.square(self.rate)
+        rate = self.rate_parameter()
+        return jnp.broadcast_to(self.concentration / jnp.square(rate), self.batch_shape)
 
     def _mode(self):
         a = self.concentration
-        return jnp.where(a >= 1.0, (a - 1.0) / self.rate, jnp.nan)
+        mode = jnp.where(a >= 1.0, (a - 1.0) / self.rate_parameter(), jnp.nan)
+        return jnp.broadcast_to(mode, self.batch_shape)
 
     def _entropy(self):
-        return _gamma_entropy(self.concentration) - jnp.log(self.rate)
+        return _gamma_entropy(self.concentration) - self.log_rate_parameter()
 
 
 @register_kl(Gamma, Gamma)
 def _kl_gamma_gamma(p: Gamma, q: Gamma):
-    return _gamma_kl(p.concentration, p.rate, q.concentration, q.rate)
+    return _gamma_kl_log_rates(p.concentration, p.log_rate_parameter(), q.concentration,
+                               q.log_rate_parameter())
 
 
 class InverseGamma(Distribution):
