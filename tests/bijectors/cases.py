@@ -15,6 +15,7 @@ dimension:
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable
 
 import jax
@@ -70,6 +71,27 @@ def lower_triangular(key, shape):
 def simplex(key, shape):
     return jax.nn.softmax(jax.random.normal(key, shape, dtype=jnp.float64), axis=-1)
 
+
+
+def lower_triangular_invertible(key, shape):
+    """Lower-triangular matrices whose diagonal entries have magnitude in ``[0.5, 2]``."""
+    key_entries, key_diag, key_sign = jax.random.split(key, 3)
+    x = jnp.tril(small_real(key_entries, shape), -1)
+    magnitude = jax.random.uniform(key_diag, shape[:-1], jnp.float64, 0.5, 2.0)
+    sign = jnp.where(jax.random.bernoulli(key_sign, 0.5, shape[:-1]), 1.0, -1.0)
+    return x + jnp.einsum("...i,ij->...ij", magnitude * sign, jnp.eye(shape[-1]))
+
+
+def _log_cosh(x):
+    return jnp.logaddexp(x, -x) - math.log(2.0)
+
+
+def _zero_vector_ldj(y):
+    return jnp.zeros(y.shape[:-1], y.dtype)
+
+
+def _diff(y):
+    return jnp.diff(y, axis=-1, prepend=0.0)
 
 def _tril_coords(n, k=0):
     rows, cols = np.tril_indices(n, k)
@@ -195,4 +217,43 @@ ROWS = [
         from_y=_tril_coords(4, -1)),
     Row("CorrelationCholesky-2x2", pfb.CorrelationCholesky, real, event_shape=(1,),
         from_y=_tril_coords(2, -1)),
+    # catalogue (issue 13): TFP's remaining bijectors
+    Row("Softsign", pfb.Softsign, real),
+    Row("Softfloor", lambda: pfb.Softfloor(0.7), real),
+    Row("PowerTransform", lambda: pfb.PowerTransform(0.5), above_minus_one),
+    Row("PowerTransform-zero", pfb.PowerTransform, real),
+    Row("GeneralizedPareto", lambda: pfb.GeneralizedPareto(1.0, 2.0, 0.5), real),
+    Row("GeneralizedPareto-bounded", lambda: pfb.GeneralizedPareto(1.0, 2.0, -0.5), real),
+    Row("GeneralizedPareto-batch", lambda: pfb.GeneralizedPareto(
+        np.array([0.0, 1.0, -1.0]), 2.0, np.array([0.5, -0.5, 0.0])), real),
+    Row("GompertzCDF", lambda: pfb.GompertzCDF(2.0, 0.5), positive),
+    Row("ShiftedGompertzCDF", lambda: pfb.ShiftedGompertzCDF(0.5, 2.0), positive),
+    Row("FrechetCDF", lambda: pfb.FrechetCDF(-1.0, 2.0, 3.0), positive),
+    Row("RayleighCDF", lambda: pfb.RayleighCDF(2.0), positive),
+    Row("MoyalCDF", lambda: pfb.MoyalCDF(0.5, 2.0), real),
+    Row("GeneralizedExtremeValueCDF", lambda: pfb.GeneralizedExtremeValueCDF(0.5, 2.0, 0.3),
+        real),
+    Row("GeneralizedExtremeValueCDF-negative",
+        lambda: pfb.GeneralizedExtremeValueCDF(0.5, 2.0, -0.3), real),
+    Row("GeneralizedExtremeValueCDF-gumbel",
+        lambda: pfb.GeneralizedExtremeValueCDF(0.5, 2.0, 0.0), real),
+    Row("LambertWTail", lambda: pfb.LambertWTail(0.5, 2.0, 0.3), real),
+    Row("LambertWTail-identity", lambda: pfb.LambertWTail(0.5, 2.0, 0.0), real),
+    Row("Householder", lambda: pfb.Householder(np.array([1.0, -2.0, 0.5])), real),
+    Row("MatrixInverseTriL", pfb.MatrixInverseTriL, lower_triangular_invertible,
+        event_shape=(3, 3), to_x=_fill_tril(3), from_y=_tril_coords(3)),
+    Row("CholeskyToInvCholesky", pfb.CholeskyToInvCholesky, lower_cholesky,
+        event_shape=(3, 3), to_x=_fill_tril(3), from_y=_tril_coords(3)),
+    Row("UnitVector", pfb.UnitVector, real, ldj="volume"),
+    Row("Composition", lambda: pfb.Composition([pfb.Shift(1.0), pfb.Scale(2.0), pfb.Exp()]),
+        real),
+    Row("Composition-softmax", lambda: pfb.Composition([pfb.SoftmaxCentered(), pfb.Exp()]),
+        small_real, ldj="volume"),
+    Row("Inline", lambda: pfb.Inline(forward_fn=jnp.sinh, inverse_fn=jnp.arcsinh,
+                                     forward_log_det_jacobian_fn=_log_cosh,
+                                     forward_min_event_ndims=0), real),
+    Row("Inline-vector", lambda: pfb.Inline(forward_fn=lambda x: jnp.cumsum(x, axis=-1),
+                                            inverse_fn=_diff,
+                                            inverse_log_det_jacobian_fn=_zero_vector_ldj,
+                                            forward_min_event_ndims=1), real),
 ]
