@@ -26,7 +26,7 @@ from probflow.core.errors import ShapeError
 from probflow.core.keys import as_typed_key
 from probflow.core.pytree import static_field
 from probflow.core.shapes import as_shape
-from probflow.distributions.distribution import Distribution
+from probflow.distributions.distribution import Distribution, resolve_sample_call
 from probflow.models.builder import ModelBuilder
 from probflow.models.checks import reject_point_mass
 from probflow.models.deterministic import Deterministic, Factor
@@ -211,8 +211,10 @@ class JointDistribution(Distribution):
         recs = self._run(lambda i, name, d: d.sample(jax.random.fold_in(key, i)))
         return {r.name: r.value for r in recs}
 
-    def sample(self, key, sample_shape=()):  # type: ignore[override]
+    def sample(self, key=None, sample_shape=(), *, seed=None):  # type: ignore[override]
         """Draw ``{name: value}`` with ``sample_shape`` leading dimensions (deterministics too).
+
+        Takes ``(key, sample_shape)`` or TFP's ``(sample_shape, seed=key)``.
 
         Examples:
             >>> import probflow as pf
@@ -223,6 +225,7 @@ class JointDistribution(Distribution):
             >>> draws["y"].shape
             (5,)
         """
+        key, sample_shape = resolve_sample_call(self, key, sample_shape, seed)
         key = as_typed_key(key)
         shape = as_shape(sample_shape)
         if not shape:
@@ -232,8 +235,8 @@ class JointDistribution(Distribution):
         draws = jax.vmap(self._sample_one)(keys)
         return jax.tree_util.tree_map(lambda x: x.reshape(shape + x.shape[1:]), draws)
 
-    def sample_and_log_prob(self, key, sample_shape=()):  # type: ignore[override]
-        draws = self.sample(key, sample_shape)
+    def sample_and_log_prob(self, key=None, sample_shape=(), *, seed=None):  # type: ignore[override]
+        draws = self.sample(key, sample_shape, seed=seed)
         return draws, self.log_prob(draws)
 
     def _values_lookup(self, values: dict):
@@ -320,6 +323,25 @@ class JointDistribution(Distribution):
         merged = dict(data or {})
         merged.update(observed)
         return Posterior.from_model(self, merged)
+
+    def experimental_pin(self, *args, **kwargs):
+        """TFP's spelling of ``condition``: pins by name, as one dict, or by position.
+
+        Returns a [`JointDistributionPinned`][probflow.models.pinned.JointDistributionPinned],
+        the ``Posterior`` with TFP's ``unnormalized_log_prob``, ``pins``, ``sample_unpinned``.
+
+        Examples:
+            >>> import jax.numpy as jnp
+            >>> import probflow as pf
+            >>> from probflow import distributions as pfd
+            >>> jd = pf.JointDistributionNamed({"mu": pfd.Normal(0.0, 1.0),
+            ...                                 "y": lambda mu: pfd.Normal(mu, 1.0)})
+            >>> jd.experimental_pin(y=jnp.asarray(0.5)).latent_names
+            ('mu',)
+        """
+        from probflow.models.pinned import pin
+
+        return pin(self, *args, **kwargs)
 
     @property
     def coords_dict(self) -> dict:
