@@ -27,10 +27,9 @@ same numbers.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import ClassVar, NamedTuple
-
-import inspect
 
 from probflow.core.pytree import static_field
 from probflow.distributions.distribution import Distribution, resolve_sample_call
