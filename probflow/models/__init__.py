@@ -11,7 +11,9 @@ from probflow.models.joint import (
     model,
 )
 from probflow.models.posterior import InitializationError, Posterior
+from probflow.models.precision import PrecisionWarning
 from probflow.models.predictive import sample_posterior_predictive, sample_prior_predictive
+from probflow.models.variable import Variable
 
 __all__ = [
     "Deterministic",
@@ -24,6 +26,8 @@ __all__ = [
     "model",
     "Posterior",
     "InitializationError",
+    "PrecisionWarning",
+    "Variable",
     "to_inference_data",
     "sample_prior_predictive",
     "sample_posterior_predictive",

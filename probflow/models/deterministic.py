@@ -50,9 +50,16 @@ class Factor(Struct):
     marginal likelihood from the forward algorithm. Yielding it returns ``log_value``. The term
     is summed over all its dimensions; it has no value of its own in samples.
 
+    With ``likelihood=True`` the factor declares itself a likelihood whose elements are the
+    log densities of single observations, ``log p(y_i | latents)``: ``log_value`` has one
+    element per observation (any shape), and inference output holds it in the
+    ``log_likelihood`` group under ``name``, so ``az.loo`` and ``az.waic`` work on models whose
+    likelihood is written by hand. (Name its axes with the model's ``dims={name: ...}``.)
+
     Args:
         log_value: the log-density term (any shape; summed).
         name: a name for the term (required).
+        likelihood: the elements of ``log_value`` are pointwise log likelihoods.
 
     Examples:
         >>> import jax, jax.numpy as jnp
@@ -65,12 +72,33 @@ class Factor(Struct):
         >>> parts = m().log_prob_parts({"x": jnp.asarray(2.0)})
         >>> float(parts["extra"])
         -2.0
+
+        A hand-written likelihood with one term per observation:
+
+        >>> y = jnp.asarray([0.3, -1.2, 0.8])
+        >>> @pf.model
+        ... def hand_written():
+        ...     mu = yield pfd.Normal(0.0, 1.0, name="mu")
+        ...     yield pf.Factor(pfd.Normal(mu, 1.0).log_prob(y), name="y", likelihood=True)
+        >>> post = hand_written().condition()
+        >>> post.pointwise_log_likelihood({"mu": jnp.asarray(0.0)})["y"].shape
+        (3,)
     """
 
     log_value: jnp.ndarray
     name: str = static_field(default=None)
+    likelihood: bool = static_field(default=False)
 
-    def __init__(self, log_value, name: str):
+    def __init__(self, log_value, name: str, *, likelihood: bool = False):
         if not isinstance(name, str) or not name:
             raise ValueError(f"Factor: name must be a non-empty string, got {name!r}")
-        self._set(log_value=jnp.asarray(log_value), name=name)
+        if not isinstance(likelihood, bool):
+            raise TypeError(f"Factor: likelihood must be True or False, got {likelihood!r}")
+        log_value = jnp.asarray(log_value)
+        if likelihood and log_value.ndim == 0:
+            raise ValueError(
+                f"Factor {name!r}: a likelihood needs one log-density term per observation "
+                f"(an array with a dimension for the observations), got a scalar; pass the "
+                f"terms before summing them, e.g. pfd.Normal(mu, sigma).log_prob(y)"
+            )
+        self._set(log_value=log_value, name=name, likelihood=likelihood)

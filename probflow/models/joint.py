@@ -59,6 +59,7 @@ class VariableInfo(NamedTuple):
     is_deterministic: bool
     dims: tuple[str, ...] | None
     is_factor: bool = False
+    is_likelihood: bool = False  # a pf.Factor(..., likelihood=True): pointwise log likelihood
 
     @property
     def is_random(self) -> bool:
@@ -72,6 +73,7 @@ class _Record(NamedTuple):
     value: Any
     dims: tuple[str, ...] | None
     is_factor: bool = False
+    is_likelihood: bool = False
 
     def log_density(self):
         """This record's contribution to the joint log density (summed over all dims)."""
@@ -152,7 +154,8 @@ class JointDistribution(Distribution):
                 raise ValueError(f"{type(self).__name__}: the name {name!r} is used twice")
             seen.add(name)
             dims = dims if dims is not None else dims_map.get(name)
-            records.append(_Record(name, dist, value, dims, is_factor))
+            records.append(_Record(name, dist, value, dims, is_factor,
+                                   is_factor and node.likelihood))
             send = value
             index += 1
         return records
@@ -178,7 +181,7 @@ class JointDistribution(Distribution):
                 discrete = False if r.dist is None else bool(r.dist.is_discrete)
                 infos.append(VariableInfo(r.name, (), None, discrete,
                                           r.dist is None and not r.is_factor, r.dims,
-                                          r.is_factor))
+                                          r.is_factor, r.is_likelihood))
             return {r.name: r.value for r in recs}
 
         shapes = jax.eval_shape(trace, jax.random.key(0))

@@ -23,6 +23,8 @@ from probflow.core.keys import as_typed_key
 from probflow.core.pytree import Struct, static_field
 from probflow.models.checks import check_finite_arrays, model_argument_arrays
 from probflow.models.joint import prior_draw
+from probflow.models.precision import warn_float64_data
+from probflow.models.variable import Variable
 
 __all__ = ["Posterior", "InitializationError"]
 
@@ -67,6 +69,7 @@ class Posterior(Struct):
     latent_names: tuple = static_field(default=())
     observed_names: tuple = static_field(default=())
     deterministic_names: tuple = static_field(default=())
+    factor_likelihood_names: tuple = static_field(default=())
 
     # -- construction ------------------------------------------------------------------------------
     @classmethod
@@ -75,7 +78,10 @@ class Posterior(Struct):
 
         The data and the model's array arguments are checked for NaN/inf once, here.
         """
-        check_finite_arrays("condition", "model argument", model_argument_arrays(model))
+        arguments = model_argument_arrays(model)
+        check_finite_arrays("condition", "model argument", arguments)
+        warn_float64_data("condition", "model argument", arguments)
+        warn_float64_data("condition", "data for", data)
         infos = {v.name: v for v in model.variables()}
         unknown = [k for k in data if k not in infos]
         if unknown:
@@ -114,7 +120,51 @@ class Posterior(Struct):
                 f"(sum their probabilities into the likelihood) or observe them"
             )
         deterministic = tuple(v.name for v in infos.values() if v.is_deterministic)
-        return cls(model, clean, latent, tuple(clean), deterministic)
+        factor_likelihoods = tuple(v.name for v in infos.values() if v.is_likelihood)
+        posterior = cls(model, clean, latent, tuple(clean), deterministic, factor_likelihoods)
+        posterior._check_variables()
+        return posterior
+
+    def _check_variables(self) -> None:
+        """Check the bijectors and constraints of [`Variable`][probflow.models.variable.Variable]
+        latents on concrete values: one eager run of the model (only when it has any), at the
+        unconstrained origin of every latent."""
+        found = []
+
+        def find(i, name, dist):
+            if isinstance(dist, Variable):
+                found.append(name)
+            return prior_draw(dist, jax.random.key(i))
+
+        jax.eval_shape(lambda: [r.value for r in self._run(find)])
+        if not found or not is_concrete(self.data) or not is_concrete(self.model):
+            return
+
+        def point(i, name, dist):  # a Variable checks itself when built on concrete values
+            bijector = dist.default_event_space_bijector()
+            shape = tuple(dist.batch_shape) + tuple(dist.event_shape)
+            return bijector.forward(jnp.zeros(bijector.inverse_event_shape(shape), dist.dtype))
+
+        with jax.ensure_compile_time_eval():
+            self._run(point)
+
+    @property
+    def likelihood_names(self) -> tuple:
+        """Names of the terms of the pointwise log likelihood: the observed variables, then
+        the factors declared with ``pf.Factor(..., likelihood=True)``.
+
+        Examples:
+            >>> import jax.numpy as jnp
+            >>> import probflow as pf
+            >>> from probflow import distributions as pfd
+            >>> @pf.model
+            ... def m():
+            ...     mu = yield pfd.Normal(0.0, 1.0, name="mu")
+            ...     yield pf.Factor(-0.5 * (jnp.ones(3) - mu) ** 2, name="y", likelihood=True)
+            >>> m().condition().likelihood_names
+            ('y',)
+        """
+        return tuple(self.observed_names) + tuple(self.factor_likelihood_names)
 
     # -- running the model -----------------------------------------------------------------------
     def _run(self, on_latent):
@@ -177,13 +227,19 @@ class Posterior(Struct):
                 for r in records if r.dist is not None or r.is_factor}
 
     def pointwise_log_likelihood(self, latents: dict) -> dict:
-        """``{observed_name: log p(y_i | latents)}`` per observed element (for LOO and WAIC)."""
+        """``{name: log p(y_i | latents)}`` per observed element (for LOO and WAIC).
+
+        One entry per observed variable and per factor declared with
+        ``pf.Factor(terms, name, likelihood=True)`` (its terms, unsummed).
+        """
         records = self._run(self._lookup(latents, "pointwise_log_likelihood"))
         out = {}
         for r in records:
             if r.name in self.data:
                 lp = r.dist.log_prob(r.value)
                 out[r.name] = jnp.broadcast_to(lp, jnp.broadcast_shapes(lp.shape, ()))
+            elif r.is_likelihood:
+                out[r.name] = r.value
         return out
 
     # -- transforms -------------------------------------------------------------------------------
