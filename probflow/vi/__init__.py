@@ -34,6 +34,7 @@ from probflow.vi.guides import (
 )
 from probflow.vi.laplace import LaplaceGuide, NotNegativeDefiniteError, laplace
 from probflow.vi.minibatch import MinibatchPlan
+from probflow.vi.psis import ApproximationWarning, ImportanceDraws
 from probflow.vi.result import FitWarning, NonFiniteLossError, VIResult
 from probflow.vi.surrogate import Surrogate
 
@@ -46,6 +47,8 @@ __all__ = [
     "Surrogate",
     "NonFiniteLossError",
     "FitWarning",
+    "ApproximationWarning",
+    "ImportanceDraws",
     "Guide",
     "MeanField",
     "FullRank",

@@ -1,224 +1,47 @@
 """``pf.vi.fit``: stochastic variational inference on a Posterior's unconstrained space.
 
 The guide's parameters are trained with an optax optimizer on a Monte Carlo estimate of the
-negative ELBO ([`negative_elbo`][probflow.vi.elbo.negative_elbo]). One compiled step runs inside
-``jax.lax.scan`` over chunks of steps (at most 40 per run); between chunks the host updates
-the progress bar, checks the optional convergence tolerance and stops on a non-finite loss.
-The key of step ``t`` is ``fold_in(key, t)``, so results do not depend on the chunking.
-The host waits for a chunk in short sleeps, so Ctrl-C stops a fit at once and returns the
-chunks completed; after the run, a loss that ended far above its start gives a warning.
+negative ELBO ([`negative_elbo`][probflow.vi.elbo.negative_elbo]) in compiled chunks of steps
+([`probflow.vi.loop`][probflow.vi.loop]). By default the result's parameters are the mean of the
+iterates over the last half of the run (iterate averaging), and the run stops early when the
+windowed mean loss has stopped changing (the convergence rule). Every result reports the Pareto
+k-hat of the importance ratios between the posterior and the approximation
+([`probflow.vi.psis`][probflow.vi.psis]), with a warning above 0.7. After the run, a loss that
+ended far above its start gives a warning.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-import time
 import warnings
-from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from tqdm.auto import tqdm
 
 from probflow.core.checks import check_count
 from probflow.core.keys import as_typed_key
 from probflow.models.checks import check_finite_arrays
 from probflow.models.posterior import INIT_STRATEGIES, Posterior
-from probflow.vi.elbo import ELBOConfig, negative_elbo, resolve_elbo_config
+from probflow.vi.elbo import resolve_elbo_config
 from probflow.vi.guides import make_guide
-from probflow.vi.minibatch import (
-    MinibatchPlan,
-    plan_minibatches,
-    scaled_log_density,
-    take_rows,
-)
+from probflow.vi.loop import NUM_CHUNKS, optimise
+from probflow.vi.minibatch import plan_minibatches
+from probflow.vi.psis import log_importance_ratios, psis, warn_if_unreliable
 from probflow.vi.result import FitWarning, NonFiniteLossError, VIResult
 
-__all__ = ["fit", "continue_fit", "NUM_CHUNKS", "DEFAULT_OPTIMIZER"]
+__all__ = ["fit", "continue_fit", "NUM_CHUNKS", "DEFAULT_OPTIMIZER", "DEFAULT_AVERAGE",
+           "DEFAULT_TOL", "DEFAULT_PSIS_DRAWS", "approximation_khat"]
 
-NUM_CHUNKS = 40
 DEFAULT_OPTIMIZER = optax.adam(1e-2)
+DEFAULT_AVERAGE = 0.5
+DEFAULT_TOL = 1e-4
+DEFAULT_PSIS_DRAWS = 1000
 
 
-class _Spec(NamedTuple):
-    """Static configuration of the compiled chunk."""
-
-    guide: Any
-    optimizer: Any
-    elbo: ELBOConfig
-    plan: MinibatchPlan | None
-    chunk_size: int
-
-
-class _LoopState(NamedTuple):
-    params: Any
-    opt_state: Any
-    step: jax.Array  # steps done in this call
-    failed_step: jax.Array  # -1, or the step whose loss/gradient was not finite
-    rows: jax.Array  # the current epoch's permutation of the rows (minibatches), else empty
-    good_params: Any  # the parameters at which the last finite loss was evaluated
-
-
-def _loss(params, key, posterior, rows, spec: _Spec):
-    plan = spec.plan
-    unflatten = posterior.unflatten
-    if plan is None:
-        target, scale, scaled = posterior, None, ()
-    else:
-        target, scale, scaled = take_rows(posterior, plan, rows), plan.scale, plan.observed
-
-    def log_density(vector):
-        return scaled_log_density(target, unflatten(vector), scale=scale, scaled=scaled,
-                                  jacobian=spec.guide.jacobian)
-
-    return negative_elbo(key, params, spec.guide, log_density, spec.elbo)
-
-
-def _all_finite(tree) -> jax.Array:
-    leaves = [jnp.all(jnp.isfinite(x)) for x in jax.tree_util.tree_leaves(tree)
-              if jnp.issubdtype(jnp.result_type(x), jnp.inexact)]
-    return jnp.all(jnp.stack(leaves)) if leaves else jnp.asarray(True)
-
-
-@functools.partial(jax.jit, static_argnums=0)
-def _run_chunk(spec: _Spec, posterior, state: _LoopState, key, num_steps):
-    plan = spec.plan
-    key_steps, key_rows = jax.random.split(key)
-
-    def body(state: _LoopState, _):
-        # Steps past num_steps (the end of the last chunk) or after a failure are computed but
-        # not applied: a masked update is cheaper on CPU than a lax.cond around every step.
-        t = state.step
-        active = (t < num_steps) & (state.failed_step < 0)
-        rows, perm = None, state.rows
-        if plan is not None:
-            per_epoch = plan.batches_per_epoch
-            position = t % per_epoch
-            perm = jax.lax.cond(
-                active & (position == 0),
-                lambda: jax.random.permutation(jax.random.fold_in(key_rows, t // per_epoch),
-                                               plan.num_rows).astype(perm.dtype),
-                lambda: perm)
-            rows = jax.lax.dynamic_slice(perm, (position * plan.batch_size,),
-                                         (plan.batch_size,))
-        loss, grads = jax.value_and_grad(_loss)(state.params, jax.random.fold_in(key_steps, t),
-                                                posterior, rows, spec)
-        updates, opt_state = spec.optimizer.update(grads, state.opt_state, state.params)
-        params = optax.apply_updates(state.params, updates)
-        finite = jnp.isfinite(loss) & _all_finite(grads)
-        apply = active & finite
-
-        def keep(new, old):
-            return jax.tree_util.tree_map(lambda a, b: jnp.where(apply, a, b), new, old)
-
-        new = _LoopState(keep(params, state.params), keep(opt_state, state.opt_state),
-                         t + active.astype(t.dtype),
-                         jnp.where(active & ~finite, t, state.failed_step), perm,
-                         keep(state.params, state.good_params))
-        return new, jnp.where(active, loss, jnp.nan)
-
-    return jax.lax.scan(body, state, None, length=spec.chunk_size)
-
-
-class _Progress(NamedTuple):
-    """What the completed chunks gave: replaced in one assignment, so that an interrupt
-    arriving at any moment leaves a consistent record."""
-
-    state: _LoopState
-    losses: tuple  # numpy arrays, the losses of each completed chunk
-    smoothed: float | None  # the last chunk's mean loss
-    converged: bool
-
-
-def _wait(tree) -> None:
-    """Block until ``tree``'s arrays are computed, in short sleeps rather than one blocking call,
-    so that Ctrl-C raises ``KeyboardInterrupt`` at once however long the chunk runs."""
-    leaves = [x for x in jax.tree_util.tree_leaves(tree) if hasattr(x, "is_ready")]
-    pause = 1e-4
-    while not all(x.is_ready() for x in leaves):
-        time.sleep(pause)
-        pause = min(2 * pause, 0.02)
-
-
-def _run_one_chunk(spec: _Spec, posterior, progress: _Progress, key, total, tol) -> _Progress:
-    state, chunk = _run_chunk(spec, posterior, progress.state, key, total)
-    _wait((state, chunk))
-    chunk = np.asarray(chunk)
-    done_before = int(progress.state.step)
-    done = int(state.step)
-    failed = int(state.failed_step)
-    kept = chunk[: done - done_before]
-    losses = progress.losses + (kept,)
-    if failed >= 0:
-        bad = float(np.concatenate(losses)[failed])
-        where = (" at the initial parameters; check init or init_params" if failed == 0
-                 else "; try a smaller learning rate (e.g. optax.adam(1e-3); it must be a "
-                      "positive number, as optax.adam(None) or a negative one climbs the "
-                      "loss), more num_particles, or check the model")
-        raise NonFiniteLossError(
-            f"fit: the loss or its gradient is not finite at step {failed} (loss "
-            f"{bad!r}){where}. err.last_params holds the parameters of the last "
-            f"finite loss: continue with fit(..., init_params=err.last_params)",
-            step=failed, loss=bad, last_params=state.good_params)
-    finite = kept[np.isfinite(kept)]
-    smoothed = float(finite.mean()) if finite.size else float("nan")
-    previous = progress.smoothed
-    converged = bool(tol is not None and previous is not None
-                     and abs(smoothed - previous) <= tol * max(abs(previous), 1e-12))
-    return _Progress(state, losses, smoothed, converged)
-
-
-def _optimise(spec_base: dict, posterior, params, opt_state, key, num_steps, tol,
-              progress_bar, label: str):
-    """Run ``num_steps`` steps in chunks.
-
-    Returns ``(params, opt_state, losses, converged, interrupted)``; ``opt_state=None`` starts
-    the optimizer afresh. A ``KeyboardInterrupt`` (Ctrl-C) while the optimizer starts or a
-    chunk compiles or runs ends the loop: the result is that of the chunks completed before
-    it, and ``interrupted`` is true.
-    """
-    # a power of two (so runs of similar lengths share one compiled chunk), at most
-    # NUM_CHUNKS chunks
-    chunk_size = 1 << max(0, math.ceil(math.log2(num_steps / NUM_CHUNKS)))
-    spec = _Spec(chunk_size=chunk_size, **spec_base)
-    plan = spec.plan
-
-    def start(opt_state):
-        rows = (jnp.arange(plan.num_rows, dtype=jnp.int32) if plan
-                else jnp.zeros((0,), jnp.int32))
-        opt_state = spec.optimizer.init(params) if opt_state is None else opt_state
-        state = _LoopState(params, opt_state, jnp.asarray(0, jnp.int32),
-                           jnp.asarray(-1, jnp.int32), rows, params)
-        return _Progress(state, (), None, False)
-
-    progress = None
-    interrupted = False
-    total = jnp.asarray(num_steps, jnp.int32)
-    with tqdm(total=num_steps, disable=not progress_bar, leave=True, dynamic_ncols=True,
-              unit="step", desc=label) as bar:
-        try:
-            progress = start(opt_state)
-            for _ in range(math.ceil(num_steps / chunk_size)):
-                progress = _run_one_chunk(spec, posterior, progress, key, total, tol)
-                done = int(progress.state.step)
-                bar.set_postfix(neg_elbo=f"{progress.smoothed:.4g}", refresh=False)
-                bar.update(done - bar.n)
-                if progress.converged or done >= num_steps:
-                    break
-        except KeyboardInterrupt:
-            interrupted = True
-    if progress is None:  # interrupted before the loop began: the fit so far is the start
-        progress = start(opt_state)
-    losses = (np.concatenate(progress.losses) if progress.losses
-              else np.zeros((0,), jnp.result_type(*jax.tree_util.tree_leaves(params))))
-    return (progress.state.params, progress.state.opt_state, losses, progress.converged,
-            interrupted)
-
-
-def _divergence_message(losses: np.ndarray) -> str | None:
+def _divergence_message(losses: np.ndarray, label: str = "fit") -> str | None:
     """A warning's text when the loss trace ends far above where it started, else ``None``.
 
     The rule compares the median of the last 10% of the steps (robust to single outlying
@@ -248,7 +71,7 @@ def _divergence_message(losses: np.ndarray) -> str | None:
     if not (rose_over_the_run or rose_from_the_first_step):
         return None
     return (
-        f"fit: the loss diverged: it was {first:.4g} at the first step and grew to {end:.4g} "
+        f"{label}: the loss diverged: it was {first:.4g} at the first step and grew to {end:.4g} "
         f"(median of the last {window} steps; {start:.4g} over the first {window}), so the "
         f"fit's parameters do not approximate the posterior. Check the optimizer: its learning "
         f"rate must be a positive number (optax.adam(None) or a negative rate climbs the loss "
@@ -326,7 +149,9 @@ def fit(
     batch_size: int | None = None,
     init: str | dict = "uniform",
     init_params=None,
-    tol: float | None = None,
+    tol: float | None = DEFAULT_TOL,
+    average: float = DEFAULT_AVERAGE,
+    num_psis_draws: int = DEFAULT_PSIS_DRAWS,
     progress_bar: bool = True,
     **guide_options,
 ) -> VIResult:
@@ -363,20 +188,35 @@ def fit(
             restarts from a point ``Posterior.init`` has checked), ``"prior"``, ``"median"``
             (see ``Posterior.init``), or a dict of constrained values.
         init_params: parameters to start from (e.g. ``fit.params`` of an earlier run).
-        tol: stop early when the relative change of the smoothed loss between chunks (about
-            ``num_steps / 40`` steps each, rounded up to a power of two) falls below ``tol``.
+        tol: the convergence rule (default ``1e-4``; ``None`` runs all ``num_steps``). The
+            losses are averaged over windows of ``num_steps / 40`` steps (rounded up to a
+            power of two); when the relative change of that mean between windows is at most
+            ``tol`` twice in a row, the run has converged: it averages the iterates over as
+            many more steps as ``average`` asks (the same number again for 0.5) and stops.
+            ``result.converged`` and ``result.num_steps`` report it.
+        average: the fraction of the run, at its end, whose iterates are averaged into the
+            result's ``params`` (Polyak-Ruppert averaging; default 0.5, the last half). The
+            iterates of a stochastic optimiser with a constant learning rate wander around
+            the optimum; their mean lies much closer to it, so the defaults give accurate
+            answers without a learning-rate schedule. ``0`` returns the last iterate (as
+            before; use it with your own decaying schedule). The last iterate is kept in
+            ``result.last_params`` and a resumed run continues from it.
+        num_psis_draws: draws from the fitted approximation used to compute the Pareto
+            k-hat of the importance ratios (``result.khat``, default 1000; 0 skips it).
         progress_bar: show a tqdm bar with the smoothed negative ELBO.
         **guide_options: options of a named guide (``rank=2``, ``init_scale=0.1``, ...).
 
     Returns:
-        [`VIResult`][probflow.vi.result.VIResult] with ``surrogate``, ``losses``, ``params`` and
-        ``sample(key, num_samples)`` (``arviz.InferenceData``).
+        [`VIResult`][probflow.vi.result.VIResult] with ``surrogate``, ``losses``, ``params``,
+        ``converged``, ``khat`` and ``sample(key, num_samples)`` (``arviz.InferenceData``).
 
     Raises:
         NonFiniteLossError: the loss or gradient became NaN/inf; the message names the step
             and ``err.last_params`` holds the last finite parameters.
 
     Warns:
+        ApproximationWarning: the Pareto k-hat of the importance ratios is above 0.7: the
+            approximation is not reliable (try ``"fullrank"``, ``"flow"`` or NUTS).
         FitWarning: the loss diverged (the median loss of the last 10% of the steps lies far
             above that of the first 10%, e.g. with a negative or missing learning rate); or
             the run was interrupted. Ctrl-C (``KeyboardInterrupt``) during the optimisation
@@ -406,8 +246,7 @@ def fit(
     if not posterior.latent_names:
         raise ValueError("fit: the posterior has no latent variables to fit")
     num_steps = check_count("fit", "num_steps", num_steps)
-    if tol is not None and not (isinstance(tol, int | float) and tol >= 0):
-        raise ValueError(f"fit: tol must be a non-negative number or None, got {tol!r}")
+    tol, average, num_psis_draws = _check_run_options("fit", tol, average, num_psis_draws)
     guide = make_guide(guide, **guide_options)
     optimizer = DEFAULT_OPTIMIZER if optimizer is None else optimizer
     if not (hasattr(optimizer, "init") and hasattr(optimizer, "update")):
@@ -418,9 +257,11 @@ def fit(
     params = _initial_params(posterior, guide, key_init, init, init_params)
     elbo = resolve_elbo_config(guide, params, num_particles=num_particles, objective=objective,
                                entropy=entropy, stick_the_landing=stick_the_landing)
+    options = dict(tol=tol, average=average, num_psis_draws=num_psis_draws,
+                   progress_bar=progress_bar, label="fit", previous=None)
     try:
         return _fit_from(posterior, guide, optimizer, elbo, plan, params, None, key_run,
-                         num_steps, tol, progress_bar, previous_losses=None)
+                         num_steps, **options)
     except NonFiniteLossError as err:
         if not (err.step == 0 and init == "uniform" and init_params is None):
             raise
@@ -428,34 +269,83 @@ def fit(
     # (Posterior.init redraws until the density and its gradient are finite).
     params = _initial_params(posterior, guide, key_init, init, None, checked=True)
     return _fit_from(posterior, guide, optimizer, elbo, plan, params, None, key_run,
-                     num_steps, tol, progress_bar, previous_losses=None)
+                     num_steps, **options)
 
 
-def _fit_from(posterior, guide, optimizer, elbo, plan, params, opt_state, key, num_steps, tol,
-              progress_bar, previous_losses):
-    spec_base = {"guide": guide, "optimizer": optimizer, "elbo": elbo, "plan": plan}
-    params, opt_state, losses, converged, interrupted = _optimise(
-        spec_base, posterior, params, opt_state, key, num_steps, tol, progress_bar,
-        f"vi/{guide.name}")
-    if interrupted:
+def _check_run_options(label: str, tol, average, num_psis_draws):
+    if tol is not None and not (isinstance(tol, int | float) and not isinstance(tol, bool)
+                                and tol >= 0):
+        raise ValueError(f"{label}: tol must be a non-negative number or None, got {tol!r}")
+    if isinstance(average, bool) or not (isinstance(average, int | float)
+                                         and 0 <= average < 1):
+        raise ValueError(f"{label}: average must be a number in [0, 1) (the fraction of the "
+                         f"run whose iterates are averaged; 0 keeps the last iterate), got "
+                         f"{average!r}")
+    num_psis_draws = check_count(label, "num_psis_draws", num_psis_draws, minimum=0)
+    return tol, float(average), num_psis_draws
+
+
+def approximation_khat(posterior, q, key, num_draws: int) -> float:
+    """The Pareto k-hat of ``log p - log q`` over ``num_draws`` draws of ``q`` (``nan`` for
+    ``num_draws=0``); ``q`` is a distribution over the flat unconstrained vector.
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> import probflow as pf
+        >>> from probflow import distributions as pfd
+        >>> @pf.model
+        ... def m():
+        ...     yield pfd.Normal(0.0, 1.0, name="x")
+        >>> q = pfd.MultivariateNormalDiag(jnp.zeros(1), jnp.full(1, 0.3))  # too narrow
+        >>> bool(approximation_khat(m().condition(), q, jax.random.key(0), 2000) > 0.7)
+        True
+    """
+    if num_draws == 0:
+        return float("nan")
+    _, log_ratios = log_importance_ratios(posterior, q, key, num_draws)
+    return psis(np.asarray(log_ratios))[1]
+
+
+def _fit_from(posterior, guide, optimizer, elbo, plan, params, opt_state, key, num_steps, *,
+              tol, average, num_psis_draws, progress_bar, label, previous):
+    key_run, key_psis = jax.random.split(key)
+    out = optimise(guide, optimizer, elbo, plan, posterior, params, opt_state, key_run,
+                   num_steps, tol=tol, average=average, progress_bar=progress_bar,
+                   label=f"vi/{guide.name}" if label == "fit" else label, error_label=label)
+    losses = out.losses
+    if out.interrupted:
         warnings.warn(
-            f"fit: interrupted (KeyboardInterrupt) after {losses.size} of {num_steps} steps; "
-            f"the result holds the parameters and the losses of the steps done. Continue "
-            f"with result.resume(num_steps, key=...)", FitWarning, stacklevel=3)
+            f"{label}: interrupted (KeyboardInterrupt) after {losses.size} of {num_steps} "
+            f"steps; the result holds the parameters and the losses of the steps done. "
+            f"Continue with result.resume(num_steps, key=...)", FitWarning, stacklevel=3)
     else:
-        message = _divergence_message(losses)
+        message = _divergence_message(losses, label)
         if message is not None:
             warnings.warn(message, FitWarning, stacklevel=3)
-    if previous_losses is not None:
-        losses = np.concatenate([np.asarray(previous_losses), losses])
-    return VIResult(posterior, params, opt_state, losses, guide=guide, optimizer=optimizer,
-                    elbo=elbo, plan=plan, converged=converged, interrupted=interrupted)
+    if previous is not None:
+        losses = np.concatenate([np.asarray(previous.losses), losses])
+    khat = float("nan")
+    if guide.name != "map" and not out.interrupted:
+        khat = approximation_khat(posterior, guide.distribution(out.params), key_psis,
+                                  num_psis_draws)
+        warn_if_unreliable(label, khat, guide.name, stacklevel=4)
+    return VIResult(posterior, out.params, out.opt_state, losses, guide=guide,
+                    optimizer=optimizer, elbo=elbo, plan=plan, converged=out.converged,
+                    interrupted=out.interrupted,
+                    last_params=out.last_params if out.num_averaged else None,
+                    num_averaged=out.num_averaged, khat=khat)
 
 
-def continue_fit(result: VIResult, num_steps: int, *, key, tol=None,
+def continue_fit(result: VIResult, num_steps: int, *, key, tol: float | None = DEFAULT_TOL,
+                 average: float = DEFAULT_AVERAGE, num_psis_draws: int = DEFAULT_PSIS_DRAWS,
                  progress_bar: bool = True) -> VIResult:
     """Continue a [`fit`][probflow.vi.fit.fit] result (what
     [`VIResult.resume`][probflow.vi.result.VIResult.resume] calls).
+
+    The run starts from the last iterate (``result.last_params``, or ``result.params``) with
+    the optimizer state kept; ``tol``, ``average`` and ``num_psis_draws`` are as in ``fit``
+    and apply to the new steps (the result's ``params`` average the iterates of the last
+    ``average`` fraction of them).
 
     Examples:
         >>> import jax
@@ -470,7 +360,15 @@ def continue_fit(result: VIResult, num_steps: int, *, key, tol=None,
         15
     """
     key = as_typed_key(key)
-    num_steps = check_count("fit", "num_steps", num_steps)
+    num_steps = check_count("continue_fit", "num_steps", num_steps)
+    tol, average, num_psis_draws = _check_run_options("continue_fit", tol, average,
+                                                      num_psis_draws)
+    if result.opt_state is None or result.optimizer is None:
+        raise ValueError("continue_fit: this result has no optimizer state (a Laplace or "
+                         "Pathfinder approximation); start pf.vi.fit from it with "
+                         "init_params instead")
+    start = result.params if result.last_params is None else result.last_params
     return _fit_from(result.posterior, result.guide, result.optimizer, result.elbo, result.plan,
-                     result.params, result.opt_state, key, num_steps, tol, progress_bar,
-                     previous_losses=result.losses)
+                     start, result.opt_state, key, num_steps, tol=tol, average=average,
+                     num_psis_draws=num_psis_draws, progress_bar=progress_bar,
+                     label="continue_fit", previous=result)

@@ -7,12 +7,14 @@ import warnings
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from probflow.core.checks import check_count
 from probflow.core.keys import as_typed_key
 from probflow.core.pytree import Struct, static_field
 from probflow.models.inference_data import to_inference_data
+from probflow.vi.psis import ImportanceDraws, log_importance_ratios, psis
 from probflow.vi.surrogate import Surrogate
 
 __all__ = ["VIResult", "NonFiniteLossError", "FitWarning", "LOG_LIKELIHOOD_LIMIT"]
@@ -69,6 +71,14 @@ def _draw(surrogate, key, num_samples):
     return surrogate.sample(key, (num_samples,), include_deterministic=True)
 
 
+@jax.jit
+def _constrain_vectors(posterior, vectors):
+    def one(v):
+        return posterior.constrain(posterior.unflatten(v), True)
+
+    return jax.lax.map(one, vectors, batch_size=256)
+
+
 class VIResult(Struct):
     """The result of [`fit`][probflow.vi.fit.fit] or [`laplace`][probflow.vi.laplace.laplace]
     (immutable PyTree).
@@ -83,9 +93,17 @@ class VIResult(Struct):
             density; for [`laplace`][probflow.vi.laplace.laplace] that of the mode search).
         guide: the [`Guide`][probflow.vi.guides.Guide].
         optimizer, elbo, plan: the settings [`resume`][probflow.vi.result.VIResult.resume] reuses.
-        converged: whether ``tol`` stopped the run early.
+        converged: whether the convergence rule (``tol``) stopped the run early.
         interrupted: whether Ctrl-C (``KeyboardInterrupt``) stopped the run early; the
             parameters and losses are then those of the steps done.
+        last_params: the last iterate of the optimiser (``params`` is the mean of the
+            iterates over the last part of the run; see ``fit``'s ``average``); a resumed run
+            continues from here. ``None`` when ``params`` is the last iterate.
+        num_averaged: how many iterates were averaged into ``params`` (0: the last iterate).
+        khat: the Pareto k-hat of the importance ratios posterior/approximation (Yao et al.
+            2018), from ``fit``'s ``num_psis_draws`` draws; below 0.5 the approximation is
+            good, 0.5-0.7 usable with importance resampling, above 0.7 not reliable (``fit``
+            warns). ``nan`` when not computed (``num_psis_draws=0``, or the ``"map"`` guide).
 
     Examples:
         >>> import jax, jax.numpy as jnp, optax
@@ -117,6 +135,9 @@ class VIResult(Struct):
     plan: Any = static_field(default=None)
     converged: bool = static_field(default=False)
     interrupted: bool = static_field(default=False)
+    last_params: Any = None
+    num_averaged: int = static_field(default=0)
+    khat: float = static_field(default=float("nan"))
 
     @property
     def surrogate(self) -> Surrogate:
@@ -129,13 +150,77 @@ class VIResult(Struct):
         """Optimisation steps taken so far."""
         return int(np.shape(self.losses)[0])
 
-    def sample(self, key, num_samples: int = 1000, *, log_likelihood: bool | None = None):
+    def importance_draws(self, key, num_draws: int = 4000) -> ImportanceDraws:
+        """Draws from the approximation with Pareto-smoothed importance weights (PSIS).
+
+        Weighted by ``log_weights``, the draws estimate posterior expectations more accurately
+        than the approximation alone when ``khat`` is below 0.7 (see
+        [`expectation`][probflow.vi.result.VIResult.expectation]).
+
+        Examples:
+            >>> import jax, jax.numpy as jnp
+            >>> import probflow as pf
+            >>> from probflow import distributions as pfd
+            >>> @pf.model
+            ... def m():
+            ...     mu = yield pfd.Normal(0.0, 1.0, name="mu")
+            ...     yield pfd.Normal(jnp.full(5, mu), 1.0, name="y")
+            >>> fit = pf.vi.fit(m().condition(y=jnp.zeros(5)), key=jax.random.key(0),
+            ...                 num_steps=300, progress_bar=False)
+            >>> draws = fit.importance_draws(jax.random.key(1), 500)
+            >>> draws.vectors.shape, draws.log_weights.shape, bool(draws.khat < 0.7)
+            ((500, 1), (500,), True)
+        """
+        key = as_typed_key(key)
+        num_draws = check_count("importance_draws", "num_draws", num_draws)
+        vectors, log_ratios = log_importance_ratios(self.posterior, self.surrogate.flat, key,
+                                                    num_draws)
+        log_weights, khat = psis(np.asarray(log_ratios))
+        return ImportanceDraws(np.asarray(vectors), log_weights, khat)
+
+    def expectation(self, fn, key, num_draws: int = 4000):
+        """The PSIS-weighted estimate of ``E[fn(latents)]`` under the posterior.
+
+        ``fn`` takes the dict of constrained latents (and deterministics) of one draw and
+        returns an array (or PyTree of arrays); the weights correct the approximation
+        towards the posterior (reliable when ``khat`` is below 0.7).
+
+        Examples:
+            >>> import jax, jax.numpy as jnp, optax
+            >>> import probflow as pf
+            >>> from probflow import distributions as pfd
+            >>> @pf.model
+            ... def m():
+            ...     mu = yield pfd.Normal(0.0, 1.0, name="mu")
+            ...     yield pfd.Normal(jnp.full(4, mu), 1.0, name="y")
+            >>> fit = pf.vi.fit(m().condition(y=jnp.ones(4)), key=jax.random.key(0),
+            ...                 num_steps=1000, optimizer=optax.adam(0.05), progress_bar=False)
+            >>> mean = fit.expectation(lambda d: d["mu"], jax.random.key(1))
+            >>> bool(abs(float(mean) - 0.8) < 0.05)
+            True
+        """
+        draws = self.importance_draws(key, num_draws)
+        weights = jnp.asarray(np.exp(draws.log_weights))
+        latents = _constrain_vectors(self.posterior, jnp.asarray(draws.vectors))
+        values = jax.vmap(fn)(latents)
+        return jax.tree_util.tree_map(
+            lambda v: jnp.tensordot(weights.astype(v.dtype), v, axes=1), values)
+
+    def sample(self, key, num_samples: int = 1000, *, log_likelihood: bool | None = None,
+               importance_resample: bool = False, num_proposals: int | None = None):
         """Draws from the surrogate as ``arviz.InferenceData`` (one chain of ``num_samples``).
 
         The ``posterior`` group holds the constrained latents and the deterministics. The
         ``log_likelihood`` group (pointwise, for ``az.loo``) has ``num_samples`` times the
         number of observations; by default (``None``) it is added unless that exceeds
         ``LOG_LIKELIHOOD_LIMIT`` numbers (then with a warning); ``True`` or ``False`` decide.
+
+        With ``importance_resample=True`` the draws are resampled (with replacement) from
+        ``num_proposals`` draws of the approximation (default ``4 * num_samples``) in
+        proportion to their Pareto-smoothed importance weights, which moves them towards the
+        posterior (sampling importance resampling; useful when k-hat is below 0.7, and the
+        resampled draws repeat some proposals). The k-hat of the proposals is in
+        ``idata.attrs["khat"]``; the result's ``khat`` always is.
 
         Examples:
             >>> import jax, jax.numpy as jnp
@@ -153,7 +238,20 @@ class VIResult(Struct):
         """
         key = as_typed_key(key)
         num_samples = check_count("sample", "num_samples", num_samples)
-        draws = _draw(self.surrogate, key, num_samples)
+        khat = self.khat
+        if importance_resample:
+            num_proposals = check_count("sample", "num_proposals",
+                                        4 * num_samples if num_proposals is None
+                                        else num_proposals)
+            key_draws, key_pick = jax.random.split(key)
+            proposals = self.importance_draws(key_draws, num_proposals)
+            khat = proposals.khat
+            picks = jax.random.choice(key_pick, num_proposals, (num_samples,),
+                                      p=jnp.asarray(np.exp(proposals.log_weights)))
+            draws = _constrain_vectors(self.posterior,
+                                       jnp.asarray(proposals.vectors)[np.asarray(picks)])
+        else:
+            draws = _draw(self.surrogate, key, num_samples)
         draws = {k: np.asarray(v)[None] for k, v in draws.items()}
         if log_likelihood is None:
             size = int(num_samples) * sum(int(np.size(v)) for v in self.posterior.data.values())
@@ -169,8 +267,28 @@ class VIResult(Struct):
             draws=draws,
             log_likelihood=True if (log_likelihood and has_observed) else None,
             attrs={"inference_library": "probflow", "inference": "vi",
-                   "guide": self.guide.name},
+                   "guide": self.guide.name, "khat": float(khat),
+                   "importance_resampled": int(bool(importance_resample))},
         )
+
+    def to_inference_data(self, key=None, num_samples: int = 1000):
+        """``sample(key, num_samples)`` with a fixed default key (``jax.random.key(0)``): what
+        ``pf.summary(fit)`` summarises.
+
+        Examples:
+            >>> import jax, jax.numpy as jnp
+            >>> import probflow as pf
+            >>> from probflow import distributions as pfd
+            >>> @pf.model
+            ... def m():
+            ...     yield pfd.Normal(0.0, 1.0, name="mu")
+            >>> fit = pf.vi.fit(m().condition(), key=jax.random.key(0), num_steps=50,
+            ...                 progress_bar=False)
+            >>> fit.to_inference_data(num_samples=10).posterior["mu"].shape
+            (1, 10)
+        """
+        key = jax.random.key(0) if key is None else key
+        return self.sample(key, num_samples)
 
     def resume(self, num_steps: int, *, key, tol: float | None = None,
                progress_bar: bool = True) -> VIResult:
@@ -193,7 +311,7 @@ class VIResult(Struct):
         """
         from probflow.vi.fit import continue_fit
 
-        if self.optimizer is None:
+        if self.optimizer is None or self.opt_state is None:
             raise ValueError("resume: this result has no optimizer state (a Laplace "
                              "approximation); call pf.vi.laplace again instead")
         return continue_fit(self, num_steps, key=key, tol=tol, progress_bar=progress_bar)

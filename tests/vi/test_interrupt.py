@@ -19,6 +19,7 @@ import probflow as pf
 from probflow import distributions as pfd
 
 fit_module = importlib.import_module("probflow.vi.fit")  # (pf.vi.fit is the function)
+loop_module = importlib.import_module("probflow.vi.loop")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -34,9 +35,9 @@ NUM_STEPS = 400  # chunks of 16 steps
 
 
 def interrupt_on_call(monkeypatch, name, call):
-    """Make ``fit_module.<name>`` raise KeyboardInterrupt on its ``call``-th call; returns the
+    """Make ``loop_module.<name>`` raise KeyboardInterrupt on its ``call``-th call; returns the
     list of the arguments it saw."""
-    original = getattr(fit_module, name)
+    original = getattr(loop_module, name)
     seen = []
 
     def wrapped(*args):
@@ -45,7 +46,7 @@ def interrupt_on_call(monkeypatch, name, call):
             raise KeyboardInterrupt
         return original(*args)
 
-    monkeypatch.setattr(fit_module, name, wrapped)
+    monkeypatch.setattr(loop_module, name, wrapped)
     return seen
 
 
@@ -55,23 +56,26 @@ def full_fit():
 
 
 def test_interrupt_between_chunks_keeps_the_completed_chunks(monkeypatch, full_fit):
-    seen = interrupt_on_call(monkeypatch, "_run_chunk", 4)  # during the fourth chunk
-    with pytest.warns(pf.vi.FitWarning, match=r"interrupted \(KeyboardInterrupt\) after 48 of "
+    # the host queues chunk k + 1 before it checks chunk k: the fourth call (chunk 4) comes
+    # after chunks 1 and 2 were checked, while chunk 3 runs
+    seen = interrupt_on_call(monkeypatch, "_run_chunk", 4)
+    with pytest.warns(pf.vi.FitWarning, match=r"interrupted \(KeyboardInterrupt\) after 32 of "
                                               r"400 steps.*result.resume"):
         fit = pf.vi.fit(POSTERIOR, key=jax.random.key(0), num_steps=NUM_STEPS,
                         progress_bar=False)
     assert fit.interrupted and not full_fit.interrupted
-    assert fit.num_steps == 48
+    assert fit.num_steps == 32
     # the same steps as the uninterrupted run (step t uses fold_in(key, t))
-    np.testing.assert_array_equal(fit.losses, full_fit.losses[:48])
-    # the parameters and optimizer state after the third chunk, the input of the fourth
-    state_after_three = seen[3][2]
-    np.testing.assert_array_equal(fit.params["loc"], state_after_three.params["loc"])
-    assert int(fit.opt_state[0].count) == 48
+    np.testing.assert_array_equal(fit.losses, full_fit.losses[:32])
+    # the parameters and optimizer state after the second chunk, the input of the third
+    state_after_two = seen[2][2]
+    np.testing.assert_array_equal(fit.params["loc"], state_after_two.params["loc"])
+    assert fit.num_averaged == 0  # the averaging window (the last 200 steps) was not reached
+    assert int(fit.opt_state[0].count) == 32
     # the interrupted fit resumes
     monkeypatch.undo()
     more = fit.resume(16, key=jax.random.key(1), progress_bar=False)
-    assert more.num_steps == 64 and not more.interrupted
+    assert more.num_steps == 48 and not more.interrupted
 
 
 def test_interrupt_while_a_chunk_runs_discards_it(monkeypatch, full_fit):

@@ -1,0 +1,328 @@
+"""The optimisation loop of [`fit`][probflow.vi.fit.fit]: compiled chunks of steps, iterate
+averaging and the convergence rule.
+
+One compiled step runs inside ``jax.lax.scan`` over chunks of steps (at most
+``NUM_CHUNKS`` per call, a power of two steps each). The host dispatches the next chunk
+before it waits for the current one (JAX runs them back to back), then checks the finished
+chunk: a non-finite loss stops the run, and the convergence rule compares its mean loss with
+the previous chunks'. The key of step ``t`` is ``fold_in(key, t)``, so results do not depend
+on the chunking. The host waits in short sleeps, so Ctrl-C stops a fit at once and returns
+the chunks completed.
+
+**Iterate averaging** (Polyak and Juditsky 1992; Izmailov et al. 2018): the parameters a run
+returns are the mean of the iterates over its last ``average`` fraction of steps, not the
+last iterate. With a constant learning rate, the iterates of a stochastic optimiser wander
+around the optimum at a distance set by the learning rate and the gradient noise; their mean
+sits much closer to it.
+
+**Convergence rule**: the losses are averaged over windows (one chunk each); the run has
+converged when the relative change of the windowed mean loss, ``|m_k - m_{k-1}| /
+|m_{k-1}|``, is at most ``tol`` for ``PATIENCE`` windows in a row. It then averages the
+iterates over ``average / (1 - average)`` times the steps done so far (as if the run had been
+planned that long) and stops.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from tqdm.auto import tqdm
+
+from probflow.vi.elbo import ELBOConfig, negative_elbo
+from probflow.vi.minibatch import MinibatchPlan, scaled_log_density, take_rows
+from probflow.vi.result import NonFiniteLossError
+
+__all__ = ["NUM_CHUNKS", "PATIENCE", "RunOutcome", "optimise", "chunk_size_for",
+           "window_converged"]
+
+NUM_CHUNKS = 40
+PATIENCE = 2
+
+
+class _Spec(NamedTuple):
+    """Static configuration of the compiled chunk."""
+
+    guide: Any
+    optimizer: Any
+    elbo: ELBOConfig
+    plan: MinibatchPlan | None
+    chunk_size: int
+    is_averaged: bool
+
+
+class _LoopState(NamedTuple):
+    params: Any
+    opt_state: Any
+    step: jax.Array  # steps done in this call
+    failed_step: jax.Array  # -1, or the step whose loss/gradient was not finite
+    rows: jax.Array  # the current epoch's permutation of the rows (minibatches), else empty
+    good_params: Any  # the parameters at which the last finite loss was evaluated
+    mean_params: Any  # running mean of the iterates since step `average_start` (or None)
+    num_averaged: jax.Array  # iterates in that mean
+
+
+def _loss(params, key, posterior, rows, spec: _Spec):
+    plan = spec.plan
+    unflatten = posterior.unflatten
+    if plan is None:
+        target, scale, scaled = posterior, None, ()
+    else:
+        target, scale, scaled = take_rows(posterior, plan, rows), plan.scale, plan.observed
+
+    def log_density(vector):
+        return scaled_log_density(target, unflatten(vector), scale=scale, scaled=scaled,
+                                  jacobian=spec.guide.jacobian)
+
+    return negative_elbo(key, params, spec.guide, log_density, spec.elbo)
+
+
+def _all_finite(tree) -> jax.Array:
+    leaves = [jnp.all(jnp.isfinite(x)) for x in jax.tree_util.tree_leaves(tree)
+              if jnp.issubdtype(jnp.result_type(x), jnp.inexact)]
+    return jnp.all(jnp.stack(leaves)) if leaves else jnp.asarray(True)
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _run_chunk(spec: _Spec, posterior, state: _LoopState, key, num_steps, average_start):
+    plan = spec.plan
+    key_steps, key_rows = jax.random.split(key)
+
+    def body(state: _LoopState, _):
+        # Steps past num_steps (the end of the last chunk) or after a failure are computed but
+        # not applied: a masked update is cheaper on CPU than a lax.cond around every step.
+        t = state.step
+        active = (t < num_steps) & (state.failed_step < 0)
+        rows, perm = None, state.rows
+        if plan is not None:
+            per_epoch = plan.batches_per_epoch
+            position = t % per_epoch
+            perm = jax.lax.cond(
+                active & (position == 0),
+                lambda: jax.random.permutation(jax.random.fold_in(key_rows, t // per_epoch),
+                                               plan.num_rows).astype(perm.dtype),
+                lambda: perm)
+            rows = jax.lax.dynamic_slice(perm, (position * plan.batch_size,),
+                                         (plan.batch_size,))
+        loss, grads = jax.value_and_grad(_loss)(state.params, jax.random.fold_in(key_steps, t),
+                                                posterior, rows, spec)
+        updates, opt_state = spec.optimizer.update(grads, state.opt_state, state.params)
+        params = optax.apply_updates(state.params, updates)
+        # the gradient's finiteness shows in the new parameters (an inf or NaN gradient makes
+        # them non-finite, also through adam's normalisation), which are half its size
+        finite = jnp.isfinite(loss) & _all_finite(params)
+        apply = active & finite
+
+        def keep(new, old):
+            return jax.tree_util.tree_map(lambda a, b: jnp.where(apply, a, b), new, old)
+
+        params = keep(params, state.params)
+        mean_params, count = state.mean_params, state.num_averaged
+        if spec.is_averaged:
+            counted = apply & (t >= average_start)
+            count = count + counted.astype(count.dtype)
+            weight = jnp.where(counted, 1.0 / jnp.maximum(count, 1), 0.0)
+            mean_params = jax.tree_util.tree_map(
+                lambda m, p: m + weight.astype(m.dtype) * (p - m), mean_params, params)
+        new = _LoopState(params, keep(opt_state, state.opt_state),
+                         t + active.astype(t.dtype),
+                         jnp.where(active & ~finite, t, state.failed_step), perm,
+                         keep(state.params, state.good_params), mean_params, count)
+        return new, jnp.where(active, loss, jnp.nan)
+
+    return jax.lax.scan(body, state, None, length=spec.chunk_size)
+
+
+def _wait(tree) -> None:
+    """Block until ``tree``'s arrays are computed, in short sleeps rather than one blocking call,
+    so that Ctrl-C raises ``KeyboardInterrupt`` at once however long the chunk runs."""
+    leaves = [x for x in jax.tree_util.tree_leaves(tree) if hasattr(x, "is_ready")]
+    pause = 1e-5
+    while not all(x.is_ready() for x in leaves):
+        time.sleep(pause)
+        pause = min(2 * pause, 1e-3)
+
+
+def window_converged(window_means, tol: float | None, patience: int = PATIENCE) -> bool:
+    """The convergence rule: the relative change of the windowed mean loss was at most ``tol``
+    for the last ``patience`` windows in a row.
+
+    Examples:
+        >>> window_converged([10.0, 5.0, 4.999, 4.9985], tol=1e-3)
+        True
+        >>> window_converged([10.0, 5.0, 4.999, 4.9], tol=1e-3)
+        False
+    """
+    if tol is None or len(window_means) < patience + 1:
+        return False
+    means = np.asarray(window_means[-(patience + 1):], np.float64)
+    if not np.all(np.isfinite(means)):
+        return False
+    change = np.abs(np.diff(means)) / np.maximum(np.abs(means[:-1]), 1e-12)
+    return bool(np.all(change <= tol))
+
+
+def chunk_size_for(num_steps: int) -> int:
+    """Steps per compiled chunk (and per convergence window): ``num_steps / NUM_CHUNKS``
+    rounded up to a power of two, so runs of similar lengths share one compiled chunk.
+
+    Examples:
+        >>> chunk_size_for(4000), chunk_size_for(10)
+        (128, 1)
+    """
+    return 1 << max(0, math.ceil(math.log2(num_steps / NUM_CHUNKS)))
+
+
+class RunOutcome(NamedTuple):
+    """What [`optimise`][probflow.vi.loop.optimise] returns.
+
+    Attributes:
+        params: the averaged parameters (the last iterate when nothing was averaged).
+        last_params: the last iterate (where a continued run starts).
+        opt_state: the optimizer's state after the last step.
+        losses: the loss of every step done (numpy).
+        converged: whether the convergence rule stopped the run.
+        num_averaged: the number of iterates averaged into ``params``.
+        interrupted: whether Ctrl-C stopped the run.
+
+    Examples:
+        >>> RunOutcome._fields[:3]
+        ('params', 'last_params', 'opt_state')
+    """
+
+    params: Any
+    last_params: Any
+    opt_state: Any
+    losses: np.ndarray
+    converged: bool
+    num_averaged: int
+    interrupted: bool
+
+
+class _Chunks:
+    """The host's record of the completed chunks (replaced field by field only after a chunk
+    is fully checked, so an interrupt leaves a consistent record)."""
+
+    def __init__(self, state):
+        self.state = state
+        self.losses: list[np.ndarray] = []
+        self.window_means: list[float] = []
+        self.converged = False
+
+
+def _check_chunk(done: _Chunks, state, chunk, label: str, tol) -> None:
+    _wait((state, chunk))
+    chunk = np.asarray(chunk)
+    done_before = int(done.state.step)
+    steps = int(state.step)
+    failed = int(state.failed_step)
+    kept = chunk[: steps - done_before]
+    if failed >= 0:
+        bad = float(np.concatenate(done.losses + [kept])[failed])
+        where = (" at the initial parameters; check init or init_params" if failed == 0
+                 else "; try a smaller learning rate (e.g. optax.adam(1e-3); it must be a "
+                      "positive number, as optax.adam(None) or a negative one climbs the "
+                      "loss), more num_particles, or check the model")
+        raise NonFiniteLossError(
+            f"{label}: the loss or its gradient is not finite at step {failed} (loss "
+            f"{bad!r}){where}. err.last_params holds the parameters of the last "
+            f"finite loss: continue with fit(..., init_params=err.last_params)",
+            step=failed, loss=bad, last_params=state.good_params)
+    finite = kept[np.isfinite(kept)]
+    means = done.window_means + ([float(finite.mean())] if finite.size else [])
+    converged = done.converged or window_converged(means, tol)
+    done.losses, done.window_means, done.converged = done.losses + [kept], means, converged
+    done.state = state
+
+
+def optimise(guide, optimizer, elbo, plan, posterior, params, opt_state, key, num_steps: int,
+             *, tol, average: float, progress_bar: bool, label: str,
+             error_label: str | None = None) -> RunOutcome:
+    """Run up to ``num_steps`` optimisation steps in compiled chunks (see the module docstring).
+
+    ``opt_state=None`` starts the optimizer afresh. A ``KeyboardInterrupt`` (Ctrl-C) while the
+    optimizer starts or a chunk compiles or runs ends the loop: the outcome is that of the
+    chunks completed before it, with ``interrupted=True``. ``label`` names the progress bar,
+    ``error_label`` (default ``label``) the function in error messages.
+
+    Examples:
+        >>> import jax, jax.numpy as jnp, optax
+        >>> import probflow as pf
+        >>> from probflow import distributions as pfd
+        >>> @pf.model
+        ... def m():
+        ...     yield pfd.Normal(1.0, 1.0, name="mu")
+        >>> guide = pf.vi.MeanField()
+        >>> out = optimise(guide, optax.adam(0.05), pf.vi.ELBOConfig(entropy="analytic"),
+        ...                None, m().condition(), guide.init(None, jnp.zeros(1)), None,
+        ...                jax.random.key(0), 400, tol=None, average=0.5, progress_bar=False,
+        ...                label="fit")
+        >>> out.losses.shape, out.num_averaged
+        ((400,), 200)
+    """
+    error_label = label if error_label is None else error_label
+    chunk_size = chunk_size_for(num_steps)
+    is_averaged = average > 0
+    spec = _Spec(guide, optimizer, elbo, plan, chunk_size, is_averaged)
+    total = num_steps
+    average_start = num_steps - int(round(average * num_steps)) if is_averaged else num_steps
+
+    def start():
+        rows = (jnp.arange(plan.num_rows, dtype=jnp.int32) if plan
+                else jnp.zeros((0,), jnp.int32))
+        state_opt = optimizer.init(params) if opt_state is None else opt_state
+        mean = jax.tree_util.tree_map(jnp.zeros_like, params) if is_averaged else None
+        zero = jnp.asarray(0, jnp.int32)
+        return _LoopState(params, state_opt, zero, jnp.asarray(-1, jnp.int32), rows, params,
+                          mean, zero)
+
+    def launch(state):
+        return _run_chunk(spec, posterior, state, key, jnp.asarray(total, jnp.int32),
+                          jnp.asarray(average_start, jnp.int32))
+
+    done = None
+    interrupted = False
+    with tqdm(total=num_steps, disable=not progress_bar, leave=True, dynamic_ncols=True,
+              unit="step", desc=label) as bar:
+        try:
+            done = _Chunks(start())
+            in_flight, dispatched = launch(done.state), chunk_size
+            while in_flight is not None:
+                following = None
+                if dispatched < total:  # queue the next chunk before waiting for this one
+                    following = launch(in_flight[0])
+                    dispatched += chunk_size
+                was_converged = done.converged
+                _check_chunk(done, *in_flight, error_label, tol)
+                steps = int(done.state.step)
+                bar.set_postfix(neg_elbo=f"{done.window_means[-1]:.4g}"
+                                if done.window_means else "nan", refresh=False)
+                bar.update(steps - bar.n)
+                if done.converged and not was_converged:
+                    # average over the chunks still to come, as if the run had been planned
+                    # to end where that average covers the `average` fraction of it
+                    if is_averaged and dispatched < average_start:
+                        average_start = dispatched
+                        extra = math.ceil(dispatched * average / (1.0 - average))
+                        total = min(total, dispatched + max(extra, 1))
+                    elif not is_averaged:
+                        total = min(total, dispatched)
+                    bar.total = total
+                in_flight = following
+        except KeyboardInterrupt:
+            interrupted = True
+    if done is None:  # interrupted before the loop began: the fit so far is the start
+        done = _Chunks(start())
+    state = done.state
+    losses = (np.concatenate(done.losses) if done.losses
+              else np.zeros((0,), jnp.result_type(*jax.tree_util.tree_leaves(params))))
+    num_averaged = int(state.num_averaged)
+    result_params = state.mean_params if num_averaged > 0 else state.params
+    return RunOutcome(result_params, state.params, state.opt_state, losses, done.converged,
+                      num_averaged, interrupted)
