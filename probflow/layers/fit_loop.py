@@ -3,7 +3,9 @@ failure and interrupt handling.
 
 Each epoch is one compiled call (see [`make_epoch_fn`][probflow.layers.training.make_epoch_fn]); the
 loop around it adds validation metrics, the [`History`][probflow.layers.callbacks.History], progress
-lines and callbacks, and keeps the network usable when training goes wrong:
+bar (``verbose=1``, one [`progress_bar`][probflow.core.progress.progress_bar] per run) or lines
+(``verbose=2``, one per epoch, as Keras) and callbacks, and keeps the network usable when
+training goes wrong:
 
 - a non-finite loss or non-finite weights raise ``FloatingPointError`` after putting back
   the last weights whose loss was finite (found by replaying the failed epoch's steps, so
@@ -21,6 +23,7 @@ import warnings
 import jax
 import jax.numpy as jnp
 
+from probflow.core.progress import progress_bar
 from probflow.layers.callbacks import History
 from probflow.layers.training import make_epoch_fn, make_replay_fn, num_batches
 
@@ -100,6 +103,7 @@ def run_epochs(net, xs, ys, *, key, epochs: int, batch_size: int, val, callbacks
     good = (net.params, net.opt_state, 0)
     previous = None  # (params, opt_state, key) the last completed epoch started from
     epoch = 0
+    bar = progress_bar(epochs, desc="fit", unit="epoch", disable=verbose != 1)
     try:
         for cb in callbacks:
             cb.on_train_begin(net)
@@ -121,7 +125,9 @@ def run_epochs(net, xs, ys, *, key, epochs: int, batch_size: int, val, callbacks
             previous = start
             good = (params, opt_state, epoch + 1)
             net.params, net.opt_state = params, opt_state
-            if verbose:
+            bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()}, refresh=False)
+            bar.update(1)
+            if verbose == 2:
                 parts = " - ".join(f"{k}: {v:.4g}" for k, v in logs.items())
                 print(f"Epoch {epoch + 1}/{epochs} - {time.perf_counter() - start_time:.2f}s"
                       f" - {parts}")
@@ -130,6 +136,7 @@ def run_epochs(net, xs, ys, *, key, epochs: int, batch_size: int, val, callbacks
             if net.stop_training:
                 break
     except KeyboardInterrupt:
+        bar.close()
         net.params, net.opt_state = good[0], good[1]
         history._keep_first(good[2])
         for cb in callbacks:
@@ -145,6 +152,8 @@ def run_epochs(net, xs, ys, *, key, epochs: int, batch_size: int, val, callbacks
                         "EarlyStopping(restore_best=True) put back its best epoch)")
         warnings.warn(message, RuntimeWarning, stacklevel=3)
         return history
+    finally:
+        bar.close()
     for cb in callbacks:
         cb.on_train_end(net)
     return history

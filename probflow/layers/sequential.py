@@ -288,7 +288,8 @@ class Sequential:
                 NLL per example, from ``validation_samples`` weight draws), and
                 ``val_accuracy`` or ``val_rmse``.
             callbacks: list of [`Callback`][probflow.layers.callbacks.Callback].
-            verbose: 0 silent, 1 one line per epoch.
+            verbose: 0 silent; 1 (default) one progress bar for the run, showing the latest
+                epoch's metrics; 2 one line per epoch (as Keras).
             validation_samples: weight draws for the validation metrics.
 
         Examples:
@@ -304,6 +305,9 @@ class Sequential:
             ['kl', 'loss', 'nll', 'val_accuracy', 'val_loss']
         """
         key = as_key(key)
+        if isinstance(verbose, bool) or verbose not in (0, 1, 2):
+            raise ValueError(f"Sequential.fit: verbose must be 0 (silent), 1 (a progress bar) "
+                             f"or 2 (one line per epoch), got {verbose!r}")
         epochs = _positive("Sequential.fit", "epochs", epochs)
         batch_size = _positive("Sequential.fit", "batch_size", batch_size)
         validation_samples = _positive("Sequential.fit", "validation_samples",

@@ -24,7 +24,7 @@ def test_progress_line_history_early_stopping_and_checkpoint(tmp_path, capsys):
     stop = L.EarlyStopping(monitor="val_loss", patience=2, min_delta=1e6, restore_best=True)
     ckpt = L.ModelCheckpoint(tmp_path / "best-{epoch}.npz", monitor="val_loss")
     history = net.fit(x, y, epochs=50, batch_size=32, key=jax.random.key(0),
-                      validation_data=(x[:40], y[:40]), callbacks=[stop, ckpt], verbose=1)
+                      validation_data=(x[:40], y[:40]), callbacks=[stop, ckpt], verbose=2)
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("Epoch 1/50 - ")
     for name in ("loss:", "nll:", "kl:", "val_loss:", "val_rmse:"):
