@@ -1,0 +1,27 @@
+"""Helpers shared by the wrapper distributions (censoring, truncation, inflation, hurdles)."""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+from probflow.core.errors import ShapeError
+from probflow.distributions.distribution import Distribution
+
+
+def check_scalar_base(owner: str, base, argument: str = "base_dist") -> None:
+    """Raise unless ``base`` is a distribution with scalar events."""
+    if not isinstance(base, Distribution):
+        raise TypeError(f"{owner}: {argument} must be a Distribution, got {base!r}")
+    if base.event_shape != ():
+        raise ShapeError(f"{owner}: {argument} must be univariate (scalar events), got "
+                         f"event_shape {base.event_shape}")
+
+
+def expand_draws(x, sample_shape, batch_shape):
+    """Broadcast draws of shape ``sample_shape + base_batch`` to ``sample_shape + batch_shape``
+    (the base's batch dims are the trailing ones of ``batch_shape``)."""
+    n = len(sample_shape)
+    base_batch = tuple(x.shape[n:])
+    pad = (1,) * (len(batch_shape) - len(base_batch))
+    return jnp.broadcast_to(x.reshape(tuple(sample_shape) + pad + base_batch),
+                            tuple(sample_shape) + tuple(batch_shape))
