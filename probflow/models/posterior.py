@@ -435,6 +435,14 @@ class Posterior(Struct):
         grads = jax.grad(self.unconstrained_log_density)(z)
         bad_density = [n for n, v in parts.items() if not np.isfinite(np.asarray(v))]
         bad_grad = [n for n, g in grads.items() if not np.all(np.isfinite(np.asarray(g)))]
+        nan_draws = [n for n, v in z.items() if np.isnan(np.asarray(v)).any()]
+        if nan_draws:
+            return (
+                f"init: no finite initial point after {max_tries} tries; the initial values of "
+                f"{nan_draws} are NaN: their prior could not be sampled (a pf.models.Variable "
+                f"whose rejection sampler found no draw inside its constraint). Use "
+                f"strategy='uniform', or pass initial values with init(..., values={{...}})"
+            )
         return (
             f"init: no finite initial point after {max_tries} tries; non-finite log density in "
             f"{bad_density or 'no variable'} and non-finite gradient for "
