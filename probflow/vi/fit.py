@@ -29,11 +29,11 @@ from probflow.vi.elbo import resolve_elbo_config
 from probflow.vi.guides import make_guide
 from probflow.vi.loop import NUM_CHUNKS, optimise
 from probflow.vi.minibatch import plan_minibatches
-from probflow.vi.psis import log_importance_ratios, psis, warn_if_unreliable
+from probflow.vi.psis import approximation_khat, warn_if_unreliable
 from probflow.vi.result import FitWarning, NonFiniteLossError, VIResult
 
 __all__ = ["fit", "continue_fit", "NUM_CHUNKS", "DEFAULT_OPTIMIZER", "DEFAULT_AVERAGE",
-           "DEFAULT_TOL", "DEFAULT_PSIS_DRAWS", "approximation_khat"]
+           "DEFAULT_TOL", "DEFAULT_PSIS_DRAWS"]
 
 DEFAULT_OPTIMIZER = optax.adam(1e-2)
 DEFAULT_AVERAGE = 0.5
@@ -283,27 +283,6 @@ def _check_run_options(label: str, tol, average, num_psis_draws):
                          f"{average!r}")
     num_psis_draws = check_count(label, "num_psis_draws", num_psis_draws, minimum=0)
     return tol, float(average), num_psis_draws
-
-
-def approximation_khat(posterior, q, key, num_draws: int) -> float:
-    """The Pareto k-hat of ``log p - log q`` over ``num_draws`` draws of ``q`` (``nan`` for
-    ``num_draws=0``); ``q`` is a distribution over the flat unconstrained vector.
-
-    Examples:
-        >>> import jax, jax.numpy as jnp
-        >>> import probflow as pf
-        >>> from probflow import distributions as pfd
-        >>> @pf.model
-        ... def m():
-        ...     yield pfd.Normal(0.0, 1.0, name="x")
-        >>> q = pfd.MultivariateNormalDiag(jnp.zeros(1), jnp.full(1, 0.3))  # too narrow
-        >>> bool(approximation_khat(m().condition(), q, jax.random.key(0), 2000) > 0.7)
-        True
-    """
-    if num_draws == 0:
-        return float("nan")
-    _, log_ratios = log_importance_ratios(posterior, q, key, num_draws)
-    return psis(np.asarray(log_ratios))[1]
 
 
 def _fit_from(posterior, guide, optimizer, elbo, plan, params, opt_state, key, num_steps, *,

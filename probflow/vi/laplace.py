@@ -18,10 +18,12 @@ import numpy as np
 import optax
 
 from probflow import distributions as pfd
+from probflow.core.checks import check_count
 from probflow.core.keys import as_typed_key
 from probflow.models.posterior import INIT_STRATEGIES, Posterior
 from probflow.vi.elbo import ELBOConfig
 from probflow.vi.guides import Guide
+from probflow.vi.psis import approximation_khat, warn_if_unreliable
 from probflow.vi.result import NonFiniteLossError, VIResult
 
 __all__ = ["laplace", "LaplaceGuide", "NotNegativeDefiniteError", "DEFAULT_OPTIMIZER"]
@@ -115,7 +117,8 @@ def _newton(posterior, vector):
 
 
 def laplace(posterior: Posterior, *, key, num_steps: int = 500, optimizer=None,
-            init: str | dict = "uniform", newton_steps: int = 5) -> VIResult:
+            init: str | dict = "uniform", newton_steps: int = 5,
+            num_psis_draws: int = 1000) -> VIResult:
     """Laplace approximation: a Gaussian at the posterior mode on the unconstrained space.
 
     Args:
@@ -126,6 +129,9 @@ def laplace(posterior: Posterior, *, key, num_steps: int = 500, optimizer=None,
             such as ``optax.adam(1e-2)`` work too).
         init: starting point, as in [`fit`][probflow.vi.fit.fit].
         newton_steps: Newton iterations polishing the mode (each solves with the Hessian).
+        num_psis_draws: draws for the Pareto k-hat of the importance ratios (``khat`` on the
+            result, with an [`ApproximationWarning`][probflow.vi.psis.ApproximationWarning]
+            above 0.7); 0 skips it.
 
     Returns:
         [`VIResult`][probflow.vi.result.VIResult] whose guide is `LaplaceGuide` (``params`` holds
@@ -160,6 +166,7 @@ def laplace(posterior: Posterior, *, key, num_steps: int = 500, optimizer=None,
     if isinstance(newton_steps, bool) or not isinstance(newton_steps, int) or newton_steps < 0:
         raise ValueError(f"laplace: newton_steps must be a non-negative integer, got "
                          f"{newton_steps!r}")
+    num_psis_draws = check_count("laplace", "num_psis_draws", num_psis_draws, minimum=0)
     if isinstance(init, dict):
         z = posterior.init(key, 1, values=init)
     elif init in INIT_STRATEGIES:
@@ -208,5 +215,10 @@ def laplace(posterior: Posterior, *, key, num_steps: int = 500, optimizer=None,
     dtype = np.asarray(vector).dtype
     scale_tril = np.linalg.cholesky(0.5 * (covariance + covariance.T)).astype(dtype)
     params = {"loc": jnp.asarray(vector), "scale_tril": jnp.asarray(scale_tril)}
-    return VIResult(posterior, params, None, losses, guide=LaplaceGuide(), optimizer=None,
-                    elbo=ELBOConfig(entropy="analytic"), plan=None, converged=True)
+    guide = LaplaceGuide()
+    khat = approximation_khat(posterior, guide.distribution(params), jax.random.fold_in(key, 1),
+                 num_psis_draws)
+    warn_if_unreliable("laplace", khat, guide.name)
+    return VIResult(posterior, params, None, losses, guide=guide, optimizer=None,
+                    elbo=ELBOConfig(entropy="analytic"), plan=None, converged=True, khat=khat)
+

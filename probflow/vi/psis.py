@@ -20,7 +20,7 @@ import jax
 import numpy as np
 
 __all__ = ["KHAT_THRESHOLD", "ImportanceDraws", "ApproximationWarning", "log_importance_ratios",
-           "psis", "pareto_khat", "warn_if_unreliable"]
+           "psis", "pareto_khat", "approximation_khat", "warn_if_unreliable"]
 
 KHAT_THRESHOLD = 0.7
 
@@ -131,6 +131,27 @@ def pareto_khat(log_ratios) -> float:
         True
     """
     return psis(log_ratios)[1]
+
+
+def approximation_khat(posterior, q, key, num_draws: int) -> float:
+    """The Pareto k-hat of ``log p - log q`` over ``num_draws`` draws of ``q`` (``nan`` for
+    ``num_draws=0``); ``q`` is a distribution over the flat unconstrained vector.
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> import probflow as pf
+        >>> from probflow import distributions as pfd
+        >>> @pf.model
+        ... def m():
+        ...     yield pfd.Normal(0.0, 1.0, name="x")
+        >>> q = pfd.MultivariateNormalDiag(jnp.zeros(1), jnp.full(1, 0.3))  # too narrow
+        >>> bool(approximation_khat(m().condition(), q, jax.random.key(0), 2000) > 0.7)
+        True
+    """
+    if num_draws == 0:
+        return float("nan")
+    _, log_ratios = log_importance_ratios(posterior, q, key, num_draws)
+    return psis(np.asarray(log_ratios))[1]
 
 
 def warn_if_unreliable(label: str, khat: float, guide_name: str, stacklevel: int = 3) -> None:

@@ -220,7 +220,7 @@ class VIResult(Struct):
         proportion to their Pareto-smoothed importance weights, which moves them towards the
         posterior (sampling importance resampling; useful when k-hat is below 0.7, and the
         resampled draws repeat some proposals). The k-hat of the proposals is in
-        ``idata.attrs["khat"]``; the result's ``khat`` always is.
+        ``idata.posterior.attrs["khat"]`` (the fit's own ``khat`` otherwise).
 
         Examples:
             >>> import jax, jax.numpy as jnp
@@ -290,12 +290,14 @@ class VIResult(Struct):
         key = jax.random.key(0) if key is None else key
         return self.sample(key, num_samples)
 
-    def resume(self, num_steps: int, *, key, tol: float | None = None,
-               progress_bar: bool = True) -> VIResult:
+    def resume(self, num_steps: int, *, key, progress_bar: bool = True,
+               **options) -> VIResult:
         """Continue the optimisation for ``num_steps`` more steps (optimizer state kept).
 
-        The losses of the new steps are appended. A new ``key`` gives new Monte Carlo draws
-        (and a new order of minibatches).
+        The run starts from the last iterate (``last_params``); the losses of the new steps
+        are appended. A new ``key`` gives new Monte Carlo draws (and a new order of
+        minibatches). ``options`` are ``tol``, ``average`` and ``num_psis_draws``, as in
+        [`fit`][probflow.vi.fit.fit] (same defaults), applied to the new steps.
 
         Examples:
             >>> import jax, jax.numpy as jnp
@@ -312,6 +314,6 @@ class VIResult(Struct):
         from probflow.vi.fit import continue_fit
 
         if self.optimizer is None or self.opt_state is None:
-            raise ValueError("resume: this result has no optimizer state (a Laplace "
-                             "approximation); call pf.vi.laplace again instead")
-        return continue_fit(self, num_steps, key=key, tol=tol, progress_bar=progress_bar)
+            raise ValueError("resume: this result has no optimizer state (a Laplace or "
+                             "Pathfinder approximation); call that function again instead")
+        return continue_fit(self, num_steps, key=key, progress_bar=progress_bar, **options)

@@ -193,20 +193,28 @@ def eight_schools(sigma):
 
 
 @pytest.mark.slow
-def test_eight_schools_meanfield_means_match_nuts():
+def test_eight_schools_meanfield_means_match_nuts_with_the_defaults():
+    # issue 15: with fit's defaults (adam(1e-2), 10 000 steps, averaging, one particle), the
+    # meanfield means lie within 0.1 NUTS sd of NUTS's where meanfield can represent them:
+    # mu and the non-centred z. tau (and theta = mu + tau z, which depends on tau through the
+    # funnel meanfield cannot represent) stay off by about 0.2 sd; k-hat shows it.
     posterior = eight_schools(SCHOOLS_SIGMA).condition(y=SCHOOLS_Y)
-    nuts = pf.mcmc.sample(posterior, key=jax.random.key(0), num_warmup=500, num_samples=500,
+    nuts = pf.mcmc.sample(posterior, key=jax.random.key(0), num_warmup=500, num_samples=1000,
                           progress_bar=False, warn=False)
     start = time.perf_counter()
-    fit = pf.vi.fit(posterior, key=jax.random.key(1), num_steps=5000, num_particles=4,
-                    optimizer=_decaying_adam(5000, 2e-2, 1e-3), progress_bar=False)
-    print(f"eight schools meanfield: {time.perf_counter() - start:.1f} s")
+    fit = pf.vi.fit(posterior, key=jax.random.key(1), progress_bar=False)
+    print(f"eight schools meanfield: {time.perf_counter() - start:.1f} s, k-hat {fit.khat:.2f}")
     vi = fit.sample(jax.random.key(2), 4000)
+    errors = {}
     for name in ("mu", "tau", "z", "theta"):
         ref = nuts.posterior[name]
         ref_mean = ref.mean(("chain", "draw")).values
         ref_sd = ref.std(("chain", "draw")).values
         vi_mean = vi.posterior[name].mean(("chain", "draw")).values
-        err = np.abs(vi_mean - ref_mean) / ref_sd
-        print(name, np.round(err, 3))
-        np.testing.assert_array_less(err, 0.3)
+        errors[name] = np.abs(vi_mean - ref_mean) / ref_sd
+        print(name, np.round(errors[name], 3))
+    # NUTS's own Monte Carlo error on these means is about 0.02-0.03 sd (ESS > 1000)
+    np.testing.assert_array_less(errors["mu"], 0.1)
+    np.testing.assert_array_less(errors["z"], 0.1)
+    np.testing.assert_array_less(errors["theta"], 0.3)
+    assert 0.3 < fit.khat < 1.0  # usable, not exact: the funnel
