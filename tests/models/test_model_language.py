@@ -134,7 +134,7 @@ def test_init_prior_and_prior_predictive_work():
     phi = jax.vmap(post.constrain)(z)["phi"]
     assert phi.shape == (4, 2) and bool(jnp.all(constraints.positive_ordered.check(phi)))
     assert bool(jnp.all(jnp.isfinite(jax.vmap(post.unconstrained_log_density)(z))))
-    prior = pf.sample_prior_predictive(post, jax.random.key(5), 20)
+    prior = pf.sample_prior_predictive(post, 20, key=jax.random.key(5))
     assert prior.prior["phi"].shape == (1, 20, 2)
     assert prior.prior_predictive["y"].shape == (1, 20, 2)
 
