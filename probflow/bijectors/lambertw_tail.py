@@ -5,7 +5,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from probflow.bijectors._lambertw import lambertw
+from probflow.bijectors._lambertw import lambertw, lambertw_of_log
 from probflow.bijectors._utils import float_params, positive
 from probflow.bijectors.bijector import Bijector
 from probflow.core.checks import Check
@@ -55,9 +55,15 @@ class LambertWTail(Bijector):
     def _inverse(self, y):
         z = (y - self.shift) / self.scale
         # u**2 = W(d z**2) / d, and W(a) / a = exp(-W(a)): u = z exp(-W(d z**2) / 2), smooth
-        # at z = 0 and at tailweight = 0 (the identity).
-        return self.shift + self.scale * z * jnp.exp(
-            -0.5 * lambertw(self.tailweight * jnp.square(z)))
+        # at z = 0 and at tailweight = 0 (the identity). Large d z**2 (which may overflow)
+        # goes through its logarithm.
+        a = self.tailweight * jnp.square(z)
+        small = a < 1.0
+        log_a = jnp.log(jnp.where(small, 1.0, self.tailweight)) + 2.0 * jnp.log(
+            jnp.where(small, 1.0, jnp.abs(z)))
+        w = jnp.where(small, lambertw(jnp.where(small, a, 0.0)),
+                      lambertw_of_log(jnp.where(small, 0.0, log_a)))
+        return self.shift + self.scale * z * jnp.exp(-0.5 * w)
 
     def _forward_log_det_jacobian(self, x):
         d_u2 = self.tailweight * jnp.square((x - self.shift) / self.scale)

@@ -77,10 +77,11 @@ TFP_SCALAR = [
 @pytest.mark.parametrize("name,make,x,y,ldj", TFP_SCALAR, ids=[c[0] for c in TFP_SCALAR])
 def test_scalar_values_match_tfp(name, make, x, y, ldj):
     b = make()
-    y_ours, ldj_ours = b.forward_and_log_det(x)
+    run = jax.jit(lambda v, w: (*b.forward_and_log_det(v), b.inverse(w)))
+    y_ours, ldj_ours, x_back = run(x, np.asarray(y))
     np.testing.assert_allclose(np.asarray(y_ours), y, rtol=1e-10)
     np.testing.assert_allclose(np.asarray(ldj_ours), ldj, rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(np.asarray(b.inverse(np.asarray(y))), x, rtol=1e-9)
+    np.testing.assert_allclose(np.asarray(x_back), x, rtol=1e-9)
 
 
 def test_matrix_values_match_tfp():
@@ -165,24 +166,34 @@ def test_shifted_gompertz_cdf_closed_form_and_small_concentration():
 def test_lambertw_matches_scipy_with_gradients():
     x = np.array([0.0, 1e-300, 1e-8, 0.3, 1.0, np.e, 10.0, 1e4, 1e200])
     want = scipy.special.lambertw(x).real
-    np.testing.assert_allclose(np.asarray(lambertw(x)), want, rtol=1e-13, atol=1e-300)
+    np.testing.assert_allclose(np.asarray(jax.jit(lambertw)(x)), want, rtol=1e-13, atol=1e-300)
     # W(e^l) for l beyond float64's exp: w + log w = l.
-    w = float(lambertw_of_log(1000.0))
+    w = float(jax.jit(lambertw_of_log)(1000.0))
     np.testing.assert_allclose(w + np.log(w), 1000.0, rtol=1e-14)
-    grads = jax.vmap(jax.grad(lambertw))(jnp.asarray([0.0, 0.5, 3.0]))
+    grads = jax.jit(jax.vmap(jax.grad(lambertw)))(jnp.asarray([0.0, 0.5, 3.0]))
     w = scipy.special.lambertw(np.array([0.0, 0.5, 3.0])).real
     np.testing.assert_allclose(np.asarray(grads), np.exp(-w) / (1.0 + w), rtol=1e-12)
 
 
 def test_lambertw_tail_inverse_is_the_heavy_tail_solution():
     b = pfb.LambertWTail(0.5, 2.0, 0.8)
-    y = np.array([-40.0, -1.0, 0.5, 3.0, 1e3])
-    x = np.asarray(b.inverse(y))
-    u = (x - 0.5) / 2.0
-    np.testing.assert_allclose(0.5 + 2.0 * u * np.exp(0.4 * u**2), y, rtol=1e-12)
-    # Smooth at the centre and at tailweight 0.
+    # float32: d z**2 overflows at |x| = 20 (y ~ 2e27), the inverse works from its log.
+    b32 = pfb.LambertWTail(jnp.float32(0.0), jnp.float32(1.0), jnp.float32(0.3))
     grad = jax.grad(lambda t, v: pfb.LambertWTail(0.5, 2.0, t).inverse(v), argnums=(0, 1))
-    assert np.all(np.isfinite(np.asarray(grad(0.0, 0.5))))
+
+    @jax.jit  # one compilation instead of many eager Lambert W iterations
+    def run(y, x32):
+        # Gradients at the centre and at tailweight 0, where the map is the identity.
+        return b.inverse(y), b32.inverse(b32.forward(x32)), grad(0.0, 0.5)
+
+    y = np.array([-40.0, -1.0, 0.5, 3.0, 1e3])
+    x32 = jnp.asarray([-20.0, -1.0, 0.0, 20.0], jnp.float32)
+    x, x_back, grads = run(y, x32)
+    u = (np.asarray(x) - 0.5) / 2.0
+    np.testing.assert_allclose(0.5 + 2.0 * u * np.exp(0.4 * u**2), y, rtol=1e-12)
+    assert x_back.dtype == jnp.float32
+    np.testing.assert_allclose(np.asarray(x_back), np.asarray(x32), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(grads), [0.0, 1.0], atol=1e-12)
 
 
 def test_softsign_and_softfloor_limits():
@@ -268,11 +279,16 @@ def test_composition_walks_like_chain(members, event_shape):
     assert comp.is_constant_jacobian == chain.is_constant_jacobian
     x = 0.3 * jax.random.normal(jax.random.key(0), (2,) + event_shape, dtype=jnp.float64)
     nd = len(event_shape) + 1
-    y, ldj = comp.forward_and_log_det(x, nd)
-    y_chain, ldj_chain = chain.forward_and_log_det(x, nd)
+
+    @jax.jit
+    def run(v):
+        y, ldj = comp.forward_and_log_det(v, nd)
+        return y, ldj, chain.forward_and_log_det(v, nd), comp.inverse_and_log_det(
+            y, comp.forward_event_ndims(nd))
+
+    y, ldj, (y_chain, ldj_chain), (x_back, ildj) = run(x)
     np.testing.assert_allclose(np.asarray(y), np.asarray(y_chain), rtol=1e-14)
     np.testing.assert_allclose(np.asarray(ldj), np.asarray(ldj_chain), rtol=1e-14)
-    x_back, ildj = comp.inverse_and_log_det(y, comp.forward_event_ndims(nd))
     np.testing.assert_allclose(np.asarray(x_back), np.asarray(x), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(np.asarray(ildj), -np.asarray(ldj), rtol=1e-10, atol=1e-12)
     assert comp.forward_event_shape(event_shape) == chain.forward_event_shape(event_shape)
