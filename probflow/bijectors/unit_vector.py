@@ -50,7 +50,7 @@ class UnitVector(Bijector):
             self._validate(Check("y", y, lambda v: abs((v * v).sum(axis=-1) - 1.0) <= tol,
                                  "unit vectors along the last axis"),
                            Check("y", y, lambda v: v[..., -1] != 1.0,
-                                 "not the north pole (last coordinate 1)"))
+                                 "away from the north pole (last coordinate below 1)"))
         return y[..., :-1] / (1.0 - y[..., -1:])
 
     def _forward_log_det_jacobian(self, x):

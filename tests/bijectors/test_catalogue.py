@@ -393,6 +393,21 @@ def test_bad_configuration_errors():
         pfb.UnitVector().inverse_event_shape((1,))
 
 
+@pytest.mark.parametrize("call,match", [
+    (lambda: pfb.MatrixInverseTriL(validate_args=True).forward(
+        jnp.asarray([[1.0, 2.0], [0.0, 1.0]])), "x must be lower triangular"),
+    (lambda: pfb.CholeskyToInvCholesky(validate_args=True).forward(
+        jnp.asarray([[-1.0, 0.0], [1.0, 1.0]])), "with a positive diagonal"),
+    (lambda: pfb.UnitVector(validate_args=True).inverse(jnp.asarray([0.5, 0.5, 0.5])),
+     "y must be unit vectors"),
+    (lambda: pfb.UnitVector(validate_args=True).inverse(jnp.asarray([0.0, 0.0, 1.0])),
+     "away from the north pole"),
+], ids=["tril", "cholesky", "unit", "pole"])
+def test_validate_args_checks_inputs(call, match):
+    with pytest.raises(ParameterError, match=match):
+        call()
+
+
 def test_flow_bijectors_exported_and_catalogue_size():
     assert pfb.RealNVP is flows.RealNVP
     assert pfb.MaskedAutoregressiveFlow is flows.MaskedAutoregressiveFlow
