@@ -1,4 +1,5 @@
-"""Variational inference: ``pf.vi.fit`` (ELBO with automatic guides), ``pf.vi.laplace``.
+"""Variational inference: ``pf.vi.fit`` (ELBO with automatic guides), ``pf.vi.laplace``,
+``pf.vi.pathfinder``.
 
 Guides live on a posterior's flat unconstrained space: ``"meanfield"``, ``"fullrank"``,
 ``"lowrank"``, ``"flow"``, ``"map"`` or a [`CustomGuide`][probflow.vi.guides.CustomGuide]. The
@@ -34,6 +35,8 @@ from probflow.vi.guides import (
 )
 from probflow.vi.laplace import LaplaceGuide, NotNegativeDefiniteError, laplace
 from probflow.vi.minibatch import MinibatchPlan
+from probflow.vi.pathfinder import PathfinderGuide, PathfinderInit, pathfinder
+from probflow.vi.pathfinder import initial_positions as pathfinder_initial_positions
 from probflow.vi.psis import ApproximationWarning, ImportanceDraws
 from probflow.vi.result import FitWarning, NonFiniteLossError, VIResult
 from probflow.vi.surrogate import Surrogate
@@ -41,6 +44,10 @@ from probflow.vi.surrogate import Surrogate
 __all__ = [
     "fit",
     "laplace",
+    "pathfinder",
+    "pathfinder_initial_positions",
+    "PathfinderGuide",
+    "PathfinderInit",
     "LaplaceGuide",
     "NotNegativeDefiniteError",
     "VIResult",

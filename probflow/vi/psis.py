@@ -64,9 +64,12 @@ def _log_density(posterior):
 
 @functools.partial(jax.jit, static_argnums=(3,))
 def _draw_and_ratios(posterior, q, key, num_draws):
-    vectors, log_q = q.sample_and_log_prob(key, (num_draws,))
-    log_p = jax.lax.map(_log_density(posterior), vectors, batch_size=256)
-    return vectors, log_p - log_q
+    vectors = q.sample(key, (num_draws,))
+
+    def ratio(vector):  # one draw at a time (vmapped in batches): any q, bounded memory
+        return _log_density(posterior)(vector) - q.log_prob(vector)
+
+    return vectors, jax.lax.map(ratio, vectors, batch_size=256)
 
 
 def log_importance_ratios(posterior, q, key, num_draws: int):

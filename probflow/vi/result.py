@@ -104,6 +104,8 @@ class VIResult(Struct):
             2018), from ``fit``'s ``num_psis_draws`` draws; below 0.5 the approximation is
             good, 0.5-0.7 usable with importance resampling, above 0.7 not reliable (``fit``
             warns). ``nan`` when not computed (``num_psis_draws=0``, or the ``"map"`` guide).
+        importance_resample: the default of ``sample``'s option of that name (true for
+            [`pathfinder`][probflow.vi.pathfinder.pathfinder], whose draws are resampled).
 
     Examples:
         >>> import jax, jax.numpy as jnp, optax
@@ -138,6 +140,7 @@ class VIResult(Struct):
     last_params: Any = None
     num_averaged: int = static_field(default=0)
     khat: float = static_field(default=float("nan"))
+    importance_resample: bool = static_field(default=False)
 
     @property
     def surrogate(self) -> Surrogate:
@@ -207,7 +210,7 @@ class VIResult(Struct):
             lambda v: jnp.tensordot(weights.astype(v.dtype), v, axes=1), values)
 
     def sample(self, key, num_samples: int = 1000, *, log_likelihood: bool | None = None,
-               importance_resample: bool = False, num_proposals: int | None = None):
+               importance_resample: bool | None = None, num_proposals: int | None = None):
         """Draws from the surrogate as ``arviz.InferenceData`` (one chain of ``num_samples``).
 
         The ``posterior`` group holds the constrained latents and the deterministics. The
@@ -215,7 +218,8 @@ class VIResult(Struct):
         number of observations; by default (``None``) it is added unless that exceeds
         ``LOG_LIKELIHOOD_LIMIT`` numbers (then with a warning); ``True`` or ``False`` decide.
 
-        With ``importance_resample=True`` the draws are resampled (with replacement) from
+        With ``importance_resample=True`` (default: the result's ``importance_resample``,
+        false for ``fit``, true for ``pathfinder``) the draws are resampled (with replacement) from
         ``num_proposals`` draws of the approximation (default ``4 * num_samples``) in
         proportion to their Pareto-smoothed importance weights, which moves them towards the
         posterior (sampling importance resampling; useful when k-hat is below 0.7, and the
@@ -239,6 +243,8 @@ class VIResult(Struct):
         key = as_typed_key(key)
         num_samples = check_count("sample", "num_samples", num_samples)
         khat = self.khat
+        if importance_resample is None:
+            importance_resample = self.importance_resample
         if importance_resample:
             num_proposals = check_count("sample", "num_proposals",
                                         4 * num_samples if num_proposals is None
