@@ -24,7 +24,7 @@ from probflow.core.pytree import Struct, static_field
 from probflow.models.checks import check_finite_arrays, model_argument_arrays
 from probflow.models.joint import prior_draw
 from probflow.models.precision import warn_float64_data
-from probflow.models.variable import Variable
+from probflow.models.variable import Variable, VariableSupportError
 
 __all__ = ["Posterior", "InitializationError"]
 
@@ -145,8 +145,13 @@ class Posterior(Struct):
             shape = tuple(dist.batch_shape) + tuple(dist.event_shape)
             return bijector.forward(jnp.zeros(bijector.inverse_event_shape(shape), dist.dtype))
 
-        with jax.ensure_compile_time_eval():
-            self._run(point)
+        try:
+            with jax.ensure_compile_time_eval():
+                self._run(point)
+        except VariableSupportError:
+            raise
+        except Exception:  # noqa: BLE001 - the point may be invalid for other variables:
+            return  # their errors are not this check's to report (inference reports them)
 
     @property
     def likelihood_names(self) -> tuple:

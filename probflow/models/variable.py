@@ -48,17 +48,32 @@ import numpy as np
 
 from probflow.bijectors.bijector import Bijector
 from probflow.core.checks import is_concrete
-from probflow.core.errors import ShapeError
+from probflow.core.errors import ParameterError, ShapeError
 from probflow.core.pytree import static_field
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
 
-__all__ = ["Variable"]
+__all__ = ["Variable", "VariableSupportError"]
 
 # Proposals per event tried by rejection sampling before a draw is given up (NaN).
 MAX_PROPOSALS = 16384
 # Proposals drawn per round (at most; fewer for large variables, to bound memory).
 PROPOSALS_PER_ROUND = 64
+
+
+class VariableSupportError(ParameterError):
+    """A [`Variable`][probflow.models.variable.Variable]'s bijector or constraint does not
+    match the support: it maps outside it, or misses part of it.
+
+    Examples:
+        >>> import probflow as pf
+        >>> from probflow import bijectors as pfb, distributions as pfd
+        >>> try:
+        ...     pf.models.Variable(pfd.Uniform(0.0, 1.0), name="p", bijector=pfb.Exp())
+        ... except pf.models.variable.VariableSupportError as err:
+        ...     print(str(err)[:46])
+        Variable 'p': the bijector Exp maps the uncons
+    """
 
 
 class Variable(Distribution):
@@ -280,7 +295,8 @@ class Variable(Distribution):
         eagerly; under ``jit`` (traced parameters) it is skipped.
 
         Raises:
-            ValueError: naming the variable, the bijector, the support and a point that fails.
+            VariableSupportError: (a ``ValueError``) naming the variable, the bijector, the
+                support and a point that fails.
 
         Examples:
             >>> import probflow as pf
@@ -312,7 +328,7 @@ class Variable(Distribution):
                                      atol=1e-6).reshape(points.shape[0], -1).all(-1))
                 if not good.all():
                     point = np.asarray(points[int(np.argmin(good))])
-                    raise ValueError(
+                    raise VariableSupportError(
                         f"{self._owner()}: {what} does not map onto the support "
                         f"{support!r}: the point {_show(point)} of the support has no finite "
                         f"unconstrained value that maps back to it; choose a bijector whose "
@@ -329,7 +345,7 @@ class Variable(Distribution):
             i = int(np.argmin(inside & in_base))
             where = (f"the support {support!r} of the variable" if not inside[i] else
                      f"the support {base_support!r} of {type(self.distribution).__name__}")
-            raise ValueError(
+            raise VariableSupportError(
                 f"{self._owner()}: {what} maps the unconstrained point {_show(grid[i])} to "
                 f"{_show(image[i])}, outside {where}; choose a "
                 f"{'bijector' if chosen else 'constraint'} whose values lie inside it"
