@@ -5,10 +5,9 @@ from probflow.diagnostics.checks import (
     checks_applied,
     clean_run_message,
     convergence_messages,
-    user_stacklevel,
     warn_convergence,
 )
 from probflow.diagnostics.summary import as_inference_data, summary
 
 __all__ = ["ConvergenceWarning", "convergence_messages", "warn_convergence", "checks_applied",
-           "clean_run_message", "user_stacklevel", "summary", "as_inference_data"]
+           "clean_run_message", "summary", "as_inference_data"]

@@ -7,15 +7,15 @@ Each check returns a message that says what was seen and what to do. The numbers
 from __future__ import annotations
 
 import logging
-import os
-import sys
 import warnings
 
 import arviz as az
 import numpy as np
 
+from probflow.core.deprecation import user_stacklevel
+
 __all__ = ["ConvergenceWarning", "convergence_messages", "warn_convergence", "checks_applied",
-           "clean_run_message", "user_stacklevel"]
+           "clean_run_message"]
 
 logger = logging.getLogger("probflow.diagnostics")
 
@@ -24,7 +24,6 @@ CHECK_LABELS = {"r_hat": "R-hat", "ess": "ESS", "divergences": "divergences",
                 "tree_depth": "tree depth", "bfmi": "E-BFMI"}
 # Where warn_convergence records the messages already issued for a result (in ``idata.attrs``).
 REPORTED_ATTR = "probflow_reported_warnings"
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 RHAT_THRESHOLD = 1.01
 ESS_PER_CHAIN_THRESHOLD = 100
@@ -174,24 +173,6 @@ def clean_run_message(idata) -> str | None:
         return None
     return (f"no convergence problems found "
             f"({', '.join(CHECK_LABELS[c] for c in applied)} checked)")
-
-
-def user_stacklevel() -> int:
-    """The ``stacklevel`` that points a warning at the first frame outside probflow.
-
-    ``warnings.warn(message, stacklevel=user_stacklevel())``, called in any function inside
-    probflow, points the warning at the user's line, however deep the call.
-
-    Examples:
-        >>> user_stacklevel()  # called from outside probflow: the caller itself
-        1
-    """
-    frame = sys._getframe(1)
-    level = 1
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
-        frame = frame.f_back
-        level += 1
-    return level
 
 
 def _reported(idata) -> list[str]:

@@ -1,7 +1,7 @@
 """Bayesian neural network layers (``pf.layers``), after TFP's ``tfp.layers`` and Keras.
 
 Layers are configuration; their numbers are a PyTree made by ``layer.init(key,
-input_shape)`` and used by the pure ``layer.apply(params, x, key, training=...)``, which
+input_shape)`` and used by the pure ``layer.apply(params, x, key=key, training=...)``, which
 returns ``(output, kl)``. [`Sequential`][probflow.layers.sequential.Sequential] stacks layers and an
 output head and adds a
 Keras-like ``compile``/``fit``/``predict``/``evaluate``/``save`` workflow, full-batch MCMC
@@ -16,7 +16,7 @@ Examples:
     >>> net = layers.Sequential([layers.DenseFlipout(16, activation="relu"),
     ...                          layers.DenseFlipout(3), layers.CategoricalHead()])
     >>> params = net.init(jax.random.key(0), (4,))
-    >>> dist, kl = net.apply(params, jnp.ones((2, 4)), jax.random.key(1))
+    >>> dist, kl = net.apply(params, jnp.ones((2, 4)), key=jax.random.key(1))
     >>> dist.logits.shape, bool(kl > 0)
     ((2, 3), True)
 """

@@ -15,6 +15,8 @@ from typing import Any, ClassVar
 import jax
 import jax.numpy as jnp
 
+from probflow.core.deprecation import key_from_positional
+
 __all__ = ["Layer", "get_activation", "layer_from_config", "ACTIVATIONS"]
 
 ACTIVATIONS = {
@@ -91,12 +93,27 @@ class Layer:
         del key, input_shape, dtype
         return {}
 
-    def apply(self, params, x, key=None, *, training: bool = False):
+    def apply(self, params, x, *_old_key, key=None, training: bool = False):
         """Return ``(output, kl)``; ``key=None`` uses the surrogate means (no sampling).
 
         Pure and compiled once per input shape (``jax.jit`` with ``training`` static), so
         eager calls are fast; inside a user's ``jit``/``vmap``/``grad`` it is inlined.
+
+        ``key`` is keyword-only (the key rule of ``docs/architecture.md``: a key that may be
+        omitted is passed as ``key=``); the old positional ``apply(params, x, key)`` still
+        works for one release, with a ``DeprecationWarning``.
+
+        Examples:
+            >>> import jax, jax.numpy as jnp
+            >>> from probflow import layers
+            >>> d = layers.DenseFlipout(2)
+            >>> params = d.init(jax.random.key(0), (3,))
+            >>> y, kl = d.apply(params, jnp.ones((4, 3)), key=jax.random.key(1), training=True)
+            >>> y.shape
+            (4, 2)
         """
+        key = key_from_positional(f"{type(self).__name__}.apply", key, _old_key,
+                                  old="apply(params, x, key)", new="apply(params, x, key=key)")
         fn = self.__dict__.get("_jitted_apply")
         if fn is None:
             fn = jax.jit(self._apply, static_argnames=("training",))
@@ -117,7 +134,7 @@ class Layer:
             (4,)
         """
         spec = jax.ShapeDtypeStruct((1,) + tuple(input_shape), input_dtype)
-        out = jax.eval_shape(lambda p, x: self.apply(p, x, None)[0], params, spec)
+        out = jax.eval_shape(lambda p, x: self.apply(p, x)[0], params, spec)
         if isinstance(out, jax.ShapeDtypeStruct):
             return tuple(out.shape[1:])
         return None
@@ -128,11 +145,14 @@ class Layer:
         del params
         return {}
 
-    def apply_weights(self, weights, x, key=None, *, training: bool = False):
+    def apply_weights(self, weights, x, *_old_key, key=None, training: bool = False):
         """Output for fixed weights (the MCMC counterpart of
-        [`apply`][probflow.layers.base.Layer.apply])."""
+        [`apply`][probflow.layers.base.Layer.apply]); ``key=`` keyword-only, as there."""
         del weights
-        return self.apply({}, x, key, training=training)[0]
+        key = key_from_positional(f"{type(self).__name__}.apply_weights", key, _old_key,
+                                  old="apply_weights(weights, x, key)",
+                                  new="apply_weights(weights, x, key=key)")
+        return self.apply({}, x, key=key, training=training)[0]
 
     def log_prior(self, weights):
         """Prior log density of [`point_weights`][probflow.layers.base.Layer.point_weights]-shaped

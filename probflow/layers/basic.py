@@ -8,6 +8,7 @@ import jax
 import jax.numpy as jnp
 
 from probflow.core.checks import check_count
+from probflow.core.deprecation import key_from_positional
 from probflow.core.errors import ShapeError
 from probflow.layers.base import Layer, get_activation
 from probflow.layers.bayes import _check_prior
@@ -65,7 +66,7 @@ class Dropout(Layer):
     Examples:
         >>> import jax, jax.numpy as jnp
         >>> from probflow import layers
-        >>> y, _ = layers.Dropout(0.5).apply({}, jnp.ones((1, 1000)), jax.random.key(0),
+        >>> y, _ = layers.Dropout(0.5).apply({}, jnp.ones((1, 1000)), key=jax.random.key(0),
         ...                                  training=True)
         >>> bool(0.4 < float((y > 0).mean()) < 0.6)
         True
@@ -125,8 +126,11 @@ class Embedding(Layer):
         """``(embeddings[x], 0.0)``."""
         return self.apply_weights(params, x), jnp.zeros((), params["embeddings"].dtype)
 
-    def apply_weights(self, weights, x, key=None, *, training: bool = False):
-        """``embeddings[x]``."""
+    def apply_weights(self, weights, x, *_old_key, key=None, training: bool = False):
+        """``embeddings[x]`` (``key`` is unused; keyword-only)."""
+        key_from_positional("Embedding.apply_weights", key, _old_key,
+                            old="apply_weights(weights, x, key)",
+                            new="apply_weights(weights, x, key=key)")
         if not jnp.issubdtype(x.dtype, jnp.integer):
             raise ShapeError(f"Embedding: input must hold integer ids, got dtype {x.dtype}")
         return jnp.take(weights["embeddings"], x, axis=0)

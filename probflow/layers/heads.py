@@ -14,6 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from probflow import distributions as pfd
+from probflow.core.deprecation import key_from_positional
 from probflow.core.errors import ShapeError
 from probflow.core.numerics import softplus_inverse
 from probflow.layers.base import Layer
@@ -74,8 +75,11 @@ class Head(Layer):
         del key, training
         return self.distribution(params, x), jnp.zeros((), x.dtype)
 
-    def apply_weights(self, weights, x, key=None, *, training: bool = False):
-        """The distribution for given head parameters."""
+    def apply_weights(self, weights, x, *_old_key, key=None, training: bool = False):
+        """The distribution for given head parameters (``key`` is unused; keyword-only)."""
+        key_from_positional(f"{type(self).__name__}.apply_weights", key, _old_key,
+                            old="apply_weights(weights, x, key)",
+                            new="apply_weights(weights, x, key=key)")
         return self.distribution(weights, x)
 
     def point_weights(self, params):

@@ -14,12 +14,15 @@ as ``posterior=``.
 
 from __future__ import annotations
 
+import warnings
+
 import arviz as az
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from probflow.core.checks import check_count
+from probflow.core.deprecation import user_stacklevel
 from probflow.core.keys import as_key
 from probflow.mcmc.sgmcmc import SGHMC, SGLD
 
@@ -165,11 +168,13 @@ def weights_from_idata(net, idata, num_samples: int | None = None):
 
 
 def sample_sgmcmc(net, x, y, *, key, kernel=None, num_samples: int = 200,
-                  num_burnin: int = 1000, thin: int = 10, batch_size: int = 32):
+                  num_warmup: int = 1000, thin: int = 10, batch_size: int = 32,
+                  num_burnin: int | None = None):
     """Stochastic-gradient MCMC over the weights with mini-batch gradients.
 
-    Runs ``num_burnin`` steps, then keeps every ``thin``-th of ``num_samples * thin`` steps,
-    all in one compiled ``lax.scan``. Mini-batches are drawn uniformly with replacement.
+    Runs ``num_warmup`` steps (discarded), then keeps every ``thin``-th of
+    ``num_samples * thin`` steps, all in one compiled ``lax.scan``. Mini-batches are drawn
+    uniformly with replacement.
 
     Args:
         net: a [`Sequential`][probflow.layers.sequential.Sequential] (starts at its current
@@ -178,7 +183,10 @@ def sample_sgmcmc(net, x, y, *, key, kernel=None, num_samples: int = 200,
         key: JAX PRNG key (keyword).
         kernel: [`probflow.mcmc.SGLD`][probflow.mcmc.sgmcmc.SGLD] (default, ``step_size=1e-4``) or
             [`probflow.mcmc.SGHMC`][probflow.mcmc.sgmcmc.SGHMC].
-        num_samples, num_burnin, thin, batch_size: run length and mini-batch size.
+        num_samples, num_warmup, thin, batch_size: run length and mini-batch size
+            (``num_warmup`` as in [`pf.mcmc.sample`][probflow.mcmc.sample.sample]).
+        num_burnin: the old name of ``num_warmup``; deprecated (a ``DeprecationWarning``),
+            removed in the next release.
 
     Returns:
         ``arviz.InferenceData`` with one chain (variables ``"<layer>.<weight>"``).
@@ -190,7 +198,7 @@ def sample_sgmcmc(net, x, y, *, key, kernel=None, num_samples: int = 200,
         >>> net = layers.Sequential([layers.Dense(1), layers.NormalHead(scale=1.0)])
         >>> x = jnp.linspace(-1, 1, 40)[:, None]
         >>> idata = net.fit_sgmcmc(x, x[:, 0], key=jax.random.key(0), kernel=SGLD(1e-3),
-        ...                        num_samples=20, num_burnin=50, thin=2, batch_size=10)
+        ...                        num_samples=20, num_warmup=50, thin=2, batch_size=10)
         >>> idata.posterior["0.bias"].shape
         (1, 20, 1)
     """
@@ -202,7 +210,12 @@ def sample_sgmcmc(net, x, y, *, key, kernel=None, num_samples: int = 200,
     num_samples = check_count("sample_sgmcmc", "num_samples", num_samples)
     thin = check_count("sample_sgmcmc", "thin", thin)
     batch_size = check_count("sample_sgmcmc", "batch_size", batch_size)
-    num_burnin = check_count("sample_sgmcmc", "num_burnin", num_burnin, 0)
+    if num_burnin is not None:
+        warnings.warn("sample_sgmcmc: num_burnin is deprecated and removed in the next release; "
+                      "use num_warmup (the name pf.mcmc.sample uses)", DeprecationWarning,
+                      stacklevel=user_stacklevel())
+        num_warmup = num_burnin
+    num_warmup = check_count("sample_sgmcmc", "num_warmup", num_warmup, 0)
     k_build, k_run = jax.random.split(key)
     xs, ys = _prepare(net, x, y, k_build)
     n = xs.shape[0]
@@ -221,10 +234,10 @@ def sample_sgmcmc(net, x, y, *, key, kernel=None, num_samples: int = 200,
 
     @jax.jit
     def run(start, key):
-        k_burn, k_keep = jax.random.split(key)
+        k_warmup, k_keep = jax.random.split(key)
         state = kernel.init(start)
-        if num_burnin:
-            state, _ = jax.lax.scan(one_step, state, jax.random.split(k_burn, num_burnin))
+        if num_warmup:
+            state, _ = jax.lax.scan(one_step, state, jax.random.split(k_warmup, num_warmup))
 
         def keep(state, k):
             state, _ = jax.lax.scan(one_step, state, jax.random.split(k, thin))

@@ -131,9 +131,9 @@ def predictive_draws(net, params, x, keys, y=None, weights=None, row_offset=0):
 
         def row(x_row, y_row, index):
             if w is None:
-                dist, _ = net.apply(params, x_row[None], k_net)
+                dist, _ = net.apply(params, x_row[None], key=k_net)
             else:
-                dist = net.apply_weights(w, x_row[None], k_net)
+                dist = net.apply_weights(w, x_row[None], key=k_net)
             mean, var = head.moments(dist)
             sample = head.sample(jax.random.fold_in(k_y, index), dist)
             out = {"mean": mean[0], "var": var[0], "sample": sample[0]}

@@ -9,6 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from probflow.core.deprecation import key_from_positional
 from probflow.core.keys import as_key
 from probflow.layers.base import Layer
 from probflow.layers.callbacks import Callback
@@ -66,7 +67,7 @@ class Sequential:
         >>> net = layers.Sequential([layers.DenseFlipout(8, activation="relu"),
         ...                          layers.DenseFlipout(1), layers.NormalHead()])
         >>> params = net.init(jax.random.key(0), (3,))
-        >>> dist, kl = net.apply(params, jnp.ones((5, 3)), jax.random.key(1))
+        >>> dist, kl = net.apply(params, jnp.ones((5, 3)), key=jax.random.key(1))
         >>> dist.batch_shape, kl.shape
         ((5,), ())
         >>> net.compile(optimizer=optax.adam(1e-2))
@@ -126,28 +127,34 @@ class Sequential:
             params.append(p)
             if not layer.is_head:
                 spec = jax.ShapeDtypeStruct((1,) + shape, current_dtype)
-                out = jax.eval_shape(lambda p, x, layer=layer: layer.apply(p, x, None)[0], p,
+                out = jax.eval_shape(lambda p, x, layer=layer: layer.apply(p, x)[0], p,
                                      spec)
                 shape, current_dtype = tuple(out.shape[1:]), out.dtype
         return tuple(params)
 
-    def apply(self, params, x, key=None, *, training: bool = False):
+    def apply(self, params, x, *_old_key, key=None, training: bool = False):
         """``(head distribution, total KL)``; ``key=None`` uses the surrogate means.
+
+        ``key`` is keyword-only (a key that may be omitted is passed as ``key=``, see
+        ``docs/architecture.md``); the old positional ``apply(params, x, key)`` still works
+        for one release, with a ``DeprecationWarning``.
 
         Examples:
             >>> import jax, jax.numpy as jnp
             >>> from probflow import layers
             >>> net = layers.Sequential([layers.DenseFlipout(3), layers.CategoricalHead()])
             >>> params = net.init(jax.random.key(0), (2,))
-            >>> dist, kl = net.apply(params, jnp.ones((4, 2)), jax.random.key(1))
+            >>> dist, kl = net.apply(params, jnp.ones((4, 2)), key=jax.random.key(1))
             >>> dist.logits.shape
             (4, 3)
         """
+        key = key_from_positional("Sequential.apply", key, _old_key,
+                                  old="apply(params, x, key)", new="apply(params, x, key=key)")
         self._check_params(params)
         fn = self._jitted.get("apply")
         if fn is None:
             fn = self._jitted["apply"] = jax.jit(self._apply, static_argnames=("training",))
-        return fn(tuple(params), x, key, training=bool(training))
+        return fn(tuple(params), x, key=key, training=bool(training))
 
     def _apply(self, params, x, key=None, *, training: bool = False):
         keys = [None] * len(self.layers) if key is None else list(
@@ -155,7 +162,7 @@ class Sequential:
         kl = 0.0
         h = x
         for layer, p, k in zip(self.layers, params, keys, strict=True):
-            h, layer_kl = layer.apply(p, h, k, training=training)
+            h, layer_kl = layer.apply(p, h, key=k, training=training)
             kl = kl + layer_kl
         return h, jnp.asarray(kl)
 
@@ -164,14 +171,18 @@ class Sequential:
         return tuple(layer.point_weights(p) for layer, p in zip(self.layers, params,
                                                                 strict=True))
 
-    def apply_weights(self, weights, x, key=None, *, training: bool = False):
+    def apply_weights(self, weights, x, *_old_key, key=None, training: bool = False):
         """Head distribution for fixed weights (see
-        [`point_weights`][probflow.layers.sequential.Sequential.point_weights])."""
+        [`point_weights`][probflow.layers.sequential.Sequential.point_weights]); ``key=``
+        keyword-only, as in [`apply`][probflow.layers.sequential.Sequential.apply]."""
+        key = key_from_positional("Sequential.apply_weights", key, _old_key,
+                                  old="apply_weights(weights, x, key)",
+                                  new="apply_weights(weights, x, key=key)")
         keys = [None] * len(self.layers) if key is None else list(
             jax.random.split(key, len(self.layers)))
         h = x
         for layer, w, k in zip(self.layers, weights, keys, strict=True):
-            h = layer.apply_weights(w, h, k, training=training)
+            h = layer.apply_weights(w, h, key=k, training=training)
         return h
 
     def log_prior(self, weights):
@@ -256,7 +267,7 @@ class Sequential:
             shapes = [(shape, dtype)]
             for layer, p in zip(self.layers[:-1], self.params[:-1], strict=True):
                 spec = jax.ShapeDtypeStruct((1,) + shape, dtype)
-                out = jax.eval_shape(lambda p, x, layer=layer: layer.apply(p, x, None)[0], p,
+                out = jax.eval_shape(lambda p, x, layer=layer: layer.apply(p, x)[0], p,
                                      spec)
                 shape, dtype = tuple(out.shape[1:]), out.dtype
                 shapes.append((shape, dtype))

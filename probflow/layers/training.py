@@ -85,7 +85,7 @@ def make_loss_fn(net):
     """
 
     def loss_fn(params, x, y, mask, key, n_train, kl_weight):
-        dist, kl = net.apply(params, x, key, training=True)
+        dist, kl = net.apply(params, x, key=key, training=True)
         lp = dist.log_prob(y.reshape(dist.batch_shape))
         lp = lp.reshape(lp.shape[0], -1).sum(-1)
         nll = -jnp.sum(lp * mask) / jnp.sum(mask)

@@ -7,14 +7,17 @@ import jax
 import numpy as np
 
 from probflow.core.checks import check_count
+from probflow.core.deprecation import is_key, key_from_positional
 from probflow.core.keys import as_typed_key
+from probflow.models.checks import check_not_model_builder
 from probflow.models.inference_data import to_inference_data
 from probflow.models.posterior import Posterior
 
 __all__ = ["sample_prior_predictive", "sample_posterior_predictive"]
 
 
-def _split_model(model_or_posterior, observed):
+def _split_model(owner, model_or_posterior, observed):
+    check_not_model_builder(owner, "model", model_or_posterior)
     if isinstance(model_or_posterior, Posterior):
         return model_or_posterior.model, tuple(model_or_posterior.observed_names), \
             model_or_posterior
@@ -29,16 +32,28 @@ def _split_model(model_or_posterior, observed):
     return model_or_posterior, observed, None
 
 
-def sample_prior_predictive(model, key, num_samples: int = 500, *, observed=None):
+def _required_key(owner: str, key):
+    if key is None:
+        raise TypeError(f"{owner}: missing the keyword argument key= (a JAX PRNG key, e.g. "
+                        f"key=jax.random.key(0))")
+    return as_typed_key(key)
+
+
+def sample_prior_predictive(model, num_samples: int = 500, *_old_order, key=None,
+                            observed=None):
     """Draw from the prior and the prior predictive.
+
+    A driver, so ``key=`` is keyword-only (``docs/architecture.md``). The old order
+    ``sample_prior_predictive(model, key, num_samples)`` still works for one release, with a
+    ``DeprecationWarning``.
 
     Args:
         model: a joint distribution (``@pf.model`` model, named or sequential) or a
             [`Posterior`][probflow.models.posterior.Posterior] (whose observed variables form the
             prior
             predictive, and whose data become ``observed_data``).
-        key: PRNG key.
         num_samples: number of draws.
+        key: PRNG key (keyword).
         observed: for a plain model, the names of the variables that form the prior predictive
             (the rest go to ``prior``).
 
@@ -53,13 +68,22 @@ def sample_prior_predictive(model, key, num_samples: int = 500, *, observed=None
         ... def m():
         ...     mu = yield pfd.Normal(0.0, 1.0, name="mu")
         ...     yield pfd.Normal(mu, 1.0, name="y")
-        >>> idata = pf.sample_prior_predictive(m(), jax.random.key(0), 100, observed=["y"])
+        >>> idata = pf.sample_prior_predictive(m(), 100, key=jax.random.key(0), observed=["y"])
         >>> idata.prior_predictive["y"].shape
         (1, 100)
     """
-    key = as_typed_key(key)
+    if is_key(num_samples):  # the old order (model, key, num_samples)
+        key = key_from_positional("sample_prior_predictive", key, (num_samples,),
+                                  old="sample_prior_predictive(model, key, num_samples)",
+                                  new="sample_prior_predictive(model, num_samples, key=key)")
+        num_samples = _old_order[0] if _old_order else 500
+    elif _old_order:
+        raise TypeError(f"sample_prior_predictive: unexpected positional arguments "
+                        f"{_old_order!r}; call it as sample_prior_predictive(model, num_samples, "
+                        f"key=key, observed=...)")
+    key = _required_key("sample_prior_predictive", key)
     num_samples = check_count("sample_prior_predictive", "num_samples", num_samples)
-    joint, observed, posterior = _split_model(model, observed)
+    joint, observed, posterior = _split_model("sample_prior_predictive", model, observed)
     draws = joint.sample(key, (1, int(num_samples)))
     prior = {k: v for k, v in draws.items() if k not in observed}
     predictive = {k: v for k, v in draws.items() if k in observed}
@@ -72,15 +96,20 @@ def sample_prior_predictive(model, key, num_samples: int = 500, *, observed=None
     )
 
 
-def sample_posterior_predictive(model, posterior_draws, key, *, observed=None):
+def sample_posterior_predictive(model, posterior_draws, *_old_key, key=None, observed=None):
     """Draw the observed variables given each posterior draw (vectorised over chains and draws).
+
+    A driver, so ``key=`` is keyword-only (``docs/architecture.md``). The old order
+    ``sample_posterior_predictive(model, posterior_draws, key)`` still works for one release,
+    with a ``DeprecationWarning``.
 
     Args:
         model: the [`Posterior`][probflow.models.posterior.Posterior] (or a model plus ``observed=``
             names).
         posterior_draws: an ``arviz.InferenceData`` with a ``posterior`` group, or a dict of
             arrays shaped ``(chains, draws, ...)`` holding every latent variable.
-        key: PRNG key.
+        key: PRNG key (keyword).
+        observed: for a plain model, the names of the variables to draw.
 
     Returns:
         ``arviz.InferenceData``: the input's groups (when an InferenceData was given) plus
@@ -96,12 +125,15 @@ def sample_posterior_predictive(model, posterior_draws, key, *, observed=None):
         ...     yield pfd.Normal(mu, 1.0, name="y")
         >>> post = m().condition(y=0.3)
         >>> draws = {"mu": jnp.zeros((2, 50))}
-        >>> idata = pf.sample_posterior_predictive(post, draws, jax.random.key(0))
+        >>> idata = pf.sample_posterior_predictive(post, draws, key=jax.random.key(0))
         >>> idata.posterior_predictive["y"].shape
         (2, 50)
     """
-    key = as_typed_key(key)
-    joint, observed, posterior = _split_model(model, observed)
+    key = key_from_positional("sample_posterior_predictive", key, _old_key,
+                              old="sample_posterior_predictive(model, draws, key)",
+                              new="sample_posterior_predictive(model, draws, key=key)")
+    key = _required_key("sample_posterior_predictive", key)
+    joint, observed, posterior = _split_model("sample_posterior_predictive", model, observed)
     if not observed:
         raise ValueError(
             "sample_posterior_predictive: no observed variables; pass a Posterior "

@@ -9,7 +9,7 @@ from probflow import layers as L
 
 def _gradients(layer, params, x, y, keys):
     def loss(params, key):
-        out, kl = layer.apply(params, x, key)
+        out, kl = layer.apply(params, x, key=key)
         return jnp.mean(jnp.square(out - y[:, None])) + kl / 1000.0
 
     grads = jax.jit(jax.vmap(jax.grad(loss), in_axes=(None, 0)))(params, keys)

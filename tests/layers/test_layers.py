@@ -25,7 +25,7 @@ def _init_apply(layer, in_shape, batch=5, key=0, dtype=F32):
 def test_dense_bayesian_shapes_and_mean_pass(cls):
     layer = cls(4, activation="tanh")
     params, x = _init_apply(layer, (3,))
-    y, kl = layer.apply(params, x, jax.random.key(2))
+    y, kl = layer.apply(params, x, key=jax.random.key(2))
     assert y.shape == (5, 4) and y.dtype == F32 and kl.shape == ()
     # key=None is the deterministic pass through the surrogate means.
     y0, _ = layer.apply(params, x)
@@ -38,7 +38,7 @@ def test_dense_bayesian_shapes_and_mean_pass(cls):
 def test_kl_closed_form_matches_normal_formula():
     layer = L.DenseFlipout(2, kernel_prior=pfd.Normal(0.0, 2.0))
     params = layer.init(jax.random.key(0), (3,), jnp.float64)
-    _, kl = layer.apply(params, jnp.ones((1, 3)), jax.random.key(1))
+    _, kl = layer.apply(params, jnp.ones((1, 3)), key=jax.random.key(1))
     expected = 0.0
     for part, prior_scale in (("kernel", 2.0), ("bias", 1.0)):
         m = params[part]["loc"]
@@ -55,14 +55,14 @@ def test_monte_carlo_kl_is_unbiased_for_scale_mixture_and_matches_analytic():
     params = layer_mc.init(jax.random.key(0), (4,), jnp.float64)
     x = jnp.ones((1, 4))
     keys = jax.random.split(jax.random.key(1), 4000)
-    kls = jax.vmap(lambda k: layer_mc.apply(params, x, k)[1])(keys)
-    _, kl_cf = layer_cf.apply(params, x, keys[0])
+    kls = jax.vmap(lambda k: layer_mc.apply(params, x, key=k)[1])(keys)
+    _, kl_cf = layer_cf.apply(params, x, key=keys[0])
     # 4000 draws: the standard error of the mean is std/sqrt(4000); allow 4 of them.
     se = float(jnp.std(kls)) / np.sqrt(kls.shape[0])
     assert abs(float(kls.mean()) - float(kl_cf)) < 4 * se
     # The scale mixture prior has no closed form: the layer falls back to Monte Carlo.
     mix = L.DenseFlipout(3, kernel_prior=L.ScaleMixturePrior(0.5, 1.0, 0.01))
-    _, kl = mix.apply(mix.init(jax.random.key(0), (4,)), jnp.ones((2, 4)), jax.random.key(3))
+    _, kl = mix.apply(mix.init(jax.random.key(0), (4,)), jnp.ones((2, 4)), key=jax.random.key(3))
     assert np.isfinite(float(kl))
 
 
@@ -70,7 +70,7 @@ def test_dense_variational_with_laplace_prior_and_surrogate_uses_closed_form_or_
     layer = L.DenseVariational(2, kernel_prior=pfd.Laplace(0.0, 1.0),
                                surrogate=L.MeanField("Laplace", 0.1), estimator="flipout")
     params, x = _init_apply(layer, (3,))
-    y, kl = layer.apply(params, x, jax.random.key(0))
+    y, kl = layer.apply(params, x, key=jax.random.key(0))
     assert y.shape == (5, 2) and np.isfinite(float(kl))
     with pytest.raises(ValueError, match="local reparameterization needs a Normal"):
         L.DenseVariational(2, surrogate=L.MeanField("Laplace"),
@@ -85,8 +85,8 @@ def test_flipout_and_reparameterization_output_moments_agree():
     params = lf.init(jax.random.key(0), (4,), jnp.float64)
     x = jax.random.normal(jax.random.key(1), (2, 4), jnp.float64)
     keys = jax.random.split(jax.random.key(2), 4000)
-    yf = jax.vmap(lambda k: lf.apply(params, x, k)[0])(keys)
-    yr = jax.vmap(lambda k: lr.apply(params, x, k)[0])(keys)
+    yf = jax.vmap(lambda k: lf.apply(params, x, key=k)[0])(keys)
+    yr = jax.vmap(lambda k: lr.apply(params, x, key=k)[0])(keys)
     sd = jnp.std(yr, 0)
     assert float(jnp.max(jnp.abs(yf.mean(0) - yr.mean(0)) / sd)) < 4 * np.sqrt(2 / 4000)
     np.testing.assert_allclose(jnp.var(yf, 0), jnp.var(yr, 0), rtol=0.15)
@@ -101,7 +101,7 @@ def test_flipout_and_reparameterization_output_moments_agree():
 def test_conv_shapes_strides_and_padding(cls, shape, out):
     layer = cls(3, 3, strides=2, padding="same", activation="relu")
     params, x = _init_apply(layer, shape, batch=2)
-    y, kl = layer.apply(params, x, jax.random.key(0))
+    y, kl = layer.apply(params, x, key=jax.random.key(0))
     assert y.shape == (2,) + out and np.isfinite(float(kl))
     valid = cls(3, 3, padding="valid")
     pv = valid.init(jax.random.key(0), shape)
@@ -121,9 +121,9 @@ def test_conv_mean_pass_matches_lax():
 def test_basic_layers():
     x = jnp.ones((2, 3, 4), F32)
     assert L.Flatten().apply({}, x)[0].shape == (2, 12)
-    y, _ = L.Dropout(0.5).apply({}, x, jax.random.key(0), training=False)
+    y, _ = L.Dropout(0.5).apply({}, x, key=jax.random.key(0), training=False)
     np.testing.assert_array_equal(y, x)
-    y, _ = L.Dropout(0.5).apply({}, jnp.ones((1, 4000)), jax.random.key(0), training=True)
+    y, _ = L.Dropout(0.5).apply({}, jnp.ones((1, 4000)), key=jax.random.key(0), training=True)
     assert abs(float(y.mean()) - 1.0) < 0.1
     emb = L.Embedding(7, 2)
     ids = jnp.asarray([[0, 6], [3, 3]])
@@ -160,7 +160,7 @@ def test_apply_under_jit_vmap_grad_and_a_user_optax_loop():
     y = x[:, 0] - x[:, 1]
 
     def loss(params, key):
-        dist, kl = net.apply(params, x, key, training=True)
+        dist, kl = net.apply(params, x, key=key, training=True)
         return -dist.log_prob(y).mean() + kl / 64
 
     opt = optax.adam(1e-2)
@@ -177,7 +177,7 @@ def test_apply_under_jit_vmap_grad_and_a_user_optax_loop():
         params, state, value = step(params, state, jax.random.key(i))
         first = value if first is None else first
     assert float(value) < float(first) - 0.5
-    outs = jax.vmap(lambda k: net.apply(params, x, k)[0].loc)(jax.random.split(
+    outs = jax.vmap(lambda k: net.apply(params, x, key=k)[0].loc)(jax.random.split(
         jax.random.key(0), 3))
     assert outs.shape == (3, 64)
 
@@ -226,7 +226,7 @@ def test_shape_errors_name_the_problem():
     layer = L.DenseFlipout(2)
     params = layer.init(jax.random.key(0), (3,))
     with pytest.raises(ShapeError, match="expected 3"):
-        layer.apply(params, jnp.ones((2, 4)), jax.random.key(0))
+        layer.apply(params, jnp.ones((2, 4)), key=jax.random.key(0))
     conv = L.Conv2DFlipout(2, 3)
     with pytest.raises(ShapeError, match=r"\(batch, height, width, channels\)"):
         conv.apply(conv.init(jax.random.key(0), (4, 4, 1)), jnp.ones((4, 4, 1)))

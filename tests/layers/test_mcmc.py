@@ -72,7 +72,7 @@ def test_sgld_and_sghmc_on_linear_regression():
     for kernel in (SGLD(step_size=2e-4), SGHMC(step_size=2e-4, friction=0.1)):
         net = linear_net()
         idata = net.fit_sgmcmc(x, y, key=jax.random.key(0), kernel=kernel, num_samples=400,
-                               num_burnin=500, thin=5, batch_size=50)
+                               num_warmup=500, thin=5, batch_size=50)
         kernel_draws = idata.posterior["0.kernel"].values.reshape(-1, 2)
         bias_draws = idata.posterior["0.bias"].values.reshape(-1)
         draws = np.concatenate([kernel_draws, bias_draws[:, None]], axis=1)

@@ -52,9 +52,9 @@ def test_prior_draws(make_key):
 
 @KEY_TYPES
 def test_prior_predictive(make_key):
-    idata = pf.sample_prior_predictive(POSTERIOR, make_key(3), 20)
+    idata = pf.sample_prior_predictive(POSTERIOR, 20, key=make_key(3))
     assert idata.prior_predictive["y"].shape == (1, 20, 5)
-    want = pf.sample_prior_predictive(POSTERIOR, jax.random.key(3), 20)
+    want = pf.sample_prior_predictive(POSTERIOR, 20, key=jax.random.key(3))
     np.testing.assert_array_equal(idata.prior_predictive["y"].values,
                                   want.prior_predictive["y"].values)
 
@@ -62,12 +62,12 @@ def test_prior_predictive(make_key):
 @KEY_TYPES
 def test_posterior_predictive(make_key):
     draws = {"slope": jnp.full((2, 10), 2.0), "sigma": jnp.full((2, 10), 0.1)}
-    idata = pf.sample_posterior_predictive(POSTERIOR, draws, make_key(4))
+    idata = pf.sample_posterior_predictive(POSTERIOR, draws, key=make_key(4))
     y = idata.posterior_predictive["y"].values
     assert y.shape == (2, 10, 5)
     # y ~ Normal(2 x, 0.1): 100 draws per x, each mean within 5 standard errors (0.05)
     np.testing.assert_allclose(y.mean(axis=(0, 1)), 2.0 * np.asarray(X), atol=5 * 0.1 / 20**0.5)
-    want = pf.sample_posterior_predictive(POSTERIOR, draws, jax.random.key(4))
+    want = pf.sample_posterior_predictive(POSTERIOR, draws, key=jax.random.key(4))
     np.testing.assert_array_equal(y, want.posterior_predictive["y"].values)
 
 

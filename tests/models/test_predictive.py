@@ -24,8 +24,8 @@ X = jnp.arange(5.0)
 
 def test_prior_predictive_moments_match_analytic():
     n = 4000
-    idata = pf.sample_prior_predictive(conjugate(X).condition(y=jnp.zeros(5)),
-                                       jax.random.key(0), n)
+    idata = pf.sample_prior_predictive(conjugate(X).condition(y=jnp.zeros(5)), n,
+                                       key=jax.random.key(0))
     assert set(idata.groups()) >= {"prior", "prior_predictive", "observed_data"}
     y = idata.prior_predictive["y"].values.reshape(n, 5)
     assert idata.prior_predictive["y"].dims == ("chain", "draw", "obs")
@@ -41,12 +41,12 @@ def test_prior_predictive_moments_match_analytic():
 
 
 def test_prior_predictive_needs_observed_names_for_plain_model():
-    idata = pf.sample_prior_predictive(conjugate(X), jax.random.key(0), 10, observed=["y"])
+    idata = pf.sample_prior_predictive(conjugate(X), 10, key=jax.random.key(0), observed=["y"])
     assert "y" in idata.prior_predictive and "mu" in idata.prior
     with pytest.raises(ValueError, match=r"observed names \['q'\] are not variables"):
-        pf.sample_prior_predictive(conjugate(X), jax.random.key(0), 10, observed=["q"])
+        pf.sample_prior_predictive(conjugate(X), 10, key=jax.random.key(0), observed=["q"])
     with pytest.raises(ValueError, match="num_samples must be a positive integer, got 0"):
-        pf.sample_prior_predictive(conjugate(X), jax.random.key(0), 0)
+        pf.sample_prior_predictive(conjugate(X), 0, key=jax.random.key(0))
 
 
 def test_posterior_predictive_shapes_dims_and_values():
@@ -55,7 +55,7 @@ def test_posterior_predictive_shapes_dims_and_values():
     idata = pf.to_inference_data(post, draws={"mu": mu}, log_likelihood=True)
     assert idata.log_likelihood["y"].dims == ("chain", "draw", "obs")
     np.testing.assert_allclose(idata.constant_data["x"], X)
-    out = pf.sample_posterior_predictive(post, idata, jax.random.key(1))
+    out = pf.sample_posterior_predictive(post, idata, key=jax.random.key(1))
     assert {"posterior", "posterior_predictive", "log_likelihood"} <= set(out.groups())
     y = out.posterior_predictive["y"]
     assert y.shape == (2, 100, 5) and y.dims == ("chain", "draw", "obs")
@@ -69,8 +69,8 @@ def test_posterior_predictive_shapes_dims_and_values():
 def test_posterior_predictive_errors():
     post = conjugate(X).condition(y=jnp.ones(5))
     with pytest.raises(ValueError, match=r"the draws lack the latent variables \['mu'\]"):
-        pf.sample_posterior_predictive(post, {"other": np.zeros((1, 3))}, jax.random.key(0))
+        pf.sample_posterior_predictive(post, {"other": np.zeros((1, 3))}, key=jax.random.key(0))
     with pytest.raises(ValueError, match="no observed variables"):
-        pf.sample_posterior_predictive(conjugate(X), {"mu": np.zeros((1, 3))}, jax.random.key(0))
+        pf.sample_posterior_predictive(conjugate(X), {"mu": np.zeros((1, 3))}, key=jax.random.key(0))
     with pytest.raises(ValueError, match=r"draws\['mu'\] must have leading \(chains, draws\)"):
         pf.to_inference_data(draws={"mu": np.zeros(3)})
