@@ -84,3 +84,13 @@ from probflow.distributions.von_mises import *
 from probflow.distributions.weibull import *
 from probflow.distributions.wishart import *
 from probflow.distributions.zipf import *
+from probflow.distributions.car import *
+from probflow.distributions.dpp import *
+from probflow.distributions.flat_dirichlet import *
+from probflow.distributions.inverse_wishart import *
+from probflow.distributions.low_rank_mvn import *
+from probflow.distributions.matrix_normal import *
+from probflow.distributions.plackett_luce import *
+from probflow.distributions.spherical import *
+from probflow.distributions.torus import *
+from probflow.distributions.zero_sum_normal import *

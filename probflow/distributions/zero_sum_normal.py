@@ -154,7 +154,7 @@ class ZeroSumNormal(Distribution):
     """
 
     scale: jax.Array
-    event: tuple = static_field(default=(2,))
+    event_shape: tuple = static_field(default=(2,))  # a static field, not the base property
     reparameterized = True
 
     def __init__(self, scale, event_shape, *, validate_args: bool = False,
@@ -164,44 +164,40 @@ class ZeroSumNormal(Distribution):
         if len(event_shape) < 1 or any(n < 2 for n in event_shape):
             raise ValueError(f"ZeroSumNormal: event_shape must have at least one axis and every "
                              f"axis of length >= 2, got {event_shape}")
-        self._set(scale=scale, event=event_shape, validate_args=validate_args, name=name)
+        self._set(scale=scale, event_shape=event_shape, validate_args=validate_args, name=name)
         self._validate(checks.positive("scale", scale))
 
     @property
-    def event_shape(self):
-        return self.event
-
-    @property
     def support(self):
-        return ZeroSum(len(self.event))
+        return ZeroSum(len(self.event_shape))
 
     def _dim(self) -> int:
-        return math.prod(n - 1 for n in self.event)
+        return math.prod(n - 1 for n in self.event_shape)
 
     def _expand_scale(self):
-        return jnp.reshape(self.scale, jnp.shape(self.scale) + (1,) * len(self.event))
+        return jnp.reshape(self.scale, jnp.shape(self.scale) + (1,) * len(self.event_shape))
 
     def _sample(self, key, sample_shape):
-        shape = tuple(sample_shape) + self.batch_shape + self.event
+        shape = tuple(sample_shape) + self.batch_shape + self.event_shape
         z = jax.random.normal(key, shape, self.dtype)
-        for axis in range(-len(self.event), 0):
+        for axis in range(-len(self.event_shape), 0):
             z = z - jnp.mean(z, axis=axis, keepdims=True)
         return self._expand_scale() * z
 
     def _log_prob(self, value):
-        axes = tuple(range(-len(self.event), 0))
+        axes = tuple(range(-len(self.event_shape), 0))
         inside = self.support.check(value)
         sq = jnp.sum(jnp.square(value / self._expand_scale()), axis=axes)
         lp = -0.5 * sq - self._dim() * (jnp.log(self.scale) + _HALF_LOG_2PI)
         return jnp.where(inside, lp, -jnp.inf)
 
     def _mean(self):
-        return jnp.zeros(self.batch_shape + self.event, self.dtype)
+        return jnp.zeros(self.batch_shape + self.event_shape, self.dtype)
 
     def _variance(self):
-        factor = math.prod(1.0 - 1.0 / n for n in self.event)
+        factor = math.prod(1.0 - 1.0 / n for n in self.event_shape)
         var = jnp.square(self._expand_scale()) * factor
-        return jnp.broadcast_to(var, self.batch_shape + self.event)
+        return jnp.broadcast_to(var, self.batch_shape + self.event_shape)
 
     def _entropy(self):
         h = self._dim() * (0.5 + _HALF_LOG_2PI + jnp.log(self.scale))
@@ -210,8 +206,8 @@ class ZeroSumNormal(Distribution):
 
 @register_kl(ZeroSumNormal, ZeroSumNormal)
 def _kl_zero_sum_normal(p: ZeroSumNormal, q: ZeroSumNormal):
-    if p.event != q.event:
-        raise ShapeError(f"KL(ZeroSumNormal || ZeroSumNormal): event shapes differ, {p.event} "
-                         f"and {q.event}")
+    if p.event_shape != q.event_shape:
+        raise ShapeError(f"KL(ZeroSumNormal || ZeroSumNormal): event shapes differ, "
+                         f"{p.event_shape} and {q.event_shape}")
     ratio = jnp.square(p.scale / q.scale)
     return 0.5 * p._dim() * (ratio - 1.0 - jnp.log(ratio))
