@@ -17,6 +17,7 @@ from probflow.distributions.beta import *
 from probflow.distributions.beta_variants import *
 from probflow.distributions.binomial import *
 from probflow.distributions.blockwise import *
+from probflow.distributions.car import *
 from probflow.distributions.categorical import *
 from probflow.distributions.censored import *
 from probflow.distributions.continuous_bernoulli import *
@@ -24,10 +25,12 @@ from probflow.distributions.deterministic import *
 from probflow.distributions.dirichlet import *
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.doublesided_maxwell import *
+from probflow.distributions.dpp import *
 from probflow.distributions.empirical import *
 from probflow.distributions.exp_gamma import *
 from probflow.distributions.exp_mod_gaussian import *
 from probflow.distributions.finite_discrete import *
+from probflow.distributions.flat_dirichlet import *
 from probflow.distributions.gamma import *
 from probflow.distributions.gamma_gamma import *
 from probflow.distributions.gaussian_process import *
@@ -44,6 +47,7 @@ from probflow.distributions.improper import *
 from probflow.distributions.independent import *
 from probflow.distributions.inflated import *
 from probflow.distributions.inverse_gaussian import *
+from probflow.distributions.inverse_wishart import *
 from probflow.distributions.johnson_su import *
 from probflow.distributions.kl import kl_divergence, register_kl, registered_kl_pairs
 from probflow.distributions.kumaraswamy import *
@@ -55,8 +59,10 @@ from probflow.distributions.log_logistic import *
 from probflow.distributions.log_uniform import *
 from probflow.distributions.logistic import *
 from probflow.distributions.logit_normal import *
+from probflow.distributions.low_rank_mvn import *
 from probflow.distributions.markov_chain import *
 from probflow.distributions.masked import *
+from probflow.distributions.matrix_normal import *
 from probflow.distributions.mixture import *
 from probflow.distributions.moyal import *
 from probflow.distributions.multinomial import *
@@ -66,12 +72,15 @@ from probflow.distributions.negative_binomial import *
 from probflow.distributions.normal import *
 from probflow.distributions.ordered_logistic import *
 from probflow.distributions.pareto import *
+from probflow.distributions.plackett_luce import *
 from probflow.distributions.poisson import *
 from probflow.distributions.probit_bernoulli import *
 from probflow.distributions.quantized import *
 from probflow.distributions.relaxed import *
+from probflow.distributions.spherical import *
 from probflow.distributions.student_t import *
 from probflow.distributions.student_t_process import *
+from probflow.distributions.torus import *
 from probflow.distributions.transformed import *
 from probflow.distributions.triangular import *
 from probflow.distributions.truncated import *
@@ -83,14 +92,5 @@ from probflow.distributions.uniform import *
 from probflow.distributions.von_mises import *
 from probflow.distributions.weibull import *
 from probflow.distributions.wishart import *
-from probflow.distributions.zipf import *
-from probflow.distributions.car import *
-from probflow.distributions.dpp import *
-from probflow.distributions.flat_dirichlet import *
-from probflow.distributions.inverse_wishart import *
-from probflow.distributions.low_rank_mvn import *
-from probflow.distributions.matrix_normal import *
-from probflow.distributions.plackett_luce import *
-from probflow.distributions.spherical import *
-from probflow.distributions.torus import *
 from probflow.distributions.zero_sum_normal import *
+from probflow.distributions.zipf import *
