@@ -13,7 +13,8 @@ Where the answers come from, first match wins:
    ``{name: Constraint}``) and ``param_event_ndims``;
 2. a short table of existing classes whose parameter names mean something unusual
    (``TwoPieceNormal``'s positive ``skewness``, ``Zipf``'s ``power > 1``, the real
-   ``concentration`` of the generalized Pareto and extreme-value families);
+   ``concentration`` of the generalized Pareto and extreme-value families,
+   ``StudentTProcess``'s ``df > 2``);
 3. TFP's naming conventions, which probflow follows (``scale``, ``rate``,
    ``concentration``, ``df`` are positive; ``probs`` is in ``[0, 1]``, or a simplex
    when it has an event dimension; ``scale_tril`` is a lower Cholesky factor;
@@ -127,6 +128,7 @@ _BY_NAME: dict[str, c.Constraint] = {
     "rtol": c.nonnegative,
     "probs": c.unit_interval,
     "gate": c.unit_interval,
+    "inflated_loc_probs": c.unit_interval,
     "scale_tril": c.lower_cholesky,
     "observation_scale_tril": c.lower_cholesky,
     "covariance_matrix": c.positive_definite,
@@ -152,6 +154,13 @@ _BY_CLASS: dict[str, dict[str, c.Constraint]] = {
     "probflow.distributions.gev.GeneralizedExtremeValue": {"concentration": c.real},
     "probflow.distributions.lkj.LKJ": {"concentration": c.GreaterThan(1.0)},
     "probflow.distributions.lkj.CholeskyLKJ": {"concentration": c.GreaterThan(1.0)},
+    "probflow.distributions.inverse_gaussian.InverseGaussian": {"loc": c.positive},
+    "probflow.distributions.student_t_process.StudentTProcess": {"df": c.GreaterThan(2.0)},
+}
+
+# Existing classes that compute their batch shape by hand, with TFP's event ranks.
+_EVENT_NDIMS_BY_CLASS: dict[str, dict[str, int]] = {
+    "probflow.distributions.deterministic.VectorDeterministic": {"loc": 1, "atol": 1, "rtol": 1},
 }
 
 # Second spellings of a parameter (TFP marks them ``is_preferred=False``), when both exist.
@@ -179,8 +188,25 @@ def _constraint_for(cls, name: str, event_ndims: int) -> c.Constraint:
     return _BY_NAME.get(name, c.real)
 
 
+def _event_ndims_for(cls, name: str) -> int:
+    declared = getattr(cls, "param_event_ndims", {}) or {}
+    if name in declared:
+        return declared[name]
+    for klass in cls.__mro__:
+        table = _EVENT_NDIMS_BY_CLASS.get(f"{klass.__module__}.{klass.__qualname__}")
+        if table and name in table:
+            return table[name]
+    return _EVENT_NDIMS_BY_NAME.get(name, 0)
+
+
 def _bijector_fn(constraint):
     def make():
+        if isinstance(constraint, c.Simplex):
+            # TFP's choice for probability vectors (a distribution's *event space* uses the
+            # stick-breaking IteratedSigmoidCentered instead).
+            from probflow.bijectors import SoftmaxCentered
+
+            return SoftmaxCentered()
         from probflow.distributions.event_space import biject_to
 
         return biject_to(constraint)
@@ -204,11 +230,10 @@ def parameter_properties(cls) -> dict[str, ParameterProperties]:
     """
     fields = {f.name: f for f in dataclasses.fields(cls)}
     names = [n for n in cls._child_fields if n in fields]
-    declared_ndims = getattr(cls, "param_event_ndims", {}) or {}
     out = {}
     for name in names:
         tensor = _is_tensor(fields[name])
-        ndims = declared_ndims.get(name, _EVENT_NDIMS_BY_NAME.get(name, 0))
+        ndims = _event_ndims_for(cls, name)
         partner = _NOT_PREFERRED_IF.get(name)
         preferred = not (partner is not None and partner in names)
         if not tensor:
