@@ -144,14 +144,19 @@ def _one_path(num_iterations, memory, num_elbo_draws, posterior, x0, key):
         elbo = jnp.mean(log_p - log_q)
         return jnp.where(jnp.isfinite(elbo), elbo, -jnp.inf)
 
-    def step(carry, key_t):
-        x, opt_state, value, grad, alpha, s_hist, y_hist, used, best = carry
+    def step(carry, _):
+        x, opt_state, value, grad, alpha, s_hist, y_hist, used, best, done = carry
         updates, new_state = solver.update(grad, opt_state, x, value=value, grad=grad,
                                            value_fn=f)
         new_x = optax.apply_updates(x, updates)
         new_value, new_grad = value_and_grad(new_x, state=new_state)
         ok = jnp.all(jnp.isfinite(new_x)) & jnp.isfinite(new_value) & jnp.all(
-            jnp.isfinite(new_grad))
+            jnp.isfinite(new_grad)) & ~done
+        # converged (no relative decrease left): later pairs would be rounding noise, so the
+        # path stops there (its last normal is kept)
+        done = done | (ok & (jnp.abs(value - new_value)
+                             <= 1e-12 * jnp.maximum(jnp.maximum(jnp.abs(value),
+                                                                jnp.abs(new_value)), 1.0)))
         s, y = new_x - x, new_grad - grad
         accepted = ok & (jnp.dot(s, y) > 1e-12 * jnp.dot(y, y)) & (jnp.dot(s, s) > 0)
         alpha = jnp.where(accepted, _diagonal_update(alpha, s, y), alpha)
@@ -168,21 +173,24 @@ def _one_path(num_iterations, memory, num_elbo_draws, posterior, x0, key):
         opt_state = jax.tree_util.tree_map(lambda a, b: jnp.where(ok, a, b), new_state,
                                            opt_state)
         normal = _normal_at(x, -grad, alpha, s_hist, y_hist, used)
-        elbo = elbo_of(normal, key_t)
+        # the same draws u for every iterate (common random numbers): the ELBOs of the
+        # iterates differ by their normals, not by Monte Carlo noise, so the best is found
+        elbo = elbo_of(normal, key)
         better = elbo > best[0]
         best = (jnp.where(better, elbo, best[0]),
                 jnp.where(better, normal.loc, best[1]),
                 jnp.where(better, normal.covariance(), best[2]))
-        return (x, opt_state, value, grad, alpha, s_hist, y_hist, used, best), elbo
+        return (x, opt_state, value, grad, alpha, s_hist, y_hist, used, best, done), elbo
 
     value0, grad0 = jax.value_and_grad(f)(x0)
     alpha0 = jnp.ones((d,), dtype)
     hist0 = jnp.zeros((memory, d), dtype)
     used0 = jnp.zeros((memory,), bool)
     best0 = (jnp.asarray(-jnp.inf, dtype), x0, jnp.eye(d, dtype=dtype))
-    carry = (x0, solver.init(x0), value0, grad0, alpha0, hist0, hist0, used0, best0)
-    carry, elbos = jax.lax.scan(step, carry, jax.random.split(key, num_iterations))
-    best = carry[-1]
+    carry = (x0, solver.init(x0), value0, grad0, alpha0, hist0, hist0, used0, best0,
+             jnp.asarray(False))
+    carry, elbos = jax.lax.scan(step, carry, None, length=num_iterations)
+    best = carry[-2]
     return best[1], best[2], elbos
 
 
@@ -201,7 +209,7 @@ def _scale_tril(covariance):
 
 
 def pathfinder(posterior: Posterior, *, key, num_paths: int = 4, num_iterations: int = 200,
-               memory: int = 6, num_elbo_draws: int = 10, init: str = "uniform",
+               memory: int = 6, num_elbo_draws: int = 25, init: str = "uniform",
                num_psis_draws: int = 1000) -> VIResult:
     """Pathfinder: normal approximations along L-BFGS paths, the best ELBO on each, pooled.
 
@@ -212,7 +220,9 @@ def pathfinder(posterior: Posterior, *, key, num_paths: int = 4, num_iterations:
         num_iterations: L-BFGS iterations per path (``optax.lbfgs`` with its zoom line search).
         memory: position and gradient differences kept by L-BFGS and by the normal
             approximations (the rank of their low-rank part is ``2 * memory``).
-        num_elbo_draws: draws estimating the ELBO of each iterate's normal.
+        num_elbo_draws: draws estimating the ELBO of each iterate's normal (the same
+            standard normal draws for every iterate of a path, so that their ELBOs compare
+            without Monte Carlo noise between them).
         init: starting points, a ``Posterior.init`` strategy (``"uniform"``: uniform in
             (-2, 2) on the unconstrained space, ``"prior"``, ``"median"``).
         num_psis_draws: draws of the pooled approximation for its Pareto k-hat (``khat``).
