@@ -21,6 +21,7 @@ Examples:
     ...                           mcmc.KernelParams(0.8, jnp.ones(2)))
 """
 
+from probflow.core.checkpoint import CheckpointError
 from probflow.mcmc.adaptation import (
     AdaptationState,
     WindowAdaptation,
@@ -41,6 +42,7 @@ from probflow.mcmc.base import (
     RWMState,
     TransitionInfo,
 )
+from probflow.mcmc.checkpoint import ChainStore, resume
 from probflow.mcmc.gradient_adaptation import (
     GradientAdaptation,
     GradientAdaptationState,
@@ -66,6 +68,9 @@ from probflow.mcmc.sgmcmc import SGHMC, SGLD, SGHMCState, SGLDState, minibatch_g
 __all__ = [
     "sample",
     "extend",
+    "resume",
+    "ChainStore",
+    "CheckpointError",
     "MCMCRun",
     "Kernel",
     "Adaptation",

@@ -337,7 +337,8 @@ def chunk_length(num_slots: int, num_chains: int, dim: int) -> int:
 
 
 def run_chains_chunked(config: RunConfig, posterior, key, positions, tuning, *,
-                       guard=None, on_chunk: Callable | None = None) -> RunOutput:
+                       guard=None, on_chunk: Callable | None = None, store=None,
+                       start=None) -> RunOutput:
     """Run chains chunk by chunk from the host; same draws as `run_chains`.
 
     ``guard`` (a [`DeferredInterrupt`][probflow.mcmc.interrupt.DeferredInterrupt]) is checked
@@ -345,6 +346,11 @@ def run_chains_chunked(config: RunConfig, posterior, key, positions, tuning, *,
     chunks: when it has been triggered the run stops and what was drawn so far is returned
     (``interrupted=True``). ``on_chunk(slots_done, stats)`` is called after each chunk with the
     chunk's statistics (NumPy, leading chain axis), for the progress bar.
+
+    With a ``store`` (a [`ChainStore`][probflow.mcmc.checkpoint.ChainStore]) each chunk's draws
+    go to disk instead of memory, and the state is saved at the store's checkpoints, at the end
+    and on interruption; ``start=(carry, slots_done)`` continues a saved run (then ``key``,
+    ``positions`` and ``tuning`` are not used).
 
     Examples:
         >>> import jax, jax.numpy as jnp
@@ -358,19 +364,32 @@ def run_chains_chunked(config: RunConfig, posterior, key, positions, tuning, *,
         >>> out.draws.shape, out.interrupted
         ((3, 30, 2), False)
     """
-    carry, initial_finite = prepare_chains(config, posterior, key, positions, tuning)
-    if not np.asarray(initial_finite).all():
-        return RunOutput(carry.states, carry.adaptation, None, {}, None, None, None, None,
-                         None, np.asarray(initial_finite))
+    if start is None:
+        carry, initial_finite = prepare_chains(config, posterior, key, positions, tuning)
+        if not np.asarray(initial_finite).all():
+            return RunOutput(carry.states, carry.adaptation, None, {}, None, None, None, None,
+                             None, np.asarray(initial_finite))
+        done = 0
+        if store is not None:
+            store.save_state(carry, done)
+    else:
+        carry, done = start
+        initial_finite = np.ones(jax.tree_util.tree_leaves(carry.keys)[0].shape[0], bool)
     total = _num_slots(config)
     pieces_positions, pieces_stats = [], []
-    done, active, interrupted = 0, min(config.chunk_length, 16), False
+    active, interrupted = min(config.chunk_length, 16), False
     while done < total and not interrupted:
         active = min(active, total - done, config.chunk_length)
+        boundary = store.next_boundary(done) if store is not None else None
+        if boundary is not None:
+            active = max(1, min(active, boundary - done))
         started = time.perf_counter()
         carry, (chunk_positions, chunk_stats) = run_chunk(config, posterior, carry,
                                                           np.int32(done), np.int32(active))
         keep_positions = config.save_warmup or done + active > config.num_warmup
+        if store is not None:
+            store.write_chunk(posterior, done, active, chunk_positions, chunk_stats)
+            keep_positions = False
         chunk_stats = jax.tree_util.tree_map(lambda a: np.asarray(a)[:, :active], chunk_stats)
         if keep_positions:
             chunk_positions = jax.tree_util.tree_map(lambda a: np.asarray(a)[:, :active],
@@ -378,16 +397,21 @@ def run_chains_chunked(config: RunConfig, posterior, key, positions, tuning, *,
         else:
             chunk_positions = None
         elapsed = time.perf_counter() - started
-        pieces_positions.append((done, active, chunk_positions))
-        pieces_stats.append(chunk_stats)
+        if store is None:
+            pieces_positions.append((done, active, chunk_positions))
+            pieces_stats.append(chunk_stats)
         done += active
         if on_chunk is not None:
             on_chunk(done, chunk_stats)
         interrupted = guard is not None and guard.interrupted
+        if store is not None and (interrupted or done == total or store.due(done)):
+            store.save_state(carry, done)
         # aim the next chunk at CHUNK_SECONDS (the first one also paid for compilation)
         per_slot = elapsed / active
         active = int(np.clip(CHUNK_SECONDS / max(per_slot, 1e-9), 1, config.chunk_length))
 
+    if store is not None:
+        return _stored_output(config, store, carry, done, initial_finite, interrupted)
     warm_done = min(done, config.num_warmup)
     stats = jax.tree_util.tree_map(lambda *a: np.concatenate(a, axis=1), *pieces_stats)
     warm_stats = jax.tree_util.tree_map(lambda a: a[:, :warm_done], stats)
@@ -412,10 +436,28 @@ def run_chains_chunked(config: RunConfig, posterior, key, positions, tuning, *,
         constrained, log_likelihood = finish_chains(config, posterior, draws)
     if warm_draws is not None and config.logdensity_fn is None:
         warmup_constrained = constrain_chains(config, posterior, warm_draws)
-    num_iterations = warm_done + max(done - config.num_warmup, 0) * config.thin
+    num_iterations = _iterations_done(config, done)
     return RunOutput(carry.states, carry.adaptation, draws, kept_stats, warm_draws, warm_stats,
                      constrained, warmup_constrained, log_likelihood,
                      np.asarray(initial_finite), num_iterations, interrupted)
+
+
+def _stored_output(config: RunConfig, store, carry, done, initial_finite, interrupted):
+    """The [`RunOutput`][probflow.mcmc.chains.RunOutput] of a run whose draws are on disk."""
+    stored = store.read(done)
+    draws = stored.get(("draws", "positions")) if done > config.num_warmup else None
+    warm = (lambda part: stored.get(("warmup", part))) if config.save_warmup else (lambda _: None)
+    num_iterations = _iterations_done(config, done)
+    return RunOutput(carry.states, carry.adaptation, draws, stored[("draws", "stats")],
+                     warm("positions"), warm("stats"),
+                     stored.get(("draws", "constrained")) if draws is not None else None,
+                     warm("constrained"), stored.get(("draws", "log_likelihood")),
+                     np.asarray(initial_finite), num_iterations, interrupted)
+
+
+def _iterations_done(config: RunConfig, slots: int) -> int:
+    warm = min(slots, config.num_warmup)
+    return warm + max(slots - config.num_warmup, 0) * config.thin
 
 
 def _num_shards(num_chains: int) -> int:

@@ -13,7 +13,11 @@ __all__ = ["ProgressBar"]
 
 
 class ProgressBar:
-    """A tqdm bar over ``total`` iterations with a warm-up/sampling label.
+    """A tqdm bar over ``total`` iterations labelled "compiling", then "warmup"/"sampling".
+
+    The first chunk includes the compilation, so rate and time left are measured from the
+    end of the first chunk on (else the first seconds of compiling would read as seconds per
+    iteration). ``initial`` iterations are already done (a resumed run).
 
     Examples:
         >>> with ProgressBar(total=10, num_warmup=5, disable=True) as bar:
@@ -22,13 +26,15 @@ class ProgressBar:
         6
     """
 
-    def __init__(self, total: int, num_warmup: int, *, desc: str = "", disable: bool = False):
+    def __init__(self, total: int, num_warmup: int, *, desc: str = "", disable: bool = False,
+                 initial: int = 0):
         self.total = int(total)
         self.num_warmup = int(num_warmup)
         self.desc = desc
-        self.position = 0
-        self.bar = tqdm(total=self.total, disable=disable, leave=True, dynamic_ncols=True,
-                        unit="it")
+        self.position = int(initial)
+        self.started = False
+        self.bar = tqdm(total=self.total, initial=self.position, disable=disable, leave=True,
+                        dynamic_ncols=True, unit="it", desc=f"{desc}compiling")
 
     def update(self, done: int, *, divergences: int, step_size: float) -> None:
         """Move the bar to ``done`` completed iterations (summed over sequential chains)."""
@@ -37,7 +43,14 @@ class ProgressBar:
         self.bar.set_description(f"{self.desc}{phase}", refresh=False)
         self.bar.set_postfix(divergences=int(divergences), step_size=f"{float(step_size):.3g}",
                              refresh=False)
-        self.bar.update(done - self.position)
+        if not self.started:
+            # measure rate and ETA from here: the first chunk paid for compilation
+            self.started = True
+            self.bar.reset(total=self.total)
+            self.bar.initial = self.bar.n = self.bar.last_print_n = done
+            self.bar.refresh()
+        else:
+            self.bar.update(done - self.position)
         self.position = done
 
     def close(self) -> None:

@@ -14,6 +14,7 @@ chains.
 from __future__ import annotations
 
 import dataclasses
+import os
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -23,6 +24,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
+from probflow.core.checkpoint import CheckpointError
 from probflow.core.checks import check_count
 from probflow.core.errors import ShapeError
 from probflow.core.keys import as_key
@@ -37,6 +39,7 @@ from probflow.mcmc.chains import (
     chunk_length,
     run_chains_chunked,
 )
+from probflow.mcmc.checkpoint import ChainStore, new_header, restore_carry
 from probflow.mcmc.gradient_adaptation import GradientAdaptation
 from probflow.mcmc.interrupt import DeferredInterrupt, InterruptedRunWarning
 from probflow.mcmc.nuts import NUTS
@@ -226,10 +229,11 @@ def _iterations(config: RunConfig, slots: int) -> int:
 
 
 def _execute(target, kernel, config: RunConfig, key, positions, tuning, num_chains, warn,
-             guard, *, progress: bool, num_draws_before: int = 0):
+             guard, *, progress: bool, num_draws_before: int = 0, store=None, start=None):
     posterior = target if isinstance(target, Posterior) else None
     factor = num_chains if config.chain_method == "sequential" else 1
     total = _iterations(config, config.num_warmup + config.num_samples) * factor
+    initial = _iterations(config, start[1]) * factor if start is not None else 0
     divergences = {"warmup": 0, "sampling": 0}
 
     def on_chunk(slots_done, stats):
@@ -242,16 +246,19 @@ def _execute(target, kernel, config: RunConfig, key, positions, tuning, num_chai
         bar.update(_iterations(config, slots_done) * factor, divergences=divergences[phase],
                    step_size=float(np.mean(stats["step_size"][:, -1])))
 
-    with ProgressBar(total, config.num_warmup * factor, disable=not progress) as bar:
+    with ProgressBar(total, config.num_warmup * factor, disable=not progress,
+                     initial=initial) as bar:
         out = run_chains_chunked(config, posterior, key, positions, tuning, guard=guard,
-                                 on_chunk=on_chunk)
+                                 on_chunk=on_chunk, store=store, start=start)
     finite = np.asarray(out.initial_finite)
     if not finite.all():
         raise InitializationError(_describe_nonfinite(target, positions, finite))
     if out.draws is None:
+        saved = (f"; the state is saved in {store.path!r}: continue with "
+                 f"pf.mcmc.resume({store.path!r}, target)" if store is not None else "")
         raise KeyboardInterrupt(
             f"sample: interrupted during warm-up, after {out.num_iterations} of "
-            f"{config.num_warmup} warm-up iterations; no draws were kept")
+            f"{config.num_warmup} warm-up iterations; no draws were kept{saved}")
     num_draws = jax.tree_util.tree_leaves(out.draws)[0].shape[1]
     attrs = {"sampler": type(kernel).__name__, "inference_library": "probflow",
              "adaptation": getattr(config.adaptation, "name", type(config.adaptation).__name__)}
@@ -262,8 +269,10 @@ def _execute(target, kernel, config: RunConfig, key, positions, tuning, num_chai
     if out.interrupted:
         warnings.warn(
             f"sample: interrupted (Ctrl-C): each of the {num_chains} chains has {num_draws} of "
-            f"{config.num_samples} draws; the result holds them (pf.mcmc.extend continues "
-            f"the chains)", InterruptedRunWarning, stacklevel=3)
+            f"{config.num_samples} draws; the result holds them ("
+            + (f"pf.mcmc.resume({store.path!r}, target) finishes the run"
+               if store is not None else "pf.mcmc.extend continues the chains") + ")",
+            InterruptedRunWarning, stacklevel=3)
     if warn:
         warn_convergence(idata, max_tree_depth=kernel.max_tree_depth)
     return idata
@@ -295,6 +304,8 @@ def sample(
     progress_bar: bool = True,
     save_warmup: bool = False,
     warn: bool = True,
+    checkpoint=None,
+    checkpoint_every: int | None = None,
     **removed,
 ):
     """Draw posterior samples with MCMC (NUTS by default) and return ``arviz.InferenceData``.
@@ -338,8 +349,15 @@ def sample(
             ``"auto"``.
         progress_bar: show a tqdm bar (warm-up/sampling, divergences so far, step size).
         save_warmup: keep warm-up draws (groups ``warmup_posterior``, ``warmup_sample_stats``).
-        warn: issue [`ConvergenceWarning`][probflow.diagnostics.checks.ConvergenceWarning] s after
-            the run.
+        warn: issue [`ConvergenceWarning`][probflow.diagnostics.checks.ConvergenceWarning]s
+            after the run.
+        checkpoint: a folder to create (it must not exist) that holds the run's full state,
+            rewritten atomically every ``checkpoint_every`` iterations, and the kept draws,
+            streamed to disk chunk by chunk so memory stays flat; a killed run continues with
+            [`resume`][probflow.mcmc.checkpoint.resume] and gives the same draws as an
+            uninterrupted one. See [`probflow.mcmc.checkpoint`][probflow.mcmc.checkpoint].
+        checkpoint_every: iterations between checkpoints (default: about every 60 seconds);
+            the state is also saved at the end and when Ctrl-C stops the run.
 
     Returns:
         ``arviz.InferenceData`` with ``posterior``, ``sample_stats`` (``lp``, ``diverging``,
@@ -348,7 +366,8 @@ def sample(
         Posterior, ``log_likelihood``, ``observed_data`` and ``constant_data``.
         ``idata.mcmc_run`` ([`MCMCRun`][probflow.mcmc.sample.MCMCRun]) holds the final state and the
         tuned parameters
-        for [`extend`][probflow.mcmc.sample.extend].
+        for [`extend`][probflow.mcmc.sample.extend]. With ``checkpoint=``, the arrays are memory
+        maps of the files in that folder.
 
     Examples:
         >>> import jax, jax.numpy as jnp
@@ -385,6 +404,16 @@ def sample(
         raise TypeError(f"sample: target must be a pf.Posterior or a log-density function, got "
                         f"{type(target).__name__}")
     chain_method = _resolve_chain_method(chain_method, num_chains)
+    if checkpoint_every is not None:
+        checkpoint_every = check_count("sample", "checkpoint_every", checkpoint_every)
+        if checkpoint is None:
+            raise ValueError("sample: checkpoint_every= needs checkpoint= (a folder to write)")
+    if checkpoint is not None:
+        checkpoint = os.fspath(checkpoint)
+        if os.path.exists(checkpoint):
+            raise FileExistsError(
+                f"sample: checkpoint {checkpoint!r} already exists; continue that run with "
+                f"pf.mcmc.resume({checkpoint!r}, target), or remove it to start a new one")
     with DeferredInterrupt() as guard:
         if isinstance(target, Posterior) and initial_position is None:
             key_init, key = jax.random.split(key)
@@ -404,8 +433,86 @@ def sample(
             save_warmup=bool(save_warmup),
             chunk_length=chunk_length(num_warmup + num_samples, num_chains, flat.shape[0]),
         )
+        store = None
+        if checkpoint is not None:
+            store = _new_store(checkpoint, config, target, key, positions, tuning, num_chains,
+                               checkpoint_every)
         return _execute(target, kernel, config, key, positions, tuning, num_chains, warn,
-                        guard, progress=bool(progress_bar))
+                        guard, progress=bool(progress_bar), store=store)
+
+
+def _new_store(path, config, target, key, positions, tuning, num_chains, every):
+    header = new_header(config, positions, num_chains,
+                        "posterior" if isinstance(target, Posterior) else "function")
+    header["every"] = every
+    posterior = target if isinstance(target, Posterior) else None
+    from probflow.mcmc.chains import _prepare
+
+    carry, _ = jax.eval_shape(lambda p, k, x, t: _prepare(config, p, k, x, t), posterior,
+                              key, positions, tuning)
+    return ChainStore(path, header, config, posterior, carry, every, create=True)
+
+
+def resume_run(path, header, arrays, target, kernel, adaptation, positions_spec, *,
+               progress_bar, warn):
+    """Continue a checkpointed run (the body of [`resume`][probflow.mcmc.checkpoint.resume])."""
+    kind = "posterior" if isinstance(target, Posterior) else "function"
+    if not isinstance(target, Posterior) and not callable(target):
+        raise TypeError(f"resume: target must be the pf.Posterior or log-density function the run "
+                        f"sampled, got {type(target).__name__}")
+    if kind != header["target"]:
+        raise CheckpointError(f"{path}: the run sampled a {header['target']} target, got a "
+                              f"{kind} ({type(target).__name__})")
+    num_chains = header["num_chains"]
+    config = RunConfig(
+        kernel=kernel, adaptation=adaptation,
+        logdensity_fn=None if isinstance(target, Posterior) else target,
+        num_warmup=header["num_warmup"], num_samples=header["num_samples"], thin=header["thin"],
+        chain_method=header["chain_method"], save_warmup=header["save_warmup"],
+        chunk_length=header["chunk_length"],
+    )
+    positions_spec = jax.tree_util.tree_map(
+        lambda s: jax.ShapeDtypeStruct((num_chains,) + s.shape, s.dtype), positions_spec)
+    flat_dim = sum(int(np.prod(s.shape[1:])) for s in jax.tree_util.tree_leaves(positions_spec))
+    dtype = jax.tree_util.tree_leaves(positions_spec)[0].dtype
+    tuning = InitialTuning(*adaptation.initial_tuning("resume", flat_dim, dtype))
+    posterior = target if isinstance(target, Posterior) else None
+    from probflow.mcmc.chains import _prepare
+
+    key_impl = next((leaf["key_impl"] for leaf in header.get("leaves", [])
+                     if "key_impl" in leaf), None)
+    key_spec = (jax.ShapeDtypeStruct((), jax.random.key(0, impl=key_impl).dtype)
+                if key_impl else jax.ShapeDtypeStruct((2,), np.uint32))
+    try:
+        carry_template, _ = jax.eval_shape(
+            lambda p, k, x, t: _prepare(config, p, k, x, t), posterior, key_spec,
+            positions_spec, tuning)
+    except (KeyError, TypeError, ValueError) as err:
+        raise CheckpointError(f"{path}: the target does not accept the saved positions "
+                              f"{header['positions']} ({err}); was it written for another "
+                              f"model?") from err
+    carry = restore_carry(path, header, arrays, carry_template)
+    _check_same_density(path, config, posterior, carry)
+    store = ChainStore(path, header, config, posterior, carry_template, header.get("every"),
+                       create=False)
+    with DeferredInterrupt() as guard:
+        return _execute(target, kernel, config, None, None, None, num_chains, warn, guard,
+                        progress=bool(progress_bar), store=store,
+                        start=(carry, int(header["done"])))
+
+
+def _check_same_density(path, config: RunConfig, posterior, carry) -> None:
+    """The target's log density at the saved positions must equal the saved one."""
+    from probflow.mcmc.chains import _logdensity_fn
+
+    fn = _logdensity_fn(config, posterior)
+    now = np.asarray(jax.vmap(fn)(carry.states.position))
+    saved = np.asarray(carry.states.logdensity)
+    tol = 1e-9 if now.dtype == np.float64 else 1e-4
+    if not np.allclose(now, saved, rtol=tol, atol=tol, equal_nan=True):
+        raise CheckpointError(
+            f"{path}: the checkpoint was written for another model or data: the log density at "
+            f"the saved positions is {now.tolist()} here and was {saved.tolist()} in the run")
 
 
 def extend(idata, num_samples: int, *, key, progress_bar: bool = True, warn: bool = True):
