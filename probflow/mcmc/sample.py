@@ -189,6 +189,23 @@ def _to_idata(target, out: RunOutput, config: RunConfig, attrs: dict):
     )
 
 
+def _check_target(owner: str, target) -> None:
+    """A Posterior or a log-density function; name the usual mistakes and their fixes."""
+    from probflow.models.checks import check_not_model_builder
+    from probflow.models.joint import JointDistribution
+
+    check_not_model_builder(f"pf.mcmc.{owner}", "target", target)
+    if isinstance(target, JointDistribution):
+        names = [v.name for v in target.variables()]
+        raise TypeError(
+            f"{owner}: target is a model ({type(target).__name__}) with nothing observed; "
+            f"condition it on data first: pf.mcmc.{owner}(model.condition({names[-1]}=...), "
+            f"key=...) (its variables: {names})")
+    if not isinstance(target, Posterior) and not callable(target):
+        raise TypeError(f"{owner}: target must be a pf.Posterior (model.condition(...)) or a "
+                        f"log-density function, got {type(target).__name__}")
+
+
 def _check_kernel_argument(kernel):
     if kernel is None:
         return NUTS()
@@ -400,9 +417,7 @@ def sample(
     num_warmup = check_count("sample", "num_warmup", num_warmup, 0)
     num_samples = check_count("sample", "num_samples", num_samples)
     thin = check_count("sample", "thin", thin)
-    if not isinstance(target, Posterior) and not callable(target):
-        raise TypeError(f"sample: target must be a pf.Posterior or a log-density function, got "
-                        f"{type(target).__name__}")
+    _check_target("sample", target)
     chain_method = _resolve_chain_method(chain_method, num_chains)
     if checkpoint_every is not None:
         checkpoint_every = check_count("sample", "checkpoint_every", checkpoint_every)
