@@ -131,7 +131,8 @@ class SphericalUniform(Distribution):
 
     def _log_prob(self, value):
         inside = _SPHERE.check(value)
-        lp = jnp.full(inside.shape, -_log_sphere_area(self.dimension), self.dtype)
+        shape = jnp.broadcast_shapes(inside.shape, self.shape)
+        lp = jnp.full(shape, -_log_sphere_area(self.dimension), self.dtype)
         return jnp.where(inside, lp, -jnp.inf)
 
     def _mean(self):
