@@ -120,7 +120,6 @@ def test_hopeless_rejection_says_so():
     post = m().condition()
     with pytest.raises(pf.models.InitializationError, match=r"\['c'\] are NaN"):
         post.init(jax.random.key(0), 2, strategy="prior", max_tries=1)
-    assert post.init(jax.random.key(0), 2)["c"].shape == (2, 10)  # uniform init still works
 
 
 def test_init_prior_and_prior_predictive_work():
@@ -133,7 +132,6 @@ def test_init_prior_and_prior_predictive_work():
     z = post.init(jax.random.PRNGKey(4), 4, strategy="prior")
     phi = jax.vmap(post.constrain)(z)["phi"]
     assert phi.shape == (4, 2) and bool(jnp.all(constraints.positive_ordered.check(phi)))
-    assert bool(jnp.all(jnp.isfinite(jax.vmap(post.unconstrained_log_density)(z))))
     prior = pf.sample_prior_predictive(post, 20, key=jax.random.key(5))
     assert prior.prior["phi"].shape == (1, 20, 2)
     assert prior.prior_predictive["y"].shape == (1, 20, 2)
