@@ -382,8 +382,8 @@ class BatchConcat(Distribution):
         structures = {jax.tree_util.tree_structure(s) for s in supports}
         if len(structures) != 1:
             raise UnsupportedError(
-                f"BatchConcat: the members' supports differ in kind "
-                f"({[type(s).__name__ for s in supports]}), so there is no single support")
+                f"BatchConcat: the members' supports differ in kind ({supports}), so there is "
+                f"no single support")
         leaves = [jax.tree_util.tree_leaves(s) for s in supports]
         if not leaves[0]:
             return supports[0]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -26,12 +28,18 @@ def log_interval_mass(distribution, a, b):
         >>> round(float(log_interval_mass(pfd.Normal(0.0, 1.0), 30.0, 31.0)), 2)
         -454.32
     """
-    log_cdf_a = distribution.log_cdf(a)
-    right = log_cdf_a > jnp.log(0.5)
-    upper = log_sub_exp(distribution.log_survival_function(a),
-                        distribution.log_survival_function(b))
-    lower = log_sub_exp(distribution.log_cdf(b), log_cdf_a)
-    return jnp.where(right, upper, lower)
+    a_finite, b_finite = jnp.isfinite(a), jnp.isfinite(b)
+    # Infinite ends are handled here, never passed to the base (its gradients there are NaN).
+    a_safe = jnp.where(a_finite, a, jnp.where(b_finite, b - 1.0, 0.0))
+    b_safe = jnp.where(b_finite, b, a_safe + 1.0)
+    log_cdf_a = jnp.where(a_finite, distribution.log_cdf(a_safe), jnp.where(a < 0, -jnp.inf, 0.0))
+    log_sf_a = jnp.where(a_finite, distribution.log_survival_function(a_safe),
+                         jnp.where(a < 0, 0.0, -jnp.inf))
+    log_cdf_b = jnp.where(b_finite, distribution.log_cdf(b_safe), jnp.where(b > 0, 0.0, -jnp.inf))
+    log_sf_b = jnp.where(b_finite, distribution.log_survival_function(b_safe),
+                         jnp.where(b > 0, -jnp.inf, 0.0))
+    right = log_cdf_a > math.log(0.5)
+    return jnp.where(right, log_sub_exp(log_sf_a, log_sf_b), log_sub_exp(log_cdf_b, log_cdf_a))
 
 
 class QuantizedDistribution(Distribution):
