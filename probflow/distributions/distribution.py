@@ -17,6 +17,8 @@ form raises [`UnsupportedError`][probflow.core.errors.UnsupportedError] naming t
 
 from __future__ import annotations
 
+import functools
+import inspect
 from typing import ClassVar
 
 import jax
@@ -77,6 +79,12 @@ class Distribution(Struct):
     is never accepted (e.g. ``{"low": "-inf", "high": "+inf"}`` for truncation bounds).
     """
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is not None and not hasattr(init, "_records_arguments"):
+            cls.__init__ = _recording(init)
+
     # -- parameters and validation -----------------------------------------------------------
     @property
     def parameters(self) -> dict:
@@ -109,8 +117,10 @@ class Distribution(Struct):
         """A new instance with the same constructor arguments except ``overrides``.
 
         Unlike ``replace``, the constructor runs again, so the new parameters are converted
-        and validated (TFP's ``copy``). Constructor arguments are read back from the fields
-        of the same name.
+        and validated (TFP's ``copy``). The other arguments are those the object was built
+        with (each constructor records its bound arguments); for an object that JAX rebuilt
+        from its leaves, or made by ``replace``, they are read back from the fields of the
+        same name.
 
         Raises:
             TypeError: when an override is not a constructor argument.
@@ -121,8 +131,6 @@ class Distribution(Struct):
             >>> float(d.scale), d.name
             (3.0, 'x')
         """
-        import inspect
-
         params = inspect.signature(type(self).__init__).parameters
         accepted = [n for n, p in params.items() if n != "self" and p.kind in (
             p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
@@ -132,13 +140,25 @@ class Distribution(Struct):
                 f"{type(self).__name__}.copy: {unknown} are not constructor arguments; "
                 f"the arguments are {accepted}"
             )
+        recorded = self.__dict__.get("_init_arguments")
         kwargs = {}
         for arg in accepted:
             if arg in overrides:
                 kwargs[arg] = overrides[arg]
+            elif recorded is not None and arg in recorded:
+                kwargs[arg] = recorded[arg]
             elif arg in self._child_fields or arg in self._static_fields:
                 kwargs[arg] = getattr(self, arg)
-        return type(self)(**kwargs)
+        try:
+            return type(self)(**kwargs)
+        except TypeError as err:
+            if recorded is not None:
+                raise
+            raise TypeError(
+                f"{type(self).__name__}.copy: this object was rebuilt from its leaves (by JAX or "
+                f"replace), and its constructor arguments are not all fields; pass them as "
+                f"overrides ({err})"
+            ) from err
 
     @property
     def reparameterization_type(self):
@@ -552,6 +572,33 @@ class Distribution(Struct):
 
 def _is_number(x) -> bool:
     return isinstance(x, int | float | bool)
+
+
+def _recording(init):
+    """Wrap a constructor so the object keeps its bound arguments (for ``copy``).
+
+    The outermost constructor of a ``super().__init__`` chain writes last, so the arguments
+    kept are those of the class built. They live outside the PyTree fields, so objects that
+    JAX rebuilds from leaves do not carry them.
+    """
+    signature = inspect.signature(init)
+
+    @functools.wraps(init)
+    def recording_init(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        try:
+            bound = signature.bind(self, *args, **kwargs)
+        except TypeError:  # pragma: no cover - the constructor accepted these arguments
+            return
+        arguments = dict(bound.arguments)
+        arguments.pop(next(iter(signature.parameters)), None)  # self
+        for name, param in signature.parameters.items():
+            if param.kind is param.VAR_KEYWORD and name in arguments:
+                arguments.update(arguments.pop(name))
+        object.__setattr__(self, "_init_arguments", arguments)
+
+    recording_init._records_arguments = True
+    return recording_init
 
 
 def _shape_array(shape):
