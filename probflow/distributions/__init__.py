@@ -12,8 +12,10 @@ from probflow.distributions import constraints
 from probflow.distributions.asymmetric_laplace import *
 from probflow.distributions.autoregressive import *
 from probflow.distributions.batch_structure import *
+from probflow.distributions.bates import *
 from probflow.distributions.bernoulli import *
 from probflow.distributions.beta import *
+from probflow.distributions.beta_negative_binomial import *
 from probflow.distributions.beta_variants import *
 from probflow.distributions.binomial import *
 from probflow.distributions.blockwise import *
@@ -23,6 +25,7 @@ from probflow.distributions.censored import *
 from probflow.distributions.continuous_bernoulli import *
 from probflow.distributions.deterministic import *
 from probflow.distributions.dirichlet import *
+from probflow.distributions.discrete_uniform import *
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.doublesided_maxwell import *
 from probflow.distributions.dpp import *
@@ -51,6 +54,7 @@ from probflow.distributions.inverse_wishart import *
 from probflow.distributions.johnson_su import *
 from probflow.distributions.kl import kl_divergence, register_kl, registered_kl_pairs
 from probflow.distributions.kumaraswamy import *
+from probflow.distributions.lambert_w_normal import *
 from probflow.distributions.laplace import *
 from probflow.distributions.levy import *
 from probflow.distributions.linear_gaussian_ssm import *
@@ -69,7 +73,9 @@ from probflow.distributions.multinomial import *
 from probflow.distributions.mvn import *
 from probflow.distributions.mvt import *
 from probflow.distributions.negative_binomial import *
+from probflow.distributions.noncentral_chi2 import *
 from probflow.distributions.normal import *
+from probflow.distributions.normal_inverse_gaussian import *
 from probflow.distributions.ordered_logistic import *
 from probflow.distributions.pareto import *
 from probflow.distributions.plackett_luce import *
@@ -77,7 +83,10 @@ from probflow.distributions.poisson import *
 from probflow.distributions.probit_bernoulli import *
 from probflow.distributions.quantized import *
 from probflow.distributions.relaxed import *
+from probflow.distributions.sinh_arcsinh import *
+from probflow.distributions.skellam import *
 from probflow.distributions.spherical import *
+from probflow.distributions.stopping_ratio_logistic import *
 from probflow.distributions.student_t import *
 from probflow.distributions.student_t_process import *
 from probflow.distributions.torus import *

@@ -14,7 +14,7 @@ from probflow.distributions.bernoulli import _exactly_one, _is_integer, _promote
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.poisson import _sample_counts
 
-__all__ = ["Skellam", "Integer"]
+__all__ = ["Skellam"]
 
 
 class Integer(constraints.Constraint):
