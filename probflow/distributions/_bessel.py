@@ -56,7 +56,7 @@ def log_bessel_iv_over_xv(v: float, x):
         >>> round(float(log_bessel_iv_over_xv(0.0, jnp.asarray(1.0))), 6)  # log I_0(1)
         0.235914
         >>> round(float(log_bessel_iv_over_xv(0.5, jnp.asarray(0.0))), 6)
-        -0.225791
+        -0.225792
     """
     x = jnp.asarray(x)
     large = x > _threshold(v)

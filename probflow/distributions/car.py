@@ -61,7 +61,7 @@ class CAR(Distribution):
         >>> d.sample(jax.random.key(0), (4,)).shape
         (4, 3)
         >>> round(float(d.log_prob(jnp.zeros(3))), 4)
-        -1.5224
+        -1.5144
     """
 
     loc: jax.Array

@@ -197,7 +197,7 @@ class MatrixT(_MatrixLocationScale):
         Array([[2., 2.],
                [2., 2.]], dtype=float32)
         >>> round(float(d.log_prob(jnp.zeros((2, 2)))), 4)
-        -2.4401
+        -3.2703
     """
 
     df: jax.Array

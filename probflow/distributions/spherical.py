@@ -170,8 +170,8 @@ class VonMisesFisher(Distribution):
         >>> d.sample(jax.random.key(0), (4,)).shape
         (4, 3)
         >>> round(float(d.log_prob(jnp.asarray([0.0, 0.0, 1.0]))), 4)
-        -0.2302
-        >>> d.mean().round(4)
+        -0.2284
+        >>> d.mean().round(3)
         Array([0. , 0. , 0.8], dtype=float32)
     """
 
@@ -330,8 +330,8 @@ class PowerSpherical(Distribution):
         >>> d = pfd.PowerSpherical(jnp.asarray([0.0, 1.0]), 3.0)
         >>> d.sample(jax.random.key(0), (4,)).shape
         (4, 2)
-        >>> d.mean().round(4)
-        Array([0.    , 0.7143], dtype=float32)
+        >>> d.mean()
+        Array([0.  , 0.75], dtype=float32)
     """
 
     mean_direction: jax.Array
@@ -464,7 +464,7 @@ class ProjectedNormal(Distribution):
         >>> d.sample(jax.random.key(0), (4,)).shape
         (4, 3)
         >>> round(float(d.log_prob(jnp.asarray([0.0, 0.0, 1.0]))), 4)
-        -0.2306
+        -0.2296
     """
 
     concentration: jax.Array

@@ -72,7 +72,7 @@ class SineBivariateVonMises(Distribution):
         >>> d.event_shape, d.sample(jax.random.key(0), (5,)).shape
         ((2,), (5, 2))
         >>> round(float(d.log_prob(jnp.asarray([0.0, 1.0]))), 4)
-        0.1398
+        -1.1564
     """
 
     phi_loc: jax.Array
