@@ -22,6 +22,7 @@ Examples:
 """
 
 from probflow.core.checkpoint import CheckpointError
+from probflow.mcmc import distributed
 from probflow.mcmc.adaptation import (
     AdaptationState,
     WindowAdaptation,
@@ -69,6 +70,7 @@ __all__ = [
     "sample",
     "extend",
     "resume",
+    "distributed",
     "ChainStore",
     "CheckpointError",
     "MCMCRun",

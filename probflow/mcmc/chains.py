@@ -33,9 +33,10 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.sharding import Mesh, PartitionSpec
+from jax.sharding import PartitionSpec
 
 from probflow.mcmc.base import KernelParams, TransitionInfo
+from probflow.mcmc.distributed import agree, chain_mesh, is_multiprocess, to_global, to_host
 
 __all__ = ["RunConfig", "InitialTuning", "RunCarry", "RunOutput", "run_chains",
            "run_chains_chunked", "chunk_length", "CHAIN_METHODS"]
@@ -231,14 +232,13 @@ def _chunk(config: RunConfig, posterior, carry: RunCarry, start, num_active):
 
         return jax.lax.map(one_chain, carry)
     num_chains = jax.tree_util.tree_leaves(carry.keys)[0].shape[0]
-    devices = np.asarray(jax.devices()[:_num_shards(num_chains)])
     chains = PartitionSpec("chains")
 
     def shard(carry, posterior, start, num_active):
         return _scan_slots(config, posterior, carry, start, num_active)
 
     return jax.shard_map(
-        shard, mesh=Mesh(devices, ("chains",)),
+        shard, mesh=chain_mesh(num_chains),
         in_specs=(chains, PartitionSpec(), PartitionSpec(), PartitionSpec()),
         out_specs=chains, check_vma=False,
     )(carry, posterior, start, num_active)
@@ -375,6 +375,15 @@ def run_chains_chunked(config: RunConfig, posterior, key, positions, tuning, *,
     else:
         carry, done = start
         initial_finite = np.ones(jax.tree_util.tree_leaves(carry.keys)[0].shape[0], bool)
+    run_posterior = posterior
+    multiprocess = config.chain_method == "parallel" and is_multiprocess()
+    if multiprocess:
+        if store is not None:
+            raise ValueError("sample: checkpoint= is not supported with chains over several "
+                             "processes yet; checkpoint a single-process run")
+        mesh = chain_mesh(jax.tree_util.tree_leaves(carry.keys)[0].shape[0])
+        carry = to_global(carry, mesh, sharded=True)
+        run_posterior = to_global(posterior, mesh, sharded=False)
     total = _num_slots(config)
     pieces_positions, pieces_stats = [], []
     active, interrupted = min(config.chunk_length, 16), False
@@ -384,8 +393,12 @@ def run_chains_chunked(config: RunConfig, posterior, key, positions, tuning, *,
         if boundary is not None:
             active = max(1, min(active, boundary - done))
         started = time.perf_counter()
-        carry, (chunk_positions, chunk_stats) = run_chunk(config, posterior, carry,
+        if multiprocess:
+            active = agree(active)
+        carry, (chunk_positions, chunk_stats) = run_chunk(config, run_posterior, carry,
                                                           np.int32(done), np.int32(active))
+        if multiprocess:
+            chunk_positions, chunk_stats = to_host((chunk_positions, chunk_stats))
         keep_positions = config.save_warmup or done + active > config.num_warmup
         if store is not None:
             store.write_chunk(posterior, done, active, chunk_positions, chunk_stats)
@@ -404,12 +417,16 @@ def run_chains_chunked(config: RunConfig, posterior, key, positions, tuning, *,
         if on_chunk is not None:
             on_chunk(done, chunk_stats)
         interrupted = guard is not None and guard.interrupted
+        if multiprocess:
+            interrupted = bool(agree(int(interrupted)))
         if store is not None and (interrupted or done == total or store.due(done)):
             store.save_state(carry, done)
         # aim the next chunk at CHUNK_SECONDS (the first one also paid for compilation)
         per_slot = elapsed / active
         active = int(np.clip(CHUNK_SECONDS / max(per_slot, 1e-9), 1, config.chunk_length))
 
+    if multiprocess:
+        carry = to_host(carry)
     if store is not None:
         return _stored_output(config, store, carry, done, initial_finite, interrupted)
     warm_done = min(done, config.num_warmup)
@@ -458,11 +475,3 @@ def _stored_output(config: RunConfig, store, carry, done, initial_finite, interr
 def _iterations_done(config: RunConfig, slots: int) -> int:
     warm = min(slots, config.num_warmup)
     return warm + max(slots - config.num_warmup, 0) * config.thin
-
-
-def _num_shards(num_chains: int) -> int:
-    """The largest number of local devices (at most ``num_chains``) dividing ``num_chains``."""
-    count = min(len(jax.devices()), num_chains)
-    while num_chains % count:
-        count -= 1
-    return count
