@@ -7,7 +7,7 @@ registered globally, and nothing left running when a chunk is interrupted.
 
 from __future__ import annotations
 
-from tqdm.auto import tqdm
+from probflow.core.progress import progress_bar
 
 __all__ = ["ProgressBar"]
 
@@ -33,8 +33,8 @@ class ProgressBar:
         self.desc = desc
         self.position = int(initial)
         self.started = False
-        self.bar = tqdm(total=self.total, initial=self.position, disable=disable, leave=True,
-                        dynamic_ncols=True, unit="it", desc=f"{desc}compiling")
+        self.bar = progress_bar(self.total, initial=self.position, disable=disable, leave=True,
+                                dynamic_ncols=True, unit="it", desc=f"{desc}compiling")
 
     def update(self, done: int, *, divergences: int, step_size: float) -> None:
         """Move the bar to ``done`` completed iterations (summed over sequential chains)."""

@@ -291,7 +291,7 @@ def _execute(target, kernel, config: RunConfig, key, positions, tuning, num_chai
                if store is not None else "pf.mcmc.extend continues the chains") + ")",
             InterruptedRunWarning, stacklevel=3)
     if warn:
-        warn_convergence(idata, max_tree_depth=kernel.max_tree_depth)
+        warn_convergence(idata, max_tree_depth=kernel.max_tree_depth, announce=progress)
     return idata
 
 
@@ -584,5 +584,6 @@ def extend(idata, num_samples: int, *, key, progress_bar: bool = True, warn: boo
     if warn:
         with warnings.catch_warnings():
             warnings.simplefilter("default")
-            warn_convergence(combined, max_tree_depth=run.kernel.max_tree_depth)
+            warn_convergence(combined, max_tree_depth=run.kernel.max_tree_depth,
+                             announce=bool(progress_bar))
     return combined
