@@ -17,13 +17,13 @@ with::
 and leave the rest of the program alone. The three namespaces resolve to probflow's own
 modules plus TFP's names for things probflow spells otherwise:
 
-* ``tfp.distributions``: everything in [`probflow.distributions`][probflow.distributions],
+* ``tfp.distributions``: everything in ``probflow.distributions``,
   the joint distributions (``JointDistributionCoroutine`` and its ``Root``,
   ``JointDistributionNamed``, ``JointDistributionSequential`` and their ``AutoBatched``
   names), ``JointDistributionPinned``, ``FULLY_REPARAMETERIZED`` /
   ``NOT_REPARAMETERIZED`` and ``kl_divergence``;
-* ``tfp.bijectors``: [`probflow.bijectors`][probflow.bijectors];
-* ``tfp.math.psd_kernels``: [`probflow.psd_kernels`][probflow.psd_kernels]; ``tfp.math``
+* ``tfp.bijectors``: ``probflow.bijectors``;
+* ``tfp.math.psd_kernels``: ``probflow.psd_kernels``; ``tfp.math``
   also has ``log1mexp``, ``softplus_inverse`` and ``log_sub_exp``.
 
 ``docs/coming-from-tfp.md`` lists what still differs (inference: ``pf.mcmc.sample`` instead

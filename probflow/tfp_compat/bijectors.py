@@ -1,4 +1,4 @@
-"""``tfp.bijectors`` on probflow: [`probflow.bijectors`][probflow.bijectors] under TFP's names.
+"""``tfp.bijectors`` on probflow: ``probflow.bijectors`` under TFP's names.
 
 Examples:
     >>> from probflow.tfp_compat import bijectors as tfb

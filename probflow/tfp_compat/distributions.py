@@ -1,6 +1,6 @@
 """``tfp.distributions`` on probflow: probflow's distributions under TFP's names.
 
-Everything in [`probflow.distributions`][probflow.distributions], with the joint
+Everything in ``probflow.distributions``, with the joint
 distributions and TFP's reparameterization markers; see
 [`probflow.tfp_compat`][probflow.tfp_compat].
 

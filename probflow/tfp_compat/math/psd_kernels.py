@@ -1,4 +1,4 @@
-"""``tfp.math.psd_kernels`` on probflow: [`probflow.psd_kernels`][probflow.psd_kernels].
+"""``tfp.math.psd_kernels`` on probflow: ``probflow.psd_kernels``.
 
 Examples:
     >>> import jax.numpy as jnp
