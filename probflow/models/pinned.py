@@ -72,12 +72,30 @@ class JointDistributionPinned(Posterior):
 
     @property
     def pins(self) -> dict:
-        """The pinned values, ``{name: value}``."""
+        """The pinned values, ``{name: value}``.
+
+        Examples:
+            >>> import probflow as pf
+            >>> from probflow import distributions as pfd
+            >>> jd = pf.JointDistributionNamed({"mu": pfd.Normal(0.0, 1.0),
+            ...                                 "y": lambda mu: pfd.Normal(mu, 1.0)})
+            >>> list(jd.experimental_pin(y=1.0).pins)
+            ['y']
+        """
         return dict(self.data)
 
     @property
     def distribution(self):
-        """The joint distribution that was pinned."""
+        """The joint distribution that was pinned.
+
+        Examples:
+            >>> import probflow as pf
+            >>> from probflow import distributions as pfd
+            >>> jd = pf.JointDistributionNamed({"mu": pfd.Normal(0.0, 1.0),
+            ...                                 "y": lambda mu: pfd.Normal(mu, 1.0)})
+            >>> jd.experimental_pin(y=1.0).distribution is jd
+            True
+        """
         return self.model
 
     def _latent_shapes(self) -> dict:

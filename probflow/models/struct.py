@@ -54,7 +54,12 @@ class StructTuple:
     # -- tuple behaviour --------------------------------------------------------------------
     @property
     def _fields(self) -> tuple[str, ...]:
-        """The names in order (as a namedtuple's ``_fields``)."""
+        """The names in order (as a namedtuple's ``_fields``).
+
+        Examples:
+            >>> StructTuple(a=1, b=2)._fields
+            ('a', 'b')
+        """
         return self._names
 
     def __iter__(self):
@@ -110,19 +115,39 @@ class StructTuple:
 
     # -- dict behaviour ---------------------------------------------------------------------
     def keys(self):
-        """The names, in order."""
+        """The names, in order.
+
+        Examples:
+            >>> list(StructTuple(a=1, b=2).keys())
+            ['a', 'b']
+        """
         return self._asdict().keys()
 
     def values(self):
-        """The values, in order."""
+        """The values, in order.
+
+        Examples:
+            >>> list(StructTuple(a=1, b=2).values())
+            [1, 2]
+        """
         return self._asdict().values()
 
     def items(self):
-        """``(name, value)`` pairs, in order."""
+        """``(name, value)`` pairs, in order.
+
+        Examples:
+            >>> list(StructTuple(a=1, b=2).items())
+            [('a', 1), ('b', 2)]
+        """
         return self._asdict().items()
 
     def get(self, name, default=None):
-        """The value called ``name``, else ``default``."""
+        """The value called ``name``, else ``default``.
+
+        Examples:
+            >>> StructTuple(a=1).get("a"), StructTuple(a=1).get("z", 0)
+            (1, 0)
+        """
         return self[name] if name in self._names else default
 
     def __contains__(self, name) -> bool:
