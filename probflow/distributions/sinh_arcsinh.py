@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 
 from probflow.core import checks
-from probflow.core.errors import UnsupportedError
+from probflow.core.errors import ShapeError, UnsupportedError
 from probflow.core.numerics import promote_floats
 from probflow.distributions import constraints
 from probflow.distributions._bessel_series import log_bessel_kv
@@ -69,6 +69,13 @@ class SinhArcsinh(Distribution):
         self._set(loc=loc, scale=scale, skewness=skewness, tailweight=tailweight,
                   distribution=distribution, validate_args=validate_args, name=name)
         self._validate(checks.positive("scale", scale), checks.positive("tailweight", tailweight))
+        if distribution is not None:
+            base = tuple(distribution.batch_shape)
+            batch = tuple(self.batch_shape)
+            if base and batch[len(batch) - len(base):] != base:
+                raise ShapeError(
+                    f"SinhArcsinh: the distribution's batch shape {base} must be a suffix of the "
+                    f"broadcast batch shape {batch} (its draws are not repeated across a batch)")
 
     @property
     def reparameterized(self):  # type: ignore[override]
@@ -110,8 +117,11 @@ class SinhArcsinh(Distribution):
         return z, log_det
 
     def _sample(self, key, sample_shape):
-        z = self._base().sample(key, sample_shape)
-        return jnp.broadcast_to(self._forward(z), sample_shape + tuple(self.batch_shape))
+        batch = tuple(self.batch_shape)
+        base = self._base()
+        extra = batch[: len(batch) - len(tuple(base.batch_shape))]
+        z = base.sample(key, tuple(sample_shape) + extra)
+        return jnp.broadcast_to(self._forward(z), tuple(sample_shape) + batch)
 
     def _log_prob(self, value):
         z, log_det = self._inverse_and_log_det(value)

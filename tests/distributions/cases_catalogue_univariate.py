@@ -144,6 +144,45 @@ def beta_quotient_cdf(w, a1, b1, a2, b2):
     return np.vectorize(one)(w)
 
 
+# -- SinhArcsinh: the inverse map written with NumPy ---------------------------------------------
+
+
+def sas_z_and_log_det(y, loc, scale, skew, tail):
+    c = 2.0 / np.sinh(np.arcsinh(2.0) * tail)
+    w = (y - loc) / (scale * c)
+    inner = np.arcsinh(w) / tail - skew
+    return np.sinh(inner), np.log(np.cosh(inner) / (tail * np.sqrt(1 + w**2) * scale * c))
+
+
+def sas_logpdf(y, loc, scale, skew, tail, base=st.norm):
+    z, log_det = sas_z_and_log_det(y, loc, scale, skew, tail)
+    return base.logpdf(z) + log_det
+
+
+# -- LambertWNormal: scipy's Lambert W ------------------------------------------------------------
+
+
+def lambertw_u(y, loc, scale, delta):
+    z = (y - loc) / scale
+    return z * np.exp(-0.5 * sp.lambertw(delta * z**2).real)
+
+
+def lambertw_logpdf(y, loc, scale, delta):
+    u = lambertw_u(y, loc, scale, delta)
+    return st.norm.logpdf(u) - 0.5 * delta * u**2 - np.log1p(delta * u**2) - np.log(scale)
+
+
+# -- StoppingRatioLogistic: the sequential masses -------------------------------------------------
+
+
+def srl_probs(cutpoints, loc):
+    stop = sp.expit(np.asarray(cutpoints) - np.asarray(loc)[..., None])
+    stop = np.concatenate([stop, np.ones(stop.shape[:-1] + (1,))], axis=-1)
+    passed = np.cumprod(np.concatenate([np.ones(stop.shape[:-1] + (1,)), 1 - stop[..., :-1]],
+                                       axis=-1), axis=-1)
+    return stop * passed
+
+
 # -- rows ----------------------------------------------------------------------------------------
 
 _al = (np.array([-1.0, 0.5]), np.array([1.0, 2.0]), np.array([0.5, 1.7]))
@@ -333,4 +372,108 @@ CASES = [
                     "mean": lambda: quad_moments(_tpt_logpdf, -np.inf, np.inf)[0],
                     "variance": lambda: quad_moments(_tpt_logpdf, -np.inf, np.inf)[1],
                     "mode": lambda: 0.5}),
+]
+
+_sas = (0.5, 2.0, 0.3, 1.5)
+_sas_logpdf = lambda y: sas_logpdf(y, *_sas)
+_lw = (0.5, 2.0, 0.2)
+_lw_logpdf = lambda y: lambertw_logpdf(y, *_lw)
+_nig = (0.5, 1.5, 2.0, 0.8)
+_nig_scipy = lambda: st.norminvgauss(2.0 * 1.5, 0.8 * 1.5, loc=0.5, scale=1.5)
+_srl_cut, _srl_loc = np.array([-1.0, 0.5, 2.0]), np.array([0.3, -2.0])
+_srl_p = lambda: srl_probs(_srl_cut, _srl_loc)
+_srl_k = np.arange(4.0)
+
+CASES += [
+    # Skellam: scipy skellam(mu1, mu2).
+    Case(id="Skellam-batch", make=lambda: pfd.Skellam(np.array([2.0, 30.0]), 3.5),
+         scipy=lambda: st.skellam(np.array([2.0, 30.0]), 3.5),
+         values=np.array([[-5.0, 10.0], [-1.0, 26.0], [0.0, 27.0], [6.0, 40.0]]),
+         methods=("log_prob", "mean", "variance"), gof="moments", discrete=True),
+    Case(id="Skellam-log_rates", make=lambda: pfd.Skellam(log_rate1=0.3, log_rate2=-1.0),
+         scipy=lambda: st.skellam(np.exp(0.3), np.exp(-1.0)),
+         values=np.array([-2.0, 0.0, 1.0, 4.0]), methods=("log_prob",), gof=None,
+         discrete=True),
+    # NoncentralChi2: scipy ncx2(df, nc).
+    Case(id="NoncentralChi2-batch",
+         make=lambda: pfd.NoncentralChi2(np.array([1.2, 3.0]), np.array([2.5, 40.0])),
+         scipy=lambda: st.ncx2(np.array([1.2, 3.0]), np.array([2.5, 40.0])),
+         values=np.array([0.1, 1.0, 4.0, 12.0, 60.0])[:, None] + np.zeros(2),
+         methods=("log_prob", "cdf", "survival_function", "mean", "variance")),
+    # NormalInverseGaussian: scipy norminvgauss(a=alpha delta, b=beta delta, loc, scale=delta).
+    Case(id="NormalInverseGaussian-scalar", make=lambda: pfd.NormalInverseGaussian(*_nig),
+         scipy=_nig_scipy, values=np.array([-3.0, -0.5, 0.1, 1.0, 4.0]),
+         methods=("log_prob", "mean", "variance"), num_gof_samples=300),
+    # SinhArcsinh: the inverse map in NumPy; mean and variance by quadrature.
+    Case(id="SinhArcsinh-scalar", make=lambda: pfd.SinhArcsinh(*_sas),
+         values=np.array([-3.0, -0.5, 0.1, 1.0, 4.0]),
+         methods=("log_prob", "cdf", "survival_function", "quantile", "mean", "variance"),
+         reference={"log_prob": _sas_logpdf,
+                    "cdf": lambda y: st.norm.cdf(sas_z_and_log_det(y, *_sas)[0]),
+                    "survival_function": lambda y: st.norm.sf(sas_z_and_log_det(y, *_sas)[0]),
+                    "quantile": lambda p: 0.5 + 2.0 * np.sinh(
+                        (np.arcsinh(st.norm.ppf(p)) + 0.3) * 1.5) * 2 / np.sinh(
+                            np.arcsinh(2.0) * 1.5),
+                    "mean": lambda: quad_moments(_sas_logpdf, -np.inf, np.inf)[0],
+                    "variance": lambda: quad_moments(_sas_logpdf, -np.inf, np.inf)[1]},
+         reparameterized=True),
+    Case(id="SinhArcsinh-student-base",
+         make=lambda: pfd.SinhArcsinh(np.array([0.0, 1.0]), 1.5, -0.4, 0.7,
+                                      distribution=pfd.StudentT(5.0, 0.0, 1.0)),
+         values=np.array([-2.0, 0.3, 3.0])[:, None] + np.zeros(2), methods=("log_prob", "cdf"),
+         reference={
+             "log_prob": lambda y: sas_logpdf(y, np.array([0.0, 1.0]), 1.5, -0.4, 0.7,
+                                              st.t(5.0)),
+             "cdf": lambda y: st.t.cdf(sas_z_and_log_det(y, np.array([0.0, 1.0]), 1.5, -0.4,
+                                                         0.7)[0], 5.0)},
+         grad_params=("loc", "scale", "skewness", "tailweight"), reparameterized=True),
+    # LambertWNormal: scipy's lambertw for the inverse; variance by quadrature.
+    Case(id="LambertWNormal-scalar", make=lambda: pfd.LambertWNormal(*_lw),
+         values=np.array([-30.0, -0.5, 0.5, 1.0, 4.0]),
+         methods=("log_prob",) + CDFS + ("quantile", "mean", "variance", "mode"),
+         reference={"log_prob": _lw_logpdf,
+                    "cdf": lambda y: st.norm.cdf(lambertw_u(y, *_lw)),
+                    "log_cdf": lambda y: st.norm.logcdf(lambertw_u(y, *_lw)),
+                    "survival_function": lambda y: st.norm.sf(lambertw_u(y, *_lw)),
+                    "log_survival_function": lambda y: st.norm.logsf(lambertw_u(y, *_lw)),
+                    "quantile": lambda p: 0.5 + 2.0 * st.norm.ppf(p) * np.exp(
+                        0.1 * st.norm.ppf(p) ** 2),
+                    "mean": lambda: 0.5,
+                    "variance": lambda: quad_moments(_lw_logpdf, -np.inf, np.inf)[1],
+                    "mode": lambda: 0.5}, reparameterized=True),
+    # StoppingRatioLogistic: the sequential masses in NumPy.
+    Case(id="StoppingRatioLogistic-batch",
+         make=lambda: pfd.StoppingRatioLogistic(_srl_cut, _srl_loc),
+         values=np.array([[0.0, 3.0], [1.0, 2.0], [3.0, 0.0]]),
+         methods=("log_prob", "cdf", "mean", "variance", "entropy"),
+         reference={
+             "log_prob": lambda x: np.log(_srl_p()[np.arange(2), x.astype(int)]),
+             "cdf": lambda x: np.cumsum(_srl_p(), axis=-1)[np.arange(2), x.astype(int)],
+             "mean": lambda: _srl_p() @ _srl_k,
+             "variance": lambda: _srl_p() @ _srl_k**2 - (_srl_p() @ _srl_k) ** 2,
+             "entropy": lambda: -np.sum(_srl_p() * np.log(_srl_p()), axis=-1)},
+         gof="moments", discrete=True),
+    # Bates: scipy irwinhall(n, loc=low, scale=(high - low) / n).
+    Case(id="Bates-batch", make=lambda: pfd.Bates(3, np.array([-1.0, 0.0]), 2.0),
+         scipy=lambda: st.irwinhall(3, loc=np.array([-1.0, 0.0]),
+                                    scale=(2.0 - np.array([-1.0, 0.0])) / 3),
+         values=np.array([0.05, 0.5, 1.0, 1.4, 1.95])[:, None] + np.zeros(2),
+         methods=("log_prob", "cdf", "survival_function", "mean", "variance"),
+         reparameterized=True),
+    Case(id="Bates-single", make=lambda: pfd.Bates(1, 0.5, 2.5), scipy=lambda: st.uniform(0.5, 2.0),
+         values=np.array([0.6, 1.5, 2.4]), methods=("log_prob", "cdf", "mean", "variance"),
+         gof=None),
+    # DiscreteUniform: scipy randint(low, high + 1).
+    Case(id="DiscreteUniform-batch",
+         make=lambda: pfd.DiscreteUniform(np.array([-2.0, 3.0]), np.array([4.0, 3.0])),
+         scipy=lambda: st.randint(np.array([-2.0, 3.0]), np.array([5.0, 4.0])),
+         values=np.array([[-2.0, 3.0], [0.0, 3.0], [4.0, 3.0], [5.0, 4.0]]),
+         methods=("log_prob", "cdf", "survival_function", "mean", "variance", "entropy"),
+         gof="moments", discrete=True, grad_params=()),
+    # BetaNegativeBinomial: scipy betanbinom(n, a=concentration0, b=concentration1).
+    Case(id="BetaNegativeBinomial-batch",
+         make=lambda: pfd.BetaNegativeBinomial(np.array([2.0, 0.7]), 9.0, 3.0),
+         scipy=lambda: st.betanbinom(3.0, 9.0, np.array([2.0, 0.7])),
+         values=np.array([0.0, 1.0, 4.0, 30.0])[:, None] + np.zeros(2),
+         methods=("log_prob", "mean", "variance"), gof="moments", discrete=True),
 ]
