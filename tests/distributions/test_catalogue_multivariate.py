@@ -52,6 +52,21 @@ def _ks(samples, cdf):
     assert p > _LEVEL, f"KS p-value {p:.2e}"
 
 
+def _check_sample_gradient(make, value, entries):
+    """Gradient of sum(samples) in one parameter against central finite differences."""
+    def total(param):
+        return jnp.sum(make(param).sample(jax.random.key(7), (3,)))
+
+    grad = np.asarray(jax.grad(total)(jnp.asarray(value)))
+    eps = 1e-6
+    for index in entries:
+        step = np.zeros(np.shape(value))
+        step[index] = eps
+        fd = (float(total(jnp.asarray(value + step))) - float(total(jnp.asarray(value - step)))
+              ) / (2 * eps)
+        np.testing.assert_allclose(grad[index], fd, rtol=1e-5, atol=1e-6)
+
+
 # -- helpers -------------------------------------------------------------------------------------
 
 def test_log_bessel_matches_scipy_across_orders_and_both_branches():
@@ -85,19 +100,8 @@ def test_inverse_wishart_draws_have_chi_square_quadratic_forms(cholesky):
 
 def test_inverse_wishart_sample_gradients_in_the_scale_match_finite_differences():
     # (df is implicitly reparameterized through log-gamma draws, as for WishartTriL.)
-    key = jax.random.key(7)
-
-    def total(tril):
-        return jnp.sum(InverseWishartTriL(6.5, tril).sample(key, (3,)))
-
-    grad = np.asarray(jax.grad(total)(jnp.asarray(_L)))
-    eps = 1e-6
-    for i, j in [(0, 0), (1, 0), (2, 1), (2, 2)]:
-        step = np.zeros((3, 3))
-        step[i, j] = eps
-        fd = (float(total(jnp.asarray(_L + step))) - float(total(jnp.asarray(_L - step)))) / (
-            2 * eps)
-        np.testing.assert_allclose(grad[i, j], fd, rtol=1e-5, atol=1e-6)
+    _check_sample_gradient(lambda tril: InverseWishartTriL(6.5, tril), _L,
+                           [(0, 0), (1, 0), (2, 1), (2, 2)])
 
 
 def test_inverse_wishart_entropy_against_monte_carlo_and_inverse_gamma():
@@ -141,6 +145,16 @@ def test_matrix_normal_kl_equals_the_kl_of_the_vectorised_normals():
     np.testing.assert_allclose(float(kl_divergence(p, q)),
                                float(kl_divergence(vec(np.zeros((2, 3)), _A, _B),
                                                    vec(np.ones((2, 3)), a_q, b_q))), rtol=1e-10)
+
+
+def test_pathwise_sample_gradients_of_matrix_t_and_power_spherical():
+    _check_sample_gradient(lambda a: MatrixT(5.0, np.zeros((2, 3)), a, _B), _A,
+                           [(0, 0), (1, 0), (1, 1)])
+    _check_sample_gradient(lambda b: MatrixT(5.0, np.zeros((2, 3)), _A, b), _B, [(2, 1)])
+    # (replace: a perturbed mean direction is off the sphere, which the constructor rejects)
+    base = PowerSpherical(np.array([0.6, 0.0, 0.8]), 3.5)
+    _check_sample_gradient(lambda m: base.replace(mean_direction=m), np.array([0.6, 0.0, 0.8]),
+                           [(0,), (1,), (2,)])
 
 
 def test_matrix_distributions_reject_mismatched_scales():
