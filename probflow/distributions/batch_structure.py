@@ -17,6 +17,7 @@ from probflow.core.errors import ShapeError, UnsupportedError
 from probflow.core.pytree import static_field
 from probflow.core.shapes import as_shape, broadcast_shapes
 from probflow.distributions.distribution import Distribution
+from probflow.distributions.kl import kl_divergence, register_kl
 
 __all__ = ["BatchReshape", "BatchBroadcast", "BatchConcat"]
 
@@ -86,7 +87,7 @@ class BatchReshape(_BatchWrapper):
 
     ``batch_shape`` may hold one ``-1``. Samples, ``log_prob``, cumulative functions and
     moments are the base's, reshaped (row-major, as ``jnp.reshape``); the event shape is
-    unchanged.
+    unchanged. ``KL(BatchReshape || BatchReshape)`` reshapes the bases' KL.
 
     Args:
         distribution: the base distribution.
@@ -194,7 +195,8 @@ class BatchBroadcast(_BatchWrapper):
     ``with_shape`` broadcasts the batch *with* a shape (the result is the NumPy broadcast
     of both); ``to_shape`` broadcasts it *to* exactly that shape. Each element of the new
     batch is an independent copy of its base element: samples are independent draws,
-    ``log_prob`` and the moments are the base's, broadcast.
+    ``log_prob``, the moments and ``KL(BatchBroadcast || BatchBroadcast)`` are the base's,
+    broadcast.
 
     Args:
         distribution: the base distribution.
@@ -459,3 +461,21 @@ class BatchConcat(Distribution):
 
     def _entropy(self):
         return self._moment("entropy", event=False)
+
+
+@register_kl(BatchReshape, BatchReshape)
+def _kl_batch_reshape(p: BatchReshape, q: BatchReshape):
+    if p.batch_shape != q.batch_shape or p.distribution.batch_shape != q.distribution.batch_shape:
+        raise ShapeError(f"KL(BatchReshape || BatchReshape): both must reshape the same batch "
+                         f"shape the same way, got {p.distribution.batch_shape} -> "
+                         f"{p.batch_shape} and {q.distribution.batch_shape} -> {q.batch_shape}")
+    kl = jnp.broadcast_to(kl_divergence(p.distribution, q.distribution),
+                          p.distribution.batch_shape)
+    return jnp.reshape(kl, p.batch_shape)
+
+
+@register_kl(BatchBroadcast, BatchBroadcast)
+def _kl_batch_broadcast(p: BatchBroadcast, q: BatchBroadcast):
+    shape = broadcast_shapes(p.batch_shape, q.batch_shape,
+                             what="KL(BatchBroadcast || BatchBroadcast): batch shapes")
+    return jnp.broadcast_to(kl_divergence(p.distribution, q.distribution), shape)

@@ -14,6 +14,7 @@ from probflow.core.pytree import static_field
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.event_space import biject_to, register_bijector
+from probflow.distributions.kl import kl_divergence, register_kl
 
 __all__ = ["Blockwise", "BlockwiseConstraint"]
 
@@ -90,7 +91,8 @@ class Blockwise(Distribution):
     ``dtype_override`` casts every member's samples to one dtype (otherwise all members
     must share a dtype). Members share one batch shape, as in TFP. The support is the
     members' supports side by side, with ``pfb.Blockwise`` of their bijectors as its
-    event-space bijector.
+    event-space bijector. ``KL(Blockwise || Blockwise)`` with matching blocks is the sum of
+    the members' KLs.
 
     Args:
         distributions: sequence of members with scalar or vector events.
@@ -199,3 +201,14 @@ class Blockwise(Distribution):
         for d in self.distributions:
             total = total + d.entropy()
         return jnp.broadcast_to(total, self.batch_shape)
+
+
+@register_kl(Blockwise, Blockwise)
+def _kl_blockwise(p: Blockwise, q: Blockwise):
+    if p._sizes != q._sizes:
+        raise ShapeError(f"KL(Blockwise || Blockwise): block sizes differ, {p._sizes} and "
+                         f"{q._sizes}")
+    total = 0.0
+    for a, b in zip(p.distributions, q.distributions, strict=True):
+        total = total + kl_divergence(a, b)
+    return total
