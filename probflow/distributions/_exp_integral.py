@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-__all__ = ["log_scaled_exp1"]
+__all__ = ["log_scaled_exp1", "log_scaled_exp1_from_log"]
 
 _EULER_GAMMA = 0.5772156649015329
 _SWITCH = 2.0
@@ -58,3 +58,26 @@ def log_scaled_exp1(x):
     fraction = jnp.log(_scaled_e1_fraction(x_large))
     out = jnp.where(small, series, fraction)
     return jnp.where(x == 0, jnp.inf, out)
+
+
+def log_scaled_exp1_from_log(log_x):
+    """``log(exp(x) E1(x))`` from ``log_x = log(x)``, for ``x`` beyond the dtype's range.
+
+    Below ``x = 1e-13`` it is ``log(-gamma - log_x)`` (``E1(x) = -gamma - log(x) + O(x)``);
+    above ``1e13``, ``-log_x - 1/x`` (``exp(x) E1(x) = 1/x - 1/x**2 + ...``); in between,
+    [`log_scaled_exp1`][probflow.distributions._exp_integral.log_scaled_exp1] of ``exp(log_x)``.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> round(float(log_scaled_exp1_from_log(jnp.asarray(-100.0))), 4)
+        4.5994
+    """
+    log_x = jnp.asarray(log_x)
+    tiny = log_x < -30.0
+    huge = log_x > 30.0
+    middle = jnp.where(tiny | huge, 0.0, log_x)
+    small_form = jnp.log(-_EULER_GAMMA - jnp.where(tiny, log_x, -31.0))
+    large_x = jnp.where(huge, log_x, 31.0)
+    large_form = -large_x - jnp.exp(-large_x)
+    return jnp.where(tiny, small_form, jnp.where(huge, large_form,
+                                                 log_scaled_exp1(jnp.exp(middle))))

@@ -10,7 +10,7 @@ import jax.numpy as jnp
 from probflow.core import checks
 from probflow.core.numerics import promote_floats
 from probflow.distributions import constraints
-from probflow.distributions._exp_integral import log_scaled_exp1
+from probflow.distributions._exp_integral import log_scaled_exp1_from_log
 from probflow.distributions.distribution import Distribution
 
 __all__ = ["Horseshoe"]
@@ -27,9 +27,11 @@ class Horseshoe(Distribution):
         ``log_prob(x) = -log(2 pi**3) / 2 - log(scale) + log(exp(u) E1(u))``
 
     where ``E1`` is the exponential integral. TFP evaluates ``exp(u) E1(u)`` with an
-    elementary approximation (Barry, Parlange and Li, 2000; relative error below about
-    1e-3); probflow evaluates it exactly (``jax.scipy.special.exp1`` below ``u = 40``, its
-    asymptotic series above), so ``log_prob`` is ``+inf`` at 0, where the density is
+    elementary approximation (Barry, Parlange and Li, 2000; its log density is within about
+    1e-2 of the exact one); probflow evaluates it exactly: the power series of ``E1`` below
+    ``u = 2``, the continued fraction of ``exp(u) E1(u)`` above, and the leading terms in
+    ``log u`` where ``u`` over- or underflows (so float32 densities stay finite from
+    ``|x| = 1e-20`` to ``1e20``). ``log_prob`` is ``+inf`` at 0, where the density is
     infinite. Mean and mode are 0; the variance is undefined (NaN, as TFP's). There is no
     closed-form cdf. Sampling draws ``S`` and a standard normal (reparameterized).
 
@@ -66,8 +68,9 @@ class Horseshoe(Distribution):
         return z * local * self.scale
 
     def _log_prob(self, value):
-        u = 0.5 * jnp.square(value / self.scale)
-        return _LOG_NORMALISER - jnp.log(self.scale) + log_scaled_exp1(u)
+        # log u = 2 log|x / scale| - log 2, so u may lie beyond the dtype's range.
+        log_u = 2.0 * jnp.log(jnp.abs(value / self.scale)) - math.log(2.0)
+        return _LOG_NORMALISER - jnp.log(self.scale) + log_scaled_exp1_from_log(log_u)
 
     def _mean(self):
         return jnp.zeros(self.batch_shape, self.dtype)

@@ -38,13 +38,25 @@ def _lambertw_jvp(primals, tangents):
     return w, dx / (jnp.exp(w) * (1.0 + w))
 
 
+def _lambertw_of_exp(log_x):
+    """``W(exp(log_x))``, for arguments whose exponential would overflow (``log_x > 20``).
+
+    Newton's iteration on ``w + log(w) = log_x`` from ``log_x - log(log_x)``.
+    """
+    w = log_x - jnp.log(log_x)
+    for _ in range(6):
+        w = w - (w + jnp.log(w) - log_x) / (1.0 + 1.0 / w)
+    return w
+
+
 class LambertWNormal(Distribution):
     """Heavy-tailed Lambert W x Normal: ``Y = loc + scale U exp(tailweight U**2 / 2)``, ``U``
     standard normal.
 
     ``tailweight = 0`` (the default) is ``Normal(loc, scale)``; larger values give heavier
     tails (moments of order ``m`` exist for ``tailweight < 1 / m``). The map inverts in
-    closed form with Lambert's W: for ``z = (y - loc) / scale``, ``u = z exp(-W(tailweight
+    closed form with Lambert's W (from its logarithm where ``z**2`` would overflow): for ``z =
+    (y - loc) / scale``, ``u = z exp(-W(tailweight
     z**2) / 2)``, so ``log_prob(y) = log phi(u) - tailweight u**2 / 2 - log(1 + tailweight
     u**2) - log(scale)``, ``cdf(y) = ndtr(u)``, quantile ``loc + scale G(ndtri(p))``. Mean
     ``loc`` (NaN for ``tailweight >= 1``), variance ``scale**2 / (1 - 2
@@ -86,7 +98,15 @@ class LambertWNormal(Distribution):
 
     def _inverse(self, value):
         z = (value - self.loc) / self.scale
-        return z * jnp.exp(-0.5 * _lambertw(self.tailweight * jnp.square(z)))
+        # W(tailweight z**2), from its logarithm where z**2 would overflow.
+        nonzero = (z != 0) & (self.tailweight > 0)
+        log_arg = jnp.log(jnp.where(nonzero, self.tailweight, 1.0)) + 2.0 * jnp.log(
+            jnp.where(nonzero, jnp.abs(z), 1.0))
+        large = nonzero & (log_arg > 20.0)
+        w = jnp.where(large, _lambertw_of_exp(jnp.where(large, log_arg, 21.0)),
+                      _lambertw(self.tailweight * jnp.square(jnp.where(large, 1.0, z))))
+        log_abs_u = jnp.log(jnp.where(nonzero, jnp.abs(z), 1.0)) - 0.5 * w
+        return jnp.where(nonzero, jnp.sign(z) * jnp.exp(log_abs_u), z)
 
     def _sample(self, key, sample_shape):
         u = jax.random.normal(key, sample_shape + self.batch_shape, self.dtype)
