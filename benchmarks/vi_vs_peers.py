@@ -20,6 +20,12 @@ final negative ELBO (mean of the last 10% of steps, so the runs are seen to do t
 work), and probflow's ratio to the best peer.
 
 ``python benchmarks/vi_vs_peers.py --worker LIB GUIDE`` runs one pair and prints JSON.
+
+``--interleaved`` runs every library in one process instead, alternating their calls
+(``--repeats`` rounds), and reports the best wall-clock and process-CPU rates of each and the
+ratios: on a shared, loaded machine, the ratios of interleaved calls are what can be trusted.
+It also times probflow's chunk alone (one compiled ``lax.scan`` of the same steps, no host
+loop) and the k-hat diagnostic ``fit`` adds by default (1000 draws).
 """
 
 from __future__ import annotations
@@ -82,8 +88,10 @@ def make_probflow(guide, num_steps):
     optimizer = optax.adam(LEARNING_RATE)
 
     def run(seed):
+        # every step runs (tol=None), as in the peers; the k-hat diagnostic is timed apart
+        # (--interleaved reports it)
         fit = pf.vi.fit(posterior, guide, key=jax.random.key(seed), num_steps=num_steps,
-                        optimizer=optimizer, progress_bar=False)
+                        optimizer=optimizer, progress_bar=False, tol=None, num_psis_draws=0)
         return fit.losses
 
     return run
@@ -182,6 +190,84 @@ def worker(library, guide, num_steps):
                       "warm_s": warm, "final_loss": float(np.mean(tail))}))
 
 
+def _probflow_parts(guide, num_steps):
+    """probflow's compiled steps alone (one chunk of all the steps, no host loop) and the
+    k-hat diagnostic of a fit, for --interleaved."""
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    import probflow as pf
+    from probflow import distributions as pfd
+    from probflow.vi import loop
+
+    x, y = map(jnp.asarray, make_data())
+
+    @pf.model
+    def logistic(x):
+        beta = yield pfd.Normal(jnp.zeros(NUM_COEFS), 1.0, name="beta")
+        yield pfd.Bernoulli(logits=x @ beta, name="y")
+
+    posterior = logistic(x).condition(y=y)
+    optimizer = optax.adam(LEARNING_RATE)
+    guide_obj = pf.vi.make_guide(guide)
+    params = guide_obj.init(None, jnp.zeros(NUM_COEFS))
+    elbo = pf.vi.elbo.resolve_elbo_config(guide_obj, params)
+    spec = loop._Spec(guide_obj, optimizer, elbo, None, num_steps)
+
+    def chunk(seed):
+        zero = jnp.asarray(0, jnp.int32)
+        state = loop._LoopState(params, optimizer.init(params), zero,
+                                jnp.asarray(-1, jnp.int32), jnp.zeros((0,), jnp.int32), None,
+                                None, zero)
+        _, losses = loop._run_chunk(spec, loop.FAST, posterior, state, jax.random.key(seed),
+                                    np.int32(num_steps), np.int32(num_steps))
+        return np.asarray(losses)
+
+    fit = pf.vi.fit(posterior, guide, key=jax.random.key(0), num_steps=100,
+                    optimizer=optimizer, progress_bar=False, tol=None, num_psis_draws=0)
+
+    def khat(seed):
+        return pf.vi.psis.approximation_khat(posterior, fit.surrogate.flat,
+                                             key=jax.random.key(seed), num_draws=1000)
+
+    return chunk, khat
+
+
+def run_interleaved(args):
+    for guide in args.guides:
+        runs = {lib: MAKERS[lib](guide, args.steps) for lib in args.libraries}
+        chunk, khat = _probflow_parts(guide, args.steps)
+        runs["probflow chunk only"] = chunk
+        for run in runs.values():
+            run(1)  # compile
+        khat(1)
+        wall = {k: float("inf") for k in runs}
+        cpu = dict(wall)
+        for rep in range(args.repeats):
+            for name, run in runs.items():
+                start, start_cpu = time.perf_counter(), time.process_time()
+                run(rep + 2)
+                wall[name] = min(wall[name], time.perf_counter() - start)
+                cpu[name] = min(cpu[name], time.process_time() - start_cpu)
+        start = time.perf_counter()
+        khat(0)
+        khat_s = time.perf_counter() - start
+        print(f"\n{guide}, {args.steps} steps, best of {args.repeats} interleaved rounds")
+        for name in runs:
+            print(f"  {name:20s} wall {args.steps / wall[name]:9,.0f} steps/s   "
+                  f"cpu {args.steps / cpu[name]:9,.0f} steps/s")
+        peers = [p for p in args.libraries if p != "probflow"]
+        if "probflow" in runs and peers:
+            best_wall = min(wall[p] for p in peers)
+            best_cpu = min(cpu[p] for p in peers)
+            print(f"  probflow vs best peer: wall {best_wall / wall['probflow']:.2f}x, "
+                  f"cpu {best_cpu / cpu['probflow']:.2f}x; fit vs its chunk alone: wall "
+                  f"{wall['probflow chunk only'] / wall['probflow']:.2f}x, cpu "
+                  f"{cpu['probflow chunk only'] / cpu['probflow']:.2f}x; k-hat (1000 draws) "
+                  f"{1e3 * khat_s:.1f} ms")
+
+
 def run_all(args):
     rows = []
     for guide in args.guides:
@@ -229,9 +315,14 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=5000)
     parser.add_argument("--libraries", nargs="+", default=list(LIBRARIES))
     parser.add_argument("--guides", nargs="+", default=list(GUIDES))
+    parser.add_argument("--interleaved", action="store_true",
+                        help="all libraries in one process, calls alternated")
+    parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args(argv)
     if args.worker:
         worker(*args.worker, args.steps)
+    elif args.interleaved:
+        run_interleaved(args)
     else:
         run_all(args)
 

@@ -288,8 +288,8 @@ def _check_run_options(label: str, tol, average, num_psis_draws):
 def _fit_from(posterior, guide, optimizer, elbo, plan, params, opt_state, key, num_steps, *,
               tol, average, num_psis_draws, progress_bar, label, previous):
     key_run, key_psis = jax.random.split(key)
-    out = optimise(guide, optimizer, elbo, plan, posterior, params, opt_state, key_run,
-                   num_steps, tol=tol, average=average, progress_bar=progress_bar,
+    out = optimise(guide, optimizer, elbo, plan, posterior, params, opt_state, num_steps,
+                   key=key_run, tol=tol, average=average, progress_bar=progress_bar,
                    label=f"vi/{guide.name}" if label == "fit" else label, error_label=label)
     losses = out.losses
     if out.interrupted:
@@ -305,8 +305,8 @@ def _fit_from(posterior, guide, optimizer, elbo, plan, params, opt_state, key, n
         losses = np.concatenate([np.asarray(previous.losses), losses])
     khat = float("nan")
     if guide.name != "map" and not out.interrupted:
-        khat = approximation_khat(posterior, guide.distribution(out.params), key_psis,
-                                  num_psis_draws)
+        khat = approximation_khat(posterior, guide.distribution(out.params), key=key_psis,
+                                  num_draws=num_psis_draws)
         warn_if_unreliable(label, khat, guide.name, stacklevel=4)
     return VIResult(posterior, out.params, out.opt_state, losses, guide=guide,
                     optimizer=optimizer, elbo=elbo, plan=plan, converged=out.converged,

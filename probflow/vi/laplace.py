@@ -216,8 +216,8 @@ def laplace(posterior: Posterior, *, key, num_steps: int = 500, optimizer=None,
     scale_tril = np.linalg.cholesky(0.5 * (covariance + covariance.T)).astype(dtype)
     params = {"loc": jnp.asarray(vector), "scale_tril": jnp.asarray(scale_tril)}
     guide = LaplaceGuide()
-    khat = approximation_khat(posterior, guide.distribution(params), jax.random.fold_in(key, 1),
-                 num_psis_draws)
+    khat = approximation_khat(posterior, guide.distribution(params),
+                              key=jax.random.fold_in(key, 1), num_draws=num_psis_draws)
     warn_if_unreliable("laplace", khat, guide.name)
     return VIResult(posterior, params, None, losses, guide=guide, optimizer=None,
                     elbo=ELBOConfig(entropy="analytic"), plan=None, converged=True, khat=khat)

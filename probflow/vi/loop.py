@@ -54,18 +54,23 @@ class _Spec(NamedTuple):
     elbo: ELBOConfig
     plan: MinibatchPlan | None
     chunk_size: int
-    is_averaged: bool
+
+
+# The three compiled forms of a chunk (a static argument):
+FAST = "fast"  # plain steps: only the loss's finiteness is recorded (no masks)
+AVERAGING = "averaging"  # plain steps, adding the iterates from `average_start` on to a sum
+CAREFUL = "careful"  # every update masked by its finiteness: finds the exact failing step
 
 
 class _LoopState(NamedTuple):
     params: Any
     opt_state: Any
     step: jax.Array  # steps done in this call
-    failed_step: jax.Array  # -1, or the step whose loss/gradient was not finite
+    failed_step: jax.Array  # -1, or the first step whose loss (or gradient) was not finite
     rows: jax.Array  # the current epoch's permutation of the rows (minibatches), else empty
-    good_params: Any  # the parameters at which the last finite loss was evaluated
-    mean_params: Any  # running mean of the iterates since step `average_start` (or None)
-    num_averaged: jax.Array  # iterates in that mean
+    good_params: Any  # CAREFUL chunks: the parameters of the last finite loss
+    params_sum: Any  # sum of the iterates since step `average_start` (None: no averaging)
+    num_averaged: jax.Array  # iterates in that sum
 
 
 def _loss(params, key, posterior, rows, spec: _Spec):
@@ -89,54 +94,67 @@ def _all_finite(tree) -> jax.Array:
     return jnp.all(jnp.stack(leaves)) if leaves else jnp.asarray(True)
 
 
-@functools.partial(jax.jit, static_argnums=0)
-def _run_chunk(spec: _Spec, posterior, state: _LoopState, key, num_steps, average_start):
+def _rows_for_step(plan, key_rows, t, perm):
+    """This step's minibatch rows (a new permutation at the start of every epoch)."""
+    per_epoch = plan.batches_per_epoch
+    position = t % per_epoch
+    perm = jax.lax.cond(
+        position == 0,
+        lambda: jax.random.permutation(jax.random.fold_in(key_rows, t // per_epoch),
+                                       plan.num_rows).astype(perm.dtype),
+        lambda: perm)
+    return jax.lax.dynamic_slice(perm, (position * plan.batch_size,), (plan.batch_size,)), perm
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1))
+def _run_chunk(spec: _Spec, mode: str, posterior, state: _LoopState, key, num_steps,
+               average_start):
+    """``num_steps`` (at most ``spec.chunk_size``, traced) steps from ``state``; returns the
+    new state and the chunk's losses (``nan`` past ``num_steps``)."""
     plan = spec.plan
     key_steps, key_rows = jax.random.split(key)
+    first = state.step
 
-    def body(state: _LoopState, _):
-        # Steps past num_steps (the end of the last chunk) or after a failure are computed but
-        # not applied: a masked update is cheaper on CPU than a lax.cond around every step.
-        t = state.step
-        active = (t < num_steps) & (state.failed_step < 0)
-        rows, perm = None, state.rows
-        if plan is not None:
-            per_epoch = plan.batches_per_epoch
-            position = t % per_epoch
-            perm = jax.lax.cond(
-                active & (position == 0),
-                lambda: jax.random.permutation(jax.random.fold_in(key_rows, t // per_epoch),
-                                               plan.num_rows).astype(perm.dtype),
-                lambda: perm)
-            rows = jax.lax.dynamic_slice(perm, (position * plan.batch_size,),
-                                         (plan.batch_size,))
+    def body(i, carry):
+        state, losses = carry
+        t = first + i
+        rows, perm = (None, state.rows) if plan is None else _rows_for_step(
+            plan, key_rows, t, state.rows)
         loss, grads = jax.value_and_grad(_loss)(state.params, jax.random.fold_in(key_steps, t),
                                                 posterior, rows, spec)
         updates, opt_state = spec.optimizer.update(grads, state.opt_state, state.params)
         params = optax.apply_updates(state.params, updates)
-        # the gradient's finiteness shows in the new parameters (an inf or NaN gradient makes
-        # them non-finite, also through adam's normalisation), which are half its size
-        finite = jnp.isfinite(loss) & _all_finite(params)
-        apply = active & finite
+        failed, good = state.failed_step, state.good_params
+        if mode == CAREFUL:
+            # the gradient's finiteness shows in the new parameters (an inf or NaN gradient
+            # makes them non-finite, also through adam's normalisation)
+            finite = jnp.isfinite(loss) & _all_finite(params) & (failed < 0)
 
-        def keep(new, old):
-            return jax.tree_util.tree_map(lambda a, b: jnp.where(apply, a, b), new, old)
+            def keep(new, old):
+                return jax.tree_util.tree_map(lambda a, b: jnp.where(finite, a, b), new, old)
 
-        params = keep(params, state.params)
-        mean_params, count = state.mean_params, state.num_averaged
-        if spec.is_averaged:
-            counted = apply & (t >= average_start)
+            failed = jnp.where((failed < 0) & ~finite, t, failed)
+            params, opt_state = keep(params, state.params), keep(opt_state, state.opt_state)
+            good = keep(state.params, good)
+        else:
+            failed = jnp.where((failed < 0) & ~jnp.isfinite(loss), t, failed)
+        params_sum, count = state.params_sum, state.num_averaged
+        if mode == AVERAGING:
+            counted = t >= average_start
             count = count + counted.astype(count.dtype)
-            weight = jnp.where(counted, 1.0 / jnp.maximum(count, 1), 0.0)
-            mean_params = jax.tree_util.tree_map(
-                lambda m, p: m + weight.astype(m.dtype) * (p - m), mean_params, params)
-        new = _LoopState(params, keep(opt_state, state.opt_state),
-                         t + active.astype(t.dtype),
-                         jnp.where(active & ~finite, t, state.failed_step), perm,
-                         keep(state.params, state.good_params), mean_params, count)
-        return new, jnp.where(active, loss, jnp.nan)
+            params_sum = jax.tree_util.tree_map(
+                lambda s, p: s + jnp.where(counted, p, jnp.zeros_like(p)), params_sum, params)
+        new = _LoopState(params, opt_state, t + 1, failed, perm, good, params_sum, count)
+        return new, losses.at[i].set(loss)
 
-    return jax.lax.scan(body, state, None, length=spec.chunk_size)
+    dtype = jnp.result_type(*jax.tree_util.tree_leaves(state.params))
+    losses = jnp.full((spec.chunk_size,), jnp.nan, dtype)
+    state, losses = jax.lax.fori_loop(0, num_steps, body, (state, losses))
+    if mode != CAREFUL:
+        # a non-finite gradient with a finite loss leaves non-finite parameters: caught here
+        bad = (state.failed_step < 0) & ~_all_finite(state.params)
+        state = state._replace(failed_step=jnp.where(bad, state.step - 1, state.failed_step))
+    return state, losses
 
 
 def _wait(tree) -> None:
@@ -211,20 +229,28 @@ class _Chunks:
 
     def __init__(self, state):
         self.state = state
+        self.steps = 0
         self.losses: list[np.ndarray] = []
         self.window_means: list[float] = []
         self.converged = False
 
 
-def _check_chunk(done: _Chunks, state, chunk, label: str, tol) -> None:
+def _check_chunk(done: _Chunks, spec, posterior, key, start, state, chunk, num_steps: int,
+                 first: int, label: str, tol) -> None:
+    """Wait for the chunk of steps ``first, ...`` run from ``start`` (its input state), check
+    it and record it in ``done``. After a failure, the chunk runs again in its CAREFUL form
+    (the same steps: step ``t`` uses ``fold_in(key, t)``) to name the exact step and the last
+    good parameters."""
     _wait((state, chunk))
-    chunk = np.asarray(chunk)
-    done_before = int(done.state.step)
-    steps = int(state.step)
-    failed = int(state.failed_step)
-    kept = chunk[: steps - done_before]
+    steps_done, failed, chunk = jax.device_get((state.step, state.failed_step, chunk))
     if failed >= 0:
-        bad = float(np.concatenate(done.losses + [kept])[failed])
+        state, chunk = _run_chunk(spec, CAREFUL, posterior,
+                                  start._replace(good_params=start.params), key,
+                                  np.int32(num_steps), np.int32(0))
+        _wait((state, chunk))
+        failed = int(state.failed_step)
+        failed = failed if failed >= 0 else first
+        bad = float(np.asarray(chunk)[failed - first])
         where = (" at the initial parameters; check init or init_params" if failed == 0
                  else "; try a smaller learning rate (e.g. optax.adam(1e-3); it must be a "
                       "positive number, as optax.adam(None) or a negative one climbs the "
@@ -234,15 +260,15 @@ def _check_chunk(done: _Chunks, state, chunk, label: str, tol) -> None:
             f"{bad!r}){where}. err.last_params holds the parameters of the last "
             f"finite loss: continue with fit(..., init_params=err.last_params)",
             step=failed, loss=bad, last_params=state.good_params)
-    finite = kept[np.isfinite(kept)]
-    means = done.window_means + ([float(finite.mean())] if finite.size else [])
+    kept = np.asarray(chunk)[: int(steps_done) - first]
+    means = done.window_means + ([float(kept.mean())] if kept.size else [])
     converged = done.converged or window_converged(means, tol)
     done.losses, done.window_means, done.converged = done.losses + [kept], means, converged
-    done.state = state
+    done.state, done.steps = state, int(steps_done)
 
 
-def optimise(guide, optimizer, elbo, plan, posterior, params, opt_state, key, num_steps: int,
-             *, tol, average: float, progress_bar: bool, label: str,
+def optimise(guide, optimizer, elbo, plan, posterior, params, opt_state, num_steps: int,
+             *, key, tol, average: float, progress_bar: bool, label: str,
              error_label: str | None = None) -> RunOutcome:
     """Run up to ``num_steps`` optimisation steps in compiled chunks (see the module docstring).
 
@@ -260,8 +286,8 @@ def optimise(guide, optimizer, elbo, plan, posterior, params, opt_state, key, nu
         ...     yield pfd.Normal(1.0, 1.0, name="mu")
         >>> guide = pf.vi.MeanField()
         >>> out = optimise(guide, optax.adam(0.05), pf.vi.ELBOConfig(entropy="analytic"),
-        ...                None, m().condition(), guide.init(None, jnp.zeros(1)), None,
-        ...                jax.random.key(0), 400, tol=None, average=0.5, progress_bar=False,
+        ...                None, m().condition(), guide.init(None, jnp.zeros(1)), None, 400,
+        ...                key=jax.random.key(0), tol=None, average=0.5, progress_bar=False,
         ...                label="fit")
         >>> out.losses.shape, out.num_averaged
         ((400,), 200)
@@ -269,7 +295,7 @@ def optimise(guide, optimizer, elbo, plan, posterior, params, opt_state, key, nu
     error_label = label if error_label is None else error_label
     chunk_size = chunk_size_for(num_steps)
     is_averaged = average > 0
-    spec = _Spec(guide, optimizer, elbo, plan, chunk_size, is_averaged)
+    spec = _Spec(guide, optimizer, elbo, plan, chunk_size)
     total = num_steps
     average_start = num_steps - int(round(average * num_steps)) if is_averaged else num_steps
 
@@ -277,14 +303,18 @@ def optimise(guide, optimizer, elbo, plan, posterior, params, opt_state, key, nu
         rows = (jnp.arange(plan.num_rows, dtype=jnp.int32) if plan
                 else jnp.zeros((0,), jnp.int32))
         state_opt = optimizer.init(params) if opt_state is None else opt_state
-        mean = jax.tree_util.tree_map(jnp.zeros_like, params) if is_averaged else None
+        zeros = jax.tree_util.tree_map(jnp.zeros_like, params) if is_averaged else None
         zero = jnp.asarray(0, jnp.int32)
-        return _LoopState(params, state_opt, zero, jnp.asarray(-1, jnp.int32), rows, params,
-                          mean, zero)
+        return _LoopState(params, state_opt, zero, jnp.asarray(-1, jnp.int32), rows, None,
+                          zeros, zero)
 
-    def launch(state):
-        return _run_chunk(spec, posterior, state, key, jnp.asarray(total, jnp.int32),
-                          jnp.asarray(average_start, jnp.int32))
+    def launch(state, first):
+        """Queue the chunk of steps ``first, first + 1, ...`` (``first`` known on the host)."""
+        num = min(chunk_size, total - first)
+        mode = AVERAGING if first + num > average_start else FAST
+        out = _run_chunk(spec, mode, posterior, state, key, np.int32(num),
+                         np.int32(average_start))
+        return (state, *out, num, first)
 
     done = None
     interrupted = False
@@ -292,15 +322,16 @@ def optimise(guide, optimizer, elbo, plan, posterior, params, opt_state, key, nu
               unit="step", desc=label) as bar:
         try:
             done = _Chunks(start())
-            in_flight, dispatched = launch(done.state), chunk_size
+            in_flight = launch(done.state, 0)
+            dispatched = in_flight[3]
             while in_flight is not None:
                 following = None
                 if dispatched < total:  # queue the next chunk before waiting for this one
-                    following = launch(in_flight[0])
-                    dispatched += chunk_size
+                    following = launch(in_flight[1], dispatched)
+                    dispatched += following[3]
                 was_converged = done.converged
-                _check_chunk(done, *in_flight, error_label, tol)
-                steps = int(done.state.step)
+                _check_chunk(done, spec, posterior, key, *in_flight, error_label, tol)
+                steps = done.steps
                 bar.set_postfix(neg_elbo=f"{done.window_means[-1]:.4g}"
                                 if done.window_means else "nan", refresh=False)
                 bar.update(steps - bar.n)
@@ -323,6 +354,7 @@ def optimise(guide, optimizer, elbo, plan, posterior, params, opt_state, key, nu
     losses = (np.concatenate(done.losses) if done.losses
               else np.zeros((0,), jnp.result_type(*jax.tree_util.tree_leaves(params))))
     num_averaged = int(state.num_averaged)
-    result_params = state.mean_params if num_averaged > 0 else state.params
+    result_params = state.params if num_averaged == 0 else jax.tree_util.tree_map(
+        lambda total_, p: (total_ / num_averaged).astype(p.dtype), state.params_sum, state.params)
     return RunOutcome(result_params, state.params, state.opt_state, losses, done.converged,
                       num_averaged, interrupted)

@@ -280,7 +280,8 @@ def pathfinder(posterior: Posterior, *, key, num_paths: int = 4, num_iterations:
     dtype = starts.dtype
     params = {"loc": jnp.asarray(locs, dtype), "scale_tril": jnp.asarray(scale_trils, dtype)}
     guide = PathfinderGuide()
-    khat = approximation_khat(posterior, guide.distribution(params), key_psis, num_psis_draws)
+    khat = approximation_khat(posterior, guide.distribution(params), key=key_psis,
+                              num_draws=num_psis_draws)
     warn_if_unreliable("pathfinder", khat, guide.name)
     return VIResult(posterior, params, None, -elbos[best_path], guide=guide, optimizer=None,
                     elbo=ELBOConfig(num_particles=num_elbo_draws), plan=None,
@@ -309,15 +310,15 @@ class PathfinderInit(NamedTuple):
     result: VIResult
 
 
-def initial_positions(posterior: Posterior, key, num_chains: int, *, result=None,
+def initial_positions(posterior: Posterior, num_chains: int, *, key, result=None,
                       num_draws: int = 1000, **pathfinder_options) -> PathfinderInit:
     """MCMC starting points drawn by Pathfinder's importance resampling (without replacement,
     so the chains start apart), and a diagonal inverse mass matrix.
 
     Args:
         posterior: a [`Posterior`][probflow.models.posterior.Posterior].
-        key: PRNG key.
         num_chains: how many starting points.
+        key: PRNG key (keyword).
         result: a [`pathfinder`][probflow.vi.pathfinder.pathfinder] result to draw from
             (default: run it with ``pathfinder_options``).
         num_draws: proposals drawn from the approximation (at least ``num_chains``).
@@ -335,7 +336,7 @@ def initial_positions(posterior: Posterior, key, num_chains: int, *, result=None
         >>> @pf.model
         ... def m():
         ...     yield pfd.HalfNormal(1.0, name="s")
-        >>> start = initial_positions(m().condition(), jax.random.key(0), 4, num_paths=2,
+        >>> start = initial_positions(m().condition(), 4, key=jax.random.key(0), num_paths=2,
         ...                           num_iterations=20)
         >>> start.position["s"].shape, start.inverse_mass_matrix.shape
         ((4,), (1,))

@@ -72,7 +72,7 @@ def _draw_and_ratios(posterior, q, key, num_draws):
     return vectors, jax.lax.map(ratio, vectors, batch_size=256)
 
 
-def log_importance_ratios(posterior, q, key, num_draws: int):
+def log_importance_ratios(posterior, q, *, key, num_draws: int):
     """Draws ``z ~ q`` and their log ratios ``log p(z) - log q(z)``.
 
     Args:
@@ -93,7 +93,7 @@ def log_importance_ratios(posterior, q, key, num_draws: int):
         ... def m():
         ...     yield pfd.Normal(0.0, 1.0, name="x")
         >>> q = pfd.MultivariateNormalDiag(jnp.zeros(1), jnp.ones(1))
-        >>> _, log_r = log_importance_ratios(m().condition(), q, jax.random.key(0), 5)
+        >>> _, log_r = log_importance_ratios(m().condition(), q, key=jax.random.key(0), num_draws=5)
         >>> bool(jnp.allclose(log_r, log_r[0]))  # q is the posterior: constant ratios
         True
     """
@@ -136,7 +136,7 @@ def pareto_khat(log_ratios) -> float:
     return psis(log_ratios)[1]
 
 
-def approximation_khat(posterior, q, key, num_draws: int) -> float:
+def approximation_khat(posterior, q, *, key, num_draws: int) -> float:
     """The Pareto k-hat of ``log p - log q`` over ``num_draws`` draws of ``q`` (``nan`` for
     ``num_draws=0``); ``q`` is a distribution over the flat unconstrained vector.
 
@@ -148,12 +148,13 @@ def approximation_khat(posterior, q, key, num_draws: int) -> float:
         ... def m():
         ...     yield pfd.Normal(0.0, 1.0, name="x")
         >>> q = pfd.MultivariateNormalDiag(jnp.zeros(1), jnp.full(1, 0.3))  # too narrow
-        >>> bool(approximation_khat(m().condition(), q, jax.random.key(0), 2000) > 0.7)
+        >>> khat = approximation_khat(m().condition(), q, key=jax.random.key(0), num_draws=2000)
+        >>> bool(khat > 0.7)
         True
     """
     if num_draws == 0:
         return float("nan")
-    _, log_ratios = log_importance_ratios(posterior, q, key, num_draws)
+    _, log_ratios = log_importance_ratios(posterior, q, key=key, num_draws=num_draws)
     return psis(np.asarray(log_ratios))[1]
 
 

@@ -176,12 +176,12 @@ class VIResult(Struct):
         """
         key = as_typed_key(key)
         num_draws = check_count("importance_draws", "num_draws", num_draws)
-        vectors, log_ratios = log_importance_ratios(self.posterior, self.surrogate.flat, key,
-                                                    num_draws)
+        vectors, log_ratios = log_importance_ratios(self.posterior, self.surrogate.flat,
+                                                    key=key, num_draws=num_draws)
         log_weights, khat = psis(np.asarray(log_ratios))
         return ImportanceDraws(np.asarray(vectors), log_weights, khat)
 
-    def expectation(self, fn, key, num_draws: int = 4000):
+    def expectation(self, fn, *, key, num_draws: int = 4000):
         """The PSIS-weighted estimate of ``E[fn(latents)]`` under the posterior.
 
         ``fn`` takes the dict of constrained latents (and deterministics) of one draw and
@@ -198,7 +198,7 @@ class VIResult(Struct):
             ...     yield pfd.Normal(jnp.full(4, mu), 1.0, name="y")
             >>> fit = pf.vi.fit(m().condition(y=jnp.ones(4)), key=jax.random.key(0),
             ...                 num_steps=1000, optimizer=optax.adam(0.05), progress_bar=False)
-            >>> mean = fit.expectation(lambda d: d["mu"], jax.random.key(1))
+            >>> mean = fit.expectation(lambda d: d["mu"], key=jax.random.key(1))
             >>> bool(abs(float(mean) - 0.8) < 0.05)
             True
         """

@@ -68,7 +68,7 @@ def test_interrupt_between_chunks_keeps_the_completed_chunks(monkeypatch, full_f
     # the same steps as the uninterrupted run (step t uses fold_in(key, t))
     np.testing.assert_array_equal(fit.losses, full_fit.losses[:32])
     # the parameters and optimizer state after the second chunk, the input of the third
-    state_after_two = seen[2][2]
+    state_after_two = seen[2][3]
     np.testing.assert_array_equal(fit.params["loc"], state_after_two.params["loc"])
     assert fit.num_averaged == 0  # the averaging window (the last 200 steps) was not reached
     assert int(fit.opt_state[0].count) == 32

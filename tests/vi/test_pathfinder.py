@@ -88,7 +88,7 @@ def test_pathfinder_finds_the_exact_posterior(conjugate, result):
 
 def test_initial_positions_for_nuts(conjugate, result):
     posterior, mean, covariance = conjugate
-    start = pf.vi.pathfinder_initial_positions(posterior, jax.random.key(2), 4, result=result)
+    start = pf.vi.pathfinder_initial_positions(posterior, 4, key=jax.random.key(2), result=result)
     assert start.position["beta"].shape == (4, NUM_COEFS)
     assert len({tuple(np.asarray(p).round(12)) for p in start.position["beta"]}) == 4
     np.testing.assert_allclose(np.asarray(start.inverse_mass_matrix), np.diag(covariance),
@@ -110,4 +110,4 @@ def test_bad_arguments(conjugate):
     with pytest.raises(TypeError, match="pathfinder: posterior must be a pf.Posterior"):
         pf.vi.pathfinder(regression, key=jax.random.key(0))
     with pytest.raises(ValueError, match="initial_positions: num_chains must be a positive"):
-        pf.vi.pathfinder_initial_positions(posterior, jax.random.key(0), 0)
+        pf.vi.pathfinder_initial_positions(posterior, 0, key=jax.random.key(0))

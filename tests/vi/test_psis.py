@@ -81,10 +81,11 @@ def test_importance_resampling_corrects_an_underdispersed_meanfield(moderate_mea
 
 def test_psis_expectations(moderate_meanfield):
     fit = moderate_meanfield
-    second_moment = fit.expectation(lambda d: d["x"] ** 2, jax.random.key(2), 8000)
+    second_moment = fit.expectation(lambda d: d["x"] ** 2, key=jax.random.key(2), num_draws=8000)
     assert second_moment.shape == (2,)
     np.testing.assert_allclose(np.asarray(second_moment), 1.0, atol=0.12)
-    cross = fit.expectation(lambda d: d["x"][0] * d["x"][1], jax.random.key(2), 8000)
+    cross = fit.expectation(lambda d: d["x"][0] * d["x"][1], key=jax.random.key(2),
+                           num_draws=8000)
     assert abs(float(cross) - 0.6) < 0.12
     draws = fit.importance_draws(jax.random.key(3), 100)
     assert draws.vectors.shape == (100, 2) and np.isclose(
