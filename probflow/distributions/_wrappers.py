@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
+from probflow.core import checks
 from probflow.core.errors import ShapeError
 from probflow.distributions.distribution import Distribution
 
@@ -25,3 +26,22 @@ def expand_draws(x, sample_shape, batch_shape):
     pad = (1,) * (len(batch_shape) - len(base_batch))
     return jnp.broadcast_to(x.reshape(tuple(sample_shape) + pad + base_batch),
                             tuple(sample_shape) + tuple(batch_shape))
+
+
+def array_finiteness_checks(dist) -> tuple:
+    """``validate_args`` finiteness checks of ``dist``'s own floating array parameters.
+
+    Like ``Distribution._finiteness_checks``, but nested distributions (and other PyTree
+    children that are not arrays) are skipped: they validate themselves.
+    """
+    found = []
+    for name in dist._child_fields:
+        value = getattr(dist, name)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = jnp.asarray(value)
+        if not hasattr(value, "shape") or isinstance(value, Distribution):
+            continue
+        if not jnp.issubdtype(value.dtype, jnp.inexact):
+            continue
+        found.append(checks.finite(name, value, dist.infinite_params.get(name)))
+    return tuple(found)

@@ -10,8 +10,13 @@ import jax
 import jax.numpy as jnp
 
 from probflow.core import checks
+from probflow.core.errors import ParameterError
 from probflow.core.numerics import log1mexp
-from probflow.distributions._wrappers import check_scalar_base, expand_draws
+from probflow.distributions._wrappers import (
+    array_finiteness_checks,
+    check_scalar_base,
+    expand_draws,
+)
 from probflow.distributions.bernoulli import _exactly_one, _log_pair, _probs_from, _promote_optional
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.gamma import Gamma
@@ -27,6 +32,14 @@ __all__ = [
     "HurdleGamma",
     "HurdleLogNormal",
 ]
+
+
+def _build_base(owner, factory):
+    """Build a hurdle's base; a parameter error names the hurdle class first."""
+    try:
+        return factory()
+    except ParameterError as err:
+        raise ParameterError(f"{owner}: {err}") from err
 
 
 class HurdleDistribution(Distribution):
@@ -72,6 +85,9 @@ class HurdleDistribution(Distribution):
                   validate_args=validate_args, name=name)
         self._validate(checks.in_unit_interval("gate", gate))
         _ = self.batch_shape
+
+    def _finiteness_checks(self):
+        return array_finiteness_checks(self)
 
     @property
     def batch_shape(self):
@@ -183,7 +199,7 @@ class HurdlePoisson(HurdleDistribution):
 
     def __init__(self, gate=None, rate=None, *, gate_logits=None, validate_args: bool = False,
                  name: str | None = None):
-        base = Poisson(rate, validate_args=validate_args)
+        base = _build_base("HurdlePoisson", lambda: Poisson(rate, validate_args=validate_args))
         self._init("HurdlePoisson", base, gate, gate_logits, validate_args, name)
 
     @property
@@ -225,8 +241,8 @@ class HurdleNegativeBinomial(HurdleDistribution):
 
     def __init__(self, gate=None, total_count=None, logits=None, probs=None, *,
                  gate_logits=None, validate_args: bool = False, name: str | None = None):
-        base = NegativeBinomial(total_count, logits=logits, probs=probs,
-                                validate_args=validate_args)
+        base = _build_base("HurdleNegativeBinomial", lambda: NegativeBinomial(
+            total_count, logits=logits, probs=probs, validate_args=validate_args))
         self._init("HurdleNegativeBinomial", base, gate, gate_logits, validate_args, name)
 
 
@@ -253,7 +269,8 @@ class HurdleGamma(HurdleDistribution):
 
     def __init__(self, gate=None, concentration=None, rate=1.0, *, gate_logits=None,
                  validate_args: bool = False, name: str | None = None):
-        base = Gamma(concentration, rate, validate_args=validate_args)
+        base = _build_base("HurdleGamma", lambda: Gamma(concentration, rate,
+                                                         validate_args=validate_args))
         self._init("HurdleGamma", base, gate, gate_logits, validate_args, name)
 
 
@@ -277,5 +294,6 @@ class HurdleLogNormal(HurdleDistribution):
 
     def __init__(self, gate=None, loc=0.0, scale=1.0, *, gate_logits=None,
                  validate_args: bool = False, name: str | None = None):
-        base = LogNormal(loc, scale, validate_args=validate_args)
+        base = _build_base("HurdleLogNormal", lambda: LogNormal(loc, scale,
+                                                                 validate_args=validate_args))
         self._init("HurdleLogNormal", base, gate, gate_logits, validate_args, name)

@@ -11,7 +11,11 @@ from probflow.core import checks
 from probflow.core.errors import UnsupportedError
 from probflow.core.numerics import promote_floats
 from probflow.distributions import constraints
-from probflow.distributions._wrappers import check_scalar_base, expand_draws
+from probflow.distributions._wrappers import (
+    array_finiteness_checks,
+    check_scalar_base,
+    expand_draws,
+)
 from probflow.distributions.bernoulli import _exactly_one, _log_pair, _probs_pair
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.event_space import biject_to, register_bijector
@@ -125,6 +129,9 @@ class Inflated(Distribution):
                        checks.nonnegative("inflated_loc_atol", atol),
                        checks.nonnegative("inflated_loc_rtol", rtol))
         _ = self.batch_shape  # shapes must broadcast
+
+    def _finiteness_checks(self):
+        return array_finiteness_checks(self)
 
     @property
     def batch_shape(self):

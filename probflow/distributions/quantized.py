@@ -11,7 +11,11 @@ import numpy as np
 from probflow.core import checks
 from probflow.core.numerics import log_sub_exp, promote_floats
 from probflow.distributions import constraints
-from probflow.distributions._wrappers import check_scalar_base, expand_draws
+from probflow.distributions._wrappers import (
+    array_finiteness_checks,
+    check_scalar_base,
+    expand_draws,
+)
 from probflow.distributions.distribution import Distribution
 
 __all__ = ["QuantizedDistribution", "log_interval_mass"]
@@ -87,6 +91,9 @@ class QuantizedDistribution(Distribution):
             checks.Check("high", high, _whole_or_infinite, "a whole number (or None)"),
             checks.Check("high - low", high - low, lambda v: v > 0, "positive"),
         )
+
+    def _finiteness_checks(self):
+        return array_finiteness_checks(self)
 
     @property
     def batch_shape(self):

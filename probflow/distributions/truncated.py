@@ -9,7 +9,7 @@ from probflow.core import checks
 from probflow.core.errors import UnsupportedError
 from probflow.core.numerics import log_sub_exp, promote_floats
 from probflow.distributions import constraints
-from probflow.distributions._wrappers import check_scalar_base
+from probflow.distributions._wrappers import array_finiteness_checks, check_scalar_base
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.quantized import log_interval_mass
 
@@ -79,6 +79,9 @@ class TruncatedDistribution(Distribution):
         self._set(base_dist=base_dist, low=low, high=high, validate_args=validate_args,
                   name=name)
         self._validate(checks.Check("high - low", high - low, lambda v: v > 0, "positive"))
+
+    def _finiteness_checks(self):
+        return array_finiteness_checks(self)
 
     @property
     def batch_shape(self):

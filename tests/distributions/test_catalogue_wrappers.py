@@ -225,6 +225,8 @@ def test_hurdle_gates_and_errors():
         pfd.HurdlePoisson(0.3, 1.0, gate_logits=0.0)
     with pytest.raises(ParameterError, match="gate must be in"):
         pfd.HurdleGamma(1.2, 2.0)
+    with pytest.raises(ParameterError, match="HurdlePoisson: Poisson: rate must be"):
+        pfd.HurdlePoisson(0.3, -1.0)
     generic = pfd.HurdleDistribution(pfd.Geometric(probs=0.4), gate=0.25)
     np.testing.assert_allclose(float(generic.prob(1.0)), 0.75 * 0.4 * 0.6 / 0.6, rtol=1e-12)
     x = np.asarray(generic.sample(jax.random.key(2), (2000,)))
