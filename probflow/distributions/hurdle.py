@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 
@@ -40,6 +42,21 @@ def _build_base(owner, factory):
         return factory()
     except ParameterError as err:
         raise ParameterError(f"{owner}: {err}") from err
+
+
+@functools.partial(jax.jit, static_argnums=2)  # one compiled loop per base structure and shape
+def _positive_draws(key, base, sample_shape):
+    """Draws of a discrete ``base`` given ``X > 0``: zeros are redrawn until none is left."""
+    key, key_first = jax.random.split(key)
+
+    def redraw(state):
+        key, current = state
+        key, key_draw = jax.random.split(key)
+        return key, jnp.where(current == 0, base.sample(key_draw, sample_shape), current)
+
+    first = base.sample(key_first, sample_shape)
+    _, draws = jax.lax.while_loop(lambda s: jnp.any(s[1] == 0), redraw, (key, first))
+    return draws
 
 
 class HurdleDistribution(Distribution):
@@ -120,18 +137,9 @@ class HurdleDistribution(Distribution):
 
     def _draw_positive(self, key, sample_shape):
         """Draws of the base given ``X > 0`` (zeros redrawn for a discrete base)."""
-        base = self.base_dist
-        first = base.sample(key, sample_shape)
-        if not base.is_discrete:
-            return first
-
-        def redraw(state):
-            key, current = state
-            key, key_draw = jax.random.split(key)
-            return key, jnp.where(current == 0, base.sample(key_draw, sample_shape), current)
-
-        _, draws = jax.lax.while_loop(lambda s: jnp.any(s[1] == 0), redraw, (key, first))
-        return draws
+        if not self.base_dist.is_discrete:
+            return self.base_dist.sample(key, sample_shape)
+        return _positive_draws(key, self.base_dist, tuple(sample_shape))
 
     def _sample(self, key, sample_shape):
         key_gate, key_base = jax.random.split(key)
