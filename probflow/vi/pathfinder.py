@@ -182,6 +182,15 @@ def _one_path(num_iterations, memory, num_elbo_draws, posterior, x0, key):
                 jnp.where(better, normal.covariance(), best[2]))
         return (x, opt_state, value, grad, alpha, s_hist, y_hist, used, best, done), elbo
 
+    def body(loop_carry):
+        i, carry, elbos = loop_carry
+        carry, elbo = step(carry, None)
+        return i + 1, carry, elbos.at[i].set(elbo)
+
+    def not_done(loop_carry):
+        i, carry, _ = loop_carry
+        return (i < num_iterations) & ~carry[-1]
+
     value0, grad0 = jax.value_and_grad(f)(x0)
     alpha0 = jnp.ones((d,), dtype)
     hist0 = jnp.zeros((memory, d), dtype)
@@ -189,7 +198,10 @@ def _one_path(num_iterations, memory, num_elbo_draws, posterior, x0, key):
     best0 = (jnp.asarray(-jnp.inf, dtype), x0, jnp.eye(d, dtype=dtype))
     carry = (x0, solver.init(x0), value0, grad0, alpha0, hist0, hist0, used0, best0,
              jnp.asarray(False))
-    carry, elbos = jax.lax.scan(step, carry, None, length=num_iterations)
+    # a while loop: a path stops at its last iterate once L-BFGS has converged (under vmap,
+    # when every path has); the ELBOs of the iterates not run are nan
+    elbos = jnp.full((num_iterations,), jnp.nan, dtype)
+    _, carry, elbos = jax.lax.while_loop(not_done, body, (0, carry, elbos))
     best = carry[-2]
     return best[1], best[2], elbos
 
@@ -231,7 +243,8 @@ def pathfinder(posterior: Posterior, *, key, num_paths: int = 4, num_iterations:
         [`VIResult`][probflow.vi.result.VIResult] (as ``fit``): the guide is
         [`PathfinderGuide`][probflow.vi.pathfinder.PathfinderGuide], the mixture of the
         paths' best normals; ``losses`` holds the negative ELBO at every iterate of the path
-        with the best ELBO; ``result.sample(key, n)`` resamples its draws by their
+        with the best ELBO (until L-BFGS converged; ``inf`` where it was not finite);
+        ``result.sample(key, n)`` resamples its draws by their
         Pareto-smoothed importance weights (``importance_resample=False`` draws from the
         mixture itself).
 
@@ -268,6 +281,7 @@ def pathfinder(posterior: Posterior, *, key, num_paths: int = 4, num_iterations:
                                            x0, k))
     locs, covariances, elbos = run(starts, jax.random.split(key_paths, num_paths))
     elbos = np.asarray(elbos)
+    elbos = np.where(np.isnan(elbos), -np.inf, elbos)  # iterates not run (the path converged)
     best_path = int(np.argmax(np.max(elbos, axis=1)))
     if not np.isfinite(elbos[best_path]).any():
         raise FloatingPointError(
@@ -283,7 +297,9 @@ def pathfinder(posterior: Posterior, *, key, num_paths: int = 4, num_iterations:
     khat = approximation_khat(posterior, guide.distribution(params), key=key_psis,
                               num_draws=num_psis_draws)
     warn_if_unreliable("pathfinder", khat, guide.name)
-    return VIResult(posterior, params, None, -elbos[best_path], guide=guide, optimizer=None,
+    trace = -elbos[best_path]
+    trace = trace[: int(np.max(np.nonzero(np.isfinite(trace))[0])) + 1]
+    return VIResult(posterior, params, None, trace, guide=guide, optimizer=None,
                     elbo=ELBOConfig(num_particles=num_elbo_draws), plan=None,
                     converged=True, khat=khat, importance_resample=True)
 

@@ -81,7 +81,8 @@ def test_pathfinder_finds_the_exact_posterior(conjugate, result):
     # 2000 resampled draws: the standard error of a mean is near sd / sqrt(2000) = 0.02 sd
     np.testing.assert_array_less(np.abs(draws.mean(0) - mean) / sd, 0.1)
     np.testing.assert_allclose(draws.std(0), sd, rtol=0.1)
-    assert np.all(np.isfinite(result.losses)) and result.losses.shape == (50,)
+    # the negative ELBO along the best path, until L-BFGS converged (a few dozen iterations)
+    assert np.all(np.isfinite(result.losses)) and 5 < result.losses.shape[0] <= 50
     with pytest.raises(ValueError, match="no optimizer state"):
         result.resume(10, key=jax.random.key(0))
 
