@@ -145,8 +145,9 @@ class Distribution(Struct):
         for arg in accepted:
             if arg in overrides:
                 kwargs[arg] = overrides[arg]
-            elif recorded is not None and arg in recorded:
-                kwargs[arg] = recorded[arg]
+            elif recorded is not None:  # arguments not passed keep their defaults
+                if arg in recorded:
+                    kwargs[arg] = recorded[arg]
             elif arg in self._child_fields or arg in self._static_fields:
                 kwargs[arg] = getattr(self, arg)
         try:
