@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 
 from probflow.bijectors.bijector import Bijector
-from probflow.bijectors.chain import _combine_increasing, _dtype_of
 
 __all__ = ["Composition"]
+
+
+def _combine_increasing(flags):
+    """Monotonicity of a composition: increasing iff an even number of members decrease."""
+    result = True
+    for flag in flags:
+        if flag is None:
+            return None
+        if isinstance(flag, bool) and isinstance(result, bool):
+            result = result == flag
+        else:
+            result = jnp.equal(result, flag)
+    return result
+
+
+def _dtype_of(value):
+    leaves = jax.tree_util.tree_leaves(value)
+    dtype = jnp.result_type(leaves[0]) if leaves else jnp.result_type(float)
+    return dtype if jnp.issubdtype(dtype, jnp.floating) else jnp.result_type(float)
 
 
 class Composition(Bijector):
