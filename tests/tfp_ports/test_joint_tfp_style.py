@@ -1,6 +1,7 @@
 """TFP's joint-distribution style: JointDistributionCoroutine with Root, experimental_pin,
 StructTuple draws."""
 
+import arviz as az
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -107,6 +108,7 @@ def test_struct_tuple_is_a_pytree_and_a_mapping_by_name():
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::probflow.diagnostics.ConvergenceWarning")  # a short run
 def test_pinned_coroutine_runs_under_nuts():
     def model():
         mu = yield Root(pfd.Normal(0.0, 10.0, name="mu"))
@@ -117,8 +119,10 @@ def test_pinned_coroutine_runs_under_nuts():
     idata = pf.mcmc.sample(pinned, key=jax.random.key(0), num_chains=2, num_warmup=200,
                            num_samples=300, progress_bar=False)
     draws = np.asarray(idata.posterior["mu"]).ravel()
-    # conjugate posterior: N(sum(y) / (20 + 1/100), 1 / (20 + 1/100)); 5 MC standard errors
-    # with the 600 draws treated as at least 150 effective
+    # conjugate posterior N(sum(y) / (20 + 1/100), 1 / (20 + 1/100)); within 5 Monte Carlo
+    # standard errors, from ArviZ's effective sample size of the run
     precision = 20 + 1 / 100
     mean, sd = float(jnp.sum(y)) / precision, precision ** -0.5
-    assert abs(draws.mean() - mean) < 5 * sd / np.sqrt(150)
+    ess = float(az.ess(idata)["mu"])
+    assert abs(draws.mean() - mean) < 5 * sd / np.sqrt(ess)
+    np.testing.assert_allclose(draws.std(), sd, rtol=0.25)
