@@ -77,8 +77,15 @@ def _recover(net, start, previous, args, batch_size: int, bad_step: int, epoch: 
 
 
 def run_epochs(net, xs, ys, *, key, epochs: int, batch_size: int, val, callbacks,
-               verbose: int, validation_samples: int) -> History:
+               verbose: int, validation_samples: int, start_epoch: int = 0,
+               history: History | None = None, checkpoint=None,
+               stopped: bool = False) -> History:
     """Train ``net`` (built and compiled) for up to ``epochs`` epochs; see ``Sequential.fit``.
+
+    ``start_epoch``, ``history`` and ``stopped`` continue a resumed run (``key`` is then the
+    loop key saved after ``start_epoch`` epochs); ``checkpoint`` is a
+    [`FitCheckpoint`][probflow.layers.checkpoint.FitCheckpoint] that saves the state when due,
+    at the end and on Ctrl-C.
 
     Examples:
         >>> import jax, jax.numpy as jnp, optax
@@ -96,18 +103,21 @@ def run_epochs(net, xs, ys, *, key, epochs: int, batch_size: int, val, callbacks
     epoch_fn = _cached(net, "epoch", batch_size, make_epoch_fn)
     kl_weight = jnp.asarray(net.kl_weight, net.dtype)
     steps = num_batches(xs.shape[0], batch_size)
-    history = History()
+    history = History() if history is None else history
     net.history = history
     net.stop_training = False
-    # ``good`` is replaced in one assignment, so an interrupt never sees it half-updated.
-    good = (net.params, net.opt_state, 0)
+    # ``good`` is replaced in one assignment, so an interrupt never sees it half-updated;
+    # its key is the loop key after its epochs (what a checkpoint stores).
+    good = (net.params, net.opt_state, start_epoch, key)
     previous = None  # (params, opt_state, key) the last completed epoch started from
-    epoch = 0
-    bar = progress_bar(epochs, desc="fit", unit="epoch", disable=verbose != 1)
+    epoch = start_epoch
+    last = start_epoch if stopped else epochs
+    bar = progress_bar(max(epochs, start_epoch), desc="fit", unit="epoch",
+                       disable=verbose != 1, initial=start_epoch)
     try:
         for cb in callbacks:
             cb.on_train_begin(net)
-        for epoch in range(epochs):
+        for epoch in range(start_epoch, last):
             start_time = time.perf_counter()
             key, k_epoch, k_val = jax.random.split(key, 3)
             start = (good[0], good[1], k_epoch)
@@ -123,7 +133,7 @@ def run_epochs(net, xs, ys, *, key, epochs: int, batch_size: int, val, callbacks
                                                     validation_samples))
             history.append(epoch, logs)
             previous = start
-            good = (params, opt_state, epoch + 1)
+            good = (params, opt_state, epoch + 1, key)
             net.params, net.opt_state = params, opt_state
             bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()}, refresh=False)
             bar.update(1)
@@ -133,12 +143,17 @@ def run_epochs(net, xs, ys, *, key, epochs: int, batch_size: int, val, callbacks
                       f" - {parts}")
             for cb in callbacks:
                 cb.on_epoch_end(epoch, logs, net)
+            if checkpoint is not None and (net.stop_training or checkpoint.due(epoch + 1)):
+                checkpoint.save(net, good[0], good[1], good[3], history, good[2],
+                                stopped=net.stop_training)
             if net.stop_training:
                 break
     except KeyboardInterrupt:
         bar.close()
         net.params, net.opt_state = good[0], good[1]
         history._keep_first(good[2])
+        if checkpoint is not None and checkpoint.saved_epochs < good[2]:
+            checkpoint.save(net, good[0], good[1], good[3], history, good[2])
         for cb in callbacks:
             cb.on_train_end(net)
         done = good[2]
@@ -150,10 +165,16 @@ def run_epochs(net, xs, ys, *, key, epochs: int, batch_size: int, val, callbacks
         if net.params is not good[0]:
             message += ("; callbacks' on_train_end then replaced the weights (e.g. "
                         "EarlyStopping(restore_best=True) put back its best epoch)")
+        if checkpoint is not None:
+            message += (f"; the checkpoint {checkpoint.path!r} holds that state, so "
+                        f"fit(..., resume={checkpoint.path!r}) continues it, also in a new "
+                        f"process")
         warnings.warn(message, RuntimeWarning, stacklevel=3)
         return history
     finally:
         bar.close()
+    if checkpoint is not None and checkpoint.saved_epochs < good[2]:
+        checkpoint.save(net, good[0], good[1], good[3], history, good[2])
     for cb in callbacks:
         cb.on_train_end(net)
     return history

@@ -4,6 +4,8 @@ Keras-like ``compile``/``fit``/``predict``/``evaluate`` workflow on top of pure 
 
 from __future__ import annotations
 
+import os
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -12,7 +14,8 @@ import optax
 from probflow.core.deprecation import key_from_positional
 from probflow.core.keys import as_key
 from probflow.layers.base import Layer
-from probflow.layers.callbacks import Callback
+from probflow.layers.callbacks import Callback, History
+from probflow.layers.checkpoint import FitCheckpoint, fit_header, restore_fit_state
 from probflow.layers.fit_loop import run_epochs
 from probflow.layers.heads import Head
 from probflow.layers.predict import (
@@ -33,6 +36,36 @@ def _batch_size(owner: str, value):
     if value is None:
         return None
     return _positive(owner, "batch_size", value)
+
+
+def _checkpoint_paths(checkpoint, checkpoint_every, resume):
+    """Check ``fit``'s checkpoint arguments; return ``(checkpoint path, resume path)``."""
+    if checkpoint is not None:
+        checkpoint = os.fspath(checkpoint)
+    if checkpoint_every is not None:
+        _positive("Sequential.fit", "checkpoint_every", checkpoint_every)
+        if checkpoint is None and resume in (None, False):
+            raise ValueError("Sequential.fit: checkpoint_every= needs checkpoint= (a file path)")
+    if resume is True:
+        if checkpoint is None:
+            raise ValueError("Sequential.fit: resume=True resumes checkpoint= when that file "
+                             "exists; give checkpoint= (a file path)")
+        resume = checkpoint if os.path.exists(checkpoint) else None
+    elif resume is False:
+        resume = None
+    elif resume is not None:
+        if not isinstance(resume, str | os.PathLike):
+            raise TypeError(f"Sequential.fit: resume must be a checkpoint path or True, got "
+                            f"{resume!r}")
+        resume = os.fspath(resume)
+        if not os.path.exists(resume):
+            raise FileNotFoundError(f"Sequential.fit: no checkpoint at resume={resume!r}")
+    if checkpoint is not None and os.path.exists(checkpoint) and (
+            resume is None or not os.path.samefile(resume, checkpoint)):
+        raise FileExistsError(f"Sequential.fit: checkpoint={checkpoint!r} exists; continue "
+                              f"that run with fit(..., resume={checkpoint!r}) (or "
+                              f"resume=True), or delete the file to start afresh")
+    return checkpoint, resume
 
 
 def _positive(owner: str, name: str, value, integer: bool = True):
@@ -276,7 +309,8 @@ class Sequential:
 
     # -- training -----------------------------------------------------------------------------
     def fit(self, x, y, epochs: int = 10, batch_size: int = 32, *, key, validation_data=None,
-            callbacks=None, verbose: int = 1, validation_samples: int = 20):
+            callbacks=None, verbose: int = 1, validation_samples: int = 20, checkpoint=None,
+            checkpoint_every: int | None = None, resume=None):
         """Train by maximising the ELBO with mini-batches; returns a
         [`History`][probflow.layers.callbacks.History].
 
@@ -302,6 +336,22 @@ class Sequential:
             verbose: 0 silent; 1 (default) one progress bar for the run, showing the latest
                 epoch's metrics; 2 one line per epoch (as Keras).
             validation_samples: weight draws for the validation metrics.
+            checkpoint: path of a checkpoint file for the full training state (weights,
+                optimizer state, key, epoch count, history), replaced atomically every
+                ``checkpoint_every`` epochs, at the end and on Ctrl-C (see
+                [`probflow.layers.checkpoint`][probflow.layers.checkpoint]). An existing file
+                is never overwritten by a new run: resume it, or delete it.
+            checkpoint_every: epochs between saves (default: the first epoch end a minute
+                after the last save; on resume, the run's own setting).
+            resume: a checkpoint path: put its state back and continue the run to ``epochs``
+                with parameters and history identical to an uninterrupted run. Pass the
+                interrupted call's arguments (network, optimizer, data, ``batch_size``,
+                ``key``); each is checked, and another one raises a
+                [`CheckpointError`][probflow.core.checkpoint.CheckpointError]. The resumed run
+                keeps saving (into ``checkpoint``, by default the same file). ``resume=True``
+                resumes ``checkpoint`` if that file exists and starts afresh otherwise, so one
+                unchanged script line survives being killed and restarted (as Keras's
+                ``BackupAndRestore``). Callbacks start afresh on resume.
 
         Examples:
             >>> import jax, optax
@@ -330,6 +380,8 @@ class Sequential:
                                 f"got {cb!r}")
         if self.optimizer is None:
             self.compile()
+        user_key = key
+        checkpoint, resume = _checkpoint_paths(checkpoint, checkpoint_every, resume)
         x_np = check_inputs(x, "x", self.input_shape)
         k_init, key = jax.random.split(key)
         if self.params is None:
@@ -350,11 +402,29 @@ class Sequential:
             yv = self._prepare_y(validation_data[1], xv.shape[0], "validation_data[1]",
                                  "validation_data[0]")
             val = (xv, yv)
-        if self.opt_state is None:
+        if self.opt_state is None or resume is not None:
             self.opt_state = self.optimizer.init(self.params)
+        if checkpoint is None and resume is None:
+            return run_epochs(self, xs, ys, key=key, epochs=epochs, batch_size=batch_size,
+                              val=val, callbacks=callbacks, verbose=verbose,
+                              validation_samples=validation_samples)
+        header = fit_header(self, xs, ys, val, key=user_key, batch_size=batch_size,
+                            validation_samples=validation_samples, every=checkpoint_every)
+        start, history, stopped = 0, None, False
+        if resume is not None:
+            state = restore_fit_state(resume, self, header, key)
+            self.params, self.opt_state, key = state.params, state.opt_state, state.key
+            start, stopped = state.epochs_done, state.stopped
+            history = History()
+            history.epoch = list(range(start))
+            history.history = state.history
+            if checkpoint_every is None:
+                checkpoint_every = state.every
+        writer = FitCheckpoint(checkpoint or resume, header, checkpoint_every, start)
         return run_epochs(self, xs, ys, key=key, epochs=epochs, batch_size=batch_size,
                           val=val, callbacks=callbacks, verbose=verbose,
-                          validation_samples=validation_samples)
+                          validation_samples=validation_samples, start_epoch=start,
+                          history=history, checkpoint=writer, stopped=stopped)
 
     def _validation_metrics(self, params, x, y, key, num_samples):
         fn = self._jitted.get(("val", num_samples))
