@@ -35,6 +35,7 @@ from probflow.models import (
     model,
     sample_posterior_predictive,
     sample_prior_predictive,
+    shard_data,
     to_inference_data,
 )
 
@@ -64,5 +65,6 @@ __all__ = [
     "sample_prior_predictive",
     "sample_posterior_predictive",
     "to_inference_data",
+    "shard_data",
     "__version__",
 ]

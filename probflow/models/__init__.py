@@ -13,6 +13,7 @@ from probflow.models.joint import (
 from probflow.models.posterior import InitializationError, Posterior
 from probflow.models.precision import PrecisionWarning
 from probflow.models.predictive import sample_posterior_predictive, sample_prior_predictive
+from probflow.models.sharding import shard_data
 from probflow.models.variable import Variable
 
 __all__ = [
@@ -31,4 +32,5 @@ __all__ = [
     "to_inference_data",
     "sample_prior_predictive",
     "sample_posterior_predictive",
+    "shard_data",
 ]
