@@ -67,6 +67,7 @@ def test_the_compact_form_is_the_bfgs_inverse_hessian():
     assert np.all(np.asarray(new_alpha) > 0)
 
 
+@pytest.mark.slow
 def test_pathfinder_finds_the_exact_posterior(conjugate, result):
     _, mean, covariance = conjugate
     sd = np.sqrt(np.diag(covariance))
@@ -87,6 +88,7 @@ def test_pathfinder_finds_the_exact_posterior(conjugate, result):
         result.resume(10, key=jax.random.key(0))
 
 
+@pytest.mark.slow
 def test_initial_positions_for_nuts(conjugate, result):
     posterior, mean, covariance = conjugate
     start = pf.vi.pathfinder_initial_positions(posterior, 4, key=jax.random.key(2), result=result)

@@ -35,6 +35,7 @@ def moderate_meanfield():
         return pf.vi.fit(MODERATE, key=jax.random.key(0), **COMMON)
 
 
+@pytest.mark.slow
 def test_a_too_narrow_meanfield_fit_warns_in_plain_words():
     # meanfield on a 0.95-correlated Gaussian: variances 1 - 0.95^2 = 0.0975 of the truth
     with pytest.warns(pf.vi.ApproximationWarning,
