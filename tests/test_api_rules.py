@@ -50,12 +50,6 @@ PENDING = {
     # should be apply_weights(weights, x, *_old_key, key=None, training=False) like Layer's.
     "probflow.layers.dense.Dense.apply_weights",
     "probflow.layers.bayes.BayesianLayer.apply_weights",
-    # probflow/vi/result.py: expectation(fn, key, num_draws) should take key= keyword-only
-    # (or key first).
-    "probflow.vi.result.VIResult.expectation",
-    # probflow/vi/pathfinder.py (new, VI helper): initial_positions(posterior, key, num_chains)
-    # should be initial_positions(posterior, num_chains, *, key) (a driver, like pf.mcmc.sample).
-    "probflow.vi.pathfinder.initial_positions",
 }
 
 

@@ -247,9 +247,29 @@ def _examples():
     }
 
 
-EXAMPLES = _examples()
-# Distributions whose support no bijection from the reals reaches.
-NO_BIJECTION: set[str] = set()
+def _from_conformance_rows(examples):
+    """Classes without a hand-written example take the instances of their conformance rows
+    (``cases_*.py``), so every new family is checked here as soon as it has a row."""
+    from tests.distributions.test_conformance import CASES
+
+    extra: dict = {}
+    for case in CASES:
+        name = type(case.make()).__name__
+        if name not in examples:
+            extra.setdefault(name, []).append(lambda d, make=case.make: make())
+    return {**examples, **{name: makes[:2] for name, makes in extra.items()}}
+
+
+EXAMPLES = _from_conformance_rows({
+    **_examples(),
+    "HurdleDistribution": [lambda d: d.HurdleDistribution(d.Poisson(np.array([0.5, 3.0])),
+                                                          gate=0.3)],
+    "SphericalUniform": [lambda d: d.SphericalUniform(dimension=3, batch_shape=(2,))],
+})
+# Distributions whose support no bijection from the reals reaches (the unit sphere), and
+# interval-censored data (its values are intervals, observed only).
+NO_BIJECTION: set[str] = {"SphericalUniform", "VonMisesFisher", "PowerSpherical",
+                          "ProjectedNormal", "IntervalCensoredDistribution"}
 # Point masses: a bijection onto the declared support exists, but the density is -inf
 # almost everywhere there, so only membership and the round trip are checked.
 POINT_MASS = {"Deterministic", "VectorDeterministic", "Empirical", "VectorEmpirical"}
