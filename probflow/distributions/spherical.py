@@ -154,7 +154,8 @@ class VonMisesFisher(Distribution):
     ``k = 0`` the uniform distribution). With ``A_d(k) = I_{d/2}(k) / I_{d/2-1}(k)``: mean
     ``A_d mu``, covariance ``(A_d / k) I + (1 - d A_d / k - A_d^2) mu mu^T``, entropy
     ``-k A_d - log C_d(k)``, mode ``mu``. Samples by Wood's (1994) exact rejection sampler for
-    the component ``w = mu^T x`` (proposals from a beta distribution), then a uniform direction
+    the component ``w = mu^T x`` (proposals from a symmetric beta distribution, drawn by
+    Ulrich's polar method), then a uniform direction
     orthogonal to ``mu``; they are not reparameterized in ``concentration``. Closed-form KL
     divergences to another von Mises-Fisher (same ``d``) and to
     [`SphericalUniform`][probflow.distributions.spherical.SphericalUniform].
@@ -253,6 +254,22 @@ class VonMisesFisher(Distribution):
         return jnp.broadcast_to(h, self.batch_shape)
 
 
+def _symmetric_beta(key, m, shape, dtype):
+    """``Beta(m/2, m/2)`` draws by Ulrich's (1984) polar method (no gamma variates).
+
+    ``z = (1 + sqrt(1 - u^(2/(m - 1))) cos(2 pi v)) / 2`` with ``u, v`` uniform; for ``m = 1``
+    (the arcsine law) the square root is 1.
+    """
+    key_u, key_v = jax.random.split(key)
+    v = jax.random.uniform(key_v, shape, dtype)
+    if m > 1:
+        u = jax.random.uniform(key_u, shape, dtype)
+        radius = jnp.sqrt(-jnp.expm1(2.0 / (m - 1.0) * jnp.log(u)))
+    else:
+        radius = 1.0
+    return 0.5 + 0.5 * radius * jnp.cos(2.0 * math.pi * v)
+
+
 def _wood(key, kappa, d):
     """Wood's rejection sampler of ``w = mu^T x``; returns ``(w, 1 - w, 1 + w)``."""
     dtype = kappa.dtype
@@ -260,7 +277,6 @@ def _wood(key, kappa, d):
     b = m / (2.0 * kappa + jnp.sqrt(4.0 * kappa * kappa + m * m))
     x0 = (1.0 - b) / (1.0 + b)
     c = kappa * x0 + m * (jnp.log(4.0 * b) - 2.0 * jnp.log1p(b))
-    half = jnp.asarray(0.5 * m, dtype)
 
     def cond(state):
         return ~jnp.all(state[1])
@@ -268,7 +284,7 @@ def _wood(key, kappa, d):
     def body(state):
         key, done, w, one_minus, one_plus = state
         key, key_z, key_u = jax.random.split(key, 3)
-        z = _gamma_draws.beta(key_z, half, half, kappa.shape, dtype)
+        z = _symmetric_beta(key_z, m, kappa.shape, dtype)
         u = jax.random.uniform(key_u, kappa.shape, dtype, minval=jnp.finfo(dtype).tiny)
         den = 1.0 - (1.0 - b) * z
         w_new = (1.0 - (1.0 + b) * z) / den
