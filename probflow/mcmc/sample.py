@@ -147,10 +147,24 @@ def _initial_positions(target, key, num_chains, init, initial_position):
                          "function (one position per chain, leading axis = chains)")
     if isinstance(init, dict):
         return target.init(key, num_chains, values=init)
+    if init == "pathfinder":
+        from probflow.vi.pathfinder import initial_positions
+
+        return initial_positions(target, num_chains, key=key)
     if init not in INIT_STRATEGIES:
-        raise ValueError(f"sample: init must be one of {INIT_STRATEGIES} or a dict of initial "
-                         f"values, got {init!r}")
+        raise ValueError(f"sample: init must be one of {INIT_STRATEGIES + ('pathfinder',)} or a "
+                         f"dict of initial values, got {init!r}")
     return target.init(key, num_chains, strategy=init)
+
+
+def _from_pathfinder(start, adaptation):
+    """Pathfinder's starting points; its diagonal inverse mass matrix starts Stan's warm-up
+    when the adaptation has none of its own (and a diagonal one)."""
+    if (isinstance(adaptation, WindowAdaptation) and not adaptation.dense_mass
+            and adaptation.initial_inverse_mass_matrix is None):
+        adaptation = dataclasses.replace(adaptation,
+                                         initial_inverse_mass_matrix=start.inverse_mass_matrix)
+    return start.position, adaptation
 
 
 def _describe_nonfinite(target, positions, finite) -> str:
@@ -355,8 +369,11 @@ def sample(
         adaptation: ``"stan"``, ``"nutpie"``, or an adaptation object (target acceptance,
             dense mass matrix, initial step size and mass matrix are set there).
         init: for a Posterior: ``"uniform"`` (uniform in (-2, 2) on the unconstrained space,
-            Stan's default), ``"prior"``, ``"median"``, or a dict of constrained initial values
-            for some latents. Chains with a non-finite density are redrawn (100 tries).
+            Stan's default), ``"prior"``, ``"median"``, ``"pathfinder"`` (starting points
+            drawn from [`pathfinder`][probflow.vi.pathfinder.pathfinder]'s approximation,
+            whose diagonal covariance also starts Stan's mass matrix), or a dict of
+            constrained initial values for some latents. Chains with a non-finite density
+            are redrawn (100 tries).
         initial_position: a PyTree of unconstrained positions with a leading axis of length
             ``num_chains``; required for a log-density target.
         chain_method: ``"vectorized"`` (vmap, default), ``"sequential"`` (one chain after
@@ -435,6 +452,8 @@ def sample(
         else:
             key_init = None  # (no key operations outside the compiled run: each would compile)
         positions = _initial_positions(target, key_init, num_chains, init, initial_position)
+        if init == "pathfinder" and initial_position is None:
+            positions, adaptation = _from_pathfinder(positions, adaptation)
         flat = ravel_pytree(jax.tree_util.tree_map(lambda x: x[0], positions))[0]
         tuning = InitialTuning(*adaptation.initial_tuning("sample", flat.shape[0], flat.dtype))
         config = RunConfig(
