@@ -8,7 +8,9 @@ Ctrl-C stops training, one file with
 
 - the surrogate parameters (``params/<i>``) and the optimizer state (``opt_state/<i>``),
   stored leaf by leaf with [`tree_to_arrays`][probflow.core.checkpoint.tree_to_arrays];
-- the loop's PRNG key after the last completed epoch (``key/0``; typed or raw, as given);
+- the loop's PRNG key after the last completed epoch (``key/0``, as key data with the
+  implementation's name; a raw ``PRNGKey`` and the typed key of the same seed are the same
+  key, so either resumes a run started with the other);
 - the history so far (``history/<metric>``, one float64 value per epoch);
 - a JSON header: format version, probflow and JAX versions, precision, the architecture
   (``net.get_config()``), the KL weight, ``batch_size``, the shapes, dtypes and a BLAKE2
@@ -69,10 +71,19 @@ def _digest(*arrays) -> str:
     return h.hexdigest()
 
 
+def _is_typed(key) -> bool:
+    return jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key)
+
+
+def _as_typed(key):
+    """A typed key (raw ``uint32`` keys are wrapped with JAX's default implementation), so
+    that a raw key and the typed key of the same seed are the same key here."""
+    return key if _is_typed(key) else jax.random.wrap_key_data(key)
+
+
 def _key_digest(key) -> str:
-    if jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key):
-        return "typed:" + _digest(jax.random.key_data(key))
-    return "raw:" + _digest(key)
+    key = _as_typed(key)
+    return f"{jax.random.key_impl(key)}:" + _digest(jax.random.key_data(key))
 
 
 def _describe(a) -> list:
@@ -184,7 +195,7 @@ class FitCheckpoint:
         arrays, params_info = tree_to_arrays("params/", params)
         more, opt_info = tree_to_arrays("opt_state/", opt_state)
         arrays.update(more)
-        more, key_info = tree_to_arrays("key/", key)
+        more, key_info = tree_to_arrays("key/", _as_typed(key))
         arrays.update(more)
         metrics = list(history.history)
         for name in metrics:
@@ -297,7 +308,10 @@ def restore_fit_state(path, net, expected: dict, key_template) -> FitState:
     params = arrays_to_tree("params/", arrays, net.params, path, header.get("params_leaves"))
     opt_state = arrays_to_tree("opt_state/", arrays, net.opt_state, path,
                                header.get("opt_state_leaves"))
-    key = arrays_to_tree("key/", arrays, key_template, path, header.get("key_leaves"))
+    key = arrays_to_tree("key/", arrays, _as_typed(key_template), path,
+                         header.get("key_leaves"))
+    if not _is_typed(key_template):
+        key = jax.random.key_data(key)
     if "optimizer_probe" in arrays:
         probe = optimizer_probe(net.optimizer, params, opt_state)
         saved = arrays["optimizer_probe"]
