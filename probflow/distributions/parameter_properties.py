@@ -109,6 +109,17 @@ class ParameterProperties(NamedTuple):
 _BY_NAME: dict[str, c.Constraint] = {
     "scale": c.positive,
     "rate": c.positive,
+    "rate1": c.positive,
+    "rate2": c.positive,
+    "mixing_concentration": c.positive,
+    "mixing_rate": c.positive,
+    "noncentrality": c.positive,
+    "eigenvalues": c.positive,
+    "concentration1_numerator": c.positive,
+    "concentration0_numerator": c.positive,
+    "concentration1_denominator": c.positive,
+    "concentration0_denominator": c.positive,
+    "scores": c.positive,
     "concentration": c.positive,
     "concentration0": c.positive,
     "concentration1": c.positive,
@@ -149,6 +160,7 @@ _EVENT_NDIMS_BY_NAME: dict[str, int] = {
 # Existing classes whose parameter names break the conventions, by "module.qualname".
 _BY_CLASS: dict[str, dict[str, c.Constraint]] = {
     "probflow.distributions.two_piece_normal.TwoPieceNormal": {"skewness": c.positive},
+    "probflow.distributions.two_piece_student_t.TwoPieceStudentT": {"skewness": c.positive},
     "probflow.distributions.zipf.Zipf": {"power": c.GreaterThan(1.0)},
     "probflow.distributions.generalized_pareto.GeneralizedPareto": {"concentration": c.real},
     "probflow.distributions.gev.GeneralizedExtremeValue": {"concentration": c.real},
