@@ -11,7 +11,9 @@ Each configuration runs twice (new keys): the first call's wall seconds include 
 (what a user waits for once), the second's are steady. Reported: both, Pathfinder's share of
 the steady call, the smallest bulk ESS over the parameters (second call), ESS/s (steady), the
 largest R-hat, and the largest distance of the posterior means from posteriordb's reference
-in reference sds. One process, one posterior after the other.
+in reference sds, and NUTS's bulk ESS per 1000 gradient evaluations (warm-up and sampling;
+Pathfinder's own evaluations not counted, its seconds are), which the machine's load does not
+change. One process, one posterior after the other.
 
 ``python benchmarks/pathfinder_init.py [--posteriors NAME ...] [--warmup 200]``
 """
@@ -61,13 +63,18 @@ def _measure(posterior, name, run):
             continue
         worst = max(worst, abs(float(np.mean(draws)) - mean) / max(sd, 1e-12))
     (cold, _), (steady, pathfinder_s) = times
+    gradients = float(idata.sample_stats["n_steps"].sum())
+    if "warmup_sample_stats" in idata.groups():
+        gradients += float(idata.warmup_sample_stats["n_steps"].sum())
     return {"cold": cold, "steady": steady, "pathfinder_s": pathfinder_s, "min_ess": min_ess,
-            "ess_per_s": min_ess / steady, "max_rhat": max_rhat, "worst_z": worst}
+            "ess_per_s": min_ess / steady, "max_rhat": max_rhat, "worst_z": worst,
+            "ess_per_1k_grad": 1000.0 * min_ess / gradients}
 
 
 def run_one(name, warmup, seed):
     posterior = models.build(name)
-    common = dict(num_chains=4, num_samples=1000, progress_bar=False, warn=False)
+    common = dict(num_chains=4, num_samples=1000, progress_bar=False, warn=False,
+                  save_warmup=True)
 
     def default(repeat):
         key = jax.random.key(seed + 10 * repeat)
@@ -95,10 +102,10 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     header = ("| posterior | start | warm-up | s (first call) | s (steady) | of which Pathfinder | "
-              "min bulk ESS | ESS/s (steady) | max R-hat | worst mean error (ref sd) | "
-              "ESS/s ratio |")
+              "min bulk ESS | ESS/s (steady) | NUTS ESS per 1000 gradients | max R-hat | "
+              "worst mean error (ref sd) | ESS/s ratio | ESS/gradient ratio |")
     print(header)
-    print("|" + "---|" * 11)
+    print("|" + "---|" * 13)
     for name in args.posteriors:
         try:
             default, pathfinder = run_one(name, args.warmup, args.seed)
@@ -106,11 +113,14 @@ def main(argv=None):
             print(f"| {name} | failed: {type(err).__name__}: {str(err)[:80]} |" + " |" * 9)
             continue
         ratio = pathfinder["ess_per_s"] / default["ess_per_s"]
-        for label, warm, r, extra in (("uniform", 1000, default, ""),
-                                      ("pathfinder", args.warmup, pathfinder, f"{ratio:.2f}x")):
+        grad_ratio = pathfinder["ess_per_1k_grad"] / default["ess_per_1k_grad"]
+        for label, warm, r, extra in (("uniform", 1000, default, " | "),
+                                      ("pathfinder", args.warmup, pathfinder,
+                                       f"{ratio:.2f}x | {grad_ratio:.2f}x")):
             print(f"| {name} | {label} | {warm} | {r['cold']:.1f} | {r['steady']:.1f} | "
                   f"{r['pathfinder_s']:.1f} | {r['min_ess']:.0f} | {r['ess_per_s']:.1f} | "
-                  f"{r['max_rhat']:.3f} | {r['worst_z']:.2f} | {extra} |", flush=True)
+                  f"{r['ess_per_1k_grad']:.1f} | {r['max_rhat']:.3f} | {r['worst_z']:.2f} | "
+                  f"{extra} |", flush=True)
 
 
 if __name__ == "__main__":
