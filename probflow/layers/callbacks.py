@@ -73,6 +73,28 @@ class Callback:
     def on_train_end(self, model) -> None:
         """Called after the last epoch."""
 
+    def get_state(self) -> tuple[dict, object]:
+        """The callback's state for a ``fit`` checkpoint: a JSON-able dict and a PyTree shaped
+        like the model's parameters (or ``None``). Override both this and
+        [`set_state`][probflow.layers.callbacks.Callback.set_state] so that a resumed ``fit``
+        continues the callback where it stopped; by default a callback has no state and
+        starts afresh on resume.
+
+        Examples:
+            >>> Callback().get_state()
+            ({}, None)
+        """
+        return {}, None
+
+    def set_state(self, state: dict, params) -> None:
+        """Put back what [`get_state`][probflow.layers.callbacks.Callback.get_state] returned
+        (called on resume, after ``on_train_begin``; ``params`` is restored into the
+        structure of the model's parameters).
+
+        Examples:
+            >>> Callback().set_state({}, None)
+        """
+
 
 def _improved(mode: str, value: float, best: float, min_delta: float) -> bool:
     if mode == "min":
@@ -144,6 +166,33 @@ class EarlyStopping(Callback):
         if self.restore_best and self.best_params is not None:
             model.params = self.best_params
 
+    def get_state(self) -> tuple[dict, object]:
+        """Best value, its epoch, the epochs waited and the best parameters (for checkpoints).
+
+        Examples:
+            >>> stop = EarlyStopping(monitor="loss")
+            >>> stop.on_train_begin(None)
+            >>> stop.get_state()[0]["wait"]
+            0
+        """
+        state = {"best": self.best, "wait": self.wait, "best_epoch": self.best_epoch,
+                 "stopped_epoch": self.stopped_epoch}
+        return state, self.best_params
+
+    def set_state(self, state: dict, params) -> None:
+        """Put back a [`get_state`][probflow.layers.callbacks.EarlyStopping.get_state].
+
+        Examples:
+            >>> stop = EarlyStopping(monitor="loss")
+            >>> stop.set_state({"best": 0.5, "wait": 2, "best_epoch": 3,
+            ...                 "stopped_epoch": None}, None)
+            >>> stop.wait, stop.best_epoch
+            (2, 3)
+        """
+        self.best, self.wait = float(state["best"]), int(state["wait"])
+        self.best_epoch, self.stopped_epoch = state["best_epoch"], state["stopped_epoch"]
+        self.best_params = params
+
 
 class ModelCheckpoint(Callback):
     """Save the network (``.npz``, see
@@ -185,3 +234,25 @@ class ModelCheckpoint(Callback):
         path = self.path.replace("{epoch}", str(epoch))
         model.save(path)
         self.saved.append(path)
+
+    def get_state(self) -> tuple[dict, object]:
+        """The best value and the files saved so far (for checkpoints).
+
+        Examples:
+            >>> saver = ModelCheckpoint("/tmp/net.npz", monitor="loss")
+            >>> saver.on_train_begin(None)
+            >>> saver.get_state()
+            ({'best': inf, 'saved': []}, None)
+        """
+        return {"best": self.best, "saved": list(self.saved)}, None
+
+    def set_state(self, state: dict, params) -> None:
+        """Put back a [`get_state`][probflow.layers.callbacks.ModelCheckpoint.get_state].
+
+        Examples:
+            >>> saver = ModelCheckpoint("/tmp/net.npz", monitor="loss")
+            >>> saver.set_state({"best": 0.5, "saved": ["/tmp/net.npz"]}, None)
+            >>> saver.best
+            0.5
+        """
+        self.best, self.saved = float(state["best"]), list(state["saved"])

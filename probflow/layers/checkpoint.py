@@ -12,6 +12,8 @@ Ctrl-C stops training, one file with
   implementation's name; a raw ``PRNGKey`` and the typed key of the same seed are the same
   key, so either resumes a run started with the other);
 - the history so far (``history/<metric>``, one float64 value per epoch);
+- each callback's [`get_state`][probflow.layers.callbacks.Callback.get_state] (``EarlyStopping``
+  keeps its best value, patience count and best weights; ``ModelCheckpoint`` its best value);
 - a JSON header: format version, probflow and JAX versions, precision, the architecture
   (``net.get_config()``), the KL weight, ``batch_size``, the shapes, dtypes and a BLAKE2
   digest of the training and validation data, a digest of the key ``fit`` was given, the
@@ -190,9 +192,17 @@ class FitCheckpoint:
         return epochs_done - self.saved_epochs >= self.every
 
     def save(self, net, params, opt_state, key, history, epochs_done: int, *,
-             stopped: bool = False) -> None:
-        """Replace the file atomically with the state after ``epochs_done`` epochs."""
+             stopped: bool = False, callbacks=()) -> None:
+        """Replace the file atomically with the state after ``epochs_done`` epochs (and the
+        callbacks' [`get_state`][probflow.layers.callbacks.Callback.get_state])."""
         arrays, params_info = tree_to_arrays("params/", params)
+        described = []
+        for i, cb in enumerate(callbacks):
+            state, tree = cb.get_state()
+            described.append({"class": type(cb).__qualname__, "state": state,
+                              "has_params": tree is not None})
+            if tree is not None:
+                arrays.update(tree_to_arrays(f"callback/{i}/", tree)[0])
         more, opt_info = tree_to_arrays("opt_state/", opt_state)
         arrays.update(more)
         more, key_info = tree_to_arrays("key/", _as_typed(key))
@@ -206,7 +216,7 @@ class FitCheckpoint:
             arrays["optimizer_probe"] = probe
         header = dict(self.header, epochs_done=int(epochs_done), stopped=bool(stopped),
                       metrics=metrics, params_leaves=params_info, opt_state_leaves=opt_info,
-                      key_leaves=key_info, saved_at=time.time())
+                      key_leaves=key_info, callbacks=described, saved_at=time.time())
         save_arrays(self.path, header, arrays)
         self.header = header
         self.saved_epochs = int(epochs_done)
@@ -230,10 +240,29 @@ class FitState:
         1
     """
 
-    def __init__(self, params, opt_state, key, history, epochs_done, stopped, every):
+    def __init__(self, params, opt_state, key, history, epochs_done, stopped, every,
+                 callbacks=()):
         self.params, self.opt_state, self.key = params, opt_state, key
         self.history, self.epochs_done, self.stopped = history, epochs_done, stopped
         self.every = every
+        self.callbacks = list(callbacks)
+
+    def callback_states(self, path, callbacks) -> list:
+        """``[(state, params)]`` for ``callbacks`` (the resumed call's), checked against the
+        run's: a callback in the same position must be of the same class."""
+        out = []
+        for i, cb in enumerate(callbacks):
+            if i >= len(self.callbacks):
+                out.append(None)
+                continue
+            saved = self.callbacks[i]
+            if saved["class"] != type(cb).__qualname__:
+                raise CheckpointError(f"{path}: callbacks[{i}] of the run was a "
+                                      f"{saved['class']}, this call has a "
+                                      f"{type(cb).__qualname__}; pass the run's callbacks in "
+                                      f"the same order")
+            out.append((saved["state"], saved["params"]))
+        return out
 
 
 def _mismatch(path, what: str, saved, given, hint: str) -> CheckpointError:
@@ -329,5 +358,11 @@ def restore_fit_state(path, net, expected: dict, key_template) -> FitState:
             raise CheckpointError(f"{path}: history entry {name!r} is missing or has the wrong "
                                   f"length (expected {done} epochs)")
         history[name] = [float(v) for v in values]
+    callbacks = []
+    for i, entry in enumerate(header.get("callbacks", [])):
+        tree = None
+        if entry["has_params"]:
+            tree = arrays_to_tree(f"callback/{i}/", arrays, net.params, path)
+        callbacks.append(dict(entry, params=tree))
     return FitState(params, opt_state, key, history, done, bool(header.get("stopped")),
-                    header.get("every"))
+                    header.get("every"), callbacks)

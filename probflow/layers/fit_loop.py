@@ -78,14 +78,15 @@ def _recover(net, start, previous, args, batch_size: int, bad_step: int, epoch: 
 
 def run_epochs(net, xs, ys, *, key, epochs: int, batch_size: int, val, callbacks,
                verbose: int, validation_samples: int, start_epoch: int = 0,
-               history: History | None = None, checkpoint=None,
-               stopped: bool = False) -> History:
+               history: History | None = None, checkpoint=None, stopped: bool = False,
+               callback_states=()) -> History:
     """Train ``net`` (built and compiled) for up to ``epochs`` epochs; see ``Sequential.fit``.
 
     ``start_epoch``, ``history`` and ``stopped`` continue a resumed run (``key`` is then the
     loop key saved after ``start_epoch`` epochs); ``checkpoint`` is a
     [`FitCheckpoint`][probflow.layers.checkpoint.FitCheckpoint] that saves the state when due,
-    at the end and on Ctrl-C.
+    at the end and on Ctrl-C; ``callback_states`` (``(state, params)`` or ``None`` per
+    callback) go to the callbacks' ``set_state`` after ``on_train_begin``.
 
     Examples:
         >>> import jax, jax.numpy as jnp, optax
@@ -117,6 +118,9 @@ def run_epochs(net, xs, ys, *, key, epochs: int, batch_size: int, val, callbacks
     try:
         for cb in callbacks:
             cb.on_train_begin(net)
+        for cb, saved in zip(callbacks, callback_states, strict=False):
+            if saved is not None:
+                cb.set_state(*saved)
         for epoch in range(start_epoch, last):
             start_time = time.perf_counter()
             key, k_epoch, k_val = jax.random.split(key, 3)
@@ -145,7 +149,7 @@ def run_epochs(net, xs, ys, *, key, epochs: int, batch_size: int, val, callbacks
                 cb.on_epoch_end(epoch, logs, net)
             if checkpoint is not None and (net.stop_training or checkpoint.due(epoch + 1)):
                 checkpoint.save(net, good[0], good[1], good[3], history, good[2],
-                                stopped=net.stop_training)
+                                stopped=net.stop_training, callbacks=callbacks)
             if net.stop_training:
                 break
     except KeyboardInterrupt:
@@ -153,7 +157,8 @@ def run_epochs(net, xs, ys, *, key, epochs: int, batch_size: int, val, callbacks
         net.params, net.opt_state = good[0], good[1]
         history._keep_first(good[2])
         if checkpoint is not None and checkpoint.saved_epochs < good[2]:
-            checkpoint.save(net, good[0], good[1], good[3], history, good[2])
+            checkpoint.save(net, good[0], good[1], good[3], history, good[2],
+                            callbacks=callbacks)
         for cb in callbacks:
             cb.on_train_end(net)
         done = good[2]
@@ -174,7 +179,8 @@ def run_epochs(net, xs, ys, *, key, epochs: int, batch_size: int, val, callbacks
     finally:
         bar.close()
     if checkpoint is not None and checkpoint.saved_epochs < good[2]:
-        checkpoint.save(net, good[0], good[1], good[3], history, good[2])
+        checkpoint.save(net, good[0], good[1], good[3], history, good[2],
+                        callbacks=callbacks)
     for cb in callbacks:
         cb.on_train_end(net)
     return history

@@ -351,7 +351,9 @@ class Sequential:
                 keeps saving (into ``checkpoint``, by default the same file). ``resume=True``
                 resumes ``checkpoint`` if that file exists and starts afresh otherwise, so one
                 unchanged script line survives being killed and restarted (as Keras's
-                ``BackupAndRestore``). Callbacks start afresh on resume.
+                ``BackupAndRestore``). Callbacks continue from their saved
+                [`get_state`][probflow.layers.callbacks.Callback.get_state] (the built-in
+                ones have one; a callback of your own without it starts afresh).
 
         Examples:
             >>> import jax, optax
@@ -410,9 +412,10 @@ class Sequential:
                               validation_samples=validation_samples)
         header = fit_header(self, xs, ys, val, key=user_key, batch_size=batch_size,
                             validation_samples=validation_samples, every=checkpoint_every)
-        start, history, stopped = 0, None, False
+        start, history, stopped, callback_states = 0, None, False, ()
         if resume is not None:
             state = restore_fit_state(resume, self, header, key)
+            callback_states = state.callback_states(resume, callbacks)
             self.params, self.opt_state, key = state.params, state.opt_state, state.key
             start, stopped = state.epochs_done, state.stopped
             history = History()
@@ -424,7 +427,8 @@ class Sequential:
         return run_epochs(self, xs, ys, key=key, epochs=epochs, batch_size=batch_size,
                           val=val, callbacks=callbacks, verbose=verbose,
                           validation_samples=validation_samples, start_epoch=start,
-                          history=history, checkpoint=writer, stopped=stopped)
+                          history=history, checkpoint=writer, stopped=stopped,
+                          callback_states=callback_states)
 
     def _validation_metrics(self, params, x, y, key, num_samples):
         fn = self._jitted.get(("val", num_samples))

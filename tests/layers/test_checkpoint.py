@@ -64,11 +64,19 @@ class _InterruptAt(layers.Callback):
             raise KeyboardInterrupt
 
 
+def _keeper():
+    """Keeps the weights of the epoch with the *largest* loss, one of the first as the loss
+    falls: a resumed run gets them back only if the callback's state was restored."""
+    return layers.EarlyStopping(monitor="loss", mode="max", patience=10, restore_best=True)
+
+
 @pytest.fixture(scope="module")
 def reference():
     """An uninterrupted 6-epoch run (typed key) without checkpoints."""
     net = make_net()
-    net.fit(X, Y, epochs=6, key=jax.random.key(5), **RUN)
+    keeper = _keeper()
+    net.fit(X, Y, epochs=6, key=jax.random.key(5), callbacks=[keeper], **RUN)
+    assert keeper.best_epoch < 3  # so the test below needs the restored callback state
     return net
 
 
@@ -77,29 +85,35 @@ def test_interrupted_run_resumes_to_the_uninterrupted_result(tmp_path, reference
     net = make_net()
     with pytest.warns(RuntimeWarning, match="resume="):
         net.fit(X, Y, epochs=6, key=jax.random.key(5), checkpoint=path, checkpoint_every=50,
-                callbacks=[_InterruptAt(2)], **RUN)
+                callbacks=[_keeper(), _InterruptAt(2)], **RUN)
     header, _ = load_arrays(str(path), FIT_FORMAT, FIT_VERSION)
     # Ctrl-C in the callbacks of epoch index 2: three epochs completed and saved
     assert header["epochs_done"] == 3
     resumed = make_net()  # a raw key of the same seed is the same key
-    history = resumed.fit(X, Y, epochs=6, key=jax.random.PRNGKey(5), resume=path, **RUN)
+    history = resumed.fit(X, Y, epochs=6, key=jax.random.PRNGKey(5), resume=path,
+                          callbacks=[_keeper()], **RUN)
     assert history is resumed.history and history.epoch == list(range(6))
     _same_training(resumed, reference)
     # the resumed run kept saving into the same file; resuming a finished run trains nothing
     assert load_arrays(str(path), FIT_FORMAT, FIT_VERSION)[0]["epochs_done"] == 6
     again = make_net()
-    again.fit(X, Y, epochs=6, key=jax.random.key(5), resume=path, **RUN)
+    again.fit(X, Y, epochs=6, key=jax.random.key(5), resume=path, callbacks=[_keeper()], **RUN)
     _same_training(again, reference)
+    with pytest.raises(CheckpointError, match=r"callbacks\[0\] of the run was a EarlyStopping"):
+        again.fit(X, Y, epochs=6, key=jax.random.key(5), resume=path,
+                  callbacks=[_InterruptAt(0)], **RUN)
 
 
 def test_resume_true_starts_afresh_then_resumes_and_can_extend(tmp_path, reference):
     path = tmp_path / "fit.ckpt"
     net = make_net()
-    net.fit(X, Y, epochs=3, key=jax.random.key(5), checkpoint=path, resume=True, **RUN)
+    net.fit(X, Y, epochs=3, key=jax.random.key(5), checkpoint=path, resume=True,
+            callbacks=[_keeper()], **RUN)
     assert load_arrays(str(path), FIT_FORMAT, FIT_VERSION)[0]["epochs_done"] == 3
     # the same line with more epochs continues: epoch keys do not depend on `epochs`
     net = make_net()
-    net.fit(X, Y, epochs=6, key=jax.random.key(5), checkpoint=path, resume=True, **RUN)
+    net.fit(X, Y, epochs=6, key=jax.random.key(5), checkpoint=path, resume=True,
+            callbacks=[_keeper()], **RUN)
     _same_training(net, reference)
 
 
