@@ -202,12 +202,12 @@ for label, target in (("unsharded", posterior),
                            num_samples=500, chain_method="vectorized", progress_bar=False,
                            warn=False)
     post = idata.posterior
-    values = {"beta0": post["beta"][..., 0], "beta1": post["beta"][..., 1],
-              "sigma": post["sigma"]}
-    out[label] = {
-        name: [float(v.mean()), float(az.mcse(v, method="mean")),
-               float(v.std()), float(az.mcse(v, method="sd"))]
-        for name, v in ((k, az.convert_to_dataset(v.values)["x"]) for k, v in values.items())}
+    ds = az.convert_to_dataset({"beta0": post["beta"].values[..., 0],
+                                "beta1": post["beta"].values[..., 1],
+                                "sigma": post["sigma"].values})
+    se_mean, se_sd = az.mcse(ds, method="mean"), az.mcse(ds, method="sd")
+    out[label] = {name: [float(ds[name].mean()), float(se_mean[name]),
+                         float(ds[name].std()), float(se_sd[name])] for name in ds.data_vars}
     fit = pf.vi.fit(target, key=jax.random.key(3), num_steps=1500, progress_bar=False,
                     num_psis_draws=100)
     draws = fit.sample(jax.random.key(4), 4000).posterior
