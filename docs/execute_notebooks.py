@@ -6,8 +6,12 @@ that each committed notebook has been executed from top to bottom.
 
 Usage (from the repository root, with the ``dev`` extra installed)::
 
-    MPLBACKEND=Agg .venv/bin/python docs/execute_notebooks.py            # all notebooks
-    MPLBACKEND=Agg .venv/bin/python docs/execute_notebooks.py notebooks/eight_schools.ipynb
+    .venv/bin/python docs/execute_notebooks.py            # all notebooks
+    .venv/bin/python docs/execute_notebooks.py notebooks/eight_schools.ipynb
+
+The kernel uses matplotlib's inline backend (``MPLBACKEND`` is removed from its environment),
+so every ``plt.show()`` leaves a PNG in the notebook. Large HTML outputs (xarray's repr of an
+``InferenceData``) are dropped where a plain-text form exists, to keep the files small.
 
 Run it after changing a notebook, then ``.venv/bin/python docs/make_figures.py`` to refresh the
 gallery's images.
@@ -15,6 +19,7 @@ gallery's images.
 
 from __future__ import annotations
 
+import os
 import pathlib
 import sys
 import time
@@ -23,6 +28,7 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+HTML_LIMIT = 20_000  # characters of an HTML output kept when a plain-text form exists
 
 
 def execute(path: pathlib.Path, timeout: int = 1800) -> None:
@@ -31,12 +37,42 @@ def execute(path: pathlib.Path, timeout: int = 1800) -> None:
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
     client.execute()
-    for cell in nb.cells:  # keep the diff small: no timings in the committed file
-        cell.metadata.pop("execution", None)
+    clean(nb)
     nbformat.write(nb, path)
 
 
+def clean(nb) -> None:
+    """Drop what only this machine prints: timings, tqdm's notice that ipywidgets is missing,
+    and large HTML reprs that have a plain-text form."""
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        outputs = []
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "text/plain" in data and len(str(data.get("text/html", ""))) > HTML_LIMIT:
+                del data["text/html"]
+            if output.get("name") == "stderr":
+                lines = output["text"].splitlines(keepends=True)
+                keep, skip_next = [], False
+                for line in lines:
+                    if "TqdmWarning: IProgress not found" in line:
+                        skip_next = True
+                        continue
+                    if skip_next and line.lstrip().startswith("from .autonotebook"):
+                        skip_next = False
+                        continue
+                    skip_next = False
+                    keep.append(line)
+                output["text"] = "".join(keep)
+                if not output["text"].strip():
+                    continue
+            outputs.append(output)
+        if cell.cell_type == "code":
+            cell.outputs = outputs
+
+
 def main(argv: list[str]) -> None:
+    os.environ.pop("MPLBACKEND", None)  # the kernel inherits it; inline draws the figures
     paths = [pathlib.Path(p) for p in argv] or sorted((ROOT / "notebooks").glob("*.ipynb"))
     for path in paths:
         start = time.perf_counter()
