@@ -41,3 +41,17 @@ def test_role_pattern_catches_a_role():
     assert SPHINX_ROLE.search("see :func:`~probflow.vi.fit` for")
     assert SPHINX_ROLE.search("see :func:<code>~probflow.vi.fit</code>")
     assert not SPHINX_ROLE.search("ratio 3:1 and `code`")
+
+
+def test_lists_survive_code_blocks_and_notebooks_render(site):
+    """Getting started's list goes on after its code block (every item an <li>); the executed
+    notebooks are pages with their figures; the Performance page holds the benchmark tables."""
+    page = (site / "getting-started" / "index.html").read_text(encoding="utf-8")
+    for item in ("PyTrees.", "dtypes", "Bad input", "Outside the support"):
+        assert re.search(r"<li>\s*(?:<p>)?\s*<strong>" + re.escape(item), page), item
+    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    for nb in notebooks:
+        html = (site / "notebooks" / nb.stem / "index.html").read_text(encoding="utf-8")
+        assert "<pre" in html, nb.stem
+    assert list((site / "notebooks").glob("*.png")), "no notebook figures on the site"
+    assert "<table>" in (site / "performance" / "index.html").read_text(encoding="utf-8")
