@@ -10,6 +10,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PAGE = ROOT / "docs" / "writing-a-distribution.md"
 
@@ -40,6 +42,7 @@ def test_page_has_the_worked_example():
         assert piece in code, piece
 
 
+@pytest.mark.slow  # a new process, and Monte Carlo checks with 50,000 draws: about 20 s
 def test_writing_a_distribution_page_runs():
     proc = subprocess.run([sys.executable, "-c", RUNNER, str(PAGE)], cwd=ROOT,
                           capture_output=True, text=True, timeout=600,
