@@ -24,22 +24,20 @@ every header entry against the call) and continues: each epoch's key is split of
 loop key, so the mini-batch order and the weight noise are those of an uninterrupted run
 and the parameters and history come out identical.
 
-The optimizer probe tells optimizers of the same structure apart (``optax.sgd(0.1)`` from
-``optax.sgd(0.01)``, or Adam with another learning rate): the update the optimizer proposes
-for a fixed gradient (one half in every entry) at the saved parameters and state is reduced to
-two numbers per leaf (the sum and the sum of absolute values) and stored; resuming computes
-them again with the optimizer given and compares.
+The optimizer probe ([`optimizer_probe`][probflow.core.fingerprints.optimizer_probe]) tells
+optimizers of the same structure apart (``optax.sgd(0.1)`` from ``optax.sgd(0.01)``, or Adam
+with another learning rate): the update the optimizer proposes for a fixed gradient at the
+saved parameters and state, reduced to two numbers per leaf, is stored; resuming computes it
+again with the optimizer given and compares.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 import probflow
@@ -50,70 +48,25 @@ from probflow.core.checkpoint import (
     save_arrays,
     tree_to_arrays,
 )
+from probflow.core.fingerprints import (
+    PROBE_RTOL,
+    as_typed_key_data,
+    digest,
+    is_typed_key,
+    key_digest,
+    optimizer_probe,
+)
 
 __all__ = ["FIT_FORMAT", "FIT_VERSION", "DEFAULT_SECONDS", "FitCheckpoint", "FitState",
-           "fit_header", "optimizer_probe", "restore_fit_state"]
+           "fit_header", "restore_fit_state"]
 
 FIT_FORMAT = "probflow.layers.fit"
 FIT_VERSION = 1
 DEFAULT_SECONDS = 60.0
-_PROBE_RTOL = 1e-5
-
-
-def _digest(*arrays) -> str:
-    """A BLAKE2 digest of the arrays' shapes, dtypes and bytes (``None`` entries skipped)."""
-    h = hashlib.blake2b(digest_size=16)
-    for a in arrays:
-        if a is None:
-            h.update(b"none")
-            continue
-        a = np.ascontiguousarray(np.asarray(a))
-        h.update(f"{a.dtype}{a.shape}".encode())
-        h.update(a.tobytes())
-    return h.hexdigest()
-
-
-def _is_typed(key) -> bool:
-    return jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key)
-
-
-def _as_typed(key):
-    """A typed key (raw ``uint32`` keys are wrapped with JAX's default implementation), so
-    that a raw key and the typed key of the same seed are the same key here."""
-    return key if _is_typed(key) else jax.random.wrap_key_data(key)
-
-
-def _key_digest(key) -> str:
-    key = _as_typed(key)
-    return f"{jax.random.key_impl(key)}:" + _digest(jax.random.key_data(key))
 
 
 def _describe(a) -> list:
     return [list(a.shape), str(a.dtype)]
-
-
-def optimizer_probe(optimizer, params, opt_state):
-    """Two numbers per parameter leaf (sum and sum of absolute values) of the update
-    ``optimizer`` proposes for a gradient of one half everywhere; ``None`` when the optimizer
-    needs more than ``update(grads, state, params)`` (then it is checked by structure only).
-
-    Examples:
-        >>> import jax.numpy as jnp, optax
-        >>> params = {"w": jnp.ones(3)}
-        >>> opt = optax.sgd(0.1)
-        >>> [round(v, 4) for v in optimizer_probe(opt, params, opt.init(params)).tolist()]
-        [-0.15, 0.15]
-    """
-    grads = jax.tree_util.tree_map(lambda p: jnp.full_like(p, 0.5), params)
-    try:
-        updates, _ = optimizer.update(grads, opt_state, params)
-    except TypeError:  # e.g. optax.contrib.reduce_on_plateau needs value=
-        return None
-    parts = []
-    for leaf in jax.tree_util.tree_leaves(updates):
-        leaf = np.asarray(leaf, np.float64)
-        parts += [leaf.sum(), np.abs(leaf).sum()]
-    return np.asarray(parts, np.float64)
 
 
 def fit_header(net, xs, ys, val, *, key, batch_size: int, validation_samples: int,
@@ -145,8 +98,8 @@ def fit_header(net, xs, ys, val, *, key, batch_size: int, validation_samples: in
         "x": _describe(xs),
         "y": _describe(ys),
         "validation": None if val is None else [_describe(val[0]), _describe(val[1])],
-        "data_digest": _digest(xs, ys, *(val or (None, None))),
-        "key": _key_digest(key),
+        "data_digest": digest(xs, ys, *(val or (None, None))),
+        "key": key_digest(key),
         "optimizer_structure": str(jax.tree_util.tree_structure(net.opt_state)),
         "every": every,
         "epochs_done": 0,
@@ -205,7 +158,7 @@ class FitCheckpoint:
                 arrays.update(tree_to_arrays(f"callback/{i}/", tree)[0])
         more, opt_info = tree_to_arrays("opt_state/", opt_state)
         arrays.update(more)
-        more, key_info = tree_to_arrays("key/", _as_typed(key))
+        more, key_info = tree_to_arrays("key/", as_typed_key_data(key))
         arrays.update(more)
         metrics = list(history.history)
         for name in metrics:
@@ -337,15 +290,15 @@ def restore_fit_state(path, net, expected: dict, key_template) -> FitState:
     params = arrays_to_tree("params/", arrays, net.params, path, header.get("params_leaves"))
     opt_state = arrays_to_tree("opt_state/", arrays, net.opt_state, path,
                                header.get("opt_state_leaves"))
-    key = arrays_to_tree("key/", arrays, _as_typed(key_template), path,
+    key = arrays_to_tree("key/", arrays, as_typed_key_data(key_template), path,
                          header.get("key_leaves"))
-    if not _is_typed(key_template):
+    if not is_typed_key(key_template):
         key = jax.random.key_data(key)
     if "optimizer_probe" in arrays:
         probe = optimizer_probe(net.optimizer, params, opt_state)
         saved = arrays["optimizer_probe"]
         if probe is None or probe.shape != saved.shape or not np.allclose(
-                probe, saved, rtol=_PROBE_RTOL, atol=0.0):
+                probe, saved, rtol=PROBE_RTOL, atol=0.0):
             raise CheckpointError(f"{path}: written with another optimizer (same state "
                                   f"structure, other settings such as the learning rate: its "
                                   f"update for a test gradient differs); compile the network "
