@@ -19,6 +19,7 @@ gallery's images.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pathlib
 import sys
@@ -28,6 +29,7 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+SOURCES_KEY = "probflow_executed_code_sha256"
 HTML_LIMIT = 20_000  # characters of an HTML output kept when a plain-text form exists
 
 
@@ -38,7 +40,16 @@ def execute(path: pathlib.Path, timeout: int = 1800) -> None:
                             resources={"metadata": {"path": str(path.parent)}})
     client.execute()
     clean(nb)
+    nb.metadata[SOURCES_KEY] = code_fingerprint(nb)
     nbformat.write(nb, path)
+
+
+def code_fingerprint(nb) -> str:
+    """SHA-256 of the notebook's code cells, stored at execution so that a test can tell when
+    the code changed after the outputs were made."""
+    code = "\n\x00".join("".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+                          for c in nb["cells"] if c["cell_type"] == "code")
+    return hashlib.sha256(code.encode("utf-8")).hexdigest()
 
 
 def clean(nb) -> None:

@@ -49,6 +49,34 @@ def test_notebook_is_committed_executed_in_order(path):
     assert not errors, f"{path.name}: committed with an error output"
 
 
+def _executor():
+    spec = importlib.util.spec_from_file_location("execute_notebooks",
+                                                  ROOT / "docs" / "execute_notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_outputs_come_from_its_current_code(path):
+    """docs/execute_notebooks.py stores a hash of the code it ran; an edit since then shows."""
+    executor, nb = _executor(), _load(path)
+    assert nb["metadata"].get(executor.SOURCES_KEY) == executor.code_fingerprint(nb), (
+        f"{path.name}: its code changed after its outputs were made; run "
+        f"docs/execute_notebooks.py {path.relative_to(ROOT)}")
+
+
+def test_fingerprint_sees_a_code_change():
+    executor = _executor()
+    nb = {"cells": [{"cell_type": "code", "source": ["x = 1"]},
+                    {"cell_type": "markdown", "source": ["text"]}]}
+    before = executor.code_fingerprint(nb)
+    nb["cells"][1]["source"] = ["other text"]
+    assert executor.code_fingerprint(nb) == before
+    nb["cells"][0]["source"] = ["x = 2"]
+    assert executor.code_fingerprint(nb) != before
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_outputs_stay_small(path):
     assert path.stat().st_size < 1_500_000, f"{path.name} is {path.stat().st_size} bytes"
