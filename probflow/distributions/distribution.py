@@ -23,6 +23,7 @@ from typing import ClassVar
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from probflow.core import checks as _checks
 from probflow.core.errors import ShapeError, UnsupportedError
@@ -193,6 +194,8 @@ class Distribution(Struct):
             value = getattr(self, name)
             if isinstance(value, int | float) and not isinstance(value, bool):
                 value = jnp.asarray(value)
+            if not isinstance(value, jax.Array | np.ndarray | np.generic):
+                continue  # nested distributions, bijectors, kernels check themselves
             dtype = getattr(value, "dtype", None)
             if dtype is None or not jnp.issubdtype(dtype, jnp.inexact):
                 continue
