@@ -4,13 +4,12 @@ Keras-like ``compile``/``fit``/``predict``/``evaluate`` workflow on top of pure 
 
 from __future__ import annotations
 
-import os
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
 
+from probflow.core.checkpoint_args import checkpoint_paths
 from probflow.core.deprecation import key_from_positional
 from probflow.core.keys import as_key
 from probflow.layers.base import Layer
@@ -36,36 +35,6 @@ def _batch_size(owner: str, value):
     if value is None:
         return None
     return _positive(owner, "batch_size", value)
-
-
-def _checkpoint_paths(checkpoint, checkpoint_every, resume):
-    """Check ``fit``'s checkpoint arguments; return ``(checkpoint path, resume path)``."""
-    if checkpoint is not None:
-        checkpoint = os.fspath(checkpoint)
-    if checkpoint_every is not None:
-        _positive("Sequential.fit", "checkpoint_every", checkpoint_every)
-        if checkpoint is None and resume in (None, False):
-            raise ValueError("Sequential.fit: checkpoint_every= needs checkpoint= (a file path)")
-    if resume is True:
-        if checkpoint is None:
-            raise ValueError("Sequential.fit: resume=True resumes checkpoint= when that file "
-                             "exists; give checkpoint= (a file path)")
-        resume = checkpoint if os.path.exists(checkpoint) else None
-    elif resume is False:
-        resume = None
-    elif resume is not None:
-        if not isinstance(resume, str | os.PathLike):
-            raise TypeError(f"Sequential.fit: resume must be a checkpoint path or True, got "
-                            f"{resume!r}")
-        resume = os.fspath(resume)
-        if not os.path.exists(resume):
-            raise FileNotFoundError(f"Sequential.fit: no checkpoint at resume={resume!r}")
-    if checkpoint is not None and os.path.exists(checkpoint) and (
-            resume is None or not os.path.samefile(resume, checkpoint)):
-        raise FileExistsError(f"Sequential.fit: checkpoint={checkpoint!r} exists; continue "
-                              f"that run with fit(..., resume={checkpoint!r}) (or "
-                              f"resume=True), or delete the file to start afresh")
-    return checkpoint, resume
 
 
 def _positive(owner: str, name: str, value, integer: bool = True):
@@ -383,7 +352,8 @@ class Sequential:
         if self.optimizer is None:
             self.compile()
         user_key = key
-        checkpoint, resume = _checkpoint_paths(checkpoint, checkpoint_every, resume)
+        checkpoint, resume = checkpoint_paths("Sequential.fit", checkpoint, checkpoint_every,
+                                              resume)
         x_np = check_inputs(x, "x", self.input_shape)
         k_init, key = jax.random.split(key)
         if self.params is None:
