@@ -77,6 +77,12 @@ from probflow.distributions.noncentral_chi2 import *
 from probflow.distributions.normal import *
 from probflow.distributions.normal_inverse_gaussian import *
 from probflow.distributions.ordered_logistic import *
+from probflow.distributions.parameter_properties import (
+    FULLY_REPARAMETERIZED,
+    NOT_REPARAMETERIZED,
+    ParameterProperties,
+    ReparameterizationType,
+)
 from probflow.distributions.pareto import *
 from probflow.distributions.plackett_luce import *
 from probflow.distributions.poisson import *

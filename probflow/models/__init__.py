@@ -1,5 +1,10 @@
 """probflow.models: joint distributions, conditioning, the Posterior."""
 
+from probflow.models.coroutine import (
+    JointDistributionCoroutine,
+    JointDistributionCoroutineAutoBatched,
+    Root,
+)
 from probflow.models.deterministic import Deterministic, Factor
 from probflow.models.inference_data import to_inference_data
 from probflow.models.joint import (
@@ -10,13 +15,20 @@ from probflow.models.joint import (
     VariableInfo,
     model,
 )
+from probflow.models.pinned import JointDistributionPinned
 from probflow.models.posterior import InitializationError, Posterior
 from probflow.models.precision import PrecisionWarning
 from probflow.models.predictive import sample_posterior_predictive, sample_prior_predictive
 from probflow.models.sharding import shard_data
+from probflow.models.struct import StructTuple
 from probflow.models.variable import Variable
 
 __all__ = [
+    "JointDistributionCoroutine",
+    "JointDistributionCoroutineAutoBatched",
+    "Root",
+    "JointDistributionPinned",
+    "StructTuple",
     "Deterministic",
     "Factor",
     "GeneratorModel",
