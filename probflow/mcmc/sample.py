@@ -130,12 +130,30 @@ def _check_initial_position(initial_position, num_chains: int):
     return jax.tree_util.tree_map(jnp.asarray, initial_position)
 
 
-def _resolve_chain_method(chain_method: str, num_chains: int) -> str:
-    if chain_method == "auto":
-        return "parallel" if len(jax.devices()) > 1 and num_chains > 1 else "vectorized"
-    if chain_method not in CHAIN_METHODS:
+def _has_sharded_data(target) -> bool:
+    """Whether ``target`` holds arrays split over devices by ``pf.shard_data``."""
+    from probflow.models.sharding import DATA_AXIS
+
+    for leaf in jax.tree_util.tree_leaves(target) if isinstance(target, Posterior) else ():
+        mesh = getattr(getattr(leaf, "sharding", None), "mesh", None)
+        if mesh is not None and DATA_AXIS in getattr(mesh, "axis_names", ()):
+            return True
+    return False
+
+
+def _resolve_chain_method(chain_method: str, num_chains: int, target=None) -> str:
+    if chain_method not in CHAIN_METHODS + ("auto",):
         raise ValueError(f"sample: chain_method must be one of {CHAIN_METHODS + ('auto',)}, got "
                          f"{chain_method!r}")
+    sharded = _has_sharded_data(target)
+    if chain_method == "auto":
+        parallel = len(jax.devices()) > 1 and num_chains > 1 and not sharded
+        return "parallel" if parallel else "vectorized"
+    if chain_method == "parallel" and sharded:
+        raise ValueError("sample: chain_method='parallel' splits the chains over the devices, "
+                         "and the data are already split over them by pf.shard_data; use "
+                         "chain_method='vectorized' (the chains as one batch, each likelihood "
+                         "summed across the devices)")
     return chain_method
 
 
@@ -435,7 +453,7 @@ def sample(
     num_samples = check_count("sample", "num_samples", num_samples)
     thin = check_count("sample", "thin", thin)
     _check_target("sample", target)
-    chain_method = _resolve_chain_method(chain_method, num_chains)
+    chain_method = _resolve_chain_method(chain_method, num_chains, target)
     if checkpoint_every is not None:
         checkpoint_every = check_count("sample", "checkpoint_every", checkpoint_every)
         if checkpoint is None:

@@ -185,11 +185,6 @@ def test_sizes_that_do_not_divide_are_refused(exact):
     assert kind == "ValueError" and "lists a device twice" in message
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "pf.mcmc.sample(chain_method='parallel') shard_maps the chains over a mesh of its own "
-    "('chains') and JAX refuses the posterior's 'data' mesh with 'mesh should be the same "
-    "across the entire program'; needs a clear error in sample (or a chains x data mesh) "
-    "in probflow/mcmc, owned by the lead"))
 def test_parallel_chains_on_sharded_data_run_or_say_why(exact):
     error = exact["errors"]["parallel"]
     assert error is None or "shard_data" in error[1], error
