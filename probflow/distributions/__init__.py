@@ -87,6 +87,7 @@ from probflow.distributions.pareto import *
 from probflow.distributions.plackett_luce import *
 from probflow.distributions.poisson import *
 from probflow.distributions.probit_bernoulli import *
+from probflow.distributions.projected_normal import *
 from probflow.distributions.quantized import *
 from probflow.distributions.relaxed import *
 from probflow.distributions.sinh_arcsinh import *

@@ -29,7 +29,8 @@ from probflow.distributions.inverse_wishart import InverseWishart, InverseWishar
 from probflow.distributions.low_rank_mvn import LowRankMultivariateNormal
 from probflow.distributions.matrix_normal import MatrixNormal, MatrixT
 from probflow.distributions.plackett_luce import PlackettLuce
-from probflow.distributions.spherical import PowerSpherical, ProjectedNormal, VonMisesFisher
+from probflow.distributions.projected_normal import ProjectedNormal
+from probflow.distributions.spherical import PowerSpherical, VonMisesFisher
 from probflow.distributions.torus import SineBivariateVonMises
 from probflow.distributions.wishart import WishartTriL
 from probflow.distributions.zero_sum_normal import ZeroSumNormal

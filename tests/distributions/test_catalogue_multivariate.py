@@ -33,12 +33,8 @@ from probflow.distributions.low_rank_mvn import LowRankMultivariateNormal
 from probflow.distributions.matrix_normal import MatrixNormal, MatrixT
 from probflow.distributions.mvn import MultivariateNormalFullCovariance, MultivariateNormalTriL
 from probflow.distributions.plackett_luce import PlackettLuce
-from probflow.distributions.spherical import (
-    PowerSpherical,
-    ProjectedNormal,
-    SphericalUniform,
-    VonMisesFisher,
-)
+from probflow.distributions.projected_normal import ProjectedNormal
+from probflow.distributions.spherical import PowerSpherical, SphericalUniform, VonMisesFisher
 from probflow.distributions.torus import SineBivariateVonMises
 from probflow.distributions.zero_sum_normal import ZeroSum, ZeroSumNormal, ZeroSumTransform
 
