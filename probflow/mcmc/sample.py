@@ -185,7 +185,7 @@ def _from_pathfinder(start, adaptation):
     return start.position, adaptation
 
 
-def _describe_nonfinite(target, positions, finite) -> str:
+def _describe_nonfinite(target, positions, finite, owner: str = "sample") -> str:
     chains = [int(i) for i in np.flatnonzero(~np.asarray(finite))]
     chain = chains[0]
     position = jax.tree_util.tree_map(lambda x: x[chain], positions)
@@ -193,7 +193,7 @@ def _describe_nonfinite(target, positions, finite) -> str:
     value, grad = jax.value_and_grad(fn)(position)
     bad = [n for n, g in zip(_leaf_names(grad), jax.tree_util.tree_leaves(grad), strict=True)
            if not np.all(np.isfinite(np.asarray(g)))]
-    return (f"sample: the log density is not finite at the initial position of chain"
+    return (f"{owner}: the log density is not finite at the initial position of chain"
             f"{'s' if len(chains) > 1 else ''} {chains} (log density {float(value)!r} at chain "
             f"{chain}; non-finite gradient for {bad or 'no variable'}). Give starting points "
             f"inside the support where the density is finite.")
@@ -278,7 +278,8 @@ def _iterations(config: RunConfig, slots: int) -> int:
 
 
 def _execute(target, kernel, config: RunConfig, key, positions, tuning, num_chains, warn,
-             guard, *, progress: bool, num_draws_before: int = 0, store=None, start=None):
+             guard, *, progress: bool, num_draws_before: int = 0, store=None, start=None,
+             owner: str = "sample"):
     posterior = target if isinstance(target, Posterior) else None
     factor = num_chains if config.chain_method == "sequential" else 1
     total = _iterations(config, config.num_warmup + config.num_samples) * factor
@@ -301,12 +302,12 @@ def _execute(target, kernel, config: RunConfig, key, positions, tuning, num_chai
                                  on_chunk=on_chunk, store=store, start=start)
     finite = np.asarray(out.initial_finite)
     if not finite.all():
-        raise InitializationError(_describe_nonfinite(target, positions, finite))
+        raise InitializationError(_describe_nonfinite(target, positions, finite, owner))
     if out.draws is None:
         saved = (f"; the state is saved in {store.path!r}: continue with "
                  f"pf.mcmc.resume({store.path!r}, target)" if store is not None else "")
         raise KeyboardInterrupt(
-            f"sample: interrupted during warm-up, after {out.num_iterations} of "
+            f"{owner}: interrupted during warm-up, after {out.num_iterations} of "
             f"{config.num_warmup} warm-up iterations; no draws were kept{saved}")
     num_draws = jax.tree_util.tree_leaves(out.draws)[0].shape[1]
     attrs = {"sampler": type(kernel).__name__, "inference_library": "probflow",
@@ -317,7 +318,7 @@ def _execute(target, kernel, config: RunConfig, key, positions, tuning, num_chai
                              num_draws_before + num_draws)
     if out.interrupted:
         warnings.warn(
-            f"sample: interrupted (Ctrl-C): each of the {num_chains} chains has {num_draws} of "
+            f"{owner}: interrupted (Ctrl-C): each of the {num_chains} chains has {num_draws} of "
             f"{config.num_samples} draws; the result holds them ("
             + (f"pf.mcmc.resume({store.path!r}, target) finishes the run"
                if store is not None else "pf.mcmc.extend continues the chains") + ")",
@@ -549,7 +550,7 @@ def resume_run(path, header, arrays, target, kernel, adaptation, positions_spec,
                        create=False)
     with DeferredInterrupt() as guard:
         return _execute(target, kernel, config, None, None, None, num_chains, warn, guard,
-                        progress=bool(progress_bar), store=store,
+                        progress=bool(progress_bar), store=store, owner="resume",
                         start=(carry, int(header["done"])))
 
 
@@ -607,7 +608,7 @@ def extend(idata, num_samples: int, *, key, progress_bar: bool = True, warn: boo
     positions = run.states.position
     with DeferredInterrupt() as guard:
         more = _execute(run.target, run.kernel, config, key, positions, run.adaptation,
-                        num_chains, False, guard, progress=bool(progress_bar),
+                        num_chains, False, guard, progress=bool(progress_bar), owner="extend",
                         num_draws_before=run.num_draws)
     offset = idata.posterior.sizes["draw"]
     combined = idata.copy()
