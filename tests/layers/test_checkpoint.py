@@ -96,7 +96,7 @@ def test_interrupted_run_resumes_to_the_uninterrupted_result(tmp_path, reference
     _same_training(resumed, reference)
     # the resumed run kept saving into the same file; resuming a finished run trains nothing
     assert load_arrays(str(path), FIT_FORMAT, FIT_VERSION)[0]["epochs_done"] == 6
-    again = make_net()
+    again = resumed  # (the same network object: its compiled epoch is reused)
     again.fit(X, Y, epochs=6, key=jax.random.key(5), resume=path, callbacks=[_keeper()], **RUN)
     _same_training(again, reference)
     with pytest.raises(CheckpointError, match=r"callbacks\[0\] of the run was a EarlyStopping"):
@@ -111,7 +111,6 @@ def test_resume_true_starts_afresh_then_resumes_and_can_extend(tmp_path, referen
             callbacks=[_keeper()], **RUN)
     assert load_arrays(str(path), FIT_FORMAT, FIT_VERSION)[0]["epochs_done"] == 3
     # the same line with more epochs continues: epoch keys do not depend on `epochs`
-    net = make_net()
     net.fit(X, Y, epochs=6, key=jax.random.key(5), checkpoint=path, resume=True,
             callbacks=[_keeper()], **RUN)
     _same_training(net, reference)
@@ -171,7 +170,8 @@ def test_half_written_state_never_replaces_a_good_one(tmp_path, monkeypatch):
     import probflow.core.checkpoint as ck
 
     path = tmp_path / "fit.ckpt"
-    make_net().fit(X, Y, epochs=2, key=jax.random.key(5), checkpoint=path, **RUN)
+    net = make_net()
+    net.fit(X, Y, epochs=2, key=jax.random.key(5), checkpoint=path, **RUN)
     good = path.read_bytes()
     real_savez = ck.np.savez
 
@@ -181,7 +181,7 @@ def test_half_written_state_never_replaces_a_good_one(tmp_path, monkeypatch):
 
     monkeypatch.setattr(ck.np, "savez", crash)
     with pytest.raises(OSError, match="disk full"):
-        make_net().fit(X, Y, epochs=4, key=jax.random.key(5), resume=path, **RUN)
+        net.fit(X, Y, epochs=4, key=jax.random.key(5), resume=path, **RUN)
     monkeypatch.setattr(ck.np, "savez", real_savez)
     assert path.read_bytes() == good
     assert os.listdir(tmp_path) == ["fit.ckpt"]
