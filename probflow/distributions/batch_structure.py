@@ -31,7 +31,42 @@ def _map_leaves(constraint, fn):
     return jax.tree_util.tree_map(lambda leaf: fn(jnp.asarray(leaf)), constraint)
 
 
-class _BatchWrapper(Distribution):
+class _Rearranged:
+    """The value methods and moments of a wrapper that rearranges its members' batches.
+
+    A subclass says how once, in ``_call(method, value)`` (a value method of the members,
+    rearranged) and ``_moment(method)`` (a moment of the members, rearranged).
+    """
+
+    def _log_prob(self, value):
+        return self._call("log_prob", value)
+
+    def _log_cdf(self, value):
+        return self._call("log_cdf", value)
+
+    def _cdf(self, value):
+        return self._call("cdf", value)
+
+    def _survival_function(self, value):
+        return self._call("survival_function", value)
+
+    def _log_survival_function(self, value):
+        return self._call("log_survival_function", value)
+
+    def _mean(self):
+        return self._moment("mean")
+
+    def _variance(self):
+        return self._moment("variance")
+
+    def _stddev(self):
+        return self._moment("stddev")
+
+    def _mode(self):
+        return self._moment("mode")
+
+
+class _BatchWrapper(_Rearranged, Distribution):
     """Delegation of the value-free properties to ``distribution``."""
 
     distribution: Distribution
@@ -149,37 +184,10 @@ class BatchReshape(_BatchWrapper):
             self._to_old(value, lead, len(self.event_shape)))
         return self._to_new(out, lead, 0)
 
-    def _log_prob(self, value):
-        return self._call("log_prob", value)
-
-    def _log_cdf(self, value):
-        return self._call("log_cdf", value)
-
-    def _cdf(self, value):
-        return self._call("cdf", value)
-
-    def _survival_function(self, value):
-        return self._call("survival_function", value)
-
-    def _log_survival_function(self, value):
-        return self._call("log_survival_function", value)
-
     def _moment(self, method):
         out = getattr(self.distribution, method)()
         shape = tuple(self.distribution.batch_shape) + tuple(self.event_shape)
         return self._to_new(jnp.broadcast_to(out, shape), (), len(self.event_shape))
-
-    def _mean(self):
-        return self._moment("mean")
-
-    def _variance(self):
-        return self._moment("variance")
-
-    def _stddev(self):
-        return self._moment("stddev")
-
-    def _mode(self):
-        return self._moment("mode")
 
     def _entropy(self):
         out = jnp.broadcast_to(self.distribution.entropy(), self.distribution.batch_shape)
@@ -259,36 +267,9 @@ class BatchBroadcast(_BatchWrapper):
         _, value = self._value_split(value)
         return getattr(self.distribution, method)(value)
 
-    def _log_prob(self, value):
-        return self._call("log_prob", value)
-
-    def _log_cdf(self, value):
-        return self._call("log_cdf", value)
-
-    def _cdf(self, value):
-        return self._call("cdf", value)
-
-    def _survival_function(self, value):
-        return self._call("survival_function", value)
-
-    def _log_survival_function(self, value):
-        return self._call("log_survival_function", value)
-
     def _moment(self, method):
         out = getattr(self.distribution, method)()
         return jnp.broadcast_to(out, self.new_batch_shape + tuple(self.event_shape))
-
-    def _mean(self):
-        return self._moment("mean")
-
-    def _variance(self):
-        return self._moment("variance")
-
-    def _stddev(self):
-        return self._moment("stddev")
-
-    def _mode(self):
-        return self._moment("mode")
 
     def _entropy(self):
         return jnp.broadcast_to(self.distribution.entropy(), self.new_batch_shape)
@@ -297,7 +278,7 @@ class BatchBroadcast(_BatchWrapper):
 # -- BatchConcat ----------------------------------------------------------------------------------
 
 
-class BatchConcat(Distribution):
+class BatchConcat(_Rearranged, Distribution):
     """Concatenate distributions along a batch axis into one batch.
 
     All members have the same event shape and batch rank; their batch shapes broadcast on
@@ -426,38 +407,11 @@ class BatchConcat(Distribution):
                 for d, p, n in zip(self.distributions, pieces, self._sizes, strict=True)]
         return jnp.concatenate(outs, axis=len(lead) + self.axis)
 
-    def _log_prob(self, value):
-        return self._call("log_prob", value)
-
-    def _log_cdf(self, value):
-        return self._call("log_cdf", value)
-
-    def _cdf(self, value):
-        return self._call("cdf", value)
-
-    def _survival_function(self, value):
-        return self._call("survival_function", value)
-
-    def _log_survival_function(self, value):
-        return self._call("log_survival_function", value)
-
     def _moment(self, method, event=True):
         tail = tuple(self.event_shape) if event else ()
         outs = [jnp.broadcast_to(getattr(d, method)(), self._member_batch(n) + tail)
                 for d, n in zip(self.distributions, self._sizes, strict=True)]
         return jnp.concatenate(outs, axis=self.axis)
-
-    def _mean(self):
-        return self._moment("mean")
-
-    def _variance(self):
-        return self._moment("variance")
-
-    def _stddev(self):
-        return self._moment("stddev")
-
-    def _mode(self):
-        return self._moment("mode")
 
     def _entropy(self):
         return self._moment("entropy", event=False)
