@@ -59,7 +59,7 @@ def solve_lower(tril, y, transpose: bool = False):
         eye = jnp.broadcast_to(jnp.eye(d, dtype=tril.dtype), full + (d, d))
         inv = jax.lax.linalg.triangular_solve(tril, eye, left_side=True, lower=True,
                                               transpose_a=transpose)
-        return jnp.matmul(y, jnp.swapaxes(inv, -1, -2))
+        return (inv @ y[..., None])[..., 0]  # inv: full + (d, d); y: lead + full + (d,)
     cols = jnp.moveaxis(y.reshape((n,) + full + (d,)), 0, -1)  # full + (d, n)
     z = jax.lax.linalg.triangular_solve(tril, cols, left_side=True, lower=True,
                                         transpose_a=transpose)

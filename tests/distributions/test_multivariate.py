@@ -107,3 +107,14 @@ def test_mvn_log_prob_of_many_points_and_float32():
     assert lp.dtype == jnp.float32 and lp.shape == (1000,)
     np.testing.assert_allclose(lp, st.multivariate_normal(np.zeros(50)).logpdf(np.asarray(x)),
                                rtol=1e-5)
+
+
+def test_log_prob_with_batched_scale_and_many_points_matches_point_by_point():
+    """More than 4 d points take the inverse-and-multiply path of ``solve_lower``; with a
+    batch of scale factors it used to multiply the wrong axes (a shape error)."""
+    rng = np.random.default_rng(0)
+    tril = np.tril(rng.normal(size=(4, 3, 3))) + 3.0 * np.eye(3)
+    d = pfd.MultivariateNormalTriL(rng.normal(size=(4, 3)), tril)
+    x = rng.normal(size=(20, 4, 3))
+    want = np.stack([np.asarray(d.log_prob(x[i])) for i in range(20)])
+    np.testing.assert_allclose(np.asarray(d.log_prob(x)), want, rtol=1e-10)
