@@ -76,7 +76,37 @@ class _Censored(Distribution):
         return jnp.broadcast_to(self.base_dist.variance(), self.batch_shape)
 
 
-class LeftCensoredDistribution(_Censored):
+class _OneSided(_Censored):
+    """One-sided censoring: a ``censored`` indicator swaps the density for the base's
+    ``_censored_log_prob`` (``log_cdf`` on the left, ``log_survival_function`` on the right)."""
+
+    censored: jax.Array
+    _censored_log_prob: ClassVar[str]
+
+    def __init__(self, base_dist, censored=False, *, validate_args: bool = False,
+                 name: str | None = None):
+        owner = type(self).__name__
+        check_scalar_base(owner, base_dist)
+        censored = _indicator(owner, "censored", censored)
+        self._set(base_dist=base_dist, censored=censored, validate_args=validate_args,
+                  name=name)
+
+    def _indicator_shapes(self):
+        return (jnp.shape(self.censored),)
+
+    @property
+    def support(self):
+        return self.base_dist.support
+
+    def _sample(self, key, sample_shape):
+        return self._draw(key, sample_shape)
+
+    def _log_prob(self, value):
+        censored = getattr(self.base_dist, self._censored_log_prob)(value)
+        return jnp.where(self.censored, censored, self.base_dist.log_prob(value))
+
+
+class LeftCensoredDistribution(_OneSided):
     """Left-censored observations: where ``censored`` is true, the value is an upper bound.
 
     ``log_prob(x) = log f(x)`` for an exact observation and ``log F(x) = log P(X <= x)``
@@ -96,31 +126,10 @@ class LeftCensoredDistribution(_Censored):
         [-0.9189, -0.6931]
     """
 
-    censored: jax.Array
-
-    def __init__(self, base_dist, censored=False, *, validate_args: bool = False,
-                 name: str | None = None):
-        check_scalar_base("LeftCensoredDistribution", base_dist)
-        censored = _indicator("LeftCensoredDistribution", "censored", censored)
-        self._set(base_dist=base_dist, censored=censored, validate_args=validate_args,
-                  name=name)
-
-    def _indicator_shapes(self):
-        return (jnp.shape(self.censored),)
-
-    @property
-    def support(self):
-        return self.base_dist.support
-
-    def _sample(self, key, sample_shape):
-        return self._draw(key, sample_shape)
-
-    def _log_prob(self, value):
-        return jnp.where(self.censored, self.base_dist.log_cdf(value),
-                         self.base_dist.log_prob(value))
+    _censored_log_prob: ClassVar[str] = "log_cdf"
 
 
-class RightCensoredDistribution(_Censored):
+class RightCensoredDistribution(_OneSided):
     """Right-censored observations: where ``censored`` is true, the value is a lower bound.
 
     ``log_prob(x) = log f(x)`` for an exact observation (an event at ``x``) and
@@ -141,28 +150,7 @@ class RightCensoredDistribution(_Censored):
         [-2.8026, -0.8, -3.3026]
     """
 
-    censored: jax.Array
-
-    def __init__(self, base_dist, censored=False, *, validate_args: bool = False,
-                 name: str | None = None):
-        check_scalar_base("RightCensoredDistribution", base_dist)
-        censored = _indicator("RightCensoredDistribution", "censored", censored)
-        self._set(base_dist=base_dist, censored=censored, validate_args=validate_args,
-                  name=name)
-
-    def _indicator_shapes(self):
-        return (jnp.shape(self.censored),)
-
-    @property
-    def support(self):
-        return self.base_dist.support
-
-    def _sample(self, key, sample_shape):
-        return self._draw(key, sample_shape)
-
-    def _log_prob(self, value):
-        return jnp.where(self.censored, self.base_dist.log_survival_function(value),
-                         self.base_dist.log_prob(value))
+    _censored_log_prob: ClassVar[str] = "log_survival_function"
 
 
 class CensoringIntervals(constraints.Constraint):
