@@ -26,43 +26,14 @@ def _ordered(name, value):
     )
 
 
-class OrderedLogistic(Distribution):
-    """Ordered logistic distribution over the categories ``{0, ..., K}``.
-
-    With ``K`` cutpoints ``c_0 <= ... <= c_{K-1}`` and location ``loc``, the
-    category is ``X = #{k : c_k < loc + L}`` for standard logistic noise ``L``, so
-    ``P(X > k) = sigmoid(loc - c_k)`` and
-    ``P(X = k) = sigmoid(loc - c_{k-1}) - sigmoid(loc - c_k)`` (``c_{-1} = -inf``,
-    ``c_K = +inf``). Each mass is computed in log space as
-    ``log_sigmoid(a) + log_sigmoid(-b) + log1mexp(a - b)`` (with ``a = loc - c_{k-1}``,
-    ``b = loc - c_k``), accurate when both sigmoids are close to 1 or 0. Equal
-    cutpoints give a category of probability zero.
-
-    ``batch_shape`` broadcasts ``cutpoints.shape[:-1]`` with ``loc.shape``. Samples
-    are ``int32`` category indices by default, as in TFP.
-
-    Args:
-        cutpoints: non-decreasing cutpoints, shape ``(..., K)`` with ``K >= 1``.
-        loc: location of the latent logistic variable.
-        dtype: dtype of samples.
-
-    Examples:
-        >>> import jax, jax.numpy as jnp
-        >>> import probflow.distributions as pfd
-        >>> d = pfd.OrderedLogistic(cutpoints=jnp.asarray([-1.0, 1.0]), loc=0.0)
-        >>> d.categorical_probs()  # doctest: +ELLIPSIS
-        Array([0.268..., 0.462..., 0.268...], dtype=float32)
-        >>> float(d.cdf(0))  # doctest: +ELLIPSIS
-        0.268...
-        >>> d.sample(jax.random.key(0), (3,)).dtype
-        dtype('int32')
-    """
+class _CutpointCategories(Distribution):
+    """An ordinal distribution over ``{0, ..., K}`` set by ``K`` non-decreasing ``cutpoints``
+    and a ``loc``: everything but ``categorical_log_probs``, which a subclass defines."""
 
     cutpoints: jax.Array
     loc: jax.Array
     sample_dtype: Any = static_field(default=jnp.int32, kw_only=True)
     param_event_ndims: ClassVar[dict[str, int]] = {"cutpoints": 1}
-    infinite_params = {"cutpoints": "inf"}
 
     def __init__(
         self,
@@ -97,17 +68,6 @@ class OrderedLogistic(Distribution):
     def support(self):
         return constraints.IntegerInterval(0, self.num_categories - 1)
 
-    def categorical_log_probs(self):
-        """Log-probabilities of the ``K + 1`` categories, shape ``batch_shape + (K + 1,)``."""
-        c = jnp.broadcast_to(self.cutpoints, self.batch_shape + self.cutpoints.shape[-1:])
-        z = self.loc[..., None] - c  # z_k = loc - c_k, P(X > k) = sigmoid(z_k)
-        inf = jnp.full(z.shape[:-1] + (1,), jnp.inf, z.dtype)
-        upper = jnp.concatenate([inf, z], axis=-1)  # a_k = loc - c_{k-1}
-        lower = jnp.concatenate([z, -inf], axis=-1)  # b_k = loc - c_k
-        # a_k - b_k = c_k - c_{k-1}, formed from the cutpoints to avoid cancellation in loc.
-        gaps = jnp.concatenate([inf, jnp.diff(c, axis=-1), inf], axis=-1)
-        return jax.nn.log_sigmoid(upper) + jax.nn.log_sigmoid(-lower) + log1mexp(gaps)
-
     def categorical_probs(self):
         """Probabilities of the ``K + 1`` categories, shape ``batch_shape + (K + 1,)``."""
         return jnp.exp(self.categorical_log_probs())
@@ -123,6 +83,60 @@ class OrderedLogistic(Distribution):
         index = jnp.where(ok, x, 0).astype(jnp.int32)
         lp = _gather_last(self.categorical_log_probs(), index, self.batch_shape)
         return jnp.where(ok, lp, -jnp.inf)
+
+    def _mode(self):
+        return jnp.argmax(self.categorical_log_probs(), axis=-1).astype(self.sample_dtype)
+
+    def _entropy(self):
+        log_p = self.categorical_log_probs()
+        p = jnp.exp(log_p)
+        return 0.0 - jnp.sum(jnp.where(p > 0, p * jnp.where(p > 0, log_p, 0.0), 0.0), axis=-1)
+
+
+class OrderedLogistic(_CutpointCategories):
+    """Ordered logistic distribution over the categories ``{0, ..., K}``.
+
+    With ``K`` cutpoints ``c_0 <= ... <= c_{K-1}`` and location ``loc``, the
+    category is ``X = #{k : c_k < loc + L}`` for standard logistic noise ``L``, so
+    ``P(X > k) = sigmoid(loc - c_k)`` and
+    ``P(X = k) = sigmoid(loc - c_{k-1}) - sigmoid(loc - c_k)`` (``c_{-1} = -inf``,
+    ``c_K = +inf``). Each mass is computed in log space as
+    ``log_sigmoid(a) + log_sigmoid(-b) + log1mexp(a - b)`` (with ``a = loc - c_{k-1}``,
+    ``b = loc - c_k``), accurate when both sigmoids are close to 1 or 0. Equal
+    cutpoints give a category of probability zero.
+
+    ``batch_shape`` broadcasts ``cutpoints.shape[:-1]`` with ``loc.shape``. Samples
+    are ``int32`` category indices by default, as in TFP.
+
+    Args:
+        cutpoints: non-decreasing cutpoints, shape ``(..., K)`` with ``K >= 1``.
+        loc: location of the latent logistic variable.
+        dtype: dtype of samples.
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> import probflow.distributions as pfd
+        >>> d = pfd.OrderedLogistic(cutpoints=jnp.asarray([-1.0, 1.0]), loc=0.0)
+        >>> d.categorical_probs()  # doctest: +ELLIPSIS
+        Array([0.268..., 0.462..., 0.268...], dtype=float32)
+        >>> float(d.cdf(0))  # doctest: +ELLIPSIS
+        0.268...
+        >>> d.sample(jax.random.key(0), (3,)).dtype
+        dtype('int32')
+    """
+
+    infinite_params = {"cutpoints": "inf"}
+
+    def categorical_log_probs(self):
+        """Log-probabilities of the ``K + 1`` categories, shape ``batch_shape + (K + 1,)``."""
+        c = jnp.broadcast_to(self.cutpoints, self.batch_shape + self.cutpoints.shape[-1:])
+        z = self.loc[..., None] - c  # z_k = loc - c_k, P(X > k) = sigmoid(z_k)
+        inf = jnp.full(z.shape[:-1] + (1,), jnp.inf, z.dtype)
+        upper = jnp.concatenate([inf, z], axis=-1)  # a_k = loc - c_{k-1}
+        lower = jnp.concatenate([z, -inf], axis=-1)  # b_k = loc - c_k
+        # a_k - b_k = c_k - c_{k-1}, formed from the cutpoints to avoid cancellation in loc.
+        gaps = jnp.concatenate([inf, jnp.diff(c, axis=-1), inf], axis=-1)
+        return jax.nn.log_sigmoid(upper) + jax.nn.log_sigmoid(-lower) + log1mexp(gaps)
 
     def _z_at(self, value):
         """``(k, inside, loc - c_k)`` for ``k = floor(value)``; ``inside`` when ``0 <= k < K``."""
@@ -147,11 +161,3 @@ class OrderedLogistic(Distribution):
     def _survival_function(self, value):
         k, inside, z = self._z_at(value)
         return jnp.where(inside, jax.nn.sigmoid(z), jnp.where(k < 0, 1.0, 0.0))
-
-    def _mode(self):
-        return jnp.argmax(self.categorical_log_probs(), axis=-1).astype(self.sample_dtype)
-
-    def _entropy(self):
-        log_p = self.categorical_log_probs()
-        p = jnp.exp(log_p)
-        return 0.0 - jnp.sum(jnp.where(p > 0, p * jnp.where(p > 0, log_p, 0.0), 0.0), axis=-1)

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
-
 import jax
 import jax.numpy as jnp
 
-from probflow.core.numerics import promote_floats
-from probflow.core.pytree import static_field
-from probflow.distributions import constraints
 from probflow.distributions.categorical import _gather_last
-from probflow.distributions.distribution import Distribution
-from probflow.distributions.ordered_logistic import _ordered
+from probflow.distributions.ordered_logistic import _CutpointCategories
 
 __all__ = ["StoppingRatioLogistic"]
 
 
-class StoppingRatioLogistic(Distribution):
+class StoppingRatioLogistic(_CutpointCategories):
     """Ordinal distribution over ``{0, ..., K}`` whose categories are reached one after another.
 
     With ``K`` non-decreasing cutpoints ``c_k`` and location ``loc``, the process stops at
@@ -44,32 +38,6 @@ class StoppingRatioLogistic(Distribution):
         (0.0525, -0.8201)
     """
 
-    cutpoints: jax.Array
-    loc: jax.Array
-    sample_dtype: Any = static_field(default=jnp.int32, kw_only=True)
-    param_event_ndims: ClassVar[dict[str, int]] = {"cutpoints": 1}
-
-    def __init__(self, cutpoints, loc, *, dtype=jnp.int32, validate_args: bool = False,
-                 name: str | None = None):
-        cutpoints, loc = promote_floats(cutpoints, loc)
-        self._set(cutpoints=cutpoints, loc=loc, sample_dtype=jnp.dtype(dtype),
-                  validate_args=validate_args, name=name)
-        _ = self.batch_shape  # raises a ShapeError naming the class for scalar cutpoints
-        self._validate(_ordered("cutpoints", cutpoints))
-
-    @property
-    def dtype(self):
-        return self.sample_dtype
-
-    @property
-    def num_categories(self) -> int:
-        """``K + 1``: one more than the number of cutpoints."""
-        return int(self.cutpoints.shape[-1]) + 1
-
-    @property
-    def support(self):
-        return constraints.IntegerInterval(0, self.num_categories - 1)
-
     def categorical_log_probs(self):
         """Log-probabilities of the ``K + 1`` categories, shape ``batch_shape + (K + 1,)``."""
         c = jnp.broadcast_to(self.cutpoints, self.batch_shape + self.cutpoints.shape[-1:])
@@ -78,22 +46,6 @@ class StoppingRatioLogistic(Distribution):
         stop = jnp.concatenate([jax.nn.log_sigmoid(z), zeros], axis=-1)
         passed = jnp.concatenate([zeros, jnp.cumsum(jax.nn.log_sigmoid(-z), axis=-1)], axis=-1)
         return stop + passed
-
-    def categorical_probs(self):
-        """Probabilities of the ``K + 1`` categories, shape ``batch_shape + (K + 1,)``."""
-        return jnp.exp(self.categorical_log_probs())
-
-    def _sample(self, key, sample_shape):
-        shape = sample_shape + self.batch_shape
-        index = jax.random.categorical(key, self.categorical_log_probs(), axis=-1, shape=shape)
-        return index.astype(self.sample_dtype)
-
-    def _log_prob(self, value):
-        x = value.astype(self.loc.dtype)
-        ok = (x >= 0) & (x <= self.num_categories - 1) & (x == jnp.floor(x))
-        index = jnp.where(ok, x, 0).astype(jnp.int32)
-        lp = _gather_last(self.categorical_log_probs(), index, self.batch_shape)
-        return jnp.where(ok, lp, -jnp.inf)
 
     def _cdf(self, value):
         k = jnp.floor(value.astype(self.loc.dtype))
@@ -111,11 +63,3 @@ class StoppingRatioLogistic(Distribution):
         p = self.categorical_probs()
         mean = jnp.sum(p * k, axis=-1)
         return jnp.sum(p * jnp.square(k - mean[..., None]), axis=-1)
-
-    def _mode(self):
-        return jnp.argmax(self.categorical_log_probs(), axis=-1).astype(self.sample_dtype)
-
-    def _entropy(self):
-        log_p = self.categorical_log_probs()
-        p = jnp.exp(log_p)
-        return 0.0 - jnp.sum(jnp.where(p > 0, p * jnp.where(p > 0, log_p, 0.0), 0.0), axis=-1)
