@@ -98,7 +98,56 @@ def _is_integer(x):
 # -- Bernoulli ---------------------------------------------------------------------------------
 
 
-class Bernoulli(Distribution):
+class _BinaryMasses:
+    """What a Bernoulli-type family over ``{0, 1}`` computes from ``(log p, log(1 - p))``.
+
+    A family defines ``_log_masses()`` (that pair, accurate for its own parameters),
+    ``probs_parameter()``, ``_float_dtype`` and a ``sample_dtype`` field.
+    """
+
+    @property
+    def dtype(self):
+        return self.sample_dtype
+
+    @property
+    def support(self):
+        return constraints.boolean
+
+    def _sample(self, key, sample_shape):
+        shape = sample_shape + self.batch_shape
+        u = jax.random.uniform(key, shape, dtype=self._float_dtype)
+        return (u < self.probs_parameter()).astype(self.sample_dtype)
+
+    def _log_prob(self, value):
+        x = value.astype(self._float_dtype)
+        log_p, log_q = self._log_masses()
+        lp = jnp.where(x == 1, log_p, log_q)
+        return jnp.where((x == 0) | (x == 1), lp, -jnp.inf)
+
+    def _mean(self):
+        return jnp.broadcast_to(self.probs_parameter(), self.batch_shape)
+
+    def _mode(self):
+        # Ties (p = 1/2) resolve to 0, as in TFP.
+        return jnp.broadcast_to(self.probs_parameter() > 0.5, self.batch_shape).astype(
+            self.sample_dtype
+        )
+
+    def _entropy(self):
+        log_p, log_q = self._log_masses()
+        p, q = jnp.exp(log_p), jnp.exp(log_q)
+        return jnp.broadcast_to(0.0 - (_mul_log(p, log_p) + _mul_log(q, log_q)), self.batch_shape)
+
+
+def _kl_binary(p, q):
+    """``KL(p || q)`` of two ``_BinaryMasses`` families, from their log masses."""
+    log_p1, log_q1 = p._log_masses()
+    log_p2, log_q2 = q._log_masses()
+    p1, q1 = jnp.exp(log_p1), jnp.exp(log_q1)
+    return _mul_log(p1, log_p1) - _mul_log(p1, log_p2) + _mul_log(q1, log_q1) - _mul_log(q1, log_q2)
+
+
+class Bernoulli(_BinaryMasses, Distribution):
     """Bernoulli distribution over ``{0, 1}`` with success probability ``probs``.
 
     ``P(X = 1) = p`` and ``P(X = 0) = 1 - p`` where ``p = probs = sigmoid(logits)``.
@@ -151,16 +200,8 @@ class Bernoulli(Distribution):
         self._validate(checks.in_unit_interval("probs", probs))
 
     @property
-    def dtype(self):
-        return self.sample_dtype
-
-    @property
     def _float_dtype(self):
         return (self.logits if self.logits is not None else self.probs).dtype
-
-    @property
-    def support(self):
-        return constraints.boolean
 
     def probs_parameter(self):
         """``probs``, computed from ``logits`` when those were given."""
@@ -169,17 +210,6 @@ class Bernoulli(Distribution):
     def logits_parameter(self):
         """``logits``, computed from ``probs`` when those were given."""
         return _logits_from(self.logits, self.probs)
-
-    def _sample(self, key, sample_shape):
-        shape = sample_shape + self.batch_shape
-        u = jax.random.uniform(key, shape, dtype=self._float_dtype)
-        return (u < self.probs_parameter()).astype(self.sample_dtype)
-
-    def _log_prob(self, value):
-        x = value.astype(self._float_dtype)
-        log_p, log_q = _log_pair(self.logits, self.probs)
-        lp = jnp.where(x == 1, log_p, log_q)
-        return jnp.where((x == 0) | (x == 1), lp, -jnp.inf)
 
     def _cdf(self, value):
         x = value.astype(self._float_dtype)
@@ -191,29 +221,15 @@ class Bernoulli(Distribution):
         p = self.probs_parameter()
         return jnp.where(x < 0, 1.0, jnp.where(x < 1, p, 0.0))
 
-    def _mean(self):
-        return jnp.broadcast_to(self.probs_parameter(), self.batch_shape)
-
     def _variance(self):
         p = self.probs_parameter()
         q = jax.nn.sigmoid(-self.logits) if self.logits is not None else 1.0 - p
         return jnp.broadcast_to(p * q, self.batch_shape)
 
-    def _mode(self):
-        # Ties (p = 1/2) resolve to 0, as in TFP.
-        return jnp.broadcast_to(self.probs_parameter() > 0.5, self.batch_shape).astype(
-            self.sample_dtype
-        )
-
-    def _entropy(self):
-        log_p, log_q = _log_pair(self.logits, self.probs)
-        p, q = jnp.exp(log_p), jnp.exp(log_q)
-        return jnp.broadcast_to(0.0 - (_mul_log(p, log_p) + _mul_log(q, log_q)), self.batch_shape)
+    def _log_masses(self):
+        return _log_pair(self.logits, self.probs)
 
 
 @register_kl(Bernoulli, Bernoulli)
 def _kl_bernoulli_bernoulli(p: Bernoulli, q: Bernoulli):
-    log_p1, log_q1 = _log_pair(p.logits, p.probs)
-    log_p2, log_q2 = _log_pair(q.logits, q.probs)
-    p1, q1 = jnp.exp(log_p1), jnp.exp(log_q1)
-    return _mul_log(p1, log_p1) - _mul_log(p1, log_p2) + _mul_log(q1, log_q1) - _mul_log(q1, log_q2)
+    return _kl_binary(p, q)

@@ -10,11 +10,11 @@ from jax.scipy import special
 
 from probflow.core import checks
 from probflow.core.pytree import static_field
-from probflow.distributions import constraints
 from probflow.distributions.bernoulli import (
+    _BinaryMasses,
     _exactly_one,
+    _kl_binary,
     _log1m,
-    _mul_log,
     _promote_optional,
     _safe_log,
 )
@@ -31,7 +31,7 @@ def _log_pair(probits, probs):
     return _safe_log(probs), _log1m(probs)
 
 
-class ProbitBernoulli(Distribution):
+class ProbitBernoulli(_BinaryMasses, Distribution):
     """Bernoulli distribution over ``{0, 1}`` with ``P(X = 1) = ndtr(probits)``.
 
     The link of probit regression: ``probits`` are the latent normal's mean, so ``X =
@@ -67,16 +67,8 @@ class ProbitBernoulli(Distribution):
         self._validate(checks.in_unit_interval("probs", probs))
 
     @property
-    def dtype(self):
-        return self.sample_dtype
-
-    @property
     def _float_dtype(self):
         return (self.probits if self.probits is not None else self.probs).dtype
-
-    @property
-    def support(self):
-        return constraints.boolean
 
     def probs_parameter(self):
         """``probs = ndtr(probits)``."""
@@ -86,42 +78,19 @@ class ProbitBernoulli(Distribution):
         """``probits = ndtri(probs)``."""
         return self.probits if self.probits is not None else special.ndtri(self.probs)
 
-    def _sample(self, key, sample_shape):
-        shape = sample_shape + self.batch_shape
-        u = jax.random.uniform(key, shape, dtype=self._float_dtype)
-        return (u < self.probs_parameter()).astype(self.sample_dtype)
-
-    def _log_prob(self, value):
-        x = value.astype(self._float_dtype)
-        log_p, log_q = _log_pair(self.probits, self.probs)
-        lp = jnp.where(x == 1, log_p, log_q)
-        return jnp.where((x == 0) | (x == 1), lp, -jnp.inf)
-
     def _cdf(self, value):
         x = value.astype(self._float_dtype)
         _, log_q = _log_pair(self.probits, self.probs)
         return jnp.where(x < 0, 0.0, jnp.where(x < 1, jnp.exp(log_q), 1.0))
 
-    def _mean(self):
-        return jnp.broadcast_to(self.probs_parameter(), self.batch_shape)
-
     def _variance(self):
         log_p, log_q = _log_pair(self.probits, self.probs)
         return jnp.broadcast_to(jnp.exp(log_p + log_q), self.batch_shape)
 
-    def _mode(self):
-        return jnp.broadcast_to(self.probs_parameter() > 0.5, self.batch_shape).astype(
-            self.sample_dtype)
-
-    def _entropy(self):
-        log_p, log_q = _log_pair(self.probits, self.probs)
-        h = -(_mul_log(jnp.exp(log_p), log_p) + _mul_log(jnp.exp(log_q), log_q))
-        return jnp.broadcast_to(h, self.batch_shape)
+    def _log_masses(self):
+        return _log_pair(self.probits, self.probs)
 
 
 @register_kl(ProbitBernoulli, ProbitBernoulli)
 def _kl_probit_bernoulli(p: ProbitBernoulli, q: ProbitBernoulli):
-    log_p1, log_q1 = _log_pair(p.probits, p.probs)
-    log_p2, log_q2 = _log_pair(q.probits, q.probs)
-    p1, q1 = jnp.exp(log_p1), jnp.exp(log_q1)
-    return _mul_log(p1, log_p1) - _mul_log(p1, log_p2) + _mul_log(q1, log_q1) - _mul_log(q1, log_q2)
+    return _kl_binary(p, q)
