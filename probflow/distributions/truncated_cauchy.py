@@ -8,10 +8,9 @@ import jax
 import jax.numpy as jnp
 
 from probflow.core import checks
-from probflow.core.numerics import promote_floats
 from probflow.distributions import constraints
-from probflow.distributions.distribution import Distribution
 from probflow.distributions.student_t import _log1p_square
+from probflow.distributions.truncated_normal import _TruncatedLocScale
 
 __all__ = ["TruncatedCauchy"]
 
@@ -29,7 +28,7 @@ def _atan_difference(b, a):
                      jnp.arctan(b) - jnp.arctan(a))
 
 
-class TruncatedCauchy(Distribution):
+class TruncatedCauchy(_TruncatedLocScale):
     """Cauchy distribution with ``loc`` and ``scale`` restricted to ``[low, high]``.
 
     With ``z = (x - loc) / scale`` and standardised bounds ``a``, ``b``: ``log_prob(x) =
@@ -55,27 +54,13 @@ class TruncatedCauchy(Distribution):
         (0.5, 0.2732)
     """
 
-    loc: jax.Array
-    scale: jax.Array
-    low: jax.Array
-    high: jax.Array
-    reparameterized = True
-    infinite_params = {"low": "-inf", "high": "+inf"}
-
-    def __init__(self, loc, scale, low, high, *, validate_args: bool = False,
-                 name: str | None = None):
-        loc, scale, low, high = promote_floats(loc, scale, low, high)
-        self._set(loc=loc, scale=scale, low=low, high=high, validate_args=validate_args,
-                  name=name)
-        self._validate(checks.positive("scale", scale),
-                       checks.greater_than("high", high, low, "low"))
+    @staticmethod
+    def _interval_check(low, high):
+        return checks.greater_than("high", high, low, "low")
 
     @property
     def support(self):
         return constraints.Interval(self.low, self.high)
-
-    def _bounds(self):
-        return (self.low - self.loc) / self.scale, (self.high - self.loc) / self.scale
 
     def _sample(self, key, sample_shape):
         u = jax.random.uniform(key, sample_shape + self.batch_shape, self.dtype)
@@ -114,6 +99,3 @@ class TruncatedCauchy(Distribution):
         shift = 0.5 * (_log1p_square(b) - _log1p_square(a)) / width
         var = jnp.square(self.scale) * ((b - a) / width - 1.0 - jnp.square(shift))
         return jnp.broadcast_to(var, self.batch_shape)
-
-    def _mode(self):
-        return jnp.broadcast_to(jnp.clip(self.loc, self.low, self.high), self.batch_shape)

@@ -32,7 +32,34 @@ def log_diff_ndtr(a, b):
     return jnp.where(right, upper, lower)
 
 
-class TruncatedNormal(Distribution):
+class _TruncatedLocScale(Distribution):
+    """A location-scale family restricted to ``[low, high]``: the fields, their checks, the
+    standardised bounds ``(a, b)`` and the mode ``clip(loc, low, high)`` (for a unimodal
+    parent with mode ``loc``). Subclasses define the densities and ``_interval_check``.
+    """
+
+    loc: jax.Array
+    scale: jax.Array
+    low: jax.Array
+    high: jax.Array
+    reparameterized = True
+    infinite_params = {"low": "-inf", "high": "+inf"}
+
+    def __init__(self, loc, scale, low, high, *, validate_args: bool = False,
+                 name: str | None = None):
+        loc, scale, low, high = promote_floats(loc, scale, low, high)
+        self._set(loc=loc, scale=scale, low=low, high=high, validate_args=validate_args,
+                  name=name)
+        self._validate(checks.positive("scale", scale), self._interval_check(low, high))
+
+    def _bounds(self):
+        return (self.low - self.loc) / self.scale, (self.high - self.loc) / self.scale
+
+    def _mode(self):
+        return jnp.broadcast_to(jnp.clip(self.loc, self.low, self.high), self.batch_shape)
+
+
+class TruncatedNormal(_TruncatedLocScale):
     """Normal(``loc``, ``scale``) restricted to ``[low, high]`` and renormalised.
 
     With ``alpha, beta = (low - loc) / scale, (high - loc) / scale`` and
@@ -55,29 +82,15 @@ class TruncatedNormal(Distribution):
         (0.417, 0.2296)
     """
 
-    loc: jax.Array
-    scale: jax.Array
-    low: jax.Array
-    high: jax.Array
-    reparameterized = True
-    infinite_params = {"low": "-inf", "high": "+inf"}
-
-    def __init__(self, loc, scale, low, high, *, validate_args: bool = False,
-                 name: str | None = None):
-        loc, scale, low, high = promote_floats(loc, scale, low, high)
-        self._set(loc=loc, scale=scale, low=low, high=high, validate_args=validate_args,
-                  name=name)
-        self._validate(checks.positive("scale", scale),
-                       checks.Check("high - low", high - low, lambda v: v > 0, "positive"))
+    @staticmethod
+    def _interval_check(low, high):
+        return checks.Check("high - low", high - low, lambda v: v > 0, "positive")
 
     @property
     def support(self):
         shape = self.batch_shape
         return constraints.ExtendedInterval(jnp.broadcast_to(self.low, shape),
                                             jnp.broadcast_to(self.high, shape))
-
-    def _bounds(self):
-        return (self.low - self.loc) / self.scale, (self.high - self.loc) / self.scale
 
     def _log_z(self):
         alpha, beta = self._bounds()
@@ -145,9 +158,6 @@ class TruncatedNormal(Distribution):
         ra, rb, ta, tb = self._ratios()
         var = jnp.square(self.scale) * (1.0 + ta - tb - jnp.square(ra - rb))
         return jnp.broadcast_to(var, self.batch_shape)
-
-    def _mode(self):
-        return jnp.broadcast_to(jnp.clip(self.loc, self.low, self.high), self.batch_shape)
 
     def _entropy(self):
         _, _, ta, tb = self._ratios()
