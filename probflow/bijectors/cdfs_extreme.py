@@ -27,7 +27,26 @@ _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 _LOG_2 = math.log(2.0)
 
 
-class GompertzCDF(Bijector):
+class _IncreasingCDF(Bijector):
+    """A cdf as a bijector: increasing on its domain."""
+
+    def _is_increasing(self):
+        return True
+
+
+class _ConcentrationRateCDF(_IncreasingCDF):
+    """The positive ``concentration`` and ``rate`` of the Gompertz-type cdfs."""
+
+    concentration: jax.Array
+    rate: jax.Array
+
+    def __init__(self, concentration, rate, *, validate_args=False, name=None):
+        concentration, rate = float_params(concentration, rate)
+        self._set(concentration=concentration, rate=rate, validate_args=validate_args, name=name)
+        self._validate(positive("concentration", concentration), positive("rate", rate))
+
+
+class GompertzCDF(_ConcentrationRateCDF):
     """``y = 1 - exp(-c (exp(rate x) - 1))``, the Gompertz cdf, from ``[0, inf)`` onto ``[0, 1)``.
 
     ``c = concentration``;
@@ -46,14 +65,6 @@ class GompertzCDF(Bijector):
         1.0
     """
 
-    concentration: jax.Array
-    rate: jax.Array
-
-    def __init__(self, concentration, rate, *, validate_args=False, name=None):
-        concentration, rate = float_params(concentration, rate)
-        self._set(concentration=concentration, rate=rate, validate_args=validate_args, name=name)
-        self._validate(positive("concentration", concentration), positive("rate", rate))
-
     def _forward(self, x):
         return -jnp.expm1(-self.concentration * jnp.expm1(self.rate * x))
 
@@ -65,11 +76,8 @@ class GompertzCDF(Bijector):
         z = rate * x
         return z + jnp.log(c) + jnp.log(rate) - c * jnp.expm1(z)
 
-    def _is_increasing(self):
-        return True
 
-
-class ShiftedGompertzCDF(Bijector):
+class ShiftedGompertzCDF(_ConcentrationRateCDF):
     """``y = (1 - exp(-rate x)) exp(-exp(-rate x) / c)``, the shifted Gompertz cdf, from
     ``[0, inf)`` onto ``[0, 1)``.
 
@@ -92,14 +100,6 @@ class ShiftedGompertzCDF(Bijector):
         1.0
     """
 
-    concentration: jax.Array
-    rate: jax.Array
-
-    def __init__(self, concentration, rate, *, validate_args=False, name=None):
-        concentration, rate = float_params(concentration, rate)
-        self._set(concentration=concentration, rate=rate, validate_args=validate_args, name=name)
-        self._validate(positive("concentration", concentration), positive("rate", rate))
-
     def _forward(self, x):
         z = self.rate * x
         return jnp.exp(log1mexp(z) - jnp.exp(-z) / self.concentration)
@@ -114,11 +114,8 @@ class ShiftedGompertzCDF(Bijector):
         z = rate * x
         return jnp.log(rate) - z - jnp.exp(-z) / c + jnp.log1p(-jnp.expm1(-z) / c)
 
-    def _is_increasing(self):
-        return True
 
-
-class FrechetCDF(Bijector):
+class FrechetCDF(_IncreasingCDF):
     """``y = exp(-((x - loc) / scale) ** -concentration)``, the Frechet cdf, from
     ``(loc, inf)`` onto ``(0, 1)``.
 
@@ -163,11 +160,8 @@ class FrechetCDF(Bijector):
         log_z = jnp.log(z)
         return jnp.log(a) - jnp.log(self.scale) - (1.0 + a) * log_z - jnp.exp(-a * log_z)
 
-    def _is_increasing(self):
-        return True
 
-
-class RayleighCDF(Bijector):
+class RayleighCDF(_IncreasingCDF):
     """``y = 1 - exp(-(x / scale) ** 2 / 2)``, the Rayleigh cdf, from ``[0, inf)`` onto
     ``[0, 1)``.
 
@@ -201,11 +195,8 @@ class RayleighCDF(Bijector):
     def _forward_log_det_jacobian(self, x):
         return jnp.log(x) - 2.0 * jnp.log(self.scale) - 0.5 * jnp.square(x / self.scale)
 
-    def _is_increasing(self):
-        return True
 
-
-class MoyalCDF(Bijector):
+class MoyalCDF(_IncreasingCDF):
     """``y = erfc(exp(-z / 2) / sqrt(2))`` with ``z = (x - loc) / scale``, the Moyal cdf, from
     the reals onto ``(0, 1)``.
 
@@ -245,11 +236,8 @@ class MoyalCDF(Bijector):
         z = (x - self.loc) / self.scale
         return -0.5 * (z + jnp.exp(-z)) - _HALF_LOG_2PI - jnp.log(self.scale)
 
-    def _is_increasing(self):
-        return True
 
-
-class GeneralizedExtremeValueCDF(Bijector):
+class GeneralizedExtremeValueCDF(_IncreasingCDF):
     """``y = exp(-t(x))``, the generalized extreme value cdf, onto ``(0, 1)``.
 
     With ``z = (x - loc) / scale`` and ``c = concentration``:
@@ -304,6 +292,3 @@ class GeneralizedExtremeValueCDF(Bijector):
     def _forward_log_det_jacobian(self, x):
         log_t = self._log_t(x)
         return (self.concentration + 1.0) * log_t - jnp.exp(log_t) - jnp.log(self.scale)
-
-    def _is_increasing(self):
-        return True
