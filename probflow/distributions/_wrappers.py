@@ -28,6 +28,19 @@ def expand_draws(x, sample_shape, batch_shape):
                             tuple(sample_shape) + tuple(batch_shape))
 
 
+class AllMembers:
+    """``is_discrete`` and ``reparameterized`` of a distribution built from several members
+    (a ``distributions`` tuple): true when true of every member."""
+
+    @property
+    def is_discrete(self) -> bool:
+        return all(d.is_discrete for d in self.distributions)
+
+    @property
+    def reparameterized(self) -> bool:  # type: ignore[override]
+        return all(d.reparameterized for d in self.distributions)
+
+
 def array_finiteness_checks(dist) -> tuple:
     """``validate_args`` finiteness checks of ``dist``'s own floating array parameters.
 

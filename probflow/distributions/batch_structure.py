@@ -16,6 +16,7 @@ import numpy as np
 from probflow.core.errors import ShapeError, UnsupportedError
 from probflow.core.pytree import static_field
 from probflow.core.shapes import as_shape, broadcast_shapes
+from probflow.distributions._wrappers import AllMembers
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.kl import kl_divergence, register_kl
 
@@ -278,7 +279,7 @@ class BatchBroadcast(_BatchWrapper):
 # -- BatchConcat ----------------------------------------------------------------------------------
 
 
-class BatchConcat(_Rearranged, Distribution):
+class BatchConcat(_Rearranged, AllMembers, Distribution):
     """Concatenate distributions along a batch axis into one batch.
 
     All members have the same event shape and batch rank; their batch shapes broadcast on
@@ -350,14 +351,6 @@ class BatchConcat(_Rearranged, Distribution):
     @property
     def dtype(self):
         return jnp.result_type(*[d.dtype for d in self.distributions])
-
-    @property
-    def is_discrete(self) -> bool:
-        return all(d.is_discrete for d in self.distributions)
-
-    @property
-    def reparameterized(self) -> bool:  # type: ignore[override]
-        return all(d.reparameterized for d in self.distributions)
 
     @property
     def support(self):

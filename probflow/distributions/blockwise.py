@@ -12,6 +12,7 @@ import probflow.bijectors as pfb
 from probflow.core.errors import ShapeError
 from probflow.core.pytree import static_field
 from probflow.distributions import constraints
+from probflow.distributions._wrappers import AllMembers
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.event_space import biject_to, register_bijector
 from probflow.distributions.kl import kl_divergence, register_kl
@@ -81,7 +82,7 @@ def _blockwise_bijector(constraint):
     return pfb.Blockwise(bijectors, block_sizes=sizes)
 
 
-class Blockwise(Distribution):
+class Blockwise(AllMembers, Distribution):
     """Independent scalar- or vector-valued distributions concatenated into one vector event.
 
     Member ``i`` fills a block of ``event_shape[0]`` entries (1 for a scalar member) of
@@ -154,14 +155,6 @@ class Blockwise(Distribution):
         if self.dtype_override is not None:
             return self.dtype_override
         return self.distributions[0].dtype
-
-    @property
-    def is_discrete(self) -> bool:
-        return all(d.is_discrete for d in self.distributions)
-
-    @property
-    def reparameterized(self) -> bool:  # type: ignore[override]
-        return all(d.reparameterized for d in self.distributions)
 
     @property
     def support(self):
