@@ -21,13 +21,15 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from probflow.core.checkpoint_args import checkpoint_paths
 from probflow.core.checks import check_count
 from probflow.core.keys import as_typed_key
 from probflow.models.checks import check_finite_arrays
 from probflow.models.posterior import INIT_STRATEGIES, Posterior
+from probflow.vi.checkpoint import VICheckpoint, restore_run, run_header
 from probflow.vi.elbo import resolve_elbo_config
 from probflow.vi.guides import make_guide
-from probflow.vi.loop import NUM_CHUNKS, optimise
+from probflow.vi.loop import NUM_CHUNKS, initial_state, optimise
 from probflow.vi.minibatch import plan_minibatches
 from probflow.vi.psis import approximation_khat, warn_if_unreliable
 from probflow.vi.result import FitWarning, NonFiniteLossError, VIResult
@@ -153,6 +155,9 @@ def fit(
     average: float = DEFAULT_AVERAGE,
     num_psis_draws: int = DEFAULT_PSIS_DRAWS,
     progress_bar: bool = True,
+    checkpoint=None,
+    checkpoint_every: int | None = None,
+    resume=None,
     **guide_options,
 ) -> VIResult:
     """Fit a variational approximation to a posterior by maximising the ELBO.
@@ -204,6 +209,20 @@ def fit(
         num_psis_draws: draws from the fitted approximation used to compute the Pareto
             k-hat of the importance ratios (``result.khat``, default 1000; 0 skips it).
         progress_bar: show a tqdm bar with the smoothed negative ELBO.
+        checkpoint: path of a checkpoint file for the run's state (guide parameters,
+            optimizer state, steps done, minibatch order, iterate sums, losses), replaced
+            atomically after the chunk where ``checkpoint_every`` steps have passed since the
+            last save, at the end and on Ctrl-C (see
+            [`probflow.vi.checkpoint`][probflow.vi.checkpoint]). A new run never overwrites
+            an existing file.
+        checkpoint_every: steps between saves (rounded up to the end of a compiled chunk;
+            default: a minute; on resume, the run's own setting).
+        resume: a checkpoint path: continue that run (pass the interrupted call's posterior,
+            guide, optimizer, ``num_steps``, ``key`` and other options; each is checked and
+            another raises a [`CheckpointError`][probflow.core.checkpoint.CheckpointError]).
+            The result equals the uninterrupted run's. ``resume=True`` resumes
+            ``checkpoint`` if that file exists and starts afresh otherwise. The run keeps
+            saving (into ``checkpoint``, by default the same file).
         **guide_options: options of a named guide (``rank=2``, ``init_scale=0.1``, ...).
 
     Returns:
@@ -257,13 +276,28 @@ def fit(
     params = _initial_params(posterior, guide, key_init, init, init_params)
     elbo = resolve_elbo_config(guide, params, num_particles=num_particles, objective=objective,
                                entropy=entropy, stick_the_landing=stick_the_landing)
+    checkpoint, resume = checkpoint_paths("fit", checkpoint, checkpoint_every, resume)
+    writer = resumed = None
+    if checkpoint is not None or resume is not None:
+        header = run_header(posterior, guide, optimizer, elbo, plan, params, key=key,
+                            num_steps=num_steps, tol=tol, average=average,
+                            every=checkpoint_every)
+        if resume is not None:
+            resumed = restore_run(resume, header, optimizer,
+                                  initial_state(optimizer, plan, params, None, average))
+            if checkpoint_every is None:
+                checkpoint_every = resumed.every
+        writer = VICheckpoint(checkpoint or resume, header, checkpoint_every,
+                              0 if resumed is None else int(resumed.state.step))
     options = dict(tol=tol, average=average, num_psis_draws=num_psis_draws,
-                   progress_bar=progress_bar, label="fit", previous=None)
+                   progress_bar=progress_bar, label="fit", previous=None, checkpoint=writer,
+                   resumed=resumed)
     try:
         return _fit_from(posterior, guide, optimizer, elbo, plan, params, None, key_run,
                          num_steps, **options)
     except NonFiniteLossError as err:
-        if not (err.step == 0 and init == "uniform" and init_params is None):
+        if not (err.step == 0 and init == "uniform" and init_params is None
+                and resumed is None):
             raise
     # The quick uniform start had a non-finite density: start again from a checked point
     # (Posterior.init redraws until the density and its gradient are finite).
@@ -286,17 +320,22 @@ def _check_run_options(label: str, tol, average, num_psis_draws):
 
 
 def _fit_from(posterior, guide, optimizer, elbo, plan, params, opt_state, key, num_steps, *,
-              tol, average, num_psis_draws, progress_bar, label, previous):
+              tol, average, num_psis_draws, progress_bar, label, previous, checkpoint=None,
+              resumed=None):
     key_run, key_psis = jax.random.split(key)
     out = optimise(guide, optimizer, elbo, plan, posterior, params, opt_state, num_steps,
                    key=key_run, tol=tol, average=average, progress_bar=progress_bar,
-                   label=f"vi/{guide.name}" if label == "fit" else label, error_label=label)
+                   label=f"vi/{guide.name}" if label == "fit" else label, error_label=label,
+                   checkpoint=checkpoint, resumed=resumed)
     losses = out.losses
     if out.interrupted:
+        also = ("" if checkpoint is None else
+                f", or in any process with fit(..., resume={checkpoint.path!r})")
         warnings.warn(
             f"{label}: interrupted (KeyboardInterrupt) after {losses.size} of {num_steps} "
             f"steps; the result holds the parameters and the losses of the steps done. "
-            f"Continue with result.resume(num_steps, key=...)", FitWarning, stacklevel=3)
+            f"Continue with result.resume(num_steps, key=...){also}", FitWarning,
+            stacklevel=3)
     else:
         message = _divergence_message(losses, label)
         if message is not None:

@@ -40,7 +40,7 @@ from probflow.vi.minibatch import MinibatchPlan, scaled_log_density, take_rows
 from probflow.vi.result import NonFiniteLossError
 
 __all__ = ["NUM_CHUNKS", "PATIENCE", "RunOutcome", "optimise", "chunk_size_for",
-           "window_converged"]
+           "window_converged", "initial_state"]
 
 NUM_CHUNKS = 40
 PATIENCE = 2
@@ -267,15 +267,48 @@ def _check_chunk(done: _Chunks, spec, posterior, key, start, state, chunk, num_s
     done.state, done.steps = state, int(steps_done)
 
 
+def initial_state(optimizer, plan, params, opt_state, average: float):
+    """The loop state before the first step (``opt_state=None``: a fresh optimizer state); also
+    the template a checkpoint's state is restored into.
+
+    Examples:
+        >>> import jax.numpy as jnp, optax
+        >>> state = initial_state(optax.sgd(0.1), None, {"loc": jnp.zeros(2)}, None, 0.5)
+        >>> int(state.step), state.params_sum["loc"].shape
+        (0, (2,))
+    """
+    rows = (jnp.arange(plan.num_rows, dtype=jnp.int32) if plan
+            else jnp.zeros((0,), jnp.int32))
+    state_opt = optimizer.init(params) if opt_state is None else opt_state
+    zeros = jax.tree_util.tree_map(jnp.zeros_like, params) if average > 0 else None
+    zero = jnp.asarray(0, jnp.int32)
+    return _LoopState(params, state_opt, zero, jnp.asarray(-1, jnp.int32), rows, None, zeros,
+                      zero)
+
+
+def _resumed_record(resumed) -> _Chunks:
+    done = _Chunks(resumed.state)
+    done.steps = int(resumed.state.step)
+    done.losses = [np.asarray(resumed.losses)] if done.steps else []
+    done.window_means = list(resumed.window_means)
+    done.converged = bool(resumed.converged)
+    return done
+
+
 def optimise(guide, optimizer, elbo, plan, posterior, params, opt_state, num_steps: int,
              *, key, tol, average: float, progress_bar: bool, label: str,
-             error_label: str | None = None) -> RunOutcome:
+             error_label: str | None = None, checkpoint=None, resumed=None) -> RunOutcome:
     """Run up to ``num_steps`` optimisation steps in compiled chunks (see the module docstring).
 
     ``opt_state=None`` starts the optimizer afresh. A ``KeyboardInterrupt`` (Ctrl-C) while the
     optimizer starts or a chunk compiles or runs ends the loop: the outcome is that of the
     chunks completed before it, with ``interrupted=True``. ``label`` names the progress bar,
     ``error_label`` (default ``label``) the function in error messages.
+
+    ``checkpoint`` (a [`VICheckpoint`][probflow.vi.checkpoint.VICheckpoint]) saves the state
+    after the chunks where it is due, after the last one and on Ctrl-C; ``resumed`` (a
+    [`VIRunState`][probflow.vi.checkpoint.VIRunState]) continues a saved run from its next
+    chunk.
 
     Examples:
         >>> import jax, jax.numpy as jnp, optax
@@ -299,14 +332,17 @@ def optimise(guide, optimizer, elbo, plan, posterior, params, opt_state, num_ste
     total = num_steps
     average_start = num_steps - int(round(average * num_steps)) if is_averaged else num_steps
 
+    if resumed is not None:
+        total, average_start = resumed.total, resumed.average_start
+
     def start():
-        rows = (jnp.arange(plan.num_rows, dtype=jnp.int32) if plan
-                else jnp.zeros((0,), jnp.int32))
-        state_opt = optimizer.init(params) if opt_state is None else opt_state
-        zeros = jax.tree_util.tree_map(jnp.zeros_like, params) if is_averaged else None
-        zero = jnp.asarray(0, jnp.int32)
-        return _LoopState(params, state_opt, zero, jnp.asarray(-1, jnp.int32), rows, None,
-                          zeros, zero)
+        if resumed is not None:
+            return _resumed_record(resumed)
+        return _Chunks(initial_state(optimizer, plan, params, opt_state, average))
+
+    def save(done):
+        checkpoint.save(optimizer, done.state, np.concatenate(done.losses), done.window_means,
+                        done.converged, total, average_start)
 
     def launch(state, first):
         """Queue the chunk of steps ``first, first + 1, ...`` (``first`` known on the host)."""
@@ -318,12 +354,16 @@ def optimise(guide, optimizer, elbo, plan, posterior, params, opt_state, num_ste
 
     done = None
     interrupted = False
-    with tqdm(total=num_steps, disable=not progress_bar, leave=True, dynamic_ncols=True,
+    with tqdm(total=total, disable=not progress_bar, leave=True, dynamic_ncols=True,
               unit="step", desc=label) as bar:
         try:
-            done = _Chunks(start())
-            in_flight = launch(done.state, 0)
-            dispatched = in_flight[3]
+            done = start()
+            bar.update(done.steps)
+            dispatched = done.steps
+            in_flight = None
+            if dispatched < total:
+                in_flight = launch(done.state, dispatched)
+                dispatched += in_flight[3]
             while in_flight is not None:
                 following = None
                 if dispatched < total:  # queue the next chunk before waiting for this one
@@ -345,11 +385,17 @@ def optimise(guide, optimizer, elbo, plan, posterior, params, opt_state, num_ste
                     elif not is_averaged:
                         total = min(total, dispatched)
                     bar.total = total
+                if checkpoint is not None and (following is None
+                                               or checkpoint.due(done.steps)):
+                    save(done)
                 in_flight = following
         except KeyboardInterrupt:
             interrupted = True
+            if (checkpoint is not None and done is not None
+                    and done.steps > checkpoint.saved_steps):
+                save(done)
     if done is None:  # interrupted before the loop began: the fit so far is the start
-        done = _Chunks(start())
+        done = start()
     state = done.state
     losses = (np.concatenate(done.losses) if done.losses
               else np.zeros((0,), jnp.result_type(*jax.tree_util.tree_leaves(params))))
