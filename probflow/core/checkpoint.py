@@ -187,7 +187,8 @@ def arrays_to_tree(prefix: str, arrays: dict, template, where: str, leaves_info=
         name = f"{prefix}{i}"
         if name not in arrays:
             raise CheckpointError(f"{where}: entry {name!r} is missing; the checkpoint holds "
-                                  f"another structure of state (another kernel or adaptation?)")
+                                  f"another structure of state (another sampler, optimizer or "
+                                  f"model?)")
         value = arrays[name]
         want_shape = tuple(leaf.shape)
         if _is_key(leaf):
@@ -198,7 +199,8 @@ def arrays_to_tree(prefix: str, arrays: dict, template, where: str, leaves_info=
             key = jax.random.wrap_key_data(value, impl=impl)
             if tuple(key.shape) != want_shape:
                 raise CheckpointError(f"{where}: key entry {name!r} holds {key.shape} keys, "
-                                      f"expected {want_shape} (another number of chains?)")
+                                      f"expected {want_shape} (another number of chains or "
+                                      f"another run?)")
             restored.append(key)
             continue
         want_dtype = np.dtype(leaf.dtype)
@@ -206,7 +208,7 @@ def arrays_to_tree(prefix: str, arrays: dict, template, where: str, leaves_info=
             raise CheckpointError(
                 f"{where}: entry {name!r} is {value.dtype}{list(value.shape)}, expected "
                 f"{want_dtype}{list(want_shape)}; the checkpoint was written for another model, "
-                f"number of chains or precision (jax_enable_x64)")
+                f"network, number of chains or precision (jax_enable_x64)")
         restored.append(jax.numpy.asarray(value))
     extra = [k for k in arrays
              if k.startswith(prefix) and k[len(prefix):].isdigit()
