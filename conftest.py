@@ -8,16 +8,7 @@ Tests that check float32 behaviour build float32 arrays explicitly.
 import gc
 import os
 
-# The suite compiles thousands of small XLA programs and runs few heavy ones, so compilation
-# dominates its time; LLVM's optimisation level 0 compiles faster and the programs still run
-# fast enough: measured 18-20% less wall time on compile-bound (conformance) and on
-# sampling-bound (tests/mcmc/test_sample.py) files alike. Set before JAX starts its backend;
-# a value already in XLA_FLAGS wins.
-if "xla_backend_optimization_level" not in os.environ.get("XLA_FLAGS", ""):
-    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "")
-                               + " --xla_backend_optimization_level=0").strip()
-
-import jax  # noqa: E402
+import jax
 import pytest
 from _pytest.doctest import DoctestItem
 from hypothesis import settings

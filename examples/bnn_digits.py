@@ -73,7 +73,7 @@ def main():
     net.compile(optimizer=optax.adam(1e-2), kl_weight=1.0)
     start = time.perf_counter()
     net.fit(x_tr, y_tr, epochs=args.epochs, batch_size=64, key=jax.random.key(0),
-            validation_data=(x_te, y_te), verbose=1)
+            validation_data=(x_te, y_te), verbose=2)
     print(f"trained in {time.perf_counter() - start:.1f} s")
     net.summary()
     metrics = net.evaluate(x_te, y_te, num_samples=100, key=jax.random.key(1))

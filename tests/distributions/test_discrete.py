@@ -43,7 +43,7 @@ from probflow.core.errors import ParameterError, ShapeError
         (lambda: pfd.NegativeBinomial(2.0, probs=1.0), "NegativeBinomial: probs must be in [0, 1), got 1.0"),
         (lambda: pfd.Geometric(probs=0.0), "Geometric: probs must be in (0, 1], got 0.0"),
         (lambda: pfd.Geometric(logits=1.0, probs=0.5), "Geometric: exactly one of logits or probs must be given, got both"),
-        (lambda: pfd.ZeroInflatedNegativeBinomial(2.0, probs=0.5, gate=0.1, gate_logits=0.0), "ZeroInflatedNegativeBinomial: exactly one of gate or gate_logits must be given, got both"),
+        (lambda: pfd.ZeroInflatedNegativeBinomial(2.0, probs=0.5, gate=0.1, gate_logits=0.0), "ZeroInflatedNegativeBinomial: exactly one of gate or gate_logits or inflated_loc_probs or inflated_loc_logits must be given, got both"),
         (lambda: pfd.Categorical(probs=np.array([0.5, 0.6])), "Categorical: probs must be non-negative and sum to 1 along the last axis"),
         (lambda: pfd.Categorical(), "Categorical: exactly one of logits or probs must be given, got neither"),
         (lambda: pfd.OneHotCategorical(probs=np.array([-0.5, 1.5])), "OneHotCategorical: probs must be non-negative and sum to 1"),
