@@ -453,7 +453,7 @@ def run_chains_chunked(config: RunConfig, posterior, key, positions, tuning, *,
         constrained, log_likelihood = finish_chains(config, posterior, draws)
     if warm_draws is not None and config.logdensity_fn is None:
         warmup_constrained = constrain_chains(config, posterior, warm_draws)
-    num_iterations = _iterations_done(config, done)
+    num_iterations = iterations_done(config, done)
     return RunOutput(carry.states, carry.adaptation, draws, kept_stats, warm_draws, warm_stats,
                      constrained, warmup_constrained, log_likelihood,
                      np.asarray(initial_finite), num_iterations, interrupted)
@@ -464,7 +464,7 @@ def _stored_output(config: RunConfig, store, carry, done, initial_finite, interr
     stored = store.read(done)
     draws = stored.get(("draws", "positions")) if done > config.num_warmup else None
     warm = (lambda part: stored.get(("warmup", part))) if config.save_warmup else (lambda _: None)
-    num_iterations = _iterations_done(config, done)
+    num_iterations = iterations_done(config, done)
     return RunOutput(carry.states, carry.adaptation, draws, stored[("draws", "stats")],
                      warm("positions"), warm("stats"),
                      stored.get(("draws", "constrained")) if draws is not None else None,
@@ -472,6 +472,15 @@ def _stored_output(config: RunConfig, store, carry, done, initial_finite, interr
                      np.asarray(initial_finite), num_iterations, interrupted)
 
 
-def _iterations_done(config: RunConfig, slots: int) -> int:
+def iterations_done(config: RunConfig, slots: int) -> int:
+    """Iterations behind ``slots`` completed slots (a sampling slot is ``thin`` iterations).
+
+    Examples:
+        >>> from probflow import mcmc
+        >>> config = RunConfig(mcmc.NUTS(), mcmc.WindowAdaptation(), None, num_warmup=100,
+        ...                    num_samples=50, thin=3, chain_method="vectorized")
+        >>> iterations_done(config, 80), iterations_done(config, 120)
+        (80, 160)
+    """
     warm = min(slots, config.num_warmup)
     return warm + max(slots - config.num_warmup, 0) * config.thin

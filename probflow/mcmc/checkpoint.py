@@ -256,7 +256,9 @@ class ChainStore:
         if self.every is None:
             return None
         config = self.config
-        target = _iterations(config, self.saved_done) + self.every
+        from probflow.mcmc.chains import iterations_done
+
+        target = iterations_done(config, self.saved_done) + self.every
         if target <= config.num_warmup:
             return target
         return config.num_warmup + math.ceil((target - config.num_warmup) / config.thin)
@@ -299,11 +301,6 @@ class ChainStore:
                     treedef = jax.tree_util.tree_structure(tree)
                     out[(group, part)] = jax.tree_util.tree_unflatten(treedef, arrays)
         return out
-
-
-def _iterations(config, slots: int) -> int:
-    warm = min(slots, config.num_warmup)
-    return warm + (slots - warm) * config.thin
 
 
 def new_header(config, positions, num_chains: int, target_kind: str) -> dict:

@@ -37,6 +37,7 @@ from probflow.mcmc.chains import (
     RunConfig,
     RunOutput,
     chunk_length,
+    iterations_done,
     run_chains_chunked,
 )
 from probflow.mcmc.checkpoint import ChainStore, new_header, restore_carry
@@ -272,18 +273,13 @@ def _resolve_adaptation(adaptation, kernel):
     return adaptation
 
 
-def _iterations(config: RunConfig, slots: int) -> int:
-    warm = min(slots, config.num_warmup)
-    return warm + (slots - warm) * config.thin
-
-
 def _execute(target, kernel, config: RunConfig, key, positions, tuning, num_chains, warn,
              guard, *, progress: bool, num_draws_before: int = 0, store=None, start=None,
              owner: str = "sample"):
     posterior = target if isinstance(target, Posterior) else None
     factor = num_chains if config.chain_method == "sequential" else 1
-    total = _iterations(config, config.num_warmup + config.num_samples) * factor
-    initial = _iterations(config, start[1]) * factor if start is not None else 0
+    total = iterations_done(config, config.num_warmup + config.num_samples) * factor
+    initial = iterations_done(config, start[1]) * factor if start is not None else 0
     divergences = {"warmup": 0, "sampling": 0}
 
     def on_chunk(slots_done, stats):
@@ -293,7 +289,7 @@ def _execute(target, kernel, config: RunConfig, key, positions, tuning, num_chai
         divergences["warmup"] += int(diverging[:, :num_warm].sum())
         divergences["sampling"] += int(diverging[:, num_warm:].sum())
         phase = "sampling" if slots_done > config.num_warmup else "warmup"
-        bar.update(_iterations(config, slots_done) * factor, divergences=divergences[phase],
+        bar.update(iterations_done(config, slots_done) * factor, divergences=divergences[phase],
                    step_size=float(np.mean(stats["step_size"][:, -1])))
 
     with ProgressBar(total, config.num_warmup * factor, disable=not progress,
