@@ -146,7 +146,43 @@ class SphericalUniform(Distribution):
         return jnp.full(self.shape, _log_sphere_area(self.dimension), self.dtype)
 
 
-class VonMisesFisher(Distribution):
+class _DirectionalDistribution(Distribution):
+    """A distribution on the unit sphere around ``mean_direction`` with a ``concentration``:
+    the fields, their checks, the event shape and the support, shared by
+    [`VonMisesFisher`][probflow.distributions.spherical.VonMisesFisher] and
+    [`PowerSpherical`][probflow.distributions.spherical.PowerSpherical]."""
+
+    mean_direction: jax.Array
+    concentration: jax.Array
+    param_event_ndims = {"mean_direction": 1, "concentration": 0}
+
+    def __init__(self, mean_direction, concentration, *, validate_args: bool = False,
+                 name: str | None = None):
+        mean_direction, concentration = promote_floats(mean_direction, concentration)
+        _check_direction(type(self).__name__, mean_direction)
+        self._set(mean_direction=mean_direction, concentration=concentration,
+                  validate_args=validate_args, name=name)
+        self._validate(_unit_vector_check("mean_direction", mean_direction),
+                       checks.nonnegative("concentration", concentration))
+
+    @property
+    def _dim(self) -> int:
+        return self.mean_direction.shape[-1]
+
+    @property
+    def event_shape(self):
+        return (self._dim,)
+
+    @property
+    def dtype(self):
+        return self.mean_direction.dtype
+
+    @property
+    def support(self):
+        return _SPHERE
+
+
+class VonMisesFisher(_DirectionalDistribution):
     """Von Mises-Fisher distribution on ``S^{d-1}`` with ``mean_direction`` and ``concentration``.
 
     ``log_prob(x) = concentration mu^T x + log C_d(concentration)`` with
@@ -175,35 +211,6 @@ class VonMisesFisher(Distribution):
         >>> d.mean().round(3)
         Array([0. , 0. , 0.8], dtype=float32)
     """
-
-    mean_direction: jax.Array
-    concentration: jax.Array
-    param_event_ndims = {"mean_direction": 1, "concentration": 0}
-
-    def __init__(self, mean_direction, concentration, *, validate_args: bool = False,
-                 name: str | None = None):
-        mean_direction, concentration = promote_floats(mean_direction, concentration)
-        _check_direction("VonMisesFisher", mean_direction)
-        self._set(mean_direction=mean_direction, concentration=concentration,
-                  validate_args=validate_args, name=name)
-        self._validate(_unit_vector_check("mean_direction", mean_direction),
-                       checks.nonnegative("concentration", concentration))
-
-    @property
-    def _dim(self) -> int:
-        return self.mean_direction.shape[-1]
-
-    @property
-    def event_shape(self):
-        return (self._dim,)
-
-    @property
-    def dtype(self):
-        return self.mean_direction.dtype
-
-    @property
-    def support(self):
-        return _SPHERE
 
     def _log_normalizer(self):
         """``log C_d(concentration)``."""
@@ -322,7 +329,7 @@ def _kl_vmf_uniform(p: VonMisesFisher, q: SphericalUniform):
     return jnp.broadcast_to(kl, jnp.broadcast_shapes(p.batch_shape, q.batch_shape))
 
 
-class PowerSpherical(Distribution):
+class PowerSpherical(_DirectionalDistribution):
     """Power spherical distribution on ``S^{d-1}`` (De Cao and Aziz, 2020).
 
     ``log_prob(x) = concentration log(1 + mu^T x) - log N`` with ``alpha = (d - 1)/2 +
@@ -350,35 +357,7 @@ class PowerSpherical(Distribution):
         Array([0.  , 0.75], dtype=float32)
     """
 
-    mean_direction: jax.Array
-    concentration: jax.Array
     reparameterized = True
-    param_event_ndims = {"mean_direction": 1, "concentration": 0}
-
-    def __init__(self, mean_direction, concentration, *, validate_args: bool = False,
-                 name: str | None = None):
-        mean_direction, concentration = promote_floats(mean_direction, concentration)
-        _check_direction("PowerSpherical", mean_direction)
-        self._set(mean_direction=mean_direction, concentration=concentration,
-                  validate_args=validate_args, name=name)
-        self._validate(_unit_vector_check("mean_direction", mean_direction),
-                       checks.nonnegative("concentration", concentration))
-
-    @property
-    def _dim(self) -> int:
-        return self.mean_direction.shape[-1]
-
-    @property
-    def event_shape(self):
-        return (self._dim,)
-
-    @property
-    def dtype(self):
-        return self.mean_direction.dtype
-
-    @property
-    def support(self):
-        return _SPHERE
 
     def _alpha_beta(self):
         beta = 0.5 * (self._dim - 1.0)
