@@ -2,11 +2,7 @@
 files, clear errors for another network, optimizer, data or key."""
 
 import os
-import signal
-import subprocess
-import sys
 import textwrap
-import time
 
 import jax
 import numpy as np
@@ -16,6 +12,7 @@ import pytest
 from probflow import layers
 from probflow.core.checkpoint import CheckpointError, load_arrays
 from probflow.layers.checkpoint import FIT_FORMAT, FIT_VERSION
+from tests.checkpoint_kill import kill_after_checkpoint
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -135,29 +132,9 @@ def test_sigkill_then_resume_gives_the_uninterrupted_training(tmp_path):
     """A child process is killed with SIGKILL after a few checkpoints; resuming here yields
     exactly the parameters and history of an uninterrupted run with the same (raw) key."""
     path = tmp_path / "killed.ckpt"
-    script = tmp_path / "child.py"
-    script.write_text(CHILD)
-    env = dict(os.environ, PYTHONPATH=ROOT, JAX_PLATFORMS="cpu")
-    child = subprocess.Popen([sys.executable, str(script), str(path)], env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 240
-    done = 0
-    try:
-        while time.monotonic() < deadline and child.poll() is None:
-            try:
-                done = load_arrays(str(path), FIT_FORMAT, FIT_VERSION)[0]["epochs_done"]
-            except (FileNotFoundError, CheckpointError):
-                done = 0
-            if done >= 5:
-                child.send_signal(signal.SIGKILL)
-                break
-            time.sleep(0.01)
-    finally:
-        if child.poll() is None and done < 5:
-            child.kill()
-        out, err = child.communicate()
-    assert child.returncode == -signal.SIGKILL, (out.decode()[-500:], err.decode()[-2000:])
-    assert 5 <= load_arrays(str(path), FIT_FORMAT, FIT_VERSION)[0]["epochs_done"] < 80
+    header = kill_after_checkpoint(tmp_path, CHILD, path, path, FIT_FORMAT, FIT_VERSION,
+                                   "epochs_done", 5)
+    assert 5 <= header["epochs_done"] < 80
     resumed = make_net()
     resumed.fit(X, Y, epochs=80, batch_size=8, key=jax.random.PRNGKey(11), verbose=0,
                 resume=path)

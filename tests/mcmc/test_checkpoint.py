@@ -1,11 +1,9 @@
 """Checkpoints: exact resume after SIGKILL, atomic state files, clear errors, flat memory."""
 
 import os
-import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 import jax
 import jax.numpy as jnp
@@ -16,6 +14,7 @@ import probflow as pf
 import probflow.distributions as pfd
 from probflow.core.checkpoint import CheckpointError, load_arrays, save_arrays
 from probflow.mcmc.checkpoint import CHECKPOINT_FORMAT, CHECKPOINT_VERSION, STATE_FILE
+from tests.checkpoint_kill import kill_after_checkpoint
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -83,31 +82,8 @@ def test_sigkill_then_resume_gives_the_uninterrupted_draws(tmp_path):
     """A child process is killed with SIGKILL after its first checkpoints; resuming it here
     yields exactly the draws of an uninterrupted run with the same (raw) key."""
     path = tmp_path / "killed.ckpt"
-    script = tmp_path / "child.py"
-    script.write_text(CHILD)
-    env = dict(os.environ, PYTHONPATH=ROOT, JAX_PLATFORMS="cpu")
-    child = subprocess.Popen([sys.executable, str(script), str(path)], env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 240
-    done = 0
-    try:
-        while time.monotonic() < deadline and child.poll() is None:
-            try:
-                header, _ = load_arrays(str(path / STATE_FILE), CHECKPOINT_FORMAT,
-                                        CHECKPOINT_VERSION)
-                done = header["done"]
-            except (FileNotFoundError, CheckpointError):
-                done = 0
-            if done >= 350:  # warm-up done and some draws kept
-                child.send_signal(signal.SIGKILL)
-                break
-            time.sleep(0.02)
-    finally:
-        if child.poll() is None and done < 350:
-            child.kill()
-        out, err = child.communicate()
-    assert child.returncode == -signal.SIGKILL, (out.decode()[-500:], err.decode()[-2000:])
-    header, _ = load_arrays(str(path / STATE_FILE), CHECKPOINT_FORMAT, CHECKPOINT_VERSION)
+    header = kill_after_checkpoint(tmp_path, CHILD, path, path / STATE_FILE,
+                                   CHECKPOINT_FORMAT, CHECKPOINT_VERSION, "done", 350)
     assert 350 <= header["done"] < 150 + 3000
     resumed = pf.mcmc.resume(path, POSTERIOR, progress_bar=False, warn=False)
     reference = pf.mcmc.sample(POSTERIOR, key=jax.random.PRNGKey(11), num_chains=2,

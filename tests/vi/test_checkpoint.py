@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import importlib
 import os
-import signal
-import subprocess
-import sys
 import textwrap
-import time
 
 import jax
 import numpy as np
@@ -20,6 +16,7 @@ import probflow as pf
 from probflow.core.checkpoint import CheckpointError, load_arrays
 from probflow.vi.checkpoint import VI_FORMAT, VI_VERSION
 from probflow.vi.result import FitWarning
+from tests.checkpoint_kill import kill_after_checkpoint
 
 loop_module = importlib.import_module("probflow.vi.loop")
 # the k-hat of these short runs is beside the point: results are compared exactly
@@ -111,29 +108,9 @@ def test_sigkill_then_resume_gives_the_uninterrupted_fit(tmp_path):
     """A child process is killed with SIGKILL after a few checkpoints; resuming here gives
     exactly the fit of an uninterrupted run with the same (raw) key."""
     path = tmp_path / "killed.ckpt"
-    script = tmp_path / "child.py"
-    script.write_text(CHILD)
-    env = dict(os.environ, PYTHONPATH=ROOT, JAX_PLATFORMS="cpu")
-    child = subprocess.Popen([sys.executable, str(script), str(path)], env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 240
-    done = 0
-    try:
-        while time.monotonic() < deadline and child.poll() is None:
-            try:
-                done = load_arrays(str(path), VI_FORMAT, VI_VERSION)[0]["steps_done"]
-            except (FileNotFoundError, CheckpointError):
-                done = 0
-            if done >= 200:
-                child.send_signal(signal.SIGKILL)
-                break
-            time.sleep(0.01)
-    finally:
-        if child.poll() is None and done < 200:
-            child.kill()
-        out, err = child.communicate()
-    assert child.returncode == -signal.SIGKILL, (out.decode()[-500:], err.decode()[-2000:])
-    assert 200 <= load_arrays(str(path), VI_FORMAT, VI_VERSION)[0]["steps_done"] < 2000
+    header = kill_after_checkpoint(tmp_path, CHILD, path, path, VI_FORMAT, VI_VERSION,
+                                   "steps_done", 200)
+    assert 200 <= header["steps_done"] < 2000
     run = dict(num_steps=2000, tol=None, progress_bar=False)
     resumed = pf.vi.fit(POSTERIOR, key=jax.random.PRNGKey(9), resume=path, **run)
     _same_fit(resumed, pf.vi.fit(POSTERIOR, key=jax.random.PRNGKey(9), **run))
