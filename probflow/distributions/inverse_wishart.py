@@ -15,7 +15,7 @@ from probflow.core.shapes import broadcast_shapes
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.mvn import _check_dims
-from probflow.distributions.wishart import WishartTriL, _multidigamma
+from probflow.distributions.wishart import WishartTriL, _multidigamma, value_cholesky
 
 __all__ = ["InverseWishartTriL", "InverseWishart"]
 
@@ -87,13 +87,7 @@ class _InverseWishart(Distribution):
 
     def _log_prob(self, value):
         d = self._dim
-        if self._cholesky_io:
-            chol = value
-            inside = constraints.lower_cholesky.check(value)
-        else:
-            inside = constraints.positive_definite.check(value)
-            eye = jnp.eye(d, dtype=value.dtype)
-            chol = jnp.linalg.cholesky(jnp.where(inside[..., None, None], value, eye))
+        chol, inside = value_cholesky(value, self._cholesky_io)
         log_det_x = 2.0 * _log_diag_sum(chol)
         # tr(Psi X^{-1}) = |C^{-1} L|_F^2 with X = C C^T and Psi = L L^T.
         trace = jnp.sum(jnp.square(_solve_tril(chol, self.scale_tril)), axis=(-2, -1))

@@ -18,6 +18,17 @@ from probflow.distributions.mvn import _check_dims, solve_lower
 __all__ = ["WishartTriL"]
 
 
+def value_cholesky(value, is_cholesky: bool):
+    """``(chol, inside)`` of a Wishart-type value: its Cholesky factor (the value itself when
+    values are Cholesky factors) and whether it lies in the support (points outside get the
+    identity's factor, so the density stays finite before it is masked to ``-inf``)."""
+    if is_cholesky:
+        return value, constraints.lower_cholesky.check(value)
+    inside = constraints.positive_definite.check(value)
+    eye = jnp.eye(value.shape[-1], dtype=value.dtype)
+    return jnp.linalg.cholesky(jnp.where(inside[..., None, None], value, eye)), inside
+
+
 class WishartTriL(Distribution):
     """Wishart distribution over ``d x d`` positive-definite matrices, scale ``L L^T``.
 
@@ -95,13 +106,7 @@ class WishartTriL(Distribution):
 
     def _log_prob(self, value):
         d = self._dim
-        if self.input_output_cholesky:
-            chol = value
-            inside = constraints.lower_cholesky.check(value)
-        else:
-            inside = constraints.positive_definite.check(value)
-            eye = jnp.eye(d, dtype=value.dtype)
-            chol = jnp.linalg.cholesky(jnp.where(inside[..., None, None], value, eye))
+        chol, inside = value_cholesky(value, self.input_output_cholesky)
         log_det_x = 2.0 * jnp.sum(jnp.log(jnp.abs(jnp.diagonal(chol, axis1=-2, axis2=-1))),
                                   axis=-1)
         # tr(S^{-1} X) = |L^{-1} chol(X)|_F^2: solve with the columns of chol(X) as samples.
