@@ -59,7 +59,10 @@ def solve_lower(tril, y, transpose: bool = False):
         eye = jnp.broadcast_to(jnp.eye(d, dtype=tril.dtype), full + (d, d))
         inv = jax.lax.linalg.triangular_solve(tril, eye, left_side=True, lower=True,
                                               transpose_a=transpose)
-        return (inv @ y[..., None])[..., 0]  # inv: full + (d, d); y: lead + full + (d,)
+        # one matrix product per batch member: full + (n, d) @ full + (d, d)
+        rows = jnp.moveaxis(y.reshape((n,) + full + (d,)), 0, -2)
+        out = jnp.matmul(rows, jnp.swapaxes(inv, -1, -2))
+        return jnp.moveaxis(out, -2, 0).reshape(lead + full + (d,))
     cols = jnp.moveaxis(y.reshape((n,) + full + (d,)), 0, -1)  # full + (d, n)
     z = jax.lax.linalg.triangular_solve(tril, cols, left_side=True, lower=True,
                                         transpose_a=transpose)
