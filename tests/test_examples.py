@@ -36,8 +36,11 @@ def test_eight_schools_prints_a_converged_summary(tmp_path):
     plot = tmp_path / "trace.png"
     stdout = run_example("eight_schools.py", "--num-warmup", "500", "--num-samples", "500",
                          "--plot", str(plot))
-    rows = {line.split()[0]: line.split() for line in stdout.splitlines() if line.strip()}
-    header = stdout.splitlines()[0].split()
+    lines = stdout.splitlines()
+    # the sampler says which checks ran before the summary table (issue 14's clean-run line)
+    assert lines[0].startswith("no convergence problems found (R-hat, ESS, divergences"), lines[0]
+    rows = {line.split()[0]: line.split() for line in lines[1:] if line.strip()}
+    header = lines[1].split()
     assert header[:2] == ["mean", "sd"] and header[-1] == "r_hat"
     mu_mean, tau_mean = float(rows["mu"][1]), float(rows["tau"][1])
     # posteriordb's reference: mu 4.4 (sd 3.3), tau 3.6 (sd 3.2); 2,000 draws
