@@ -14,7 +14,7 @@ Bijectors are PyTrees: array parameters are trainable leaves; configuration
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -22,22 +22,23 @@ import jax.numpy as jnp
 from probflow.core import checks as _checks
 from probflow.core.errors import ShapeError, UnsupportedError
 from probflow.core.pytree import Struct, static_field
+from probflow.typing import PyTree
 
 __all__ = ["Bijector"]
 
 
-def _overrides(obj, name: str) -> bool:
+def _overrides(obj: Any, name: str) -> bool:
     return getattr(type(obj), name) is not getattr(Bijector, name)
 
 
-def _as_arrays(value):
+def _as_arrays(value: PyTree) -> PyTree:
     """``jnp.asarray`` on an array, or on every leaf of a structure (list, tuple, dict)."""
     if isinstance(value, list | tuple | dict):
         return jax.tree_util.tree_map(jnp.asarray, value)
     return jnp.asarray(value)
 
 
-def _first_leaf(value):
+def _first_leaf(value: PyTree) -> Any:
     leaves = jax.tree_util.tree_leaves(value)
     if not leaves:
         raise ShapeError("a bijector was given an empty structure")
@@ -79,14 +80,14 @@ class Bijector(Struct):
         _checks.validate(type(self).__name__, checks, self.validate_args)
 
     # -- public API ------------------------------------------------------------------------
-    def forward(self, x):
+    def forward(self, x: PyTree) -> PyTree:
         """``y = f(x)``."""
         x = _as_arrays(x)
         if _overrides(self, "_forward"):
             return self._forward(x)
         return self._forward_and_log_det(x)[0]
 
-    def inverse(self, y):
+    def inverse(self, y: PyTree) -> PyTree:
         """``x = f^{-1}(y)``."""
         y = _as_arrays(y)
         if _overrides(self, "_inverse"):
@@ -95,31 +96,33 @@ class Bijector(Struct):
             return self._inverse_and_log_det(y)[0]
         raise UnsupportedError(f"{type(self).__name__} has no closed-form inverse")
 
-    def forward_and_log_det(self, x, event_ndims: int | None = None):
+    def forward_and_log_det(self, x: PyTree,
+                            event_ndims: int | None = None) -> tuple[PyTree, Any]:
         """``(f(x), log|det J_f(x)|)`` in one pass."""
         x = _as_arrays(x)
         y, ldj = self._primitive_forward_and_log_det(x)
         return y, self._reduce(ldj, event_ndims, self.forward_min_event_ndims, x)
 
-    def inverse_and_log_det(self, y, event_ndims: int | None = None):
+    def inverse_and_log_det(self, y: PyTree,
+                            event_ndims: int | None = None) -> tuple[PyTree, Any]:
         """``(f^{-1}(y), log|det J_{f^{-1}}(y)|)`` in one pass."""
         y = _as_arrays(y)
         x, ildj = self._primitive_inverse_and_log_det(y)
         return x, self._reduce(ildj, event_ndims, self.inverse_min_event_ndims, y)
 
-    def forward_log_det_jacobian(self, x, event_ndims: int | None = None):
+    def forward_log_det_jacobian(self, x: PyTree, event_ndims: int | None = None) -> Any:
         """``log|det J_f(x)|`` summed over ``event_ndims`` trailing dims of ``x``."""
         return self.forward_and_log_det(x, event_ndims)[1]
 
-    def inverse_log_det_jacobian(self, y, event_ndims: int | None = None):
+    def inverse_log_det_jacobian(self, y: PyTree, event_ndims: int | None = None) -> Any:
         """``log|det J_{f^{-1}}(y)|`` summed over ``event_ndims`` trailing dims of ``y``."""
         return self.inverse_and_log_det(y, event_ndims)[1]
 
-    def forward_event_shape(self, input_shape) -> tuple[int, ...]:
+    def forward_event_shape(self, input_shape: Any) -> tuple[int, ...]:
         """Event shape of ``y`` given the event shape of ``x`` (unchanged unless overridden)."""
         return tuple(input_shape)
 
-    def inverse_event_shape(self, output_shape) -> tuple[int, ...]:
+    def inverse_event_shape(self, output_shape: Any) -> tuple[int, ...]:
         """Event shape of ``x`` given the event shape of ``y``."""
         return tuple(output_shape)
 
@@ -137,12 +140,12 @@ class Bijector(Struct):
         """Rank of one event of ``x`` when one event of ``y`` has rank ``event_ndims``."""
         return event_ndims + self.forward_min_event_ndims - self.inverse_min_event_ndims
 
-    def __call__(self, x):
+    def __call__(self, x: Any) -> Any:
         """Alias of [`forward`][probflow.bijectors.bijector.Bijector.forward]."""
         return self.forward(x)
 
     # -- monotonicity (scalar bijectors) --------------------------------------------------------
-    def _is_increasing(self):
+    def _is_increasing(self) -> Any:
         """For scalar maps: ``True``/``False`` (or a boolean array over the parameters' batch)
         when the map is increasing/decreasing; ``None`` when not known to be monotone.
 
@@ -153,7 +156,7 @@ class Bijector(Struct):
         return None
 
     # -- derivation of missing pieces -----------------------------------------------------------
-    def _primitive_forward_and_log_det(self, x):
+    def _primitive_forward_and_log_det(self, x: PyTree) -> tuple[PyTree, Any]:
         if _overrides(self, "_forward_and_log_det"):
             return self._forward_and_log_det(x)
         y = self._forward(x)
@@ -165,7 +168,7 @@ class Bijector(Struct):
             return y, -self._inverse_and_log_det(y)[1]
         raise UnsupportedError(f"{type(self).__name__} defines no log-determinant")
 
-    def _primitive_inverse_and_log_det(self, y):
+    def _primitive_inverse_and_log_det(self, y: PyTree) -> tuple[PyTree, Any]:
         if _overrides(self, "_inverse_and_log_det"):
             return self._inverse_and_log_det(y)
         x = self.inverse(y)
@@ -177,7 +180,7 @@ class Bijector(Struct):
             return x, -self._forward_and_log_det(x)[1]
         raise UnsupportedError(f"{type(self).__name__} defines no log-determinant")
 
-    def _reduce(self, ldj, event_ndims, min_event_ndims, value):
+    def _reduce(self, ldj: Any, event_ndims: Any, min_event_ndims: Any, value: Any) -> Any:
         ldj = jnp.asarray(ldj)
         if event_ndims is None:
             event_ndims = min_event_ndims
@@ -203,20 +206,20 @@ class Bijector(Struct):
         return ldj
 
     # -- markers for subclasses ------------------------------------------------------------------
-    def _forward(self, x):  # pragma: no cover - dispatch marker
+    def _forward(self, x: Any) -> Any:  # pragma: no cover - dispatch marker
         raise UnsupportedError(f"{type(self).__name__} has no forward")
 
-    def _inverse(self, y):  # pragma: no cover - dispatch marker
+    def _inverse(self, y: Any) -> Any:  # pragma: no cover - dispatch marker
         raise UnsupportedError(f"{type(self).__name__} has no inverse")
 
-    def _forward_log_det_jacobian(self, x):  # pragma: no cover - dispatch marker
+    def _forward_log_det_jacobian(self, x: Any) -> Any:  # pragma: no cover - dispatch marker
         raise UnsupportedError
 
-    def _inverse_log_det_jacobian(self, y):  # pragma: no cover - dispatch marker
+    def _inverse_log_det_jacobian(self, y: Any) -> Any:  # pragma: no cover - dispatch marker
         raise UnsupportedError
 
-    def _forward_and_log_det(self, x):  # pragma: no cover - dispatch marker
+    def _forward_and_log_det(self, x: Any) -> Any:  # pragma: no cover - dispatch marker
         raise UnsupportedError
 
-    def _inverse_and_log_det(self, y):  # pragma: no cover - dispatch marker
+    def _inverse_and_log_det(self, y: Any) -> Any:  # pragma: no cover - dispatch marker
         raise UnsupportedError

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -30,11 +30,12 @@ from probflow.core.errors import ShapeError, UnsupportedError
 from probflow.core.keys import as_key
 from probflow.core.pytree import Struct, static_field
 from probflow.core.shapes import as_shape, batch_shape_of, broadcast_shapes
+from probflow.typing import Array, ArrayLike, PRNGKey, ShapeLike
 
 __all__ = ["Distribution", "resolve_sample_call"]
 
 
-def _overrides(obj, name: str) -> bool:
+def _overrides(obj: Any, name: str) -> bool:
     return getattr(type(obj), name) is not getattr(Distribution, name)
 
 
@@ -80,7 +81,7 @@ class Distribution(Struct):
     is never accepted (e.g. ``{"low": "-inf", "high": "+inf"}`` for truncation bounds).
     """
 
-    def __init_subclass__(cls, **kwargs):
+    def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         init = cls.__dict__.get("__init__")
         if init is not None and not hasattr(init, "_records_arguments"):
@@ -88,12 +89,12 @@ class Distribution(Struct):
 
     # -- parameters and validation -----------------------------------------------------------
     @property
-    def parameters(self) -> dict:
+    def parameters(self) -> dict[str, Any]:
         """The parameters (PyTree children) as a dict."""
         return {name: getattr(self, name) for name in self._child_fields}
 
     @classmethod
-    def parameter_properties(cls) -> dict:
+    def parameter_properties(cls) -> dict[str, Any]:
         """``{name: ParameterProperties}``: each parameter's event rank and constraining bijector.
 
         TFP's classmethod of the same name; see
@@ -114,7 +115,7 @@ class Distribution(Struct):
 
         return parameter_properties(cls)
 
-    def copy(self, **overrides):
+    def copy(self, **overrides: Any) -> Distribution:
         """A new instance with the same constructor arguments except ``overrides``.
 
         Unlike ``replace``, the constructor runs again, so the new parameters are converted
@@ -163,7 +164,7 @@ class Distribution(Struct):
             ) from err
 
     @property
-    def reparameterization_type(self):
+    def reparameterization_type(self) -> Any:
         """TFP's marker: ``FULLY_REPARAMETERIZED`` or ``NOT_REPARAMETERIZED``.
 
         Examples:
@@ -214,7 +215,7 @@ class Distribution(Struct):
         """Shape of one draw from one distribution of the batch."""
         return ()
 
-    def batch_shape_tensor(self):
+    def batch_shape_tensor(self) -> Array:
         """``batch_shape`` as an int32 array (TFP's dynamic-shape spelling).
 
         Examples:
@@ -225,7 +226,7 @@ class Distribution(Struct):
         """
         return _shape_array(self.batch_shape)
 
-    def event_shape_tensor(self):
+    def event_shape_tensor(self) -> Array | dict[str, Array]:
         """``event_shape`` as an int32 array (a dict of arrays for joint distributions).
 
         Examples:
@@ -262,13 +263,13 @@ class Distribution(Struct):
         return not isinstance(shape, dict) and tuple(shape) == ()
 
     @property
-    def dtype(self):
+    def dtype(self) -> Any:
         """dtype of samples."""
         leaves = [x for x in jax.tree_util.tree_leaves(self.parameters) if hasattr(x, "dtype")]
         return leaves[0].dtype if leaves else jnp.zeros(()).dtype
 
     @property
-    def support(self):
+    def support(self) -> Any:
         """The support as a [`constraints`][probflow.distributions.constraints] object."""
         raise UnsupportedError(f"{type(self).__name__} does not declare a support")
 
@@ -277,7 +278,7 @@ class Distribution(Struct):
         """True for distributions over integers or other discrete sets."""
         return bool(self.support.is_discrete)
 
-    def default_event_space_bijector(self):
+    def default_event_space_bijector(self) -> Any:
         """Bijector from unconstrained reals onto this distribution's support.
 
         Examples:
@@ -290,7 +291,7 @@ class Distribution(Struct):
 
         return biject_to(self.support)
 
-    def experimental_default_event_space_bijector(self):
+    def experimental_default_event_space_bijector(self) -> Any:
         """TFP's name for ``default_event_space_bijector()``: reals onto the support.
 
         Examples:
@@ -302,7 +303,8 @@ class Distribution(Struct):
         return self.default_event_space_bijector()
 
     # -- sampling -------------------------------------------------------------------------------
-    def sample(self, key=None, sample_shape=(), *, seed=None):
+    def sample(self, key: PRNGKey | ShapeLike | None = None, sample_shape: ShapeLike = (), *,
+               seed: PRNGKey | None = None) -> Any:
         """Draw samples of shape ``sample_shape + batch_shape + event_shape``.
 
         Both probflow's and TFP's call forms work: ``d.sample(key)``,
@@ -327,7 +329,9 @@ class Distribution(Struct):
         key, shape = resolve_sample_call(self, key, sample_shape, seed)
         return self._sample(key, shape)
 
-    def sample_and_log_prob(self, key=None, sample_shape=(), *, seed=None):
+    def sample_and_log_prob(self, key: PRNGKey | ShapeLike | None = None,
+                            sample_shape: ShapeLike = (), *,
+                            seed: PRNGKey | None = None) -> tuple[Any, Array]:
         """Draw samples and return ``(samples, log_prob(samples))`` in one pass.
 
         Accepts the same call forms as
@@ -346,7 +350,9 @@ class Distribution(Struct):
         x = self._sample(key, shape)
         return x, self._log_prob(x)
 
-    def experimental_sample_and_log_prob(self, key=None, sample_shape=(), *, seed=None):
+    def experimental_sample_and_log_prob(self, key: PRNGKey | ShapeLike | None = None,
+                                         sample_shape: ShapeLike = (), *,
+                                         seed: PRNGKey | None = None) -> tuple[Any, Array]:
         """TFP's name for ``sample_and_log_prob``: samples and their log densities.
 
         Examples:
@@ -359,14 +365,15 @@ class Distribution(Struct):
         """
         return self.sample_and_log_prob(key, sample_shape, seed=seed)
 
-    def _sample(self, key, sample_shape):
+    def _sample(self, key: PRNGKey, sample_shape: tuple[int, ...]) -> Any:
         raise UnsupportedError(f"{type(self).__name__} cannot be sampled")
 
-    def _sample_and_log_prob(self, key, sample_shape):  # pragma: no cover - overridden
+    def _sample_and_log_prob(self, key: PRNGKey,  # pragma: no cover - overridden
+                             sample_shape: tuple[int, ...]) -> tuple[Any, Array]:
         raise UnsupportedError(f"{type(self).__name__} has no joint sample_and_log_prob")
 
     # -- densities ------------------------------------------------------------------------------
-    def _as_value(self, value):
+    def _as_value(self, value: Any) -> Any:
         value = jnp.asarray(value)
         if not jnp.issubdtype(value.dtype, jnp.floating) and not self.is_discrete:
             value = value.astype(self.dtype)
@@ -384,14 +391,14 @@ class Distribution(Struct):
         )
         return value
 
-    def log_prob(self, value):
+    def log_prob(self, value: Any) -> Array:
         """Log density (or log mass) of ``value``; ``-inf`` outside the support.
 
         Returns an array of shape ``sample_shape + batch_shape``.
         """
         return self._log_prob(self._as_value(value))
 
-    def unnormalized_log_prob(self, value):
+    def unnormalized_log_prob(self, value: Any) -> Array:
         """Log density up to an additive constant; here the normalised ``log_prob``.
 
         TFP defines it for distributions whose normalising constant is costly; every
@@ -405,15 +412,15 @@ class Distribution(Struct):
         """
         return self.log_prob(value)
 
-    def prob(self, value):
+    def prob(self, value: Any) -> Array:
         """Density (or mass) of ``value``: ``exp(log_prob(value))``."""
         return jnp.exp(self.log_prob(value))
 
-    def _log_prob(self, value):
+    def _log_prob(self, value: Any) -> Any:
         raise UnsupportedError(f"{type(self).__name__} has no log_prob")
 
     # -- cumulative functions (univariate) --------------------------------------------------------
-    def cdf(self, value):
+    def cdf(self, value: Any) -> Array:
         """Cumulative distribution function ``P(X <= value)``."""
         value = self._as_value(value)
         if _overrides(self, "_cdf"):
@@ -426,7 +433,7 @@ class Distribution(Struct):
             return -jnp.expm1(self._log_survival_function(value))
         raise UnsupportedError(f"{type(self).__name__} has no closed-form cdf")
 
-    def log_cdf(self, value):
+    def log_cdf(self, value: Any) -> Array:
         """Log of the cdf, accurate in the far left tail where the family allows."""
         value = self._as_value(value)
         if _overrides(self, "_log_cdf"):
@@ -441,7 +448,7 @@ class Distribution(Struct):
             return jnp.log1p(-self._survival_function(value))
         raise UnsupportedError(f"{type(self).__name__} has no closed-form log_cdf")
 
-    def survival_function(self, value):
+    def survival_function(self, value: Any) -> Array:
         """``P(X > value) = 1 - cdf(value)``."""
         value = self._as_value(value)
         if _overrides(self, "_survival_function"):
@@ -450,7 +457,7 @@ class Distribution(Struct):
             return jnp.exp(self._log_survival_function(value))
         return 1.0 - self.cdf(value)
 
-    def log_survival_function(self, value):
+    def log_survival_function(self, value: Any) -> Array:
         """``log P(X > value)``, accurate in the far right tail where the family allows."""
         value = self._as_value(value)
         if _overrides(self, "_log_survival_function"):
@@ -463,33 +470,33 @@ class Distribution(Struct):
             return log1mexp(self._log_cdf(value))
         return jnp.log1p(-self.cdf(value))
 
-    def quantile(self, value):
+    def quantile(self, value: ArrayLike) -> Array:
         """Inverse cdf: the ``x`` with ``cdf(x) = value``."""
         if not _overrides(self, "_quantile"):
             raise UnsupportedError(f"{type(self).__name__} has no closed-form quantile")
         return self._quantile(jnp.asarray(value))
 
-    def _cdf(self, value):  # pragma: no cover - dispatch marker
+    def _cdf(self, value: Any) -> Any:  # pragma: no cover - dispatch marker
         raise UnsupportedError
 
-    def _log_cdf(self, value):  # pragma: no cover - dispatch marker
+    def _log_cdf(self, value: Any) -> Any:  # pragma: no cover - dispatch marker
         raise UnsupportedError
 
-    def _survival_function(self, value):  # pragma: no cover - dispatch marker
+    def _survival_function(self, value: Any) -> Any:  # pragma: no cover - dispatch marker
         raise UnsupportedError
 
-    def _log_survival_function(self, value):  # pragma: no cover - dispatch marker
+    def _log_survival_function(self, value: Any) -> Any:  # pragma: no cover - dispatch marker
         raise UnsupportedError
 
-    def _quantile(self, value):  # pragma: no cover - dispatch marker
+    def _quantile(self, value: Any) -> Any:  # pragma: no cover - dispatch marker
         raise UnsupportedError
 
     # -- moments and summaries -----------------------------------------------------------------
-    def mean(self):
+    def mean(self) -> Array:
         """Mean, of shape ``batch_shape + event_shape``."""
         return self._dispatch("_mean", "mean")
 
-    def variance(self):
+    def variance(self) -> Array:
         """Variance (elementwise for vector events)."""
         if _overrides(self, "_variance"):
             return self._variance()
@@ -499,13 +506,13 @@ class Distribution(Struct):
             return jnp.diagonal(self._covariance(), axis1=-2, axis2=-1)
         raise UnsupportedError(f"{type(self).__name__} has no closed-form variance")
 
-    def stddev(self):
+    def stddev(self) -> Array:
         """Standard deviation: ``sqrt(variance())``."""
         if _overrides(self, "_stddev"):
             return self._stddev()
         return jnp.sqrt(self.variance())
 
-    def covariance(self):
+    def covariance(self) -> Array:
         """Covariance matrix of vector events, shape ``batch_shape + event_shape*2``."""
         if _overrides(self, "_covariance"):
             return self._covariance()
@@ -514,21 +521,21 @@ class Distribution(Struct):
             return var[..., :, None] * jnp.eye(var.shape[-1], dtype=var.dtype)
         return self.variance()
 
-    def mode(self):
+    def mode(self) -> Array:
         """Mode (the most likely value)."""
         return self._dispatch("_mode", "mode")
 
-    def entropy(self):
+    def entropy(self) -> Array:
         """Shannon entropy (differential for continuous distributions), in nats."""
         return self._dispatch("_entropy", "entropy")
 
-    def kl_divergence(self, other):
+    def kl_divergence(self, other: Distribution) -> Array:
         """``KL(self || other)`` through the registry of closed forms."""
         from probflow.distributions.kl import kl_divergence
 
         return kl_divergence(self, other)
 
-    def cross_entropy(self, other):
+    def cross_entropy(self, other: Distribution) -> Array:
         """``H(self, other) = -E_self[log other(X)] = entropy() + KL(self || other)``.
 
         Uses the closed-form entropy and the KL registry, so it needs both.
@@ -541,27 +548,27 @@ class Distribution(Struct):
         """
         return self.entropy() + self.kl_divergence(other)
 
-    def _dispatch(self, method: str, label: str):
+    def _dispatch(self, method: str, label: str) -> Any:
         if not _overrides(self, method):
             raise UnsupportedError(f"{type(self).__name__} has no closed-form {label}")
         return getattr(self, method)()
 
-    def _mean(self):  # pragma: no cover - dispatch marker
+    def _mean(self) -> Any:  # pragma: no cover - dispatch marker
         raise UnsupportedError
 
-    def _variance(self):  # pragma: no cover - dispatch marker
+    def _variance(self) -> Any:  # pragma: no cover - dispatch marker
         raise UnsupportedError
 
-    def _stddev(self):  # pragma: no cover - dispatch marker
+    def _stddev(self) -> Any:  # pragma: no cover - dispatch marker
         raise UnsupportedError
 
-    def _covariance(self):  # pragma: no cover - dispatch marker
+    def _covariance(self) -> Any:  # pragma: no cover - dispatch marker
         raise UnsupportedError
 
-    def _mode(self):  # pragma: no cover - dispatch marker
+    def _mode(self) -> Any:  # pragma: no cover - dispatch marker
         raise UnsupportedError
 
-    def _entropy(self):  # pragma: no cover - dispatch marker
+    def _entropy(self) -> Any:  # pragma: no cover - dispatch marker
         raise UnsupportedError
 
     def __repr__(self) -> str:
@@ -574,11 +581,11 @@ class Distribution(Struct):
         )
 
 
-def _is_number(x) -> bool:
+def _is_number(x: Any) -> bool:
     return isinstance(x, int | float | bool)
 
 
-def _recording(init):
+def _recording(init: Any) -> Any:
     """Wrap a constructor so the object keeps its bound arguments (for ``copy``).
 
     The outermost constructor of a ``super().__init__`` chain writes last, so the arguments
@@ -588,7 +595,7 @@ def _recording(init):
     signature = inspect.signature(init)
 
     @functools.wraps(init)
-    def recording_init(self, *args, **kwargs):
+    def recording_init(self: Any, *args: Any, **kwargs: Any) -> None:
         init(self, *args, **kwargs)
         try:
             bound = signature.bind(self, *args, **kwargs)
@@ -605,11 +612,11 @@ def _recording(init):
     return recording_init
 
 
-def _shape_array(shape):
+def _shape_array(shape: tuple[int, ...]) -> Array:
     return jnp.asarray(tuple(shape), dtype=jnp.int32)
 
 
-def _is_key(x) -> bool:
+def _is_key(x: Any) -> bool:
     dtype = getattr(x, "dtype", None)
     if dtype is None:
         return False
@@ -618,7 +625,8 @@ def _is_key(x) -> bool:
     return dtype == jnp.uint32 and tuple(getattr(x, "shape", ()))[-1:] == (2,)
 
 
-def resolve_sample_call(owner, key, sample_shape, seed) -> tuple:
+def resolve_sample_call(owner: Any, key: Any, sample_shape: Any,
+                        seed: Any) -> tuple[PRNGKey, tuple[int, ...]]:
     """``(key, sample_shape)`` from probflow's or TFP's call form of a sampling method.
 
     probflow's form is ``(key, sample_shape)``; TFP's is ``(sample_shape, seed=key)``, so with
