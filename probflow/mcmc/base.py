@@ -19,7 +19,11 @@ from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.flatten_util import ravel_pytree
+
+from probflow.mcmc.integrators import Integrator
+from probflow.typing import Array, ArrayLike, DTypeLike, LogDensityFn, PRNGKey, PyTree, ShapeLike
 
 __all__ = [
     "Kernel",
@@ -38,8 +42,6 @@ __all__ = [
     "energy_error_checks",
 ]
 
-PyTree = Any
-
 
 class KernelParams(NamedTuple):
     """Numeric parameters shared by all kernels (traced: changing them never retraces).
@@ -50,8 +52,8 @@ class KernelParams(NamedTuple):
             position (for random-walk Metropolis, the proposal covariance shape).
     """
 
-    step_size: Any
-    inverse_mass_matrix: Any
+    step_size: ArrayLike
+    inverse_mass_matrix: ArrayLike
 
 
 class HMCState(NamedTuple):
@@ -113,18 +115,18 @@ class TransitionInfo(NamedTuple):
     reached_max_treedepth: jax.Array
 
     @staticmethod
-    def dtypes(float_dtype) -> tuple:
+    def dtypes(float_dtype: DTypeLike) -> tuple[DTypeLike, ...]:
         """The dtype of each field (floats in ``float_dtype``, counts int32, flags bool)."""
         return (float_dtype, jnp.bool_, float_dtype, jnp.int32, jnp.int32, jnp.bool_)
 
-    def normalized(self, float_dtype) -> TransitionInfo:
+    def normalized(self, float_dtype: DTypeLike) -> TransitionInfo:
         """The same record with every field cast to
         [`dtypes`][probflow.mcmc.base.TransitionInfo.dtypes]."""
         return TransitionInfo(*(jnp.asarray(x, d) for x, d in
                                 zip(self, self.dtypes(float_dtype), strict=True)))
 
     @classmethod
-    def empty(cls, shape, float_dtype) -> TransitionInfo:
+    def empty(cls, shape: ShapeLike, float_dtype: DTypeLike) -> TransitionInfo:
         """Zeros of ``shape`` (what a skipped iteration reports).
 
         Examples:
@@ -166,14 +168,24 @@ class Kernel(Protocol):
         (True, False)
     """
 
-    uses_gradients: bool
-    reports_tree_depth: bool
-    default_target_accept: float
-    max_tree_depth: int | None
+    # (read-only properties here, so that frozen dataclass fields and plain class attributes
+    # both meet the contract)
+    @property
+    def uses_gradients(self) -> bool: ...
 
-    def init(self, position: PyTree, logdensity_fn: Callable) -> Any: ...
+    @property
+    def reports_tree_depth(self) -> bool: ...
 
-    def step(self, key, state, logdensity_fn: Callable, params: KernelParams) -> tuple: ...
+    @property
+    def default_target_accept(self) -> float: ...
+
+    @property
+    def max_tree_depth(self) -> int | None: ...
+
+    def init(self, position: PyTree, logdensity_fn: LogDensityFn) -> Any: ...
+
+    def step(self, key: PRNGKey, state: Any, logdensity_fn: LogDensityFn,
+             params: KernelParams) -> tuple[Any, TransitionInfo]: ...
 
 
 @runtime_checkable
@@ -200,19 +212,27 @@ class Adaptation(Protocol):
         True
     """
 
-    target_accept: float | None
-    default_num_warmup: int
-    needs_gradients: bool
+    @property
+    def target_accept(self) -> float | None: ...
 
-    def initial_tuning(self, owner: str, dim: int, dtype) -> tuple: ...
+    @property
+    def default_num_warmup(self) -> int: ...
 
-    def init(self, state, step_size, inverse_mass_matrix, *, num_warmup: int) -> Any: ...
+    @property
+    def needs_gradients(self) -> bool: ...
 
-    def update(self, key, adapt_state, iteration, state, info, *, num_warmup: int,
-               logdensity_fn: Callable, integrator) -> Any: ...
+    def initial_tuning(self, owner: str, dim: int,
+                       dtype: DTypeLike) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def init(self, state: Any, step_size: ArrayLike, inverse_mass_matrix: ArrayLike | None, *,
+             num_warmup: int) -> Any: ...
+
+    def update(self, key: PRNGKey, adapt_state: Any, iteration: ArrayLike, state: Any,
+               info: TransitionInfo, *, num_warmup: int, logdensity_fn: LogDensityFn,
+               integrator: Integrator | None) -> Any: ...
 
 
-def check_adaptation(owner: str, adaptation) -> None:
+def check_adaptation(owner: str, adaptation: object) -> None:
     """Raise a ``TypeError`` naming what ``adaptation`` lacks of the
     [`Adaptation`][probflow.mcmc.base.Adaptation] contract.
 
@@ -231,7 +251,7 @@ def check_adaptation(owner: str, adaptation) -> None:
             f"contract")
 
 
-def check_kernel(owner: str, kernel) -> None:
+def check_kernel(owner: str, kernel: object) -> None:
     """Raise a ``TypeError`` naming what ``kernel`` lacks of the
     [`Kernel`][probflow.mcmc.base.Kernel] contract.
 
@@ -259,7 +279,9 @@ def check_kernel(owner: str, kernel) -> None:
         )
 
 
-def flat_logdensity_and_grad(logdensity_fn: Callable, unravel: Callable) -> Callable:
+def flat_logdensity_and_grad(
+    logdensity_fn: LogDensityFn, unravel: Callable[[Array], PyTree]
+) -> Callable[[Array], tuple[Array, Array]]:
     """``(d,) -> (log density, (d,) gradient)`` of ``logdensity_fn`` through ``unravel``.
 
     The log density is cast to the position's dtype.
@@ -273,20 +295,22 @@ def flat_logdensity_and_grad(logdensity_fn: Callable, unravel: Callable) -> Call
         Array([-2., -2.], dtype=float32)
     """
 
-    def flat_logdensity(flat):
+    def flat_logdensity(flat: Array) -> Array:
         return jnp.asarray(logdensity_fn(unravel(flat)), flat.dtype)
 
     return jax.value_and_grad(flat_logdensity)
 
 
-def init_gradient_state(position: PyTree, logdensity_fn: Callable) -> HMCState:
+def init_gradient_state(position: PyTree, logdensity_fn: LogDensityFn) -> HMCState:
     """Evaluate the log density and its gradient at ``position``."""
     flat, unravel = ravel_pytree(position)
     logdensity, grad = flat_logdensity_and_grad(logdensity_fn, unravel)(flat)
     return HMCState(position, logdensity, unravel(grad))
 
 
-def energy_error_checks(energy_error, grad, divergence_threshold):
+def energy_error_checks(
+    energy_error: Array, grad: Array, divergence_threshold: ArrayLike
+) -> tuple[Array, Array, Array]:
     """``(is_divergent, log_weight, acceptance_probability)`` of a point with this energy error.
 
     A non-finite energy error or gradient, or an error above the threshold, is a

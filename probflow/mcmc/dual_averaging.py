@@ -7,6 +7,8 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
+from probflow.typing import Array, ArrayLike
+
 __all__ = [
     "DualAveragingState",
     "dual_averaging_init",
@@ -33,7 +35,7 @@ class DualAveragingState(NamedTuple):
     mu: jax.Array
 
 
-def dual_averaging_init(step_size) -> DualAveragingState:
+def dual_averaging_init(step_size: ArrayLike) -> DualAveragingState:
     """Start from ``step_size`` with ``mu = log(10 step_size)``.
 
     Examples:
@@ -50,7 +52,7 @@ def dual_averaging_init(step_size) -> DualAveragingState:
 
 def dual_averaging_update(
     state: DualAveragingState,
-    acceptance_rate,
+    acceptance_rate: ArrayLike,
     *,
     target_accept: float = 0.8,
     gamma: float = 0.05,
@@ -80,7 +82,7 @@ def dual_averaging_update(
     )
 
 
-def dual_averaging_final(state: DualAveragingState) -> jax.Array:
+def dual_averaging_final(state: DualAveragingState) -> Array:
     """The adapted step size ``exp(log eps_bar)`` to use after warm-up.
 
     Examples:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
@@ -19,12 +18,14 @@ from probflow.mcmc.base import (
 )
 from probflow.mcmc.integrators import Integrator, IntegratorState, integrator_step, velocity_verlet
 from probflow.mcmc.metrics import gaussian_euclidean
+from probflow.typing import Array, LogDensityFn, PRNGKey, PyTree
 
 __all__ = ["HMC", "MALA"]
 
 
-def _hmc_step(key, state, logdensity_fn, params, *, num_steps, integrator, threshold,
-              jitter=0.0):
+def _hmc_step(key: PRNGKey, state: HMCState, logdensity_fn: LogDensityFn,
+              params: KernelParams, *, num_steps: int, integrator: Integrator,
+              threshold: float, jitter: float = 0.0) -> tuple[HMCState, TransitionInfo]:
     flat, unravel = ravel_pytree(state.position)
     grad, _ = ravel_pytree(state.logdensity_grad)
     dtype = flat.dtype
@@ -40,7 +41,7 @@ def _hmc_step(key, state, logdensity_fn, params, *, num_steps, integrator, thres
     logdensity = jnp.asarray(state.logdensity, dtype)
     initial_energy = -logdensity + metric.kinetic_energy(momentum)
 
-    def one_step(_, s):
+    def one_step(_: Array, s: IntegratorState) -> IntegratorState:
         return integrator_step(integrator, s, step_size, metric, logdensity_and_grad_fn)
 
     end = IntegratorState(flat, momentum, logdensity, grad)
@@ -109,12 +110,12 @@ class HMC:
             raise ValueError(f"HMC: step_size_jitter must be in [0, 1), got "
                              f"{self.step_size_jitter!r}")
 
-    def init(self, position, logdensity_fn: Callable) -> HMCState:
+    def init(self, position: PyTree, logdensity_fn: LogDensityFn) -> HMCState:
         """State at ``position`` (any PyTree): log density and gradient."""
         return init_gradient_state(position, logdensity_fn)
 
     def step(
-        self, key, state: HMCState, logdensity_fn: Callable, params: KernelParams
+        self, key: PRNGKey, state: HMCState, logdensity_fn: LogDensityFn, params: KernelParams
     ) -> tuple[HMCState, TransitionInfo]:
         """One HMC transition. Momentum uses ``split(key)[0]``, the accept test ``[1]``."""
         return _hmc_step(
@@ -153,12 +154,12 @@ class MALA:
     default_target_accept = 0.574  # optimal for MALA (Roberts & Rosenthal 1998)
     integrator = velocity_verlet
 
-    def init(self, position, logdensity_fn: Callable) -> HMCState:
+    def init(self, position: PyTree, logdensity_fn: LogDensityFn) -> HMCState:
         """State at ``position`` (any PyTree): log density and gradient."""
         return init_gradient_state(position, logdensity_fn)
 
     def step(
-        self, key, state: HMCState, logdensity_fn: Callable, params: KernelParams
+        self, key: PRNGKey, state: HMCState, logdensity_fn: LogDensityFn, params: KernelParams
     ) -> tuple[HMCState, TransitionInfo]:
         """One MALA transition."""
         return _hmc_step(

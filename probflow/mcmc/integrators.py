@@ -18,6 +18,7 @@ import jax
 import jax.numpy as jnp
 
 from probflow.mcmc.metrics import Metric
+from probflow.typing import Array, ArrayLike
 
 __all__ = [
     "Integrator",
@@ -77,9 +78,9 @@ blanes = _two_stage("blanes", 0.21178)
 def integrator_step(
     integrator: Integrator,
     state: IntegratorState,
-    step_size,
+    step_size: ArrayLike,
     metric: Metric,
-    logdensity_and_grad_fn: Callable,
+    logdensity_and_grad_fn: Callable[[Array], tuple[Array, Array]],
 ) -> IntegratorState:
     """Advance ``state`` by one step of size ``step_size`` (negative to go back in time).
 

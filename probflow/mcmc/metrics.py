@@ -15,6 +15,8 @@ import jax
 import jax.numpy as jnp
 from jax.scipy.linalg import solve_triangular
 
+from probflow.typing import Array, ArrayLike, PRNGKey
+
 __all__ = ["Metric", "gaussian_euclidean", "is_turning"]
 
 
@@ -29,12 +31,12 @@ class Metric(NamedTuple):
     """
 
     inverse_mass_matrix: jax.Array
-    sample_momentum: Callable
-    kinetic_energy: Callable
-    velocity: Callable
+    sample_momentum: Callable[[PRNGKey, Array], Array]
+    kinetic_energy: Callable[[Array], Array]
+    velocity: Callable[[Array], Array]
 
 
-def gaussian_euclidean(inverse_mass_matrix) -> Metric:
+def gaussian_euclidean(inverse_mass_matrix: ArrayLike) -> Metric:
     """Build the metric of ``p ~ N(0, M)`` from ``M^-1`` (diagonal if 1-D, dense if 2-D).
 
     Examples:
@@ -53,22 +55,22 @@ def gaussian_euclidean(inverse_mass_matrix) -> Metric:
     if ndim == 1:
         momentum_scale = jax.lax.rsqrt(inverse_mass_matrix)
 
-        def sample_momentum(key, position):
+        def sample_momentum(key: PRNGKey, position: Array) -> Array:
             z = jax.random.normal(key, jnp.shape(position), jnp.result_type(position))
             return z * momentum_scale.astype(z.dtype)
 
-        def velocity(momentum):
+        def velocity(momentum: Array) -> Array:
             return inverse_mass_matrix.astype(momentum.dtype) * momentum
 
     elif ndim == 2:
         # M^-1 = L L^T, so p = L^-T z has covariance (L L^T)^-1 = M.
         cholesky = jnp.linalg.cholesky(inverse_mass_matrix)
 
-        def sample_momentum(key, position):
+        def sample_momentum(key: PRNGKey, position: Array) -> Array:
             z = jax.random.normal(key, jnp.shape(position), jnp.result_type(position))
             return solve_triangular(cholesky.astype(z.dtype), z, lower=True, trans="T")
 
-        def velocity(momentum):
+        def velocity(momentum: Array) -> Array:
             return inverse_mass_matrix.astype(momentum.dtype) @ momentum
 
     else:
@@ -77,13 +79,13 @@ def gaussian_euclidean(inverse_mass_matrix) -> Metric:
             f"got shape {inverse_mass_matrix.shape}"
         )
 
-    def kinetic_energy(momentum):
+    def kinetic_energy(momentum: Array) -> Array:
         return 0.5 * jnp.dot(momentum, velocity(momentum))
 
     return Metric(inverse_mass_matrix, sample_momentum, kinetic_energy, velocity)
 
 
-def is_turning(velocity_start, velocity_end, momentum_sum) -> jax.Array:
+def is_turning(velocity_start: Array, velocity_end: Array, momentum_sum: Array) -> Array:
     """Generalised no-U-turn criterion (Betancourt 2017) between two trajectory ends.
 
     The trajectory keeps going while both end velocities ``M^-1 p`` point along the

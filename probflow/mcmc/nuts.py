@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
@@ -19,6 +18,7 @@ from probflow.mcmc.base import (
 from probflow.mcmc.integrators import Integrator, IntegratorState, velocity_verlet
 from probflow.mcmc.metrics import gaussian_euclidean
 from probflow.mcmc.trajectory import MAX_TREE_DEPTH, build_trajectory
+from probflow.typing import LogDensityFn, PRNGKey, PyTree
 
 __all__ = ["NUTS"]
 
@@ -67,12 +67,12 @@ class NUTS:
                 f"got {self.max_tree_depth!r}"
             )
 
-    def init(self, position, logdensity_fn: Callable) -> HMCState:
+    def init(self, position: PyTree, logdensity_fn: LogDensityFn) -> HMCState:
         """State at ``position`` (any PyTree): log density and gradient."""
         return init_gradient_state(position, logdensity_fn)
 
     def step(
-        self, key, state: HMCState, logdensity_fn: Callable, params: KernelParams
+        self, key: PRNGKey, state: HMCState, logdensity_fn: LogDensityFn, params: KernelParams
     ) -> tuple[HMCState, TransitionInfo]:
         """One NUTS transition. Momentum uses ``split(key)[0]``, the trajectory ``[1]``."""
         flat, unravel = ravel_pytree(state.position)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
@@ -11,6 +10,7 @@ from jax.flatten_util import ravel_pytree
 
 from probflow.mcmc.base import KernelParams, RWMState, TransitionInfo
 from probflow.mcmc.metrics import gaussian_euclidean
+from probflow.typing import LogDensityFn, PRNGKey, PyTree
 
 __all__ = ["RandomWalkMetropolis"]
 
@@ -39,13 +39,13 @@ class RandomWalkMetropolis:
     max_tree_depth = None
     default_target_accept = 0.234  # optimal for Gaussian random walks (Roberts et al. 1997)
 
-    def init(self, position, logdensity_fn: Callable) -> RWMState:
+    def init(self, position: PyTree, logdensity_fn: LogDensityFn) -> RWMState:
         """State at ``position`` (any PyTree): its log density."""
         flat, unravel = ravel_pytree(position)
         return RWMState(position, jnp.asarray(logdensity_fn(position), flat.dtype))
 
     def step(
-        self, key, state: RWMState, logdensity_fn: Callable, params: KernelParams
+        self, key: PRNGKey, state: RWMState, logdensity_fn: LogDensityFn, params: KernelParams
     ) -> tuple[RWMState, TransitionInfo]:
         """One transition. The proposal uses ``split(key)[0]``, the accept test ``[1]``."""
         flat, unravel = ravel_pytree(state.position)

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import jax
-
 from probflow.mcmc.metrics import is_turning
+from probflow.typing import Array
 
 __all__ = ["is_merge_turning"]
 
 
 def is_merge_turning(
-    momentum_sum_a,
-    outer_velocity_a,
-    inner_momentum_a,
-    inner_velocity_a,
-    momentum_sum_b,
-    inner_momentum_b,
-    inner_velocity_b,
-    outer_velocity_b,
-) -> jax.Array:
+    momentum_sum_a: Array,
+    outer_velocity_a: Array,
+    inner_momentum_a: Array,
+    inner_velocity_a: Array,
+    momentum_sum_b: Array,
+    inner_momentum_b: Array,
+    inner_velocity_b: Array,
+    outer_velocity_b: Array,
+) -> Array:
     """U-turn test of the span made by joining two adjacent spans ``a`` and ``b``.
 
     "Inner" ends touch the junction, "outer" ends are the far ends. Besides the

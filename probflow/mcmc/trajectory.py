@@ -28,6 +28,7 @@ from probflow.mcmc.base import energy_error_checks
 from probflow.mcmc.integrators import Integrator, IntegratorState, integrator_step
 from probflow.mcmc.metrics import Metric
 from probflow.mcmc.termination import is_merge_turning
+from probflow.typing import Array, ArrayLike, PRNGKey, PyTree
 
 __all__ = ["Proposal", "Subtree", "TrajectoryResult", "build_trajectory", "MAX_TREE_DEPTH"]
 
@@ -71,16 +72,16 @@ class TrajectoryResult(NamedTuple):
     is_divergent: jax.Array
 
 
-def merge_key(subtree_key, leaf_index, level):
+def merge_key(subtree_key: PRNGKey, leaf_index: ArrayLike, level: ArrayLike) -> PRNGKey:
     """Key of the merge completing, at leaf ``leaf_index``, a node of ``2**level`` leaves."""
     return jax.random.fold_in(subtree_key, 32 * leaf_index + level)
 
 
-def _select(pred, on_true, on_false):
+def _select(pred: Array, on_true: PyTree, on_false: PyTree) -> PyTree:
     return jax.tree_util.tree_map(lambda a, b: jnp.where(pred, a, b), on_true, on_false)
 
 
-def _merge_within(left: Subtree, right: Subtree, key) -> tuple[Subtree, jax.Array]:
+def _merge_within(left: Subtree, right: Subtree, key: PRNGKey) -> tuple[Subtree, Array]:
     log_weight = jnp.logaddexp(left.log_weight, right.log_weight)
     log_uniform = jnp.log(jax.random.uniform(key, dtype=log_weight.dtype))
     take_right = log_uniform < right.log_weight - log_weight
@@ -100,7 +101,8 @@ def _merge_within(left: Subtree, right: Subtree, key) -> tuple[Subtree, jax.Arra
     return merged, turning
 
 
-def _leaf(state: IntegratorState, metric: Metric, initial_energy, divergence_threshold):
+def _leaf(state: IntegratorState, metric: Metric, initial_energy: ArrayLike,
+          divergence_threshold: float) -> tuple[Subtree, Array, Array]:
     velocity = metric.velocity(state.momentum)
     energy = -state.logdensity + 0.5 * jnp.dot(state.momentum, velocity)
     is_divergent, log_weight, acceptance = energy_error_checks(
@@ -167,12 +169,12 @@ def _build_subtree(
 
 
 def build_trajectory(
-    key,
+    key: PRNGKey,
     initial: IntegratorState,
-    step_size,
+    step_size: ArrayLike,
     *,
     metric: Metric,
-    logdensity_and_grad_fn: Callable,
+    logdensity_and_grad_fn: Callable[[Array], tuple[Array, Array]],
     integrator: Integrator,
     max_tree_depth: int,
     divergence_threshold: float,

@@ -7,18 +7,21 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
+from probflow.typing import Array, ArrayLike, DTypeLike
+
 __all__ = ["WelfordState", "welford_init", "welford_update", "welford_covariance"]
 
 
 class WelfordState(NamedTuple):
     """``count`` (int scalar), ``mean`` ``(d,)`` and ``m2``: ``(d,)`` (diagonal) or ``(d, d)``."""
 
-    count: jax.Array
+    count: jax.Array  # pyright: ignore[reportIncompatibleMethodOverride]
     mean: jax.Array
     m2: jax.Array
 
 
-def welford_init(dim: int, *, dense: bool = False, dtype=None) -> WelfordState:
+def welford_init(dim: int, *, dense: bool = False,
+                 dtype: DTypeLike | None = None) -> WelfordState:
     """Empty accumulator for ``(d,)`` vectors; ``dense`` (static) keeps the full matrix.
 
     Examples:
@@ -30,7 +33,7 @@ def welford_init(dim: int, *, dense: bool = False, dtype=None) -> WelfordState:
     return WelfordState(jnp.zeros((), jnp.int32), jnp.zeros((dim,), dtype), m2)
 
 
-def welford_update(state: WelfordState, x) -> WelfordState:
+def welford_update(state: WelfordState, x: ArrayLike) -> WelfordState:
     """Add one ``(d,)`` sample.
 
     Examples:
@@ -50,7 +53,7 @@ def welford_update(state: WelfordState, x) -> WelfordState:
     return WelfordState(count, mean, m2)
 
 
-def welford_covariance(state: WelfordState, *, regularize: bool = True) -> jax.Array:
+def welford_covariance(state: WelfordState, *, regularize: bool = True) -> Array:
     """Sample (co)variance (divisor ``n - 1``), shrunk towards ``1e-3`` as Stan does.
 
     With ``n`` samples and sample (co)variance ``S`` the regularised estimate is
