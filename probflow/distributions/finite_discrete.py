@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -15,6 +15,7 @@ from probflow.distributions.bernoulli import _exactly_one, _mul_log, _promote_op
 from probflow.distributions.categorical import _class_log_probs, _class_probs
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.kl import register_kl
+from probflow.typing import Array, ArrayLike
 
 __all__ = ["FiniteDiscrete", "FiniteSet"]
 
@@ -34,11 +35,11 @@ class FiniteSet(constraints.Constraint):
     rtol: jax.Array
     is_discrete: ClassVar[bool] = True
 
-    def check(self, value):
+    def check(self, value: Any) -> Array:  # pyright: ignore[reportIncompatibleMethodOverride]
         return jnp.any(_matches(value, self.outcomes, self.atol, self.rtol), axis=-1)
 
 
-def _matches(value, outcomes, atol, rtol):
+def _matches(value: ArrayLike, outcomes: Array, atol: Array, rtol: Array) -> Array:
     """``(..., K)`` mask: ``value[...]`` equals ``outcomes[k]`` within tolerance."""
     value = jnp.asarray(value)[..., None]
     return jnp.abs(value - outcomes) <= atol + rtol * jnp.abs(outcomes)
@@ -84,7 +85,9 @@ class FiniteDiscrete(Distribution):
     param_event_ndims: ClassVar[dict[str, int]] = {"outcomes": 1, "logits": 1, "probs": 1}
     infinite_params = {"logits": "-inf"}
 
-    def __init__(self, outcomes, logits=None, probs=None, rtol=None, atol=None, *,
+    def __init__(self, outcomes: ArrayLike, logits: ArrayLike | None = None,
+                 probs: ArrayLike | None = None, rtol: ArrayLike | None = None,
+                 atol: ArrayLike | None = None, *,
                  validate_args: bool = False, name: str | None = None):
         _exactly_one("FiniteDiscrete", logits=logits, probs=probs)
         outcomes = jnp.asarray(outcomes)
@@ -93,6 +96,7 @@ class FiniteDiscrete(Distribution):
                              f"{tuple(outcomes.shape)}")
         logits, probs = _promote_optional(logits, probs)
         param = logits if logits is not None else probs
+        assert param is not None  # exactly one was given
         if param.ndim < 1 or param.shape[-1] != outcomes.shape[0]:
             which = "logits" if logits is not None else "probs"
             raise ShapeError(f"FiniteDiscrete: {which} of shape {tuple(param.shape)} must end "
@@ -113,26 +117,30 @@ class FiniteDiscrete(Distribution):
         )
 
     @property
-    def batch_shape(self):
+    def batch_shape(self) -> tuple[int, ...]:
         return tuple(self._param.shape[:-1])
 
     @property
-    def dtype(self):
+    def dtype(self) -> np.dtype:
         return self.outcomes.dtype
 
     @property
-    def _param(self):
-        return self.logits if self.logits is not None else self.probs
+    def _param(self) -> Array:
+        param = self.logits if self.logits is not None else self.probs
+        assert param is not None  # exactly one is given
+        return param
 
     @property
-    def support(self):
-        return FiniteSet(self.outcomes, self.atol, self.rtol)
+    def support(self) -> FiniteSet:
+        return FiniteSet(self.outcomes, self.atol, self.rtol)  # pyright: ignore[reportCallIssue]
 
-    def probs_parameter(self):
+    def probs_parameter(self) -> Array:
         """Probabilities of the outcomes (softmax of ``logits`` when those were given)."""
-        return _class_probs(self.logits, self.probs)
+        probs = _class_probs(self.logits, self.probs)
+        assert probs is not None  # exactly one of logits and probs is given
+        return probs
 
-    def logits_parameter(self):
+    def logits_parameter(self) -> Array:
         """Normalised log-probabilities of the outcomes."""
         return _class_log_probs(self.logits, self.probs)
 
@@ -181,12 +189,12 @@ class FiniteDiscrete(Distribution):
         return 0.0 - jnp.sum(_mul_log(jnp.exp(log_p), log_p), axis=-1)
 
 
-def _strictly_ascending(v):
+def _strictly_ascending(v: ArrayLike) -> np.ndarray:
     return np.asarray(np.all(np.diff(np.asarray(v)) > 0))
 
 
 @register_kl(FiniteDiscrete, FiniteDiscrete)
-def _kl_finite_discrete(p: FiniteDiscrete, q: FiniteDiscrete):
+def _kl_finite_discrete(p: FiniteDiscrete, q: FiniteDiscrete) -> Array:
     same = p.outcomes.shape == q.outcomes.shape
     if same and checks.is_concrete(p.outcomes) and checks.is_concrete(q.outcomes):
         same = bool(np.array_equal(np.asarray(p.outcomes), np.asarray(q.outcomes)))

@@ -7,6 +7,7 @@ import jax.numpy as jnp
 from probflow.core.numerics import default_float
 from probflow.core.shapes import as_shape
 from probflow.distributions.dirichlet import Dirichlet
+from probflow.typing import DTypeLike, ShapeLike
 
 __all__ = ["FlatDirichlet"]
 
@@ -33,7 +34,7 @@ class FlatDirichlet(Dirichlet):
         0.6931
     """
 
-    def __init__(self, concentration_shape, dtype=None, *, validate_args: bool = False,
+    def __init__(self, concentration_shape: ShapeLike, dtype: DTypeLike | None = None, *, validate_args: bool = False,
                  name: str | None = None):
         shape = as_shape(concentration_shape)
         if len(shape) < 1 or shape[-1] < 1:

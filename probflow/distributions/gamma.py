@@ -17,6 +17,7 @@ an exact 0 (where the density is infinite) or an ``inf``.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -28,6 +29,7 @@ from probflow.distributions import _gamma_draws, constraints
 from probflow.distributions.bernoulli import _exactly_one, _promote_optional
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.kl import register_kl
+from probflow.typing import Array, ArrayLike
 
 __all__ = ["Gamma", "InverseGamma", "Chi2", "Chi", "Exponential"]
 
@@ -141,6 +143,12 @@ class _GammaTails:
     ``a = self._gamma_shape()`` and ``y = self._y(value)``; shared by Gamma, Chi2 and Chi.
     """
 
+    def _gamma_shape(self) -> Any:  # pragma: no cover - defined by each subclass
+        raise NotImplementedError
+
+    def _y(self, value: Any) -> Any:  # pragma: no cover - defined by each subclass
+        raise NotImplementedError
+
     def _cdf(self, value):
         return _gammainc(self._gamma_shape(), self._y(value))
 
@@ -195,18 +203,19 @@ class Gamma(_GammaTails, Distribution):
     reparameterized = True
 
     def __init__(
-        self, concentration, rate=None, log_rate=None, *, validate_args: bool = False,
+        self, concentration: ArrayLike, rate: ArrayLike | None = None,
+        log_rate: ArrayLike | None = None, *, validate_args: bool = False,
         name: str | None = None
     ):
         _exactly_one("Gamma", rate=rate, log_rate=log_rate)
-        concentration, rate, log_rate = _promote_optional(concentration, rate, log_rate)
-        self._set(concentration=concentration, rate=rate, log_rate=log_rate,
+        conc, rate, log_rate = _promote_optional(concentration, rate, log_rate)
+        self._set(concentration=conc, rate=rate, log_rate=log_rate,
                   validate_args=validate_args, name=name)
         rate_check = (checks.positive("rate", rate) if rate is not None
                       else checks.finite("log_rate", log_rate))
-        self._validate(checks.positive("concentration", concentration), rate_check)
+        self._validate(checks.positive("concentration", conc), rate_check)
 
-    def rate_parameter(self):
+    def rate_parameter(self) -> Array:
         """``rate``, computed as ``exp(log_rate)`` when ``log_rate`` was given.
 
         Examples:
@@ -214,9 +223,12 @@ class Gamma(_GammaTails, Distribution):
             >>> float(pfd.Gamma(2.0, log_rate=0.0).rate_parameter())
             1.0
         """
-        return jnp.exp(self.log_rate) if self.log_rate is not None else self.rate
+        if self.log_rate is not None:
+            return jnp.exp(self.log_rate)
+        assert self.rate is not None  # exactly one of rate and log_rate is given
+        return self.rate
 
-    def log_rate_parameter(self):
+    def log_rate_parameter(self) -> Array:
         """``log_rate``, computed as ``log(rate)`` when ``rate`` was given.
 
         Examples:
@@ -224,10 +236,13 @@ class Gamma(_GammaTails, Distribution):
             >>> float(pfd.Gamma(2.0, 1.0).log_rate_parameter())
             0.0
         """
-        return self.log_rate if self.log_rate is not None else jnp.log(self.rate)
+        if self.log_rate is not None:
+            return self.log_rate
+        assert self.rate is not None  # exactly one of rate and log_rate is given
+        return jnp.log(self.rate)
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.positive
 
     def _sample(self, key, sample_shape):
@@ -271,7 +286,7 @@ class Gamma(_GammaTails, Distribution):
 
 
 @register_kl(Gamma, Gamma)
-def _kl_gamma_gamma(p: Gamma, q: Gamma):
+def _kl_gamma_gamma(p: Gamma, q: Gamma) -> Array:
     return _gamma_kl_log_rates(p.concentration, p.log_rate_parameter(), q.concentration,
                                q.log_rate_parameter())
 
@@ -303,7 +318,8 @@ class InverseGamma(Distribution):
     reparameterized = True
 
     def __init__(
-        self, concentration, scale, *, validate_args: bool = False, name: str | None = None
+        self, concentration: ArrayLike, scale: ArrayLike, *, validate_args: bool = False,
+        name: str | None = None
     ):
         concentration, scale = promote_floats(concentration, scale)
         self._set(
@@ -314,7 +330,7 @@ class InverseGamma(Distribution):
         )
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.positive
 
     def _sample(self, key, sample_shape):
@@ -374,7 +390,7 @@ class InverseGamma(Distribution):
 
 
 @register_kl(InverseGamma, InverseGamma)
-def _kl_inverse_gamma(p: InverseGamma, q: InverseGamma):
+def _kl_inverse_gamma(p: InverseGamma, q: InverseGamma) -> Array:
     # KL is invariant under x -> 1/x, which maps InverseGamma(a, s) to Gamma(a, rate=s).
     return _gamma_kl(p.concentration, p.scale, q.concentration, q.scale)
 
@@ -400,13 +416,13 @@ class Chi2(_GammaTails, Distribution):
     df: jax.Array
     reparameterized = True
 
-    def __init__(self, df, *, validate_args: bool = False, name: str | None = None):
+    def __init__(self, df: ArrayLike, *, validate_args: bool = False, name: str | None = None):
         (df,) = promote_floats(df)
         self._set(df=df, validate_args=validate_args, name=name)
         self._validate(checks.positive("df", df))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.positive
 
     def _sample(self, key, sample_shape):
@@ -440,7 +456,7 @@ class Chi2(_GammaTails, Distribution):
 
 
 @register_kl(Chi2, Chi2)
-def _kl_chi2_chi2(p: Chi2, q: Chi2):
+def _kl_chi2_chi2(p: Chi2, q: Chi2) -> Array:
     return _gamma_kl(0.5 * p.df, 0.5, 0.5 * q.df, 0.5)
 
 
@@ -465,13 +481,13 @@ class Chi(_GammaTails, Distribution):
     df: jax.Array
     reparameterized = True
 
-    def __init__(self, df, *, validate_args: bool = False, name: str | None = None):
+    def __init__(self, df: ArrayLike, *, validate_args: bool = False, name: str | None = None):
         (df,) = promote_floats(df)
         self._set(df=df, validate_args=validate_args, name=name)
         self._validate(checks.positive("df", df))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.positive
 
     def _sample(self, key, sample_shape):
@@ -537,13 +553,13 @@ class Exponential(Distribution):
     rate: jax.Array
     reparameterized = True
 
-    def __init__(self, rate, *, validate_args: bool = False, name: str | None = None):
+    def __init__(self, rate: ArrayLike, *, validate_args: bool = False, name: str | None = None):
         (rate,) = promote_floats(rate)
         self._set(rate=rate, validate_args=validate_args, name=name)
         self._validate(checks.positive("rate", rate))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.nonnegative
 
     def _sample(self, key, sample_shape):
@@ -589,6 +605,6 @@ class Exponential(Distribution):
 
 
 @register_kl(Exponential, Exponential)
-def _kl_exponential(p: Exponential, q: Exponential):
+def _kl_exponential(p: Exponential, q: Exponential) -> Array:
     ratio = q.rate / p.rate
     return ratio - 1.0 - jnp.log(ratio)

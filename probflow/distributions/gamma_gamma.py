@@ -10,6 +10,7 @@ from probflow.core import checks
 from probflow.core.numerics import log_beta, promote_floats
 from probflow.distributions import _gamma_draws, constraints
 from probflow.distributions.distribution import Distribution
+from probflow.typing import ArrayLike
 
 __all__ = ["GammaGamma", "BetaQuotient"]
 
@@ -64,8 +65,8 @@ class GammaGamma(Distribution):
     mixing_rate: jax.Array
     reparameterized = True
 
-    def __init__(self, concentration, mixing_concentration, mixing_rate, *,
-                 validate_args: bool = False, name: str | None = None):
+    def __init__(self, concentration: ArrayLike, mixing_concentration: ArrayLike,
+                 mixing_rate: ArrayLike, *, validate_args: bool = False, name: str | None = None):
         concentration, mixing_concentration, mixing_rate = promote_floats(
             concentration, mixing_concentration, mixing_rate)
         self._set(concentration=concentration, mixing_concentration=mixing_concentration,
@@ -75,7 +76,7 @@ class GammaGamma(Distribution):
                        checks.positive("mixing_rate", mixing_rate))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.positive
 
     def _sample(self, key, sample_shape):
@@ -162,8 +163,8 @@ class BetaQuotient(Distribution):
     concentration0_denominator: jax.Array
     reparameterized = True
 
-    def __init__(self, concentration1_numerator, concentration0_numerator,
-                 concentration1_denominator, concentration0_denominator, *,
+    def __init__(self, concentration1_numerator: ArrayLike, concentration0_numerator: ArrayLike,
+                 concentration1_denominator: ArrayLike, concentration0_denominator: ArrayLike, *,
                  validate_args: bool = False, name: str | None = None):
         a1, b1, a2, b2 = promote_floats(concentration1_numerator, concentration0_numerator,
                                         concentration1_denominator, concentration0_denominator)
@@ -180,7 +181,7 @@ class BetaQuotient(Distribution):
                 self.concentration1_denominator, self.concentration0_denominator)
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.positive
 
     def _sample(self, key, sample_shape):

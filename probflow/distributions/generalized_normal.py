@@ -12,6 +12,7 @@ from probflow.core import checks
 from probflow.core.numerics import promote_floats
 from probflow.distributions import _gamma_draws, constraints
 from probflow.distributions.distribution import Distribution
+from probflow.typing import ArrayLike
 
 __all__ = ["GeneralizedNormal"]
 
@@ -45,14 +46,14 @@ class GeneralizedNormal(Distribution):
     power: jax.Array
     reparameterized = True
 
-    def __init__(self, loc, scale, power, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, loc: ArrayLike, scale: ArrayLike, power: ArrayLike, *,
+                 validate_args: bool = False, name: str | None = None):
         loc, scale, power = promote_floats(loc, scale, power)
         self._set(loc=loc, scale=scale, power=power, validate_args=validate_args, name=name)
         self._validate(checks.positive("scale", scale), checks.positive("power", power))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.real
 
     def _sample(self, key, sample_shape):

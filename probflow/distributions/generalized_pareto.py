@@ -10,6 +10,7 @@ from probflow.core.numerics import log1mexp, promote_floats
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.gev import bound, expm1_over, log1p_over
+from probflow.typing import ArrayLike
 
 __all__ = ["GeneralizedPareto"]
 
@@ -41,18 +42,18 @@ class GeneralizedPareto(Distribution):
     concentration: jax.Array
     reparameterized = True
 
-    def __init__(self, loc, scale, concentration, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, loc: ArrayLike, scale: ArrayLike, concentration: ArrayLike, *,
+                 validate_args: bool = False, name: str | None = None):
         loc, scale, concentration = promote_floats(loc, scale, concentration)
         self._set(loc=loc, scale=scale, concentration=concentration,
                   validate_args=validate_args, name=name)
         self._validate(checks.positive("scale", scale))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         xi = self.concentration
         high = jnp.where(xi < 0, bound(self.loc, self.scale, xi), jnp.inf)
-        return constraints.ExtendedInterval(jnp.broadcast_to(self.loc, jnp.shape(high)), high)
+        return constraints.ExtendedInterval(jnp.broadcast_to(self.loc, jnp.shape(high)), high)  # pyright: ignore[reportCallIssue]
 
     def _sample(self, key, sample_shape):
         u = jax.random.uniform(key, sample_shape + self.batch_shape, self.dtype)

@@ -12,31 +12,32 @@ from probflow.core import checks
 from probflow.core.numerics import log1mexp, promote_floats
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
+from probflow.typing import Array, ArrayLike
 
 __all__ = ["GeneralizedExtremeValue"]
 
 _EULER_GAMMA = 0.5772156649015329
 
 
-def _small(xi):
+def _small(xi: Array) -> Array:
     return jnp.abs(xi) < 1e-6 if jnp.result_type(xi) == jnp.float64 else jnp.abs(xi) < 1e-4
 
 
-def log1p_over(xi, z):
+def log1p_over(xi: Array, z: Array) -> Array:
     """``log1p(xi z) / xi``, with its limit ``z - xi z**2 / 2`` as ``xi -> 0``."""
     small = _small(xi)
     xi_safe = jnp.where(small, 1.0, xi)
     return jnp.where(small, z - 0.5 * xi * z * z, jnp.log1p(xi_safe * z) / xi_safe)
 
 
-def expm1_over(xi, s):
+def expm1_over(xi: Array, s: Array) -> Array:
     """``expm1(xi s) / xi``, with its limit ``s + xi s**2 / 2`` as ``xi -> 0``."""
     small = _small(xi)
     xi_safe = jnp.where(small, 1.0, xi)
     return jnp.where(small, s + 0.5 * xi * s * s, jnp.expm1(xi_safe * s) / xi_safe)
 
 
-def bound(loc, scale, concentration):
+def bound(loc: Array, scale: Array, concentration: Array) -> Array:
     """``loc - scale / concentration``: the finite end of the support (``xi != 0``)."""
     xi_safe = jnp.where(concentration == 0, 1.0, concentration)
     return loc - scale / xi_safe
@@ -71,20 +72,20 @@ class GeneralizedExtremeValue(Distribution):
     concentration: jax.Array
     reparameterized = True
 
-    def __init__(self, loc, scale, concentration, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, loc: ArrayLike, scale: ArrayLike, concentration: ArrayLike, *,
+                 validate_args: bool = False, name: str | None = None):
         loc, scale, concentration = promote_floats(loc, scale, concentration)
         self._set(loc=loc, scale=scale, concentration=concentration,
                   validate_args=validate_args, name=name)
         self._validate(checks.positive("scale", scale))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         xi = self.concentration
         end = bound(self.loc, self.scale, xi)
         low = jnp.where(xi > 0, end, -jnp.inf)
         high = jnp.where(xi < 0, end, jnp.inf)
-        return constraints.ExtendedInterval(low, high)
+        return constraints.ExtendedInterval(low, high)  # pyright: ignore[reportCallIssue]
 
     def _sample(self, key, sample_shape):
         u = jax.random.uniform(key, sample_shape + self.batch_shape, self.dtype,

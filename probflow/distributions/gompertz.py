@@ -10,6 +10,7 @@ from probflow.core.numerics import promote_floats
 from probflow.distributions import constraints
 from probflow.distributions._exp_integral import log_scaled_exp1
 from probflow.distributions.distribution import Distribution
+from probflow.typing import ArrayLike
 
 __all__ = ["Gompertz"]
 
@@ -40,8 +41,8 @@ class Gompertz(Distribution):
     rate: jax.Array
     reparameterized = True
 
-    def __init__(self, concentration, rate=1.0, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, concentration: ArrayLike, rate: ArrayLike = 1.0, *,
+                 validate_args: bool = False, name: str | None = None):
         concentration, rate = promote_floats(concentration, rate)
         self._set(concentration=concentration, rate=rate, validate_args=validate_args,
                   name=name)
@@ -49,7 +50,7 @@ class Gompertz(Distribution):
                        checks.positive("rate", rate))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.positive
 
     def _sample(self, key, sample_shape):

@@ -12,6 +12,7 @@ from probflow.core.numerics import promote_floats
 from probflow.distributions import constraints
 from probflow.distributions._exp_integral import log_scaled_exp1_from_log
 from probflow.distributions.distribution import Distribution
+from probflow.typing import ArrayLike
 
 __all__ = ["Horseshoe"]
 
@@ -51,13 +52,13 @@ class Horseshoe(Distribution):
     scale: jax.Array
     reparameterized = True
 
-    def __init__(self, scale, *, validate_args: bool = False, name: str | None = None):
+    def __init__(self, scale: ArrayLike, *, validate_args: bool = False, name: str | None = None):
         (scale,) = promote_floats(scale)
         self._set(scale=scale, validate_args=validate_args, name=name)
         self._validate(checks.positive("scale", scale))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.real
 
     def _sample(self, key, sample_shape):

@@ -12,6 +12,7 @@ from probflow.core import checks
 from probflow.core.numerics import promote_floats
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
+from probflow.typing import ArrayLike
 
 __all__ = ["InverseGaussian"]
 
@@ -42,14 +43,14 @@ class InverseGaussian(Distribution):
     loc: jax.Array
     concentration: jax.Array
 
-    def __init__(self, loc, concentration, *, validate_args: bool = False,
+    def __init__(self, loc: ArrayLike, concentration: ArrayLike, *, validate_args: bool = False,
                  name: str | None = None):
         loc, concentration = promote_floats(loc, concentration)
         self._set(loc=loc, concentration=concentration, validate_args=validate_args, name=name)
         self._validate(checks.positive("loc", loc), checks.positive("concentration", concentration))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.positive
 
     def _sample(self, key, sample_shape):

@@ -12,6 +12,7 @@ from probflow.core import checks
 from probflow.core.numerics import promote_floats
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
+from probflow.typing import ArrayLike
 
 __all__ = ["JohnsonSU"]
 
@@ -47,15 +48,15 @@ class JohnsonSU(Distribution):
     scale: jax.Array
     reparameterized = True
 
-    def __init__(self, skewness, tailweight, loc, scale, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, skewness: ArrayLike, tailweight: ArrayLike, loc: ArrayLike, scale: ArrayLike,
+                 *, validate_args: bool = False, name: str | None = None):
         skewness, tailweight, loc, scale = promote_floats(skewness, tailweight, loc, scale)
         self._set(skewness=skewness, tailweight=tailweight, loc=loc, scale=scale,
                   validate_args=validate_args, name=name)
         self._validate(checks.positive("tailweight", tailweight), checks.positive("scale", scale))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.real
 
     def _sample(self, key, sample_shape):

@@ -10,6 +10,7 @@ from probflow.core import checks
 from probflow.core.numerics import log1mexp, log_beta, promote_floats
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
+from probflow.typing import ArrayLike
 
 __all__ = ["Kumaraswamy"]
 
@@ -40,8 +41,8 @@ class Kumaraswamy(Distribution):
     concentration0: jax.Array
     reparameterized = True
 
-    def __init__(self, concentration1=1.0, concentration0=1.0, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, concentration1: ArrayLike = 1.0, concentration0: ArrayLike = 1.0, *,
+                 validate_args: bool = False, name: str | None = None):
         concentration1, concentration0 = promote_floats(concentration1, concentration0)
         self._set(concentration1=concentration1, concentration0=concentration0,
                   validate_args=validate_args, name=name)
@@ -49,7 +50,7 @@ class Kumaraswamy(Distribution):
                        checks.positive("concentration0", concentration0))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.unit_interval
 
     def _sample(self, key, sample_shape):

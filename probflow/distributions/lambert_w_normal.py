@@ -12,6 +12,7 @@ from probflow.core import checks
 from probflow.core.numerics import promote_floats
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
+from probflow.typing import ArrayLike
 
 __all__ = ["LambertWNormal"]
 
@@ -80,8 +81,8 @@ class LambertWNormal(Distribution):
     tailweight: jax.Array
     reparameterized = True
 
-    def __init__(self, loc, scale, tailweight=None, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, loc: ArrayLike, scale: ArrayLike, tailweight: ArrayLike | None = None, *,
+                 validate_args: bool = False, name: str | None = None):
         tailweight = 0.0 if tailweight is None else tailweight
         loc, scale, tailweight = promote_floats(loc, scale, tailweight)
         self._set(loc=loc, scale=scale, tailweight=tailweight, validate_args=validate_args,
@@ -90,7 +91,7 @@ class LambertWNormal(Distribution):
                        checks.nonnegative("tailweight", tailweight))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.real
 
     def _forward(self, u):

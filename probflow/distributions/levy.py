@@ -12,6 +12,7 @@ from probflow.core import checks
 from probflow.core.numerics import promote_floats
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
+from probflow.typing import ArrayLike
 
 __all__ = ["Levy"]
 
@@ -44,14 +45,15 @@ class Levy(Distribution):
     scale: jax.Array
     reparameterized = True
 
-    def __init__(self, loc, scale, *, validate_args: bool = False, name: str | None = None):
+    def __init__(self, loc: ArrayLike, scale: ArrayLike, *, validate_args: bool = False,
+                 name: str | None = None):
         loc, scale = promote_floats(loc, scale)
         self._set(loc=loc, scale=scale, validate_args=validate_args, name=name)
         self._validate(checks.positive("scale", scale))
 
     @property
-    def support(self):
-        return constraints.GreaterThan(self.loc)
+    def support(self) -> constraints.Constraint:
+        return constraints.GreaterThan(self.loc)  # pyright: ignore[reportCallIssue]
 
     def _sample(self, key, sample_shape):
         z = jax.random.normal(key, sample_shape + self.batch_shape, self.dtype)

@@ -9,6 +9,7 @@ from probflow.core import checks
 from probflow.core.numerics import promote_floats
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
+from probflow.typing import ArrayLike
 
 __all__ = ["LogUniform"]
 
@@ -37,15 +38,16 @@ class LogUniform(Distribution):
     high: jax.Array
     reparameterized = True
 
-    def __init__(self, low, high, *, validate_args: bool = False, name: str | None = None):
+    def __init__(self, low: ArrayLike, high: ArrayLike, *, validate_args: bool = False,
+                 name: str | None = None):
         low, high = promote_floats(low, high)
         self._set(low=low, high=high, validate_args=validate_args, name=name)
         self._validate(checks.positive("low", low),
                        checks.greater_than("high", high, low, "low"))
 
     @property
-    def support(self):
-        return constraints.Interval(self.low, self.high)
+    def support(self) -> constraints.Constraint:
+        return constraints.Interval(self.low, self.high)  # pyright: ignore[reportCallIssue]
 
     def _log_width(self):
         return jnp.log(self.high) - jnp.log(self.low)

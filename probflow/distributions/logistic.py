@@ -11,6 +11,7 @@ from probflow.core import checks
 from probflow.core.numerics import logit, promote_floats, softplus
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
+from probflow.typing import ArrayLike
 
 __all__ = ["Logistic"]
 
@@ -41,13 +42,14 @@ class Logistic(Distribution):
     scale: jax.Array
     reparameterized = True
 
-    def __init__(self, loc, scale, *, validate_args: bool = False, name: str | None = None):
+    def __init__(self, loc: ArrayLike, scale: ArrayLike, *, validate_args: bool = False,
+                 name: str | None = None):
         loc, scale = promote_floats(loc, scale)
         self._set(loc=loc, scale=scale, validate_args=validate_args, name=name)
         self._validate(checks.positive("scale", scale))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.real
 
     def _sample(self, key, sample_shape):
