@@ -33,6 +33,7 @@ from probflow.distributions.poisson import (
     _zero_inflated_log_prob,
     _zero_inflated_sample,
 )
+from probflow.typing import Array, ArrayLike
 
 __all__ = ["NegativeBinomial", "Geometric", "ZeroInflatedNegativeBinomial"]
 
@@ -156,9 +157,9 @@ class NegativeBinomial(Distribution):
 
     def __init__(
         self,
-        total_count,
-        logits=None,
-        probs=None,
+        total_count: ArrayLike,
+        logits: ArrayLike | None = None,
+        probs: ArrayLike | None = None,
         *,
         validate_args: bool = False,
         name: str | None = None,
@@ -178,14 +179,14 @@ class NegativeBinomial(Distribution):
         )
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.nonnegative_integer
 
-    def probs_parameter(self):
+    def probs_parameter(self) -> Array:
         """``probs``, computed from ``logits`` when those were given."""
         return _probs_from(self.logits, self.probs)
 
-    def logits_parameter(self):
+    def logits_parameter(self) -> Array:
         """``logits``, computed from ``probs`` when those were given."""
         return _logits_from(self.logits, self.probs)
 
@@ -246,23 +247,22 @@ class Geometric(Distribution):
     probs: jax.Array | None
     infinite_params = {"logits": "+inf"}
 
-    def __init__(
-        self, logits=None, probs=None, *, validate_args: bool = False, name: str | None = None
-    ):
+    def __init__(self, logits: ArrayLike | None = None, probs: ArrayLike | None = None, *,
+                 validate_args: bool = False, name: str | None = None):
         _exactly_one("Geometric", logits=logits, probs=probs)
         logits, probs = _promote_optional(logits, probs)
         self._set(logits=logits, probs=probs, validate_args=validate_args, name=name)
         self._validate(checks.Check("probs", probs, lambda v: (v > 0) & (v <= 1), "in (0, 1]"))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.nonnegative_integer
 
-    def probs_parameter(self):
+    def probs_parameter(self) -> Array:
         """``probs``, computed from ``logits`` when those were given."""
         return _probs_from(self.logits, self.probs)
 
-    def logits_parameter(self):
+    def logits_parameter(self) -> Array:
         """``logits``, computed from ``probs`` when those were given."""
         return _logits_from(self.logits, self.probs)
 
@@ -360,14 +360,14 @@ class ZeroInflatedNegativeBinomial(Distribution):
 
     def __init__(
         self,
-        total_count,
-        logits=None,
-        probs=None,
-        gate=None,
-        gate_logits=None,
+        total_count: ArrayLike,
+        logits: ArrayLike | None = None,
+        probs: ArrayLike | None = None,
+        gate: ArrayLike | None = None,
+        gate_logits: ArrayLike | None = None,
         *,
-        inflated_loc_probs=None,
-        inflated_loc_logits=None,
+        inflated_loc_probs: ArrayLike | None = None,
+        inflated_loc_logits: ArrayLike | None = None,
         validate_args: bool = False,
         name: str | None = None,
     ):
@@ -400,20 +400,20 @@ class ZeroInflatedNegativeBinomial(Distribution):
         )
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.nonnegative_integer
 
-    def gate_parameter(self):
+    def gate_parameter(self) -> Array:
         """``gate`` (probability of a structural zero), from ``gate_logits`` if needed."""
         return _probs_from(self.gate_logits, self.gate)
 
     @property
-    def inflated_loc_probs(self):
+    def inflated_loc_probs(self) -> Array:
         """TFP's name for the probability of a structural zero (``gate``)."""
         return self.gate_parameter()
 
     @property
-    def inflated_loc_logits(self):
+    def inflated_loc_logits(self) -> Array:
         """TFP's ``inflated_loc_logits``: half the log-odds of a structural zero."""
         return 0.5 * _logits_from(self.gate_logits, self.gate)
 

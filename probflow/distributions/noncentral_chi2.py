@@ -13,6 +13,7 @@ from probflow.core.numerics import promote_floats
 from probflow.distributions import _gamma_draws, constraints
 from probflow.distributions._bessel_series import log_bessel_iv
 from probflow.distributions.distribution import Distribution
+from probflow.typing import ArrayLike
 
 __all__ = ["NoncentralChi2"]
 
@@ -47,14 +48,14 @@ class NoncentralChi2(Distribution):
     df: jax.Array
     noncentrality: jax.Array
 
-    def __init__(self, df, noncentrality, *, validate_args: bool = False,
+    def __init__(self, df: ArrayLike, noncentrality: ArrayLike, *, validate_args: bool = False,
                  name: str | None = None):
         df, noncentrality = promote_floats(df, noncentrality)
         self._set(df=df, noncentrality=noncentrality, validate_args=validate_args, name=name)
         self._validate(checks.positive("df", df), checks.positive("noncentrality", noncentrality))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.positive
 
     def _sample(self, key, sample_shape):

@@ -13,6 +13,7 @@ from probflow.core.numerics import promote_floats
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.kl import register_kl
+from probflow.typing import ArrayLike
 
 __all__ = ["Normal", "HalfNormal", "LogNormal"]
 
@@ -49,13 +50,14 @@ class Normal(Distribution):
     scale: jax.Array
     reparameterized = True
 
-    def __init__(self, loc, scale, *, validate_args: bool = False, name: str | None = None):
+    def __init__(self, loc: ArrayLike, scale: ArrayLike, *, validate_args: bool = False,
+                 name: str | None = None):
         loc, scale = promote_floats(loc, scale)
         self._set(loc=loc, scale=scale, validate_args=validate_args, name=name)
         self._validate(checks.positive("scale", scale))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.real
 
     def _sample(self, key, sample_shape):
@@ -131,13 +133,13 @@ class HalfNormal(Distribution):
     scale: jax.Array
     reparameterized = True
 
-    def __init__(self, scale, *, validate_args: bool = False, name: str | None = None):
+    def __init__(self, scale: ArrayLike, *, validate_args: bool = False, name: str | None = None):
         (scale,) = promote_floats(scale)
         self._set(scale=scale, validate_args=validate_args, name=name)
         self._validate(checks.positive("scale", scale))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.nonnegative
 
     def _sample(self, key, sample_shape):
@@ -217,13 +219,14 @@ class LogNormal(Distribution):
     scale: jax.Array
     reparameterized = True
 
-    def __init__(self, loc, scale, *, validate_args: bool = False, name: str | None = None):
+    def __init__(self, loc: ArrayLike, scale: ArrayLike, *, validate_args: bool = False,
+                 name: str | None = None):
         loc, scale = promote_floats(loc, scale)
         self._set(loc=loc, scale=scale, validate_args=validate_args, name=name)
         self._validate(checks.positive("scale", scale))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.positive
 
     def _sample(self, key, sample_shape):

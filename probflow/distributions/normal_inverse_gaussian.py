@@ -13,6 +13,7 @@ from probflow.distributions import constraints
 from probflow.distributions._bessel_series import log_bessel_kv
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.inverse_gaussian import InverseGaussian
+from probflow.typing import ArrayLike
 
 __all__ = ["NormalInverseGaussian"]
 
@@ -50,8 +51,8 @@ class NormalInverseGaussian(Distribution):
     tailweight: jax.Array
     skewness: jax.Array
 
-    def __init__(self, loc, scale, tailweight, skewness, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, loc: ArrayLike, scale: ArrayLike, tailweight: ArrayLike, skewness: ArrayLike,
+                 *, validate_args: bool = False, name: str | None = None):
         loc, scale, tailweight, skewness = promote_floats(loc, scale, tailweight, skewness)
         self._set(loc=loc, scale=scale, tailweight=tailweight, skewness=skewness,
                   validate_args=validate_args, name=name)
@@ -61,7 +62,7 @@ class NormalInverseGaussian(Distribution):
                          "smaller than tailweight in absolute value"))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.real
 
     def _gamma(self):

@@ -13,6 +13,7 @@ from probflow.core.pytree import static_field
 from probflow.distributions import constraints
 from probflow.distributions.categorical import _gather_last
 from probflow.distributions.distribution import Distribution
+from probflow.typing import Array
 
 __all__ = ["OrderedLogistic"]
 
@@ -127,7 +128,7 @@ class OrderedLogistic(_CutpointCategories):
 
     infinite_params = {"cutpoints": "inf"}
 
-    def categorical_log_probs(self):
+    def categorical_log_probs(self) -> Array:
         """Log-probabilities of the ``K + 1`` categories, shape ``batch_shape + (K + 1,)``."""
         c = jnp.broadcast_to(self.cutpoints, self.batch_shape + self.cutpoints.shape[-1:])
         z = self.loc[..., None] - c  # z_k = loc - c_k, P(X > k) = sigmoid(z_k)

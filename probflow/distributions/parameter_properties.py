@@ -34,9 +34,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from probflow.distributions import constraints as c
+
+if TYPE_CHECKING:
+    from probflow.distributions.distribution import Distribution
 
 __all__ = [
     "ParameterProperties",
@@ -226,7 +229,7 @@ def _bijector_fn(constraint):
     return make
 
 
-def parameter_properties(cls) -> dict[str, ParameterProperties]:
+def parameter_properties(cls: type[Distribution]) -> dict[str, ParameterProperties]:
     """``{parameter name: ParameterProperties}`` for distribution class ``cls``.
 
     The parameters are the class's PyTree children (its array parameters and nested

@@ -9,6 +9,7 @@ from probflow.core import checks
 from probflow.core.numerics import log1mexp, promote_floats
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
+from probflow.typing import ArrayLike
 
 __all__ = ["Pareto"]
 
@@ -39,8 +40,8 @@ class Pareto(Distribution):
     scale: jax.Array
     reparameterized = True
 
-    def __init__(self, concentration, scale=1.0, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, concentration: ArrayLike, scale: ArrayLike = 1.0, *,
+                 validate_args: bool = False, name: str | None = None):
         concentration, scale = promote_floats(concentration, scale)
         self._set(concentration=concentration, scale=scale, validate_args=validate_args,
                   name=name)
@@ -48,7 +49,7 @@ class Pareto(Distribution):
                        checks.positive("scale", scale))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.GreaterThan(self.scale, closed=True)
 
     def _sample(self, key, sample_shape):

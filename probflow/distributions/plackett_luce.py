@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -13,6 +13,7 @@ from probflow.core.numerics import promote_floats
 from probflow.core.pytree import static_field
 from probflow.distributions.constraints import Constraint
 from probflow.distributions.distribution import Distribution
+from probflow.typing import Array, ArrayLike, DTypeLike, Shape
 
 __all__ = ["PlackettLuce", "Permutation"]
 
@@ -30,7 +31,7 @@ class Permutation(Constraint):
     event_ndims: ClassVar[int] = 1
     is_discrete: ClassVar[bool] = True
 
-    def check(self, value):
+    def check(self, value: Any) -> Array:
         n = value.shape[-1]
         return jnp.all(jnp.sort(value, axis=-1) == jnp.arange(n, dtype=value.dtype), axis=-1)
 
@@ -65,8 +66,8 @@ class PlackettLuce(Distribution):
     sample_dtype: str = static_field(default="int32")
     param_event_ndims = {"scores": 1}
 
-    def __init__(self, scores, dtype=jnp.int32, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, scores: ArrayLike, dtype: DTypeLike = jnp.int32, *,
+                 validate_args: bool = False, name: str | None = None):
         (scores,) = promote_floats(scores)
         if scores.ndim < 1:
             raise ShapeError(f"PlackettLuce: scores must have at least one dimension (the "
@@ -79,15 +80,15 @@ class PlackettLuce(Distribution):
         self._validate(checks.positive("scores", scores))
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> Shape:
         return self.scores.shape[-1:]
 
     @property
-    def dtype(self):
+    def dtype(self) -> DTypeLike:
         return jnp.dtype(self.sample_dtype)
 
     @property
-    def support(self):
+    def support(self) -> Constraint:
         return Permutation()
 
     def _sample(self, key, sample_shape):

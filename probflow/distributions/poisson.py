@@ -22,6 +22,7 @@ from probflow.distributions.bernoulli import (
 )
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.kl import register_kl
+from probflow.typing import Array, ArrayLike
 
 __all__ = ["Poisson", "ZeroInflatedPoisson"]
 
@@ -140,23 +141,22 @@ class Poisson(Distribution):
     log_rate: jax.Array | None
     infinite_params = {"log_rate": "-inf"}
 
-    def __init__(
-        self, rate=None, log_rate=None, *, validate_args: bool = False, name: str | None = None
-    ):
+    def __init__(self, rate: ArrayLike | None = None, log_rate: ArrayLike | None = None, *,
+                 validate_args: bool = False, name: str | None = None):
         _exactly_one("Poisson", rate=rate, log_rate=log_rate)
         rate, log_rate = _promote_optional(rate, log_rate)
         self._set(rate=rate, log_rate=log_rate, validate_args=validate_args, name=name)
         self._validate(checks.nonnegative("rate", rate))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.nonnegative_integer
 
-    def rate_parameter(self):
+    def rate_parameter(self) -> Array:
         """``rate``, computed from ``log_rate`` when that was given."""
         return jnp.exp(self.log_rate) if self.log_rate is not None else self.rate
 
-    def log_rate_parameter(self):
+    def log_rate_parameter(self) -> Array:
         """``log_rate``, computed from ``rate`` when that was given."""
         return self.log_rate if self.log_rate is not None else _safe_log(self.rate)
 
@@ -225,10 +225,10 @@ class ZeroInflatedPoisson(Distribution):
 
     def __init__(
         self,
-        rate=None,
-        log_rate=None,
-        gate=None,
-        gate_logits=None,
+        rate: ArrayLike | None = None,
+        log_rate: ArrayLike | None = None,
+        gate: ArrayLike | None = None,
+        gate_logits: ArrayLike | None = None,
         *,
         validate_args: bool = False,
         name: str | None = None,
@@ -247,14 +247,14 @@ class ZeroInflatedPoisson(Distribution):
         self._validate(checks.nonnegative("rate", rate), checks.in_unit_interval("gate", gate))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.nonnegative_integer
 
-    def rate_parameter(self):
+    def rate_parameter(self) -> Array:
         """``rate``, computed from ``log_rate`` when that was given."""
         return jnp.exp(self.log_rate) if self.log_rate is not None else self.rate
 
-    def gate_parameter(self):
+    def gate_parameter(self) -> Array:
         """``gate`` (probability of a structural zero), from ``gate_logits`` if needed."""
         return _probs_from(self.gate_logits, self.gate)
 

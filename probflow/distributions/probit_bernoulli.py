@@ -20,6 +20,7 @@ from probflow.distributions.bernoulli import (
 )
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.kl import register_kl
+from probflow.typing import Array, ArrayLike, DTypeLike
 
 __all__ = ["ProbitBernoulli"]
 
@@ -58,8 +59,9 @@ class ProbitBernoulli(_BinaryMasses, Distribution):
     sample_dtype: Any = static_field(default=jnp.int32, kw_only=True)
     infinite_params = {"probits": "inf"}
 
-    def __init__(self, probits=None, probs=None, *, dtype=jnp.int32,
-                 validate_args: bool = False, name: str | None = None):
+    def __init__(self, probits: ArrayLike | None = None, probs: ArrayLike | None = None, *,
+                 dtype: DTypeLike = jnp.int32, validate_args: bool = False,
+                 name: str | None = None):
         _exactly_one("ProbitBernoulli", probits=probits, probs=probs)
         probits, probs = _promote_optional(probits, probs)
         self._set(probits=probits, probs=probs, sample_dtype=jnp.dtype(dtype),
@@ -70,11 +72,11 @@ class ProbitBernoulli(_BinaryMasses, Distribution):
     def _float_dtype(self):
         return (self.probits if self.probits is not None else self.probs).dtype
 
-    def probs_parameter(self):
+    def probs_parameter(self) -> Array:
         """``probs = ndtr(probits)``."""
         return self.probs if self.probs is not None else special.ndtr(self.probits)
 
-    def probits_parameter(self):
+    def probits_parameter(self) -> Array:
         """``probits = ndtri(probs)``."""
         return self.probits if self.probits is not None else special.ndtri(self.probs)
 

@@ -11,8 +11,10 @@ from jax.scipy import special
 
 from probflow.core.errors import ShapeError
 from probflow.core.numerics import promote_floats
+from probflow.distributions.constraints import Constraint
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.spherical import _SPHERE
+from probflow.typing import ArrayLike, DTypeLike, Shape
 
 __all__ = ["ProjectedNormal"]
 
@@ -49,7 +51,8 @@ class ProjectedNormal(Distribution):
     reparameterized = True
     param_event_ndims = {"concentration": 1}
 
-    def __init__(self, concentration, *, validate_args: bool = False, name: str | None = None):
+    def __init__(self, concentration: ArrayLike, *, validate_args: bool = False,
+                 name: str | None = None):
         (concentration,) = promote_floats(concentration)
         if concentration.ndim < 1 or concentration.shape[-1] < 2:
             raise ShapeError(f"ProjectedNormal: concentration must be a batch of vectors of "
@@ -58,15 +61,15 @@ class ProjectedNormal(Distribution):
         self._validate()
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> Shape:
         return self.concentration.shape[-1:]
 
     @property
-    def dtype(self):
+    def dtype(self) -> DTypeLike:
         return self.concentration.dtype
 
     @property
-    def support(self):
+    def support(self) -> Constraint:
         return _SPHERE
 
     def _sample(self, key, sample_shape):

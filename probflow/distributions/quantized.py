@@ -17,11 +17,12 @@ from probflow.distributions._wrappers import (
     expand_draws,
 )
 from probflow.distributions.distribution import Distribution
+from probflow.typing import Array, ArrayLike, DTypeLike, Shape
 
 __all__ = ["QuantizedDistribution", "log_interval_mass"]
 
 
-def log_interval_mass(distribution, a, b):
+def log_interval_mass(distribution: Distribution, a: ArrayLike, b: ArrayLike) -> Array:
     """``log P(a < X <= b) = log(F(b) - F(a))`` for ``a <= b``, accurate in both tails.
 
     The difference is taken between upper tails (``S(a) - S(b)``) when ``F(a) > 1/2``, so
@@ -76,7 +77,8 @@ class QuantizedDistribution(Distribution):
     high: jax.Array
     infinite_params = {"low": "-inf", "high": "+inf"}
 
-    def __init__(self, distribution, low=None, high=None, *, validate_args: bool = False,
+    def __init__(self, distribution: Distribution, low: ArrayLike | None = None,
+                 high: ArrayLike | None = None, *, validate_args: bool = False,
                  name: str | None = None):
         check_scalar_base("QuantizedDistribution", distribution, "distribution")
         float_dtype = jnp.result_type(distribution.dtype, jnp.float32)
@@ -96,16 +98,16 @@ class QuantizedDistribution(Distribution):
         return array_finiteness_checks(self)
 
     @property
-    def batch_shape(self):
+    def batch_shape(self) -> Shape:
         return tuple(jnp.broadcast_shapes(self.distribution.batch_shape, jnp.shape(self.low),
                                           jnp.shape(self.high)))
 
     @property
-    def dtype(self):
+    def dtype(self) -> DTypeLike:
         return self.low.dtype
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         shape = self.batch_shape
         return constraints.IntegerInterval(jnp.broadcast_to(self.low, shape),
                                            jnp.broadcast_to(self.high, shape))

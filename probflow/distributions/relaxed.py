@@ -23,6 +23,7 @@ from probflow.distributions.bernoulli import (
     _safe_log,
 )
 from probflow.distributions.distribution import Distribution
+from probflow.typing import Array, ArrayLike, Shape
 
 __all__ = ["RelaxedBernoulli", "RelaxedOneHotCategorical"]
 
@@ -70,9 +71,9 @@ class RelaxedBernoulli(Distribution):
 
     def __init__(
         self,
-        temperature,
-        logits=None,
-        probs=None,
+        temperature: ArrayLike,
+        logits: ArrayLike | None = None,
+        probs: ArrayLike | None = None,
         *,
         validate_args: bool = False,
         name: str | None = None,
@@ -92,14 +93,14 @@ class RelaxedBernoulli(Distribution):
         )
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.unit_interval
 
-    def probs_parameter(self):
+    def probs_parameter(self) -> Array:
         """``probs``, computed from ``logits`` when those were given."""
         return _probs_from(self.logits, self.probs)
 
-    def logits_parameter(self):
+    def logits_parameter(self) -> Array:
         """``logits``, computed from ``probs`` when those were given."""
         return _logits_from(self.logits, self.probs)
 
@@ -195,9 +196,9 @@ class RelaxedOneHotCategorical(Distribution):
 
     def __init__(
         self,
-        temperature,
-        logits=None,
-        probs=None,
+        temperature: ArrayLike,
+        logits: ArrayLike | None = None,
+        probs: ArrayLike | None = None,
         *,
         validate_args: bool = False,
         name: str | None = None,
@@ -224,18 +225,18 @@ class RelaxedOneHotCategorical(Distribution):
         return int(param.shape[-1])
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> Shape:
         return (self.num_categories,)
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.simplex
 
-    def logits_parameter(self):
+    def logits_parameter(self) -> Array:
         """``logits`` as given, or ``log(probs)``."""
         return self.logits if self.logits is not None else _safe_log(self.probs)
 
-    def probs_parameter(self):
+    def probs_parameter(self) -> Array:
         """Class probabilities of the underlying categorical distribution."""
         return jax.nn.softmax(self.logits, axis=-1) if self.logits is not None else self.probs
 

@@ -14,6 +14,7 @@ from probflow.distributions import constraints
 from probflow.distributions._bessel_series import log_bessel_kv
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.normal import Normal
+from probflow.typing import ArrayLike, Shape
 
 __all__ = ["SinhArcsinh"]
 
@@ -61,7 +62,8 @@ class SinhArcsinh(Distribution):
     tailweight: jax.Array
     distribution: Distribution | None
 
-    def __init__(self, loc, scale, skewness=None, tailweight=None, distribution=None, *,
+    def __init__(self, loc: ArrayLike, scale: ArrayLike, skewness: ArrayLike | None = None,
+                 tailweight: ArrayLike | None = None, distribution: Distribution | None = None, *,
                  validate_args: bool = False, name: str | None = None):
         skewness = 0.0 if skewness is None else skewness
         tailweight = 1.0 if tailweight is None else tailweight
@@ -78,18 +80,18 @@ class SinhArcsinh(Distribution):
                     f"broadcast batch shape {batch} (its draws are not repeated across a batch)")
 
     @property
-    def reparameterized(self):  # type: ignore[override]
+    def reparameterized(self) -> bool:  # type: ignore[override]
         return self.distribution is None or self.distribution.reparameterized
 
     @property
-    def batch_shape(self):
+    def batch_shape(self) -> Shape:
         own = super().batch_shape
         if self.distribution is None:
             return own
         return jnp.broadcast_shapes(own, tuple(self.distribution.batch_shape))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.real
 
     def _base(self):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -13,6 +13,7 @@ from probflow.distributions._bessel_series import log_bessel_iv
 from probflow.distributions.bernoulli import _exactly_one, _is_integer, _promote_optional
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.poisson import _sample_counts
+from probflow.typing import Array, ArrayLike, DTypeLike
 
 __all__ = ["Skellam"]
 
@@ -28,7 +29,7 @@ class Integer(constraints.Constraint):
 
     is_discrete: ClassVar[bool] = True
 
-    def check(self, value):
+    def check(self, value: Any) -> Array:
         return _is_integer(value)
 
 
@@ -60,7 +61,8 @@ class Skellam(Distribution):
     log_rate1: jax.Array | None
     log_rate2: jax.Array | None
 
-    def __init__(self, rate1=None, rate2=None, log_rate1=None, log_rate2=None, *,
+    def __init__(self, rate1: ArrayLike | None = None, rate2: ArrayLike | None = None,
+                 log_rate1: ArrayLike | None = None, log_rate2: ArrayLike | None = None, *,
                  validate_args: bool = False, name: str | None = None):
         _exactly_one("Skellam", rate1=rate1, log_rate1=log_rate1)
         _exactly_one("Skellam", rate2=rate2, log_rate2=log_rate2)
@@ -73,11 +75,11 @@ class Skellam(Distribution):
         self._validate(*found)
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return Integer()
 
     @property
-    def dtype(self):
+    def dtype(self) -> DTypeLike:
         leaves = [v for v in self.parameters.values() if v is not None]
         return leaves[0].dtype
 
@@ -86,11 +88,11 @@ class Skellam(Distribution):
         log2 = self.log_rate2 if self.log_rate2 is not None else jnp.log(self.rate2)
         return log1, log2
 
-    def rate1_parameter(self):
+    def rate1_parameter(self) -> Array:
         """``rate1``, from whichever of ``rate1`` and ``log_rate1`` was given."""
         return self.rate1 if self.rate1 is not None else jnp.exp(self.log_rate1)
 
-    def rate2_parameter(self):
+    def rate2_parameter(self) -> Array:
         """``rate2``, from whichever of ``rate2`` and ``log_rate2`` was given."""
         return self.rate2 if self.rate2 is not None else jnp.exp(self.log_rate2)
 

@@ -27,6 +27,7 @@ from probflow.distributions import _gamma_draws, constraints
 from probflow.distributions._bessel import log_bessel_iv_over_xv
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.kl import register_kl
+from probflow.typing import DTypeLike, Shape, ShapeLike
 
 __all__ = ["SphericalUniform", "VonMisesFisher", "PowerSpherical"]
 
@@ -101,8 +102,8 @@ class SphericalUniform(Distribution):
     shape: tuple = static_field(default=())
     dtype_name: str = static_field(default="float32")
 
-    def __init__(self, dimension, batch_shape=(), dtype=None, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, dimension: int, batch_shape: ShapeLike = (), dtype: DTypeLike | None = None,
+                 *, validate_args: bool = False, name: str | None = None):
         dimension = checks.check_count("SphericalUniform", "dimension", dimension)
         batch_shape = tuple(int(s) for s in batch_shape)
         dtype = jnp.dtype(dtype if dtype is not None else default_float())
@@ -110,19 +111,19 @@ class SphericalUniform(Distribution):
                   validate_args=validate_args, name=name)
 
     @property
-    def batch_shape(self):
+    def batch_shape(self) -> Shape:
         return self.shape
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> Shape:
         return (self.dimension,)
 
     @property
-    def dtype(self):
+    def dtype(self) -> DTypeLike:
         return jnp.dtype(self.dtype_name)
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return _SPHERE
 
     def _sample(self, key, sample_shape):

@@ -7,6 +7,7 @@ import jax.numpy as jnp
 
 from probflow.distributions.categorical import _gather_last
 from probflow.distributions.ordered_logistic import _CutpointCategories
+from probflow.typing import Array
 
 __all__ = ["StoppingRatioLogistic"]
 
@@ -38,7 +39,7 @@ class StoppingRatioLogistic(_CutpointCategories):
         (0.0525, -0.8201)
     """
 
-    def categorical_log_probs(self):
+    def categorical_log_probs(self) -> Array:
         """Log-probabilities of the ``K + 1`` categories, shape ``batch_shape + (K + 1,)``."""
         c = jnp.broadcast_to(self.cutpoints, self.batch_shape + self.cutpoints.shape[-1:])
         z = c - self.loc[..., None]

@@ -24,6 +24,7 @@ from probflow.core.numerics import promote_floats
 from probflow.distributions import _gamma_draws, constraints
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.kl import register_kl
+from probflow.typing import ArrayLike
 
 __all__ = ["StudentT", "HalfStudentT", "Cauchy", "HalfCauchy"]
 
@@ -136,13 +137,14 @@ class StudentT(Distribution):
     scale: jax.Array
     reparameterized = True
 
-    def __init__(self, df, loc, scale, *, validate_args: bool = False, name: str | None = None):
+    def __init__(self, df: ArrayLike, loc: ArrayLike, scale: ArrayLike, *,
+                 validate_args: bool = False, name: str | None = None):
         df, loc, scale = promote_floats(df, loc, scale)
         self._set(df=df, loc=loc, scale=scale, validate_args=validate_args, name=name)
         self._validate(checks.positive("df", df), checks.positive("scale", scale))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.real
 
     def _sample(self, key, sample_shape):
@@ -226,13 +228,14 @@ class HalfStudentT(Distribution):
     scale: jax.Array
     reparameterized = True
 
-    def __init__(self, df, loc, scale, *, validate_args: bool = False, name: str | None = None):
+    def __init__(self, df: ArrayLike, loc: ArrayLike, scale: ArrayLike, *,
+                 validate_args: bool = False, name: str | None = None):
         df, loc, scale = promote_floats(df, loc, scale)
         self._set(df=df, loc=loc, scale=scale, validate_args=validate_args, name=name)
         self._validate(checks.positive("df", df), checks.positive("scale", scale))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.GreaterThan(self.loc, closed=True)
 
     def _sample(self, key, sample_shape):
@@ -320,13 +323,14 @@ class Cauchy(Distribution):
     scale: jax.Array
     reparameterized = True
 
-    def __init__(self, loc, scale, *, validate_args: bool = False, name: str | None = None):
+    def __init__(self, loc: ArrayLike, scale: ArrayLike, *, validate_args: bool = False,
+                 name: str | None = None):
         loc, scale = promote_floats(loc, scale)
         self._set(loc=loc, scale=scale, validate_args=validate_args, name=name)
         self._validate(checks.positive("scale", scale))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.real
 
     def _sample(self, key, sample_shape):
@@ -399,13 +403,14 @@ class HalfCauchy(Distribution):
     scale: jax.Array
     reparameterized = True
 
-    def __init__(self, loc, scale, *, validate_args: bool = False, name: str | None = None):
+    def __init__(self, loc: ArrayLike, scale: ArrayLike, *, validate_args: bool = False,
+                 name: str | None = None):
         loc, scale = promote_floats(loc, scale)
         self._set(loc=loc, scale=scale, validate_args=validate_args, name=name)
         self._validate(checks.positive("scale", scale))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.GreaterThan(self.loc, closed=True)
 
     def _sample(self, key, sample_shape):

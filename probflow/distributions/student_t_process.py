@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
@@ -13,6 +14,8 @@ from probflow.core.numerics import promote_floats
 from probflow.distributions.gaussian_process import _KernelMarginal
 from probflow.distributions.mvn import matvec, solve_lower
 from probflow.distributions.mvt import MultivariateStudentT
+from probflow.psd_kernels.kernel import PositiveSemidefiniteKernel
+from probflow.typing import Array, ArrayLike, DTypeLike
 
 __all__ = ["StudentTProcess"]
 
@@ -55,8 +58,10 @@ class StudentTProcess(_KernelMarginal):
 
     df: jax.Array
 
-    def __init__(self, df, kernel, index_points, mean_fn=None, observation_noise_variance=0.0,
-                 jitter=1e-6, *, validate_args: bool = False, name: str | None = None):
+    def __init__(self, df: ArrayLike, kernel: PositiveSemidefiniteKernel, index_points: ArrayLike,
+                 mean_fn: Callable[[Array], Array] | None = None,
+                 observation_noise_variance: ArrayLike = 0.0, jitter: ArrayLike = 1e-6, *,
+                 validate_args: bool = False, name: str | None = None):
         (df,) = promote_floats(df)
         self._set(df=df)  # read by batch_shape, which the shared constructor checks
         super().__init__(kernel, index_points, mean_fn, observation_noise_variance, jitter,
@@ -67,10 +72,10 @@ class StudentTProcess(_KernelMarginal):
         return super()._batch_shapes() + [jnp.shape(self.df)]
 
     @property
-    def dtype(self):
+    def dtype(self) -> DTypeLike:
         return jnp.result_type(super().dtype, self.df)
 
-    def get_marginal_distribution(self):
+    def get_marginal_distribution(self) -> MultivariateStudentT:
         """The same distribution as a ``MultivariateStudentT`` (TFP's method of that name).
 
         Examples:

@@ -13,6 +13,7 @@ from probflow.core.numerics import promote_floats
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.von_mises import VonMises
+from probflow.typing import ArrayLike, Shape
 
 __all__ = ["SineBivariateVonMises"]
 
@@ -81,8 +82,9 @@ class SineBivariateVonMises(Distribution):
     psi_concentration: jax.Array
     correlation: jax.Array
 
-    def __init__(self, phi_loc, psi_loc, phi_concentration, psi_concentration,
-                 correlation=None, weighted_correlation=None, *, validate_args: bool = False,
+    def __init__(self, phi_loc: ArrayLike, psi_loc: ArrayLike, phi_concentration: ArrayLike,
+                 psi_concentration: ArrayLike, correlation: ArrayLike | None = None,
+                 weighted_correlation: ArrayLike | None = None, *, validate_args: bool = False,
                  name: str | None = None):
         if (correlation is None) == (weighted_correlation is None):
             raise ValueError("SineBivariateVonMises: give exactly one of correlation and "
@@ -104,11 +106,11 @@ class SineBivariateVonMises(Distribution):
                        checks.positive("psi_concentration", psi_concentration))
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> Shape:
         return (2,)
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.independent(constraints.circular, 1)
 
     def _log_normalizer(self):

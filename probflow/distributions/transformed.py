@@ -21,6 +21,7 @@ from probflow.core.shapes import broadcast_shapes
 from probflow.distributions import _images
 from probflow.distributions import constraints as c
 from probflow.distributions.distribution import Distribution
+from probflow.typing import DTypeLike
 
 __all__ = ["TransformedDistribution"]
 
@@ -81,8 +82,8 @@ class TransformedDistribution(Distribution):
     distribution: Distribution
     bijector: Bijector
 
-    def __init__(self, distribution, bijector, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, distribution: Distribution, bijector: Bijector, *,
+                 validate_args: bool = False, name: str | None = None):
         if not isinstance(distribution, Distribution):
             raise TypeError(f"TransformedDistribution: distribution must be a Distribution, "
                             f"got {distribution!r}")
@@ -129,7 +130,7 @@ class TransformedDistribution(Distribution):
                                 what="TransformedDistribution: base batch and bijector outputs")
 
     @property
-    def dtype(self):
+    def dtype(self) -> DTypeLike:
         return self.distribution.dtype
 
     def _image_core(self):
@@ -137,7 +138,7 @@ class TransformedDistribution(Distribution):
         return _images.image(self.bijector, core)
 
     @property
-    def support(self):
+    def support(self) -> c.Constraint:
         n = len(self.event_shape)
         core = self._image_core()
         if core is None:
@@ -145,7 +146,7 @@ class TransformedDistribution(Distribution):
         extra = n - core.event_ndims
         return c.independent(core, extra) if extra > 0 else core
 
-    def default_event_space_bijector(self):
+    def default_event_space_bijector(self) -> Chain:
         """``Chain([bijector, distribution.default_event_space_bijector()])``."""
         return Chain([self.bijector, self.distribution.default_event_space_bijector()])
 

@@ -11,6 +11,7 @@ from probflow.core import checks
 from probflow.core.numerics import promote_floats
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
+from probflow.typing import ArrayLike
 
 __all__ = ["Triangular"]
 
@@ -40,8 +41,8 @@ class Triangular(Distribution):
     peak: jax.Array
     reparameterized = True
 
-    def __init__(self, low=0.0, high=1.0, peak=0.5, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, low: ArrayLike = 0.0, high: ArrayLike = 1.0, peak: ArrayLike = 0.5, *,
+                 validate_args: bool = False, name: str | None = None):
         low, high, peak = promote_floats(low, high, peak)
         self._set(low=low, high=high, peak=peak, validate_args=validate_args, name=name)
         self._validate(
@@ -52,7 +53,7 @@ class Triangular(Distribution):
         )
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.Interval(self.low, self.high)
 
     def _sample(self, key, sample_shape):

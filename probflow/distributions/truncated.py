@@ -12,6 +12,7 @@ from probflow.distributions import constraints
 from probflow.distributions._wrappers import array_finiteness_checks, check_scalar_base
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.quantized import log_interval_mass
+from probflow.typing import ArrayLike, DTypeLike, Shape
 
 __all__ = ["TruncatedDistribution"]
 
@@ -69,7 +70,8 @@ class TruncatedDistribution(Distribution):
     high: jax.Array
     infinite_params = {"low": "-inf", "high": "+inf"}
 
-    def __init__(self, base_dist, low=None, high=None, *, validate_args: bool = False,
+    def __init__(self, base_dist: Distribution, low: ArrayLike | None = None,
+                 high: ArrayLike | None = None, *, validate_args: bool = False,
                  name: str | None = None):
         check_scalar_base("TruncatedDistribution", base_dist)
         dtype = base_dist.dtype if jnp.issubdtype(base_dist.dtype, jnp.floating) else None
@@ -84,12 +86,12 @@ class TruncatedDistribution(Distribution):
         return array_finiteness_checks(self)
 
     @property
-    def batch_shape(self):
+    def batch_shape(self) -> Shape:
         return tuple(jnp.broadcast_shapes(self.base_dist.batch_shape, jnp.shape(self.low),
                                           jnp.shape(self.high)))
 
     @property
-    def dtype(self):
+    def dtype(self) -> DTypeLike:
         return self.base_dist.dtype
 
     @property
@@ -101,7 +103,7 @@ class TruncatedDistribution(Distribution):
         return self.base_dist.is_discrete
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         shape = self.batch_shape
         bounds = _bounds_of(self.base_dist.support)
         if bounds is None:

@@ -59,7 +59,7 @@ class TruncatedCauchy(_TruncatedLocScale):
         return checks.greater_than("high", high, low, "low")
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.Interval(self.low, self.high)
 
     def _sample(self, key, sample_shape):

@@ -12,13 +12,14 @@ from probflow.core import checks
 from probflow.core.numerics import log_sub_exp, ndtri_exp, promote_floats
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
+from probflow.typing import Array, ArrayLike
 
 __all__ = ["TruncatedNormal"]
 
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
-def log_diff_ndtr(a, b):
+def log_diff_ndtr(a: ArrayLike, b: ArrayLike) -> Array:
     """``log(Phi(b) - Phi(a))`` for ``a <= b``, accurate in both tails.
 
     When ``a > 0`` the difference is taken between upper tails, ``Phi(-a) - Phi(-b)``, so
@@ -87,7 +88,7 @@ class TruncatedNormal(_TruncatedLocScale):
         return checks.Check("high - low", high - low, lambda v: v > 0, "positive")
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         shape = self.batch_shape
         return constraints.ExtendedInterval(jnp.broadcast_to(self.low, shape),
                                             jnp.broadcast_to(self.high, shape))

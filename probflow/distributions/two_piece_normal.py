@@ -12,6 +12,7 @@ from probflow.core import checks
 from probflow.core.numerics import promote_floats
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
+from probflow.typing import ArrayLike
 
 __all__ = ["TwoPieceNormal"]
 
@@ -45,15 +46,15 @@ class TwoPieceNormal(Distribution):
     skewness: jax.Array
     reparameterized = True
 
-    def __init__(self, loc, scale, skewness, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, loc: ArrayLike, scale: ArrayLike, skewness: ArrayLike, *,
+                 validate_args: bool = False, name: str | None = None):
         loc, scale, skewness = promote_floats(loc, scale, skewness)
         self._set(loc=loc, scale=scale, skewness=skewness, validate_args=validate_args,
                   name=name)
         self._validate(checks.positive("scale", scale), checks.positive("skewness", skewness))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.real
 
     def _sample(self, key, sample_shape):

@@ -13,6 +13,7 @@ from probflow.core.numerics import promote_floats
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.student_t import _t_log_density, _t_standard_sample, _t_two_sided
+from probflow.typing import ArrayLike
 
 __all__ = ["TwoPieceStudentT"]
 
@@ -49,8 +50,8 @@ class TwoPieceStudentT(Distribution):
     scale: jax.Array
     skewness: jax.Array
 
-    def __init__(self, df, loc, scale, skewness, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, df: ArrayLike, loc: ArrayLike, scale: ArrayLike, skewness: ArrayLike, *,
+                 validate_args: bool = False, name: str | None = None):
         df, loc, scale, skewness = promote_floats(df, loc, scale, skewness)
         self._set(df=df, loc=loc, scale=scale, skewness=skewness,
                   validate_args=validate_args, name=name)
@@ -58,7 +59,7 @@ class TwoPieceStudentT(Distribution):
                        checks.positive("skewness", skewness))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.real
 
     def _sample(self, key, sample_shape):

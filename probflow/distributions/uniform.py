@@ -10,6 +10,7 @@ from probflow.core.numerics import promote_floats
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.kl import register_kl
+from probflow.typing import ArrayLike
 
 __all__ = ["Uniform"]
 
@@ -41,7 +42,8 @@ class Uniform(Distribution):
     high: jax.Array
     reparameterized = True
 
-    def __init__(self, low=0.0, high=1.0, *, validate_args: bool = False, name: str | None = None):
+    def __init__(self, low: ArrayLike = 0.0, high: ArrayLike = 1.0, *, validate_args: bool = False,
+                 name: str | None = None):
         low, high = promote_floats(low, high)
         self._set(low=low, high=high, validate_args=validate_args, name=name)
         self._validate(
@@ -51,7 +53,7 @@ class Uniform(Distribution):
         )
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.Interval(self.low, self.high)
 
     def _width(self):

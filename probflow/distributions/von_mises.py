@@ -12,6 +12,7 @@ from probflow.core import checks
 from probflow.core.numerics import promote_floats
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
+from probflow.typing import ArrayLike
 
 __all__ = ["VonMises"]
 
@@ -151,14 +152,14 @@ class VonMises(Distribution):
     concentration: jax.Array
     reparameterized = True
 
-    def __init__(self, loc, concentration, *, validate_args: bool = False,
+    def __init__(self, loc: ArrayLike, concentration: ArrayLike, *, validate_args: bool = False,
                  name: str | None = None):
         loc, concentration = promote_floats(loc, concentration)
         self._set(loc=loc, concentration=concentration, validate_args=validate_args, name=name)
         self._validate(checks.nonnegative("concentration", concentration))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.circular
 
     def _sample(self, key, sample_shape):

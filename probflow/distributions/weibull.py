@@ -10,6 +10,7 @@ from probflow.core import checks
 from probflow.core.numerics import log1mexp, promote_floats
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
+from probflow.typing import ArrayLike
 
 __all__ = ["Weibull"]
 
@@ -43,7 +44,7 @@ class Weibull(Distribution):
     scale: jax.Array
     reparameterized = True
 
-    def __init__(self, concentration, scale, *, validate_args: bool = False,
+    def __init__(self, concentration: ArrayLike, scale: ArrayLike, *, validate_args: bool = False,
                  name: str | None = None):
         concentration, scale = promote_floats(concentration, scale)
         self._set(concentration=concentration, scale=scale, validate_args=validate_args,
@@ -52,7 +53,7 @@ class Weibull(Distribution):
                        checks.positive("scale", scale))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.nonnegative
 
     def _sample(self, key, sample_shape):

@@ -14,11 +14,12 @@ from probflow.core.pytree import static_field
 from probflow.distributions import _gamma_draws, constraints
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.mvn import _check_dims, solve_lower
+from probflow.typing import Array, ArrayLike, Shape
 
 __all__ = ["WishartTriL"]
 
 
-def value_cholesky(value, is_cholesky: bool):
+def value_cholesky(value: Array, is_cholesky: bool) -> tuple[Array, Array]:
     """``(chol, inside)`` of a Wishart-type value: its Cholesky factor (the value itself when
     values are Cholesky factors) and whether it lies in the support (points outside get the
     identity's factor, so the density stays finite before it is masked to ``-inf``)."""
@@ -64,8 +65,9 @@ class WishartTriL(Distribution):
     reparameterized = True
     param_event_ndims = {"scale_tril": 2}
 
-    def __init__(self, df, scale_tril=None, input_output_cholesky: bool = False, *,
-                 validate_args: bool = False, name: str | None = None):
+    def __init__(self, df: ArrayLike, scale_tril: ArrayLike | None = None,
+                 input_output_cholesky: bool = False, *, validate_args: bool = False,
+                 name: str | None = None):
         if scale_tril is None:
             raise ValueError("WishartTriL: scale_tril is required")
         df, scale_tril = promote_floats(df, scale_tril)
@@ -81,11 +83,11 @@ class WishartTriL(Distribution):
         return self.scale_tril.shape[-1]
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> Shape:
         return (self._dim, self._dim)
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.lower_cholesky if self.input_output_cholesky else \
             constraints.positive_definite
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -17,6 +18,7 @@ from probflow.distributions.constraints import Constraint
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.event_space import register_bijector
 from probflow.distributions.kl import register_kl
+from probflow.typing import Array, ArrayLike, Shape, ShapeLike
 
 __all__ = ["ZeroSumNormal", "ZeroSum", "ZeroSumTransform"]
 
@@ -39,7 +41,7 @@ class ZeroSum(Constraint):
     def event_ndims(self) -> int:  # type: ignore[override]
         return self.num_axes
 
-    def check(self, value):
+    def check(self, value: Any) -> Array:
         axes = tuple(range(-self.num_axes, 0))
         tol = (1e-4 if jnp.result_type(value) != jnp.float64 else 1e-9) * (
             1.0 + jnp.max(jnp.abs(value), axis=axes))
@@ -86,12 +88,12 @@ class ZeroSumTransform(Bijector):
     def inverse_min_event_ndims(self) -> int:  # type: ignore[override]
         return self.num_axes
 
-    def forward_event_shape(self, input_shape):
+    def forward_event_shape(self, input_shape: Any) -> Shape:
         shape = tuple(input_shape)
         k = self.num_axes
         return shape[:-k] + tuple(n + 1 for n in shape[-k:])
 
-    def inverse_event_shape(self, output_shape):
+    def inverse_event_shape(self, output_shape: Any) -> Shape:
         shape = tuple(output_shape)
         k = self.num_axes
         return shape[:-k] + tuple(n - 1 for n in shape[-k:])
@@ -157,7 +159,7 @@ class ZeroSumNormal(Distribution):
     event_shape: tuple = static_field(default=(2,))  # a static field, not the base property
     reparameterized = True
 
-    def __init__(self, scale, event_shape, *, validate_args: bool = False,
+    def __init__(self, scale: ArrayLike, event_shape: ShapeLike, *, validate_args: bool = False,
                  name: str | None = None):
         (scale,) = promote_floats(scale)
         event_shape = as_shape(event_shape)
@@ -168,7 +170,7 @@ class ZeroSumNormal(Distribution):
         self._validate(checks.positive("scale", scale))
 
     @property
-    def support(self):
+    def support(self) -> Constraint:
         return ZeroSum(len(self.event_shape))
 
     def _dim(self) -> int:

@@ -13,6 +13,7 @@ from probflow.core.numerics import promote_floats
 from probflow.core.pytree import static_field
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
+from probflow.typing import ArrayLike, DTypeLike
 
 __all__ = ["Zipf"]
 
@@ -59,9 +60,9 @@ class Zipf(Distribution):
 
     def __init__(
         self,
-        power,
+        power: ArrayLike,
         *,
-        dtype=jnp.int32,
+        dtype: DTypeLike = jnp.int32,
         validate_args: bool = False,
         name: str | None = None,
     ):
@@ -72,11 +73,11 @@ class Zipf(Distribution):
         self._validate(checks.greater_than("power", power, 1.0, "1"))
 
     @property
-    def dtype(self):
+    def dtype(self) -> DTypeLike:
         return self.sample_dtype
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.positive_integer
 
     def _log_prob(self, value):

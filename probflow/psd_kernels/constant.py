@@ -7,6 +7,7 @@ import jax.numpy as jnp
 
 from probflow.core import checks
 from probflow.psd_kernels.kernel import PositiveSemidefiniteKernel
+from probflow.typing import ArrayLike
 
 __all__ = ["Constant", "WhiteNoise"]
 
@@ -37,7 +38,7 @@ class Constant(PositiveSemidefiniteKernel):
 
     constant: jax.Array
 
-    def __init__(self, constant, *, feature_ndims: int = 1, validate_args: bool = False):
+    def __init__(self, constant: ArrayLike, *, feature_ndims: int = 1, validate_args: bool = False):
         if constant is None:
             raise ValueError("Constant: constant is required (a positive number or array)")
         values = self._init_base(feature_ndims, validate_args, constant=constant)
@@ -74,7 +75,8 @@ class WhiteNoise(PositiveSemidefiniteKernel):
 
     amplitude: jax.Array | None
 
-    def __init__(self, amplitude=None, *, feature_ndims: int = 1, validate_args: bool = False):
+    def __init__(self, amplitude: ArrayLike | None = None, *, feature_ndims: int = 1,
+                 validate_args: bool = False):
         values = self._init_base(feature_ndims, validate_args, amplitude=amplitude)
         self._validate(checks.positive("amplitude", values["amplitude"]))
         _ = self.batch_shape

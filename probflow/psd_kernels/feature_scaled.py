@@ -8,6 +8,7 @@ from probflow.core import checks
 from probflow.core.errors import ShapeError
 from probflow.core.numerics import promote_floats
 from probflow.psd_kernels.kernel import PositiveSemidefiniteKernel
+from probflow.typing import ArrayLike
 
 __all__ = ["FeatureScaled"]
 
@@ -35,7 +36,8 @@ class FeatureScaled(PositiveSemidefiniteKernel):
     kernel: PositiveSemidefiniteKernel
     scale_diag: jax.Array
 
-    def __init__(self, kernel, scale_diag, *, validate_args: bool = False):
+    def __init__(self, kernel: PositiveSemidefiniteKernel, scale_diag: ArrayLike, *,
+                 validate_args: bool = False):
         if not isinstance(kernel, PositiveSemidefiniteKernel):
             raise TypeError(f"FeatureScaled: kernel must be a PositiveSemidefiniteKernel, got "
                             f"{type(kernel).__name__}")

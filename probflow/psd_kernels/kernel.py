@@ -10,6 +10,8 @@ result of ``apply`` has shape ``broadcast(batch_shape, B1, B2) + broadcast(E1, E
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -19,6 +21,7 @@ from probflow.core.errors import ShapeError
 from probflow.core.numerics import promote_floats
 from probflow.core.pytree import Struct, static_field
 from probflow.core.shapes import broadcast_shapes
+from probflow.typing import Array, ArrayLike, DTypeLike
 
 __all__ = ["PositiveSemidefiniteKernel", "SumKernel", "ProductKernel"]
 
@@ -117,13 +120,13 @@ class PositiveSemidefiniteKernel(Struct):
         return broadcast_shapes(*shapes, what=f"{type(self).__name__} parameters")
 
     @property
-    def dtype(self):
+    def dtype(self) -> DTypeLike | None:
         """Floating dtype of the parameters; ``None`` when every parameter is ``None``."""
         leaves = [x for x in jax.tree_util.tree_leaves(self) if hasattr(x, "dtype")]
         return jnp.result_type(*leaves) if leaves else None
 
     # -- public methods ---------------------------------------------------------------------------
-    def apply(self, x1, x2, example_ndims: int = 0):
+    def apply(self, x1: ArrayLike, x2: ArrayLike, example_ndims: int = 0) -> Array:
         """Evaluate the kernel pointwise on pairs ``(x1[i], x2[i])``.
 
         Args:
@@ -149,7 +152,7 @@ class PositiveSemidefiniteKernel(Struct):
         x1, x2 = self._inputs(owner, x1, x2, example_ndims)
         return self._apply(x1, x2, example_ndims)
 
-    def matrix(self, x1, x2):
+    def matrix(self, x1: ArrayLike, x2: ArrayLike) -> Array:
         """The kernel matrix ``K[..., i, j] = k(x1[..., i, :], x2[..., j, :])``.
 
         Args:
@@ -169,7 +172,8 @@ class PositiveSemidefiniteKernel(Struct):
         """
         return self.tensor(x1, x2, 1, 1)
 
-    def tensor(self, x1, x2, x1_example_ndims: int, x2_example_ndims: int):
+    def tensor(self, x1: ArrayLike, x2: ArrayLike, x1_example_ndims: int,
+               x2_example_ndims: int) -> Array:
         """The kernel on every pair of examples: shape ``batch + E1 + E2``.
 
         Args:
@@ -282,7 +286,8 @@ class SumKernel(PositiveSemidefiniteKernel):
 
     kernels: tuple
 
-    def __init__(self, kernels, *, validate_args: bool = False):
+    def __init__(self, kernels: Sequence[PositiveSemidefiniteKernel], *,
+                 validate_args: bool = False):
         kernels = _check_kernels(SumKernel, kernels)
         self._set(kernels=kernels, feature_ndims=kernels[0].feature_ndims,
                   validate_args=validate_args)
@@ -314,7 +319,8 @@ class ProductKernel(PositiveSemidefiniteKernel):
 
     kernels: tuple
 
-    def __init__(self, kernels, *, validate_args: bool = False):
+    def __init__(self, kernels: Sequence[PositiveSemidefiniteKernel], *,
+                 validate_args: bool = False):
         kernels = _check_kernels(ProductKernel, kernels)
         self._set(kernels=kernels, feature_ndims=kernels[0].feature_ndims,
                   validate_args=validate_args)

@@ -8,6 +8,7 @@ import jax.numpy as jnp
 from probflow.core import checks
 from probflow.psd_kernels.kernel import PositiveSemidefiniteKernel
 from probflow.psd_kernels.stationary import _sum_features
+from probflow.typing import ArrayLike
 
 __all__ = ["Polynomial", "Linear"]
 
@@ -41,8 +42,10 @@ class Polynomial(PositiveSemidefiniteKernel):
     shift: jax.Array | None
     exponent: jax.Array | None
 
-    def __init__(self, bias_amplitude=None, slope_amplitude=None, shift=None, exponent=None, *,
-                 feature_ndims: int = 1, validate_args: bool = False):
+    def __init__(self, bias_amplitude: ArrayLike | None = None,
+                 slope_amplitude: ArrayLike | None = None, shift: ArrayLike | None = None,
+                 exponent: ArrayLike | None = None, *, feature_ndims: int = 1,
+                 validate_args: bool = False):
         values = self._init_base(feature_ndims, validate_args, bias_amplitude=bias_amplitude,
                                  slope_amplitude=slope_amplitude, shift=shift,
                                  exponent=exponent)
@@ -91,7 +94,8 @@ class Linear(Polynomial):
                [3.]], dtype=float32)
     """
 
-    def __init__(self, bias_amplitude=None, slope_amplitude=None, shift=None, *,
+    def __init__(self, bias_amplitude: ArrayLike | None = None,
+                 slope_amplitude: ArrayLike | None = None, shift: ArrayLike | None = None, *,
                  feature_ndims: int = 1, validate_args: bool = False):
         super().__init__(bias_amplitude, slope_amplitude, shift, None,
                          feature_ndims=feature_ndims, validate_args=validate_args)

@@ -15,6 +15,7 @@ import jax.numpy as jnp
 
 from probflow.core import checks
 from probflow.psd_kernels.kernel import PositiveSemidefiniteKernel
+from probflow.typing import ArrayLike
 
 __all__ = [
     "ExponentiatedQuadratic",
@@ -180,8 +181,9 @@ class RationalQuadratic(_AmplitudeLengthScale):
 
     scale_mixture_rate: jax.Array | None
 
-    def __init__(self, amplitude=None, length_scale=None, scale_mixture_rate=None, *,
-                 feature_ndims: int = 1, validate_args: bool = False):
+    def __init__(self, amplitude: ArrayLike | None = None, length_scale: ArrayLike | None = None,
+                 scale_mixture_rate: ArrayLike | None = None, *, feature_ndims: int = 1,
+                 validate_args: bool = False):
         values = self._init_base(feature_ndims, validate_args, amplitude=amplitude,
                                  length_scale=length_scale,
                                  scale_mixture_rate=scale_mixture_rate)
@@ -221,8 +223,9 @@ class ExpSinSquared(_AmplitudeLengthScale):
 
     period: jax.Array | None
 
-    def __init__(self, amplitude=None, length_scale=None, period=None, *,
-                 feature_ndims: int = 1, validate_args: bool = False):
+    def __init__(self, amplitude: ArrayLike | None = None, length_scale: ArrayLike | None = None,
+                 period: ArrayLike | None = None, *, feature_ndims: int = 1,
+                 validate_args: bool = False):
         values = self._init_base(feature_ndims, validate_args, amplitude=amplitude,
                                  length_scale=length_scale, period=period)
         self._validate(*(checks.positive(name, value) for name, value in values.items()))
