@@ -21,6 +21,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax.scipy import special
 
+from probflow.typing import Array, ArrayLike
+
 __all__ = ["log_bessel_iv_over_xv"]
 
 _NUM_ASYMPTOTIC = 25
@@ -30,7 +32,7 @@ def _threshold(v: float) -> float:
     return 30.0 + v * v
 
 
-def _log_series(v: float, x):
+def _log_series(v: float, x: Array) -> Array:
     num_terms = int(2 * _threshold(v)) + 40
     k = jnp.arange(num_terms, dtype=x.dtype)
     half = jnp.maximum(0.5 * x, jnp.finfo(x.dtype).tiny)[..., None]
@@ -39,7 +41,7 @@ def _log_series(v: float, x):
     return special.logsumexp(log_terms, axis=-1) - v * math.log(2.0)
 
 
-def _log_asymptotic(v: float, x):
+def _log_asymptotic(v: float, x: Array) -> Array:
     mu = 4.0 * v * v
     j = np.arange(1, _NUM_ASYMPTOTIC + 1)
     coefficients = np.cumprod((mu - (2.0 * j - 1.0) ** 2) / (8.0 * j) * -1.0)
@@ -48,7 +50,7 @@ def _log_asymptotic(v: float, x):
     return x - 0.5 * jnp.log(2.0 * math.pi * x) + jnp.log(total) - v * jnp.log(x)
 
 
-def log_bessel_iv_over_xv(v: float, x):
+def log_bessel_iv_over_xv(v: float, x: ArrayLike) -> Array:
     """``log(I_v(x) / x^v)`` for static ``v >= 0`` and ``x >= 0`` (finite at ``x = 0``).
 
     Examples:

@@ -22,6 +22,8 @@ import jax
 import jax.numpy as jnp
 from jax.scipy import special
 
+from probflow.typing import Array, ArrayLike
+
 __all__ = ["log_bessel_iv", "log_bessel_kv"]
 
 _WINDOW = 128
@@ -29,7 +31,7 @@ _STEP = 0.2
 _NODES = 126
 
 
-def log_bessel_iv(nu, z):
+def log_bessel_iv(nu: ArrayLike, z: ArrayLike) -> Array:
     """``log I_nu(z)`` for ``nu > -1``, ``z >= 0`` (``-inf`` at ``z = 0`` unless ``nu = 0``).
 
     Examples:
@@ -51,7 +53,7 @@ def log_bessel_iv(nu, z):
     return jnp.where(positive, out, at_zero)
 
 
-def log_bessel_kv(nu, x):
+def log_bessel_kv(nu: ArrayLike, x: ArrayLike) -> Array:
     """``log K_nu(x)`` for ``x > 0`` (``+inf`` at 0).
 
     Examples:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
+from probflow.typing import Array, ArrayLike
+
 __all__ = ["log_scaled_exp1", "log_scaled_exp1_from_log"]
 
 _EULER_GAMMA = 0.5772156649015329
@@ -19,7 +21,7 @@ _SERIES_TERMS = 30
 _FRACTION_TERMS = 40
 
 
-def _e1_series(x):
+def _e1_series(x: Array) -> Array:
     """``E1(x) = -gamma - log(x) - sum_k (-x)**k / (k k!)`` for ``0 < x <= 2``."""
     total = jnp.zeros_like(x)
     term = jnp.ones_like(x)
@@ -29,7 +31,7 @@ def _e1_series(x):
     return -_EULER_GAMMA - jnp.log(x) - total
 
 
-def _scaled_e1_fraction(x):
+def _scaled_e1_fraction(x: Array) -> Array:
     """``exp(x) E1(x) = 1 / (x + 1 - 1 / (x + 3 - 4 / (x + 5 - ...)))`` for ``x >= 2``."""
     t = x + 2.0 * _FRACTION_TERMS + 1.0
     for k in range(_FRACTION_TERMS, 0, -1):
@@ -37,7 +39,7 @@ def _scaled_e1_fraction(x):
     return 1.0 / t
 
 
-def log_scaled_exp1(x):
+def log_scaled_exp1(x: ArrayLike) -> Array:
     """``log(exp(x) E1(x))`` for ``x >= 0`` (``+inf`` at 0), finite gradients for ``x > 0``.
 
     ``E1(x) = int_x^inf exp(-t) / t dt``: its power series below 2, the continued fraction
@@ -60,7 +62,7 @@ def log_scaled_exp1(x):
     return jnp.where(x == 0, jnp.inf, out)
 
 
-def log_scaled_exp1_from_log(log_x):
+def log_scaled_exp1_from_log(log_x: ArrayLike) -> Array:
     """``log(exp(x) E1(x))`` from ``log_x = log(x)``, for ``x`` beyond the dtype's range.
 
     Below ``x = 1e-13`` it is ``log(-gamma - log_x)`` (``E1(x) = -gamma - log(x) + O(x)``);

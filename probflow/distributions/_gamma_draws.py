@@ -23,6 +23,8 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from probflow.typing import Array, ArrayLike, DTypeLike, PRNGKey, Shape
+
 __all__ = [
     "log_gamma",
     "positive_from_log",
@@ -35,7 +37,7 @@ __all__ = [
 ]
 
 
-def log_gamma(key, concentration, shape, dtype):
+def log_gamma(key: PRNGKey, concentration: ArrayLike, shape: Shape, dtype: DTypeLike) -> Array:
     """``log G`` with ``G ~ Gamma(concentration, 1)``, of the given ``shape``.
 
     Examples:
@@ -48,7 +50,7 @@ def log_gamma(key, concentration, shape, dtype):
     return jax.random.loggamma(key, a, shape, dtype=dtype)
 
 
-def positive_from_log(log_x):
+def positive_from_log(log_x: ArrayLike) -> Array:
     """``exp(log_x)`` clamped to ``[tiny, max]`` of its dtype (never 0, never ``inf``).
 
     Examples:
@@ -60,7 +62,8 @@ def positive_from_log(log_x):
     return jnp.clip(jnp.exp(log_x), info.tiny, info.max)
 
 
-def gamma(key, concentration, shape, dtype, log_scale=0.0):
+def gamma(key: PRNGKey, concentration: ArrayLike, shape: Shape, dtype: DTypeLike,
+          log_scale: ArrayLike = 0.0) -> Array:
     """``scale * G`` with ``G ~ Gamma(concentration, 1)`` and ``log_scale = log(scale)``.
 
     Computed as ``exp(log G + log_scale)``, so a tiny gamma variate times a huge scale
@@ -75,7 +78,8 @@ def gamma(key, concentration, shape, dtype, log_scale=0.0):
     return positive_from_log(log_gamma(key, concentration, shape, dtype) + log_scale)
 
 
-def beta_logit(key, concentration1, concentration0, shape, dtype):
+def beta_logit(key: PRNGKey, concentration1: ArrayLike, concentration0: ArrayLike,
+               shape: Shape, dtype: DTypeLike) -> Array:
     """``log(X / (1 - X))`` for ``X ~ Beta(concentration1, concentration0)``: ``log G1 - log G0``.
 
     Uses the key split of ``jax.random.beta``, so ``sigmoid`` of the result reproduces its
@@ -93,7 +97,7 @@ def beta_logit(key, concentration1, concentration0, shape, dtype):
     )
 
 
-def unit_from_logit(logit):
+def unit_from_logit(logit: ArrayLike) -> Array:
     """``sigmoid(logit)`` clamped to ``[tiny, 1 - eps / 2]`` (never exactly 0 or 1).
 
     ``1 - eps / 2`` is the largest number below 1 of the dtype.
@@ -108,7 +112,8 @@ def unit_from_logit(logit):
     return jnp.clip(jax.nn.sigmoid(logit), info.tiny, 1.0 - info.epsneg)
 
 
-def beta(key, concentration1, concentration0, shape, dtype):
+def beta(key: PRNGKey, concentration1: ArrayLike, concentration0: ArrayLike, shape: Shape,
+         dtype: DTypeLike) -> Array:
     """Beta draws strictly inside ``(0, 1)``, from the logit of two log-gammas.
 
     Examples:
@@ -120,7 +125,7 @@ def beta(key, concentration1, concentration0, shape, dtype):
     return unit_from_logit(beta_logit(key, concentration1, concentration0, shape, dtype))
 
 
-def dirichlet(key, concentration, shape, dtype):
+def dirichlet(key: PRNGKey, concentration: ArrayLike, shape: Shape, dtype: DTypeLike) -> Array:
     """Dirichlet draws of shape ``shape + concentration.shape[-1:]`` with no zero entries.
 
     ``softmax`` of the log-gammas (as ``jax.random.dirichlet``), with entries clamped to at
@@ -140,7 +145,7 @@ def dirichlet(key, concentration, shape, dtype):
     return jnp.clip(jnp.exp(log_x), info.tiny, 1.0)
 
 
-def inverse_chi_scale(key, df, shape, dtype):
+def inverse_chi_scale(key: PRNGKey, df: ArrayLike, shape: Shape, dtype: DTypeLike) -> Array:
     """``sqrt(df / C)`` with ``C ~ Chi2(df)``: the factor that turns a normal into a t draw.
 
     Computed as ``exp((log(df / 2) - log G) / 2)`` with ``G ~ Gamma(df / 2)``, clamped to

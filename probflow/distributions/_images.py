@@ -9,7 +9,8 @@ the open set), used to keep ``log_prob`` free of NaN outside the support.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import jax.numpy as jnp
 import numpy as np
@@ -17,14 +18,17 @@ import numpy as np
 import probflow.bijectors as pfb
 from probflow.core.checks import is_concrete
 from probflow.distributions import constraints as c
+from probflow.typing import Array, DTypeLike
 
 __all__ = ["image", "interior", "strict_check", "strip_independent"]
 
-_RULES: dict[type, Callable] = {}
+_Rule = TypeVar("_Rule", bound=Callable[..., Any])
+
+_RULES: dict[type, Callable[[Any, c.Constraint], c.Constraint | None]] = {}
 
 
-def _rule(*types):
-    def decorator(fn):
+def _rule(*types: type) -> Callable[[_Rule], _Rule]:
+    def decorator(fn: _Rule) -> _Rule:
         for t in types:
             _RULES[t] = fn
         return fn
@@ -32,7 +36,7 @@ def _rule(*types):
     return decorator
 
 
-def strip_independent(constraint):
+def strip_independent(constraint: c.Constraint) -> tuple[c.Constraint, int]:
     """``(core, extra_ndims)``: unwrap ``IndependentConstraint``s; real-valued sets -> ``real``."""
     extra = 0
     while isinstance(constraint, c.IndependentConstraint):
@@ -43,11 +47,11 @@ def strip_independent(constraint):
     return constraint, extra
 
 
-def _is_real(domain) -> bool:
+def _is_real(domain: c.Constraint) -> bool:
     return isinstance(domain, c.Real)
 
 
-def _concrete_sign(value):
+def _concrete_sign(value: Any) -> int:
     """+1 / -1 when a concrete ``value`` is entirely positive / negative, else 0."""
     if value is None or not is_concrete(value):
         return 0
@@ -59,11 +63,11 @@ def _concrete_sign(value):
     return 0
 
 
-def _is_concrete_zero(value) -> bool:
+def _is_concrete_zero(value: Any) -> bool:
     return is_concrete(value) and bool(np.all(np.asarray(value) == 0))
 
 
-def image(bijector, domain):
+def image(bijector: pfb.Bijector, domain: c.Constraint) -> c.Constraint | None:
     """The image of the (core, non-independent) ``domain`` under ``bijector``, or ``None``."""
     rule = _RULES.get(type(bijector))
     return None if rule is None else rule(bijector, domain)
@@ -247,7 +251,7 @@ def _outer_product(b, domain):
     return c.positive_definite if isinstance(domain, c.LowerCholesky) else None
 
 
-def _is_unit_interval(domain) -> bool:
+def _is_unit_interval(domain: c.Constraint) -> bool:
     return (isinstance(domain, c.Interval) and _is_concrete_zero(domain.low)
             and is_concrete(domain.high) and bool(np.all(np.asarray(domain.high) == 1)))
 
@@ -277,7 +281,8 @@ def _invert(b, domain):
 # -- points inside a set and strict membership ---------------------------------------------------
 
 
-def interior(constraint, event_shape, dtype):
+def interior(constraint: c.Constraint, event_shape: Sequence[int],
+             dtype: DTypeLike) -> Array | None:
     """A point strictly inside ``constraint``'s set, broadcastable to ``batch + event_shape``.
 
     Returns ``None`` for constraint types without a known interior point.
@@ -306,13 +311,13 @@ def interior(constraint, event_shape, dtype):
     return None
 
 
-def _expand(bound, event_shape):
+def _expand(bound: Array, event_shape: tuple[int, ...]) -> Array:
     """Append the event dims to a bound that has the batch shape, then fill the event."""
     bound = jnp.reshape(bound, bound.shape + (1,) * len(event_shape))
     return bound + jnp.zeros(event_shape, bound.dtype)
 
 
-def strict_check(constraint, value):
+def strict_check(constraint: c.Constraint, value: Any) -> Array:
     """Like ``constraint.check`` but open at the bounds of half-lines and intervals."""
     core, extra = strip_independent(constraint)
     if isinstance(core, c.GreaterThan):

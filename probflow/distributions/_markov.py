@@ -20,17 +20,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import jax
 import jax.numpy as jnp
 
 from probflow.core.errors import ShapeError
 from probflow.core.shapes import broadcast_shapes
+from probflow.typing import Array, ArrayLike, PRNGKey
+
+if TYPE_CHECKING:
+    from probflow.distributions.distribution import Distribution
 
 __all__ = ["state_log_probs", "take_rows", "sample_expanded", "time_to_front", "time_to_back",
            "transition_sample"]
 
 
-def state_log_probs(dist, num_states: int):
+def state_log_probs(dist: Distribution, num_states: int) -> Array:
     """``log P(k)`` for ``k = 0, ..., num_states - 1``, shape ``dist.batch_shape + (K,)``.
 
     Examples:
@@ -46,7 +53,7 @@ def state_log_probs(dist, num_states: int):
     return jnp.moveaxis(dist.log_prob(index), 0, -1)
 
 
-def take_rows(log_matrix, state):
+def take_rows(log_matrix: Array, state: ArrayLike) -> Array:
     """``log_matrix[..., state, :]`` with ``state`` broadcast against the matrix batch.
 
     States outside ``{0, ..., K - 1}`` are clipped into range, so a log density evaluated at
@@ -66,7 +73,8 @@ def take_rows(log_matrix, state):
     return jnp.take_along_axis(matrix, index[..., None, None], axis=-2)[..., 0, :]
 
 
-def sample_expanded(dist, key, sample_shape, batch_shape):
+def sample_expanded(dist: Distribution, key: PRNGKey, sample_shape: Sequence[int],
+                    batch_shape: Sequence[int]) -> Array:
     """Draws of shape ``sample_shape + batch_shape + event_shape``, independent across members.
 
     ``dist.batch_shape`` must broadcast to ``batch_shape``. Where it is smaller (missing or
@@ -100,7 +108,7 @@ def sample_expanded(dist, key, sample_shape, batch_shape):
     return x.reshape(sample_shape + batch_shape + event)
 
 
-def time_to_front(x, event_ndims: int):
+def time_to_front(x: Array, event_ndims: int) -> Array:
     """Move the time axis (just before the last ``event_ndims`` axes) to the front.
 
     Examples:
@@ -111,7 +119,7 @@ def time_to_front(x, event_ndims: int):
     return jnp.moveaxis(x, x.ndim - event_ndims - 1, 0)
 
 
-def time_to_back(x, event_ndims: int):
+def time_to_back(x: Array, event_ndims: int) -> Array:
     """Inverse of [`time_to_front`][probflow.distributions._markov.time_to_front]: the leading time
     axis goes before the event axes.
 
@@ -123,7 +131,7 @@ def time_to_back(x, event_ndims: int):
     return jnp.moveaxis(x, 0, x.ndim - event_ndims - 1)
 
 
-def transition_sample(owner: str, dist, key, state):
+def transition_sample(owner: str, dist: Distribution, key: PRNGKey, state: Array) -> Array:
     """One draw from ``dist`` (the next-state distribution) shaped and typed like ``state``.
 
     Dimensions of ``state`` that ``dist``'s batch lacks (leading sample dimensions) are drawn

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import jax.numpy as jnp
 
 from probflow.core import checks
 from probflow.core.errors import ShapeError
 from probflow.distributions.distribution import Distribution
+from probflow.typing import Array
 
 
-def check_scalar_base(owner: str, base, argument: str = "base_dist") -> None:
+def check_scalar_base(owner: str, base: object, argument: str = "base_dist") -> None:
     """Raise unless ``base`` is a distribution with scalar events."""
     if not isinstance(base, Distribution):
         raise TypeError(f"{owner}: {argument} must be a Distribution, got {base!r}")
@@ -18,7 +21,7 @@ def check_scalar_base(owner: str, base, argument: str = "base_dist") -> None:
                          f"event_shape {base.event_shape}")
 
 
-def expand_draws(x, sample_shape, batch_shape):
+def expand_draws(x: Array, sample_shape: Sequence[int], batch_shape: Sequence[int]) -> Array:
     """Broadcast draws of shape ``sample_shape + base_batch`` to ``sample_shape + batch_shape``
     (the base's batch dims are the trailing ones of ``batch_shape``)."""
     n = len(sample_shape)
@@ -32,16 +35,18 @@ class AllMembers:
     """``is_discrete`` and ``reparameterized`` of a distribution built from several members
     (a ``distributions`` tuple): true when true of every member."""
 
+    distributions: tuple[Distribution, ...]  # declared by the dataclass that mixes this in
+
     @property
     def is_discrete(self) -> bool:
         return all(d.is_discrete for d in self.distributions)
 
     @property
-    def reparameterized(self) -> bool:  # type: ignore[override]
+    def reparameterized(self) -> bool:
         return all(d.reparameterized for d in self.distributions)
 
 
-def array_finiteness_checks(dist) -> tuple:
+def array_finiteness_checks(dist: Distribution) -> tuple[checks.Check, ...]:
     """``validate_args`` finiteness checks of ``dist``'s own floating array parameters.
 
     Like ``Distribution._finiteness_checks``, but nested distributions (and other PyTree
@@ -52,7 +57,7 @@ def array_finiteness_checks(dist) -> tuple:
         value = getattr(dist, name)
         if isinstance(value, int | float) and not isinstance(value, bool):
             value = jnp.asarray(value)
-        if not hasattr(value, "shape") or isinstance(value, Distribution):
+        if isinstance(value, bool | Distribution) or not hasattr(value, "shape"):
             continue
         if not jnp.issubdtype(value.dtype, jnp.inexact):
             continue

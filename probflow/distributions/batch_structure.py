@@ -8,6 +8,8 @@ bounds rearranged the same way, so default event-space bijectors keep working.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -17,18 +19,20 @@ from probflow.core.errors import ShapeError, UnsupportedError
 from probflow.core.pytree import static_field
 from probflow.core.shapes import as_shape, broadcast_shapes
 from probflow.distributions._wrappers import AllMembers
+from probflow.distributions.constraints import Constraint
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.kl import kl_divergence, register_kl
+from probflow.typing import Array, PRNGKey, ShapeLike
 
 __all__ = ["BatchReshape", "BatchBroadcast", "BatchConcat"]
 
 
-def _check_distribution(owner, distribution, argument="distribution"):
+def _check_distribution(owner: str, distribution: object, argument: str = "distribution") -> None:
     if not isinstance(distribution, Distribution):
         raise TypeError(f"{owner}: {argument} must be a Distribution, got {distribution!r}")
 
 
-def _map_leaves(constraint, fn):
+def _map_leaves(constraint: Constraint, fn: Callable[[Array], Array]) -> Constraint:
     return jax.tree_util.tree_map(lambda leaf: fn(jnp.asarray(leaf)), constraint)
 
 
@@ -38,6 +42,12 @@ class _Rearranged:
     A subclass says how once, in ``_call(method, value)`` (a value method of the members,
     rearranged) and ``_moment(method)`` (a moment of the members, rearranged).
     """
+
+    def _call(self, method: str, value: Any) -> Any:
+        raise NotImplementedError
+
+    def _moment(self, method: str) -> Any:
+        raise NotImplementedError
 
     def _log_prob(self, value):
         return self._call("log_prob", value)
@@ -73,11 +83,11 @@ class _BatchWrapper(_Rearranged, Distribution):
     distribution: Distribution
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> tuple[int, ...]:
         return self.distribution.event_shape
 
     @property
-    def dtype(self):
+    def dtype(self) -> Any:
         return self.distribution.dtype
 
     @property
@@ -85,10 +95,10 @@ class _BatchWrapper(_Rearranged, Distribution):
         return self.distribution.is_discrete
 
     @property
-    def reparameterized(self) -> bool:  # type: ignore[override]
+    def reparameterized(self) -> bool:  # pyright: ignore[reportIncompatibleVariableOverride]
         return self.distribution.reparameterized
 
-    def _value_split(self, value):
+    def _value_split(self, value: Array) -> tuple[tuple[int, ...], Array]:
         """``(sample_shape, value broadcast to sample_shape + batch_shape + event_shape)``."""
         tail = tuple(self.batch_shape) + tuple(self.event_shape)
         full = broadcast_shapes(value.shape, tail, what=f"{type(self).__name__}: value")
@@ -99,8 +109,8 @@ class _BatchWrapper(_Rearranged, Distribution):
 # -- BatchReshape ---------------------------------------------------------------------------------
 
 
-def _resolve_shape(owner, new_shape, old_shape):
-    new_shape = [int(new_shape)] if np.ndim(new_shape) == 0 else [int(v) for v in new_shape]
+def _resolve_shape(owner: str, new_shape: ShapeLike, old_shape: Sequence[int]) -> tuple[int, ...]:
+    new_shape = [int(v) for v in np.atleast_1d(new_shape)]
     size = math.prod(old_shape)
     unknown = [i for i, s in enumerate(new_shape) if s == -1]
     if len(unknown) > 1 or any(s < -1 for s in new_shape):
@@ -141,30 +151,30 @@ class BatchReshape(_BatchWrapper):
 
     new_batch_shape: tuple[int, ...] = static_field(default=())
 
-    def __init__(self, distribution, batch_shape, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, distribution: Distribution, batch_shape: ShapeLike, *,
+                 validate_args: bool = False, name: str | None = None):
         _check_distribution("BatchReshape", distribution)
         shape = _resolve_shape("BatchReshape", batch_shape, tuple(distribution.batch_shape))
         self._set(distribution=distribution, new_batch_shape=shape, validate_args=validate_args,
                   name=name)
 
     @property
-    def batch_shape(self):
+    def batch_shape(self) -> tuple[int, ...]:
         return self.new_batch_shape
 
-    def _to_new(self, x, lead, event_ndims):
+    def _to_new(self, x: Array, lead: Sequence[int], event_ndims: int) -> Array:
         event = tuple(x.shape[x.ndim - event_ndims:]) if event_ndims else ()
         return jnp.reshape(x, tuple(lead) + self.new_batch_shape + event)
 
-    def _to_old(self, x, lead, event_ndims):
+    def _to_old(self, x: Array, lead: Sequence[int], event_ndims: int) -> Array:
         event = tuple(x.shape[x.ndim - event_ndims:]) if event_ndims else ()
         return jnp.reshape(x, tuple(lead) + tuple(self.distribution.batch_shape) + event)
 
     @property
-    def support(self):
+    def support(self) -> Constraint:
         old, new = tuple(self.distribution.batch_shape), self.new_batch_shape
 
-        def reshape(leaf):
+        def reshape(leaf: Array) -> Array:
             if leaf.ndim == 0:
                 return leaf
             if leaf.ndim > len(old):
@@ -175,22 +185,22 @@ class BatchReshape(_BatchWrapper):
 
         return _map_leaves(self.distribution.support, reshape)
 
-    def _sample(self, key, sample_shape):
+    def _sample(self, key: PRNGKey, sample_shape: tuple[int, ...]) -> Array:
         x = self.distribution.sample(key, sample_shape)
         return self._to_new(x, sample_shape, len(self.event_shape))
 
-    def _call(self, method, value):
+    def _call(self, method: str, value: Any) -> Array:
         lead, value = self._value_split(value)
         out = getattr(self.distribution, method)(
             self._to_old(value, lead, len(self.event_shape)))
         return self._to_new(out, lead, 0)
 
-    def _moment(self, method):
+    def _moment(self, method: str) -> Array:
         out = getattr(self.distribution, method)()
         shape = tuple(self.distribution.batch_shape) + tuple(self.event_shape)
         return self._to_new(jnp.broadcast_to(out, shape), (), len(self.event_shape))
 
-    def _entropy(self):
+    def _entropy(self) -> Array:
         out = jnp.broadcast_to(self.distribution.entropy(), self.distribution.batch_shape)
         return jnp.reshape(out, self.new_batch_shape)
 
@@ -223,8 +233,9 @@ class BatchBroadcast(_BatchWrapper):
 
     new_batch_shape: tuple[int, ...] = static_field(default=())
 
-    def __init__(self, distribution, with_shape=None, *, to_shape=None,
-                 validate_args: bool = False, name: str | None = None):
+    def __init__(self, distribution: Distribution, with_shape: ShapeLike | None = None, *,
+                 to_shape: ShapeLike | None = None, validate_args: bool = False,
+                 name: str | None = None):
         _check_distribution("BatchBroadcast", distribution)
         if (with_shape is None) == (to_shape is None):
             raise ShapeError("BatchBroadcast: exactly one of with_shape and to_shape must be "
@@ -234,6 +245,7 @@ class BatchBroadcast(_BatchWrapper):
             shape = broadcast_shapes(base, as_shape(with_shape),
                                      what="BatchBroadcast: batch_shape and with_shape")
         else:
+            assert to_shape is not None  # exactly one of the two is given
             shape = as_shape(to_shape)
             if broadcast_shapes(base, shape, what="BatchBroadcast: batch_shape and to_shape") \
                     != shape:
@@ -243,14 +255,14 @@ class BatchBroadcast(_BatchWrapper):
                   validate_args=validate_args, name=name)
 
     @property
-    def batch_shape(self):
+    def batch_shape(self) -> tuple[int, ...]:
         return self.new_batch_shape
 
     @property
-    def support(self):
+    def support(self) -> Constraint:
         return self.distribution.support
 
-    def _sample(self, key, sample_shape):
+    def _sample(self, key: PRNGKey, sample_shape: tuple[int, ...]) -> Array:
         new = self.new_batch_shape
         base = (1,) * (len(new) - len(self.distribution.batch_shape)) + tuple(
             self.distribution.batch_shape)
@@ -264,22 +276,22 @@ class BatchBroadcast(_BatchWrapper):
         x = jnp.moveaxis(x, [s + j for j in range(k)], [s + i for i in expanded])
         return jnp.broadcast_to(x, tuple(sample_shape) + new + event)
 
-    def _call(self, method, value):
+    def _call(self, method: str, value: Any) -> Any:
         _, value = self._value_split(value)
         return getattr(self.distribution, method)(value)
 
-    def _moment(self, method):
+    def _moment(self, method: str) -> Array:
         out = getattr(self.distribution, method)()
         return jnp.broadcast_to(out, self.new_batch_shape + tuple(self.event_shape))
 
-    def _entropy(self):
+    def _entropy(self) -> Array:
         return jnp.broadcast_to(self.distribution.entropy(), self.new_batch_shape)
 
 
 # -- BatchConcat ----------------------------------------------------------------------------------
 
 
-class BatchConcat(_Rearranged, AllMembers, Distribution):
+class BatchConcat(_Rearranged, AllMembers, Distribution):  # pyright: ignore[reportIncompatibleVariableOverride]
     """Concatenate distributions along a batch axis into one batch.
 
     All members have the same event shape and batch rank; their batch shapes broadcast on
@@ -301,11 +313,11 @@ class BatchConcat(_Rearranged, AllMembers, Distribution):
         ((5,), Array([0., 0., 1., 1., 1.], dtype=float32))
     """
 
-    distributions: tuple
+    distributions: tuple[Distribution, ...]
     axis: int = static_field(default=0)
 
-    def __init__(self, distributions, axis, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, distributions: Sequence[Distribution], axis: int, *,
+                 validate_args: bool = False, name: str | None = None):
         distributions = tuple(distributions)
         if not distributions:
             raise ValueError("BatchConcat: distributions must not be empty")
@@ -330,30 +342,30 @@ class BatchConcat(_Rearranged, AllMembers, Distribution):
                   name=name)
 
     @property
-    def _sizes(self):
+    def _sizes(self) -> list[int]:
         return [int(d.batch_shape[self.axis]) for d in self.distributions]
 
     @property
-    def batch_shape(self):
+    def batch_shape(self) -> tuple[int, ...]:
         others = broadcast_shapes(*[tuple(s for i, s in enumerate(d.batch_shape)
                                           if i != self.axis) for d in self.distributions])
         return others[: self.axis] + (sum(self._sizes),) + others[self.axis:]
 
-    def _member_batch(self, size):
+    def _member_batch(self, size: int) -> tuple[int, ...]:
         shape = list(self.batch_shape)
         shape[self.axis] = size
         return tuple(shape)
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> tuple[int, ...]:
         return self.distributions[0].event_shape
 
     @property
-    def dtype(self):
+    def dtype(self) -> np.dtype:
         return jnp.result_type(*[d.dtype for d in self.distributions])
 
     @property
-    def support(self):
+    def support(self) -> Constraint:
         supports = [d.support for d in self.distributions]
         structures = {jax.tree_util.tree_structure(s) for s in supports}
         if len(structures) != 1:
@@ -375,12 +387,12 @@ class BatchConcat(_Rearranged, AllMembers, Distribution):
             merged.append(jnp.concatenate(full, axis=self.axis))
         return jax.tree_util.tree_unflatten(structures.pop(), merged)
 
-    def _batch_axis(self, ndim):
+    def _batch_axis(self, ndim: int) -> int:
         """Position of the concatenation axis in an array of rank ``ndim`` ending in
         ``batch_shape + event_shape``."""
         return ndim - len(self.event_shape) - len(self.batch_shape) + self.axis
 
-    def _sample(self, key, sample_shape):
+    def _sample(self, key: PRNGKey, sample_shape: tuple[int, ...]) -> Array:
         keys = jax.random.split(key, len(self.distributions))
         parts = []
         for k, d, n in zip(keys, self.distributions, self._sizes, strict=True):
@@ -389,7 +401,7 @@ class BatchConcat(_Rearranged, AllMembers, Distribution):
             parts.append(jnp.broadcast_to(x, shape).astype(self.dtype))
         return jnp.concatenate(parts, axis=self._batch_axis(len(parts[0].shape)))
 
-    def _call(self, method, value):
+    def _call(self, method: str, value: Any) -> Array:
         tail = tuple(self.batch_shape) + tuple(self.event_shape)
         full = broadcast_shapes(value.shape, tail, what="BatchConcat: value")
         value = jnp.broadcast_to(value, full)
@@ -400,18 +412,18 @@ class BatchConcat(_Rearranged, AllMembers, Distribution):
                 for d, p, n in zip(self.distributions, pieces, self._sizes, strict=True)]
         return jnp.concatenate(outs, axis=len(lead) + self.axis)
 
-    def _moment(self, method, event=True):
+    def _moment(self, method: str, event: bool = True) -> Array:
         tail = tuple(self.event_shape) if event else ()
         outs = [jnp.broadcast_to(getattr(d, method)(), self._member_batch(n) + tail)
                 for d, n in zip(self.distributions, self._sizes, strict=True)]
         return jnp.concatenate(outs, axis=self.axis)
 
-    def _entropy(self):
+    def _entropy(self) -> Array:
         return self._moment("entropy", event=False)
 
 
 @register_kl(BatchReshape, BatchReshape)
-def _kl_batch_reshape(p: BatchReshape, q: BatchReshape):
+def _kl_batch_reshape(p: BatchReshape, q: BatchReshape) -> Array:
     if p.batch_shape != q.batch_shape or p.distribution.batch_shape != q.distribution.batch_shape:
         raise ShapeError(f"KL(BatchReshape || BatchReshape): both must reshape the same batch "
                          f"shape the same way, got {p.distribution.batch_shape} -> "
@@ -422,7 +434,7 @@ def _kl_batch_reshape(p: BatchReshape, q: BatchReshape):
 
 
 @register_kl(BatchBroadcast, BatchBroadcast)
-def _kl_batch_broadcast(p: BatchBroadcast, q: BatchBroadcast):
+def _kl_batch_broadcast(p: BatchBroadcast, q: BatchBroadcast) -> Array:
     shape = broadcast_shapes(p.batch_shape, q.batch_shape,
                              what="KL(BatchBroadcast || BatchBroadcast): batch shapes")
     return jnp.broadcast_to(kl_divergence(p.distribution, q.distribution), shape)

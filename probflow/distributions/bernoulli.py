@@ -9,10 +9,11 @@ stored as ``None``, and log-probabilities are formed without ``0 * log(0)`` NaNs
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from probflow.core import checks
 from probflow.core.errors import ParameterError
@@ -21,6 +22,7 @@ from probflow.core.pytree import static_field
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.kl import register_kl
+from probflow.typing import Array, ArrayLike, DTypeLike, PRNGKey
 
 __all__ = ["Bernoulli"]
 
@@ -28,7 +30,7 @@ __all__ = ["Bernoulli"]
 # -- helpers shared by the discrete families -------------------------------------------------
 
 
-def _exactly_one(owner: str, **named) -> None:
+def _exactly_one(owner: str, **named: object) -> None:
     """Raise unless exactly one of the keyword arguments is not ``None``."""
     given = [k for k, v in named.items() if v is not None]
     if len(given) != 1:
@@ -46,56 +48,74 @@ def _promote_optional(*values):
     return tuple(None if v is None else next(promoted) for v in values)
 
 
-def _safe_log(x):
+def _safe_log(x) -> Array:
     """``log(x)`` with ``-inf`` at ``x == 0`` and a zero (not NaN) gradient there."""
     positive = x > 0
     return jnp.where(positive, jnp.log(jnp.where(positive, x, 1.0)), -jnp.inf)
 
 
-def _mul_log(x, log_y):
+def _mul_log(x, log_y) -> Array:
     """``x * log_y`` with the convention ``0 * log(0) = 0``, NaN-free in value and gradient."""
     x, log_y = jnp.broadcast_arrays(x, log_y)
     zero = x == 0
     return jnp.where(zero, 0.0, x * jnp.where(zero, 0.0, log_y))
 
 
-def _log1m(p):
+def _log1m(p) -> Array:
     """``log(1 - p)`` by ``log1p`` (accurate for tiny ``p``); ``-inf``, zero gradient, at 1."""
     below = p < 1
     return jnp.where(below, jnp.log1p(-jnp.where(below, p, 0.0)), -jnp.inf)
 
 
-def _log_pair(logits, probs):
+def _log_pair(logits, probs) -> tuple[Array, Array]:
     """``(log p, log(1 - p))`` from whichever of ``logits``/``probs`` is given."""
     if logits is not None:
         return jax.nn.log_sigmoid(logits), jax.nn.log_sigmoid(-logits)
     return _safe_log(probs), _log1m(probs)
 
 
-def _probs_pair(logits, probs):
+def _probs_pair(logits, probs) -> tuple[Array, Array]:
     """``(p, 1 - p)``, the complement computed without cancellation when ``logits`` are given."""
     if logits is not None:
         return jax.nn.sigmoid(logits), jax.nn.sigmoid(-logits)
     return probs, 1.0 - probs
 
 
-def _probs_from(logits, probs):
+def _probs_from(logits, probs) -> Array:
     return jax.nn.sigmoid(logits) if logits is not None else probs
 
 
-def _logits_from(logits, probs):
+def _logits_from(logits, probs) -> Array:
     if logits is not None:
         return logits
     log_p, log_q = _log_pair(None, probs)
     return log_p - log_q
 
 
-def _is_integer(x):
+def _is_integer(x) -> Array:
     """Finite whole numbers (``inf == floor(inf)``, so finiteness is checked too)."""
     return jnp.isfinite(x) & (x == jnp.floor(x))
 
 
 # -- Bernoulli ---------------------------------------------------------------------------------
+
+
+class _BinaryFamily(Protocol):
+    """What a [`_BinaryMasses`][probflow.distributions.bernoulli._BinaryMasses] family
+    defines (besides being a ``Distribution``)."""
+
+    @property
+    def sample_dtype(self) -> Any: ...
+
+    @property
+    def batch_shape(self) -> tuple[int, ...]: ...
+
+    @property
+    def _float_dtype(self) -> Any: ...
+
+    def probs_parameter(self) -> Array: ...
+
+    def _log_masses(self) -> tuple[Array, Array]: ...
 
 
 class _BinaryMasses:
@@ -106,40 +126,40 @@ class _BinaryMasses:
     """
 
     @property
-    def dtype(self):
+    def dtype(self: _BinaryFamily) -> Any:
         return self.sample_dtype
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.boolean
 
-    def _sample(self, key, sample_shape):
+    def _sample(self: _BinaryFamily, key: PRNGKey, sample_shape: tuple[int, ...]) -> Array:
         shape = sample_shape + self.batch_shape
         u = jax.random.uniform(key, shape, dtype=self._float_dtype)
         return (u < self.probs_parameter()).astype(self.sample_dtype)
 
-    def _log_prob(self, value):
+    def _log_prob(self: _BinaryFamily, value: Any) -> Array:
         x = value.astype(self._float_dtype)
         log_p, log_q = self._log_masses()
         lp = jnp.where(x == 1, log_p, log_q)
         return jnp.where((x == 0) | (x == 1), lp, -jnp.inf)
 
-    def _mean(self):
+    def _mean(self: _BinaryFamily) -> Array:
         return jnp.broadcast_to(self.probs_parameter(), self.batch_shape)
 
-    def _mode(self):
+    def _mode(self: _BinaryFamily) -> Array:
         # Ties (p = 1/2) resolve to 0, as in TFP.
         return jnp.broadcast_to(self.probs_parameter() > 0.5, self.batch_shape).astype(
             self.sample_dtype
         )
 
-    def _entropy(self):
+    def _entropy(self: _BinaryFamily) -> Array:
         log_p, log_q = self._log_masses()
         p, q = jnp.exp(log_p), jnp.exp(log_q)
         return jnp.broadcast_to(0.0 - (_mul_log(p, log_p) + _mul_log(q, log_q)), self.batch_shape)
 
 
-def _kl_binary(p, q):
+def _kl_binary(p: _BinaryFamily, q: _BinaryFamily) -> Array:
     """``KL(p || q)`` of two ``_BinaryMasses`` families, from their log masses."""
     log_p1, log_q1 = p._log_masses()
     log_p2, log_q2 = q._log_masses()
@@ -181,10 +201,10 @@ class Bernoulli(_BinaryMasses, Distribution):
 
     def __init__(
         self,
-        logits=None,
-        probs=None,
+        logits: ArrayLike | None = None,
+        probs: ArrayLike | None = None,
         *,
-        dtype=jnp.int32,
+        dtype: DTypeLike = jnp.int32,
         validate_args: bool = False,
         name: str | None = None,
     ):
@@ -200,14 +220,16 @@ class Bernoulli(_BinaryMasses, Distribution):
         self._validate(checks.in_unit_interval("probs", probs))
 
     @property
-    def _float_dtype(self):
-        return (self.logits if self.logits is not None else self.probs).dtype
+    def _float_dtype(self) -> np.dtype:
+        param = self.logits if self.logits is not None else self.probs
+        assert param is not None  # exactly one of the two is given
+        return param.dtype
 
-    def probs_parameter(self):
+    def probs_parameter(self) -> Array:
         """``probs``, computed from ``logits`` when those were given."""
         return _probs_from(self.logits, self.probs)
 
-    def logits_parameter(self):
+    def logits_parameter(self) -> Array:
         """``logits``, computed from ``probs`` when those were given."""
         return _logits_from(self.logits, self.probs)
 
@@ -226,10 +248,10 @@ class Bernoulli(_BinaryMasses, Distribution):
         q = jax.nn.sigmoid(-self.logits) if self.logits is not None else 1.0 - p
         return jnp.broadcast_to(p * q, self.batch_shape)
 
-    def _log_masses(self):
+    def _log_masses(self) -> tuple[Array, Array]:
         return _log_pair(self.logits, self.probs)
 
 
 @register_kl(Bernoulli, Bernoulli)
-def _kl_bernoulli_bernoulli(p: Bernoulli, q: Bernoulli):
+def _kl_bernoulli_bernoulli(p: Bernoulli, q: Bernoulli) -> Array:
     return _kl_binary(p, q)

@@ -28,6 +28,7 @@ from probflow.distributions.bernoulli import (
     _promote_optional,
 )
 from probflow.distributions.distribution import Distribution
+from probflow.typing import Array, ArrayLike, PRNGKey
 
 __all__ = ["Binomial", "BetaBinomial"]
 
@@ -130,43 +131,44 @@ class Binomial(Distribution):
 
     def __init__(
         self,
-        total_count,
-        logits=None,
-        probs=None,
+        total_count: ArrayLike,
+        logits: ArrayLike | None = None,
+        probs: ArrayLike | None = None,
         *,
         validate_args: bool = False,
         name: str | None = None,
     ):
         _exactly_one("Binomial", logits=logits, probs=probs)
-        total_count, logits, probs = _promote_optional(total_count, logits, probs)
+        count, logits, probs = _promote_optional(total_count, logits, probs)
         self._set(
-            total_count=total_count,
+            total_count=count,
             logits=logits,
             probs=probs,
             validate_args=validate_args,
             name=name,
         )
         self._validate(
-            checks.integer_valued("total_count", total_count),
+            checks.integer_valued("total_count", count),
             checks.in_unit_interval("probs", probs),
         )
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.IntegerInterval(0.0, self.total_count)
 
-    def probs_parameter(self):
+    def probs_parameter(self) -> Array:
         """``probs``, computed from ``logits`` when those were given."""
         return _probs_from(self.logits, self.probs)
 
-    def logits_parameter(self):
+    def logits_parameter(self) -> Array:
         """``logits``, computed from ``probs`` when those were given."""
         return _logits_from(self.logits, self.probs)
 
-    def _q(self):
+    def _q(self) -> Array:
         """``1 - p``, computed without cancellation from ``logits``."""
         if self.logits is not None:
             return jax.nn.sigmoid(-self.logits)
+        assert self.probs is not None  # exactly one of the two is given
         return 1.0 - self.probs
 
     def _sample(self, key, sample_shape):
@@ -242,9 +244,9 @@ class BetaBinomial(Distribution):
 
     def __init__(
         self,
-        total_count,
-        concentration1,
-        concentration0,
+        total_count: ArrayLike,
+        concentration1: ArrayLike,
+        concentration0: ArrayLike,
         *,
         validate_args: bool = False,
         name: str | None = None,
@@ -266,10 +268,10 @@ class BetaBinomial(Distribution):
         )
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.IntegerInterval(0.0, self.total_count)
 
-    def _sample(self, key, sample_shape):
+    def _sample(self, key: PRNGKey, sample_shape: tuple[int, ...]) -> Array:
         key_probs, key_counts = jax.random.split(key)
         shape = sample_shape + self.batch_shape
         p = _gamma_draws.beta(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -16,15 +17,16 @@ from probflow.distributions._wrappers import AllMembers
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.event_space import biject_to, register_bijector
 from probflow.distributions.kl import kl_divergence, register_kl
+from probflow.typing import Array, DTypeLike, PRNGKey
 
 __all__ = ["Blockwise", "BlockwiseConstraint"]
 
 
-def _block_size(d) -> int:
+def _block_size(d: Distribution) -> int:
     return int(d.event_shape[0]) if d.event_shape else 1
 
 
-def _as_block(constraint, scalar: bool):
+def _as_block(constraint: constraints.Constraint, scalar: bool) -> constraints.Constraint:
     """A member's support acting on its block ``(..., size)``; a scalar support's bounds
     (batch-shaped) get a trailing axis so they line up with the block."""
     if not scalar:
@@ -50,20 +52,20 @@ class BlockwiseConstraint(constraints.Constraint):
         Array([ True, False], dtype=bool)
     """
 
-    parts: tuple
+    parts: tuple[constraints.Constraint, ...]
     block_sizes: tuple[int, ...] = static_field(default=())
     is_scalar: tuple[bool, ...] = static_field(default=())
     event_ndims: ClassVar[int] = 1
 
     @property
-    def is_discrete(self) -> bool:  # type: ignore[override]
+    def is_discrete(self) -> bool:  # pyright: ignore[reportIncompatibleVariableOverride]
         return any(p.is_discrete for p in self.parts)
 
-    def _blocks(self, value):
+    def _blocks(self, value: Array) -> list[Array]:
         return jnp.split(value, np.cumsum(self.block_sizes)[:-1].tolist(), axis=-1)
 
-    def check(self, value):
-        ok = True
+    def check(self, value: Any) -> Array:
+        ok = jnp.asarray(True)
         for part, scalar, block in zip(self.parts, self.is_scalar, self._blocks(value),
                                        strict=True):
             inside = _as_block(part, scalar).check(block)
@@ -82,7 +84,7 @@ def _blockwise_bijector(constraint):
     return pfb.Blockwise(bijectors, block_sizes=sizes)
 
 
-class Blockwise(AllMembers, Distribution):
+class Blockwise(AllMembers, Distribution):  # pyright: ignore[reportIncompatibleVariableOverride]
     """Independent scalar- or vector-valued distributions concatenated into one vector event.
 
     Member ``i`` fills a block of ``event_shape[0]`` entries (1 for a scalar member) of
@@ -109,10 +111,11 @@ class Blockwise(AllMembers, Distribution):
         -0.2258
     """
 
-    distributions: tuple
-    dtype_override: object = static_field(default=None)
+    distributions: tuple[Distribution, ...]
+    dtype_override: np.dtype | None = static_field(default=None)
 
-    def __init__(self, distributions, dtype_override=None, *, validate_args: bool = False,
+    def __init__(self, distributions: Sequence[Distribution],
+                 dtype_override: DTypeLike | None = None, *, validate_args: bool = False,
                  name: str | None = None):
         distributions = tuple(distributions)
         if not distributions:
@@ -139,33 +142,33 @@ class Blockwise(AllMembers, Distribution):
                   validate_args=validate_args, name=name)
 
     @property
-    def _sizes(self):
+    def _sizes(self) -> tuple[int, ...]:
         return tuple(_block_size(d) for d in self.distributions)
 
     @property
-    def batch_shape(self):
+    def batch_shape(self) -> tuple[int, ...]:
         return tuple(self.distributions[0].batch_shape)
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> tuple[int, ...]:
         return (sum(self._sizes),)
 
     @property
-    def dtype(self):
+    def dtype(self) -> Any:
         if self.dtype_override is not None:
             return self.dtype_override
         return self.distributions[0].dtype
 
     @property
-    def support(self):
+    def support(self) -> BlockwiseConstraint:
         return BlockwiseConstraint(tuple(d.support for d in self.distributions), self._sizes,
                                    tuple(not d.event_shape for d in self.distributions))
 
-    def _as_block(self, x, d, lead):
+    def _as_block(self, x: Array, d: Distribution, lead: Sequence[int]) -> Array:
         x = x[..., None] if not d.event_shape else x
         return jnp.broadcast_to(x, tuple(lead) + tuple(self.batch_shape) + (_block_size(d),))
 
-    def _sample(self, key, sample_shape):
+    def _sample(self, key: PRNGKey, sample_shape: tuple[int, ...]) -> Array:
         keys = jax.random.split(key, len(self.distributions))
         parts = [self._as_block(d.sample(k, sample_shape), d, sample_shape).astype(self.dtype)
                  for k, d in zip(keys, self.distributions, strict=True)]
@@ -179,7 +182,7 @@ class Blockwise(AllMembers, Distribution):
             total = total + d.log_prob(part.astype(d.dtype) if not d.is_discrete else part)
         return total
 
-    def _moment(self, method):
+    def _moment(self, method: str) -> Array:
         parts = [self._as_block(getattr(d, method)(), d, ()) for d in self.distributions]
         return jnp.concatenate(parts, axis=-1)
 

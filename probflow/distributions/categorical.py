@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from probflow.core import checks
 from probflow.core.pytree import static_field
@@ -19,22 +20,26 @@ from probflow.distributions.bernoulli import (
 )
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.kl import register_kl
+from probflow.typing import Array, ArrayLike, DTypeLike, PRNGKey
 
 __all__ = ["Categorical", "OneHotCategorical"]
 
 
-def _class_log_probs(logits, probs):
+def _class_log_probs(logits: Array | None, probs: Array | None) -> Array:
     """Normalised log-probabilities of the classes (last axis)."""
     if logits is not None:
         return jax.nn.log_softmax(logits, axis=-1)
     return _safe_log(probs)
 
 
-def _class_probs(logits, probs):
-    return jax.nn.softmax(logits, axis=-1) if logits is not None else probs
+def _class_probs(logits: Array | None, probs: Array | None) -> Array:
+    if logits is not None:
+        return jax.nn.softmax(logits, axis=-1)
+    assert probs is not None  # exactly one of the two is given
+    return probs
 
 
-def _gather_last(table, index, batch_shape):
+def _gather_last(table: Array, index: Array, batch_shape: tuple[int, ...]) -> Array:
     """``table[..., index]`` with ``index`` of shape ``sample_shape + batch_shape``."""
     shape = broadcast_shapes(index.shape, batch_shape)
     table = jnp.broadcast_to(table, shape + table.shape[-1:])
@@ -42,12 +47,12 @@ def _gather_last(table, index, batch_shape):
     return jnp.take_along_axis(table, index[..., None], axis=-1)[..., 0]
 
 
-def _entropy_from(logits, probs):
+def _entropy_from(logits: Array | None, probs: Array | None) -> Array:
     log_p = _class_log_probs(logits, probs)
     return 0.0 - jnp.sum(_mul_log(jnp.exp(log_p), log_p), axis=-1)
 
 
-def _kl_classes(p, q):
+def _kl_classes(p: _ClassesBase, q: _ClassesBase) -> Array:
     log_p = _class_log_probs(p.logits, p.probs)
     log_q = _class_log_probs(q.logits, q.probs)
     probs = jnp.exp(log_p)
@@ -66,10 +71,10 @@ class _ClassesBase(Distribution):
 
     def __init__(
         self,
-        logits=None,
-        probs=None,
+        logits: ArrayLike | None = None,
+        probs: ArrayLike | None = None,
         *,
-        dtype=jnp.int32,
+        dtype: DTypeLike = jnp.int32,
         validate_args: bool = False,
         name: str | None = None,
     ):
@@ -87,31 +92,33 @@ class _ClassesBase(Distribution):
         self._validate(checks.simplex("probs", probs))
 
     @property
-    def dtype(self):
+    def dtype(self) -> Any:
         return self.sample_dtype
 
     @property
-    def _float_dtype(self):
+    def _float_dtype(self) -> np.dtype:
         return self._param.dtype
 
     @property
-    def _param(self):
-        return self.logits if self.logits is not None else self.probs
+    def _param(self) -> Array:
+        param = self.logits if self.logits is not None else self.probs
+        assert param is not None  # exactly one of the two is given
+        return param
 
     @property
     def num_categories(self) -> int:
         """Number of classes ``K`` (the last dimension of ``logits``/``probs``)."""
         return int(self._param.shape[-1])
 
-    def probs_parameter(self):
+    def probs_parameter(self) -> Array:
         """Class probabilities, computed from ``logits`` (softmax) when those were given."""
         return _class_probs(self.logits, self.probs)
 
-    def logits_parameter(self):
+    def logits_parameter(self) -> Array:
         """Normalised log-probabilities; ``logits`` are returned as given."""
         return self.logits if self.logits is not None else _safe_log(self.probs)
 
-    def _sample_indices(self, key, sample_shape):
+    def _sample_indices(self, key: PRNGKey, sample_shape: tuple[int, ...]) -> Array:
         shape = sample_shape + self.batch_shape
         return jax.random.categorical(key, self.logits_parameter(), axis=-1, shape=shape)
 
@@ -149,20 +156,20 @@ class Categorical(_ClassesBase):
 
     def __init__(
         self,
-        logits=None,
-        probs=None,
+        logits: ArrayLike | None = None,
+        probs: ArrayLike | None = None,
         *,
-        dtype=jnp.int32,
+        dtype: DTypeLike = jnp.int32,
         validate_args: bool = False,
         name: str | None = None,
     ):
         super().__init__(logits, probs, dtype=dtype, validate_args=validate_args, name=name)
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.IntegerInterval(0, self.num_categories - 1)
 
-    def _sample(self, key, sample_shape):
+    def _sample(self, key: PRNGKey, sample_shape: tuple[int, ...]) -> Array:
         return self._sample_indices(key, sample_shape).astype(self.sample_dtype)
 
     def _log_prob(self, value):
@@ -181,7 +188,7 @@ class Categorical(_ClassesBase):
         inner = _gather_last(cumulative, index, self.batch_shape)
         return jnp.where(x < 0, 0.0, jnp.where(inside, inner, 1.0))
 
-    def _index_moments(self):
+    def _index_moments(self) -> tuple[Array, Array]:
         probs = self.probs_parameter()
         k = jnp.arange(self.num_categories, dtype=probs.dtype)
         mean = jnp.sum(probs * k, axis=-1)
@@ -209,7 +216,7 @@ class _OneHot(constraints.Constraint):
     event_ndims: ClassVar[int] = 1
     is_discrete: ClassVar[bool] = True
 
-    def check(self, value):
+    def check(self, value: Any) -> Array:
         binary = jnp.all((value == 0) | (value == 1), axis=-1)
         return binary & (jnp.sum(value, axis=-1) == 1)
 
@@ -240,24 +247,24 @@ class OneHotCategorical(_ClassesBase):
 
     def __init__(
         self,
-        logits=None,
-        probs=None,
+        logits: ArrayLike | None = None,
+        probs: ArrayLike | None = None,
         *,
-        dtype=jnp.int32,
+        dtype: DTypeLike = jnp.int32,
         validate_args: bool = False,
         name: str | None = None,
     ):
         super().__init__(logits, probs, dtype=dtype, validate_args=validate_args, name=name)
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> tuple[int, ...]:
         return (self.num_categories,)
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return _OneHot()
 
-    def _sample(self, key, sample_shape):
+    def _sample(self, key: PRNGKey, sample_shape: tuple[int, ...]) -> Array:
         index = self._sample_indices(key, sample_shape)
         return jax.nn.one_hot(index, self.num_categories, dtype=self.sample_dtype)
 
@@ -291,10 +298,10 @@ class OneHotCategorical(_ClassesBase):
 
 
 @register_kl(Categorical, Categorical)
-def _kl_categorical_categorical(p: Categorical, q: Categorical):
+def _kl_categorical_categorical(p: Categorical, q: Categorical) -> Array:
     return _kl_classes(p, q)
 
 
 @register_kl(OneHotCategorical, OneHotCategorical)
-def _kl_onehot_onehot(p: OneHotCategorical, q: OneHotCategorical):
+def _kl_onehot_onehot(p: OneHotCategorical, q: OneHotCategorical) -> Array:
     return _kl_classes(p, q)

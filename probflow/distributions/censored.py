@@ -10,7 +10,7 @@ draws of the uncensored variable. Cumulative functions are taken in log space
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -22,6 +22,7 @@ from probflow.distributions._wrappers import check_scalar_base, expand_draws
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.event_space import register_bijector
 from probflow.distributions.quantized import log_interval_mass
+from probflow.typing import Array, ArrayLike, PRNGKey
 
 __all__ = [
     "LeftCensoredDistribution",
@@ -31,7 +32,7 @@ __all__ = [
 ]
 
 
-def _indicator(owner, name, value):
+def _indicator(owner: str, name: str, value: ArrayLike) -> Array:
     value = jnp.asarray(value)
     if jnp.issubdtype(value.dtype, jnp.bool_):
         return value
@@ -46,7 +47,7 @@ class _Censored(Distribution):
     base_dist: Distribution
 
     @property
-    def dtype(self):
+    def dtype(self) -> Any:
         return self.base_dist.dtype
 
     @property
@@ -54,18 +55,18 @@ class _Censored(Distribution):
         return self.base_dist.is_discrete
 
     @property
-    def reparameterized(self) -> bool:  # type: ignore[override]
+    def reparameterized(self) -> bool:  # pyright: ignore[reportIncompatibleVariableOverride]
         return self.base_dist.reparameterized
 
-    def _indicator_shapes(self):  # pragma: no cover - overridden
+    def _indicator_shapes(self) -> tuple[tuple[int, ...], ...]:  # pragma: no cover - overridden
         return ()
 
     @property
-    def batch_shape(self):
+    def batch_shape(self) -> tuple[int, ...]:
         return tuple(jnp.broadcast_shapes(self.base_dist.batch_shape,
                                           *self._indicator_shapes()))
 
-    def _draw(self, key, sample_shape):
+    def _draw(self, key: PRNGKey, sample_shape: tuple[int, ...]) -> Array:
         return expand_draws(self.base_dist.sample(key, sample_shape), sample_shape,
                             self.batch_shape)
 
@@ -83,19 +84,19 @@ class _OneSided(_Censored):
     censored: jax.Array
     _censored_log_prob: ClassVar[str]
 
-    def __init__(self, base_dist, censored=False, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, base_dist: Distribution, censored: ArrayLike = False, *,
+                 validate_args: bool = False, name: str | None = None):
         owner = type(self).__name__
         check_scalar_base(owner, base_dist)
         censored = _indicator(owner, "censored", censored)
         self._set(base_dist=base_dist, censored=censored, validate_args=validate_args,
                   name=name)
 
-    def _indicator_shapes(self):
+    def _indicator_shapes(self) -> tuple[tuple[int, ...], ...]:
         return (jnp.shape(self.censored),)
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return self.base_dist.support
 
     def _sample(self, key, sample_shape):
@@ -173,10 +174,10 @@ class CensoringIntervals(constraints.Constraint):
     event_ndims: ClassVar[int] = 1
 
     @property
-    def is_discrete(self) -> bool:  # type: ignore[override]
+    def is_discrete(self) -> bool:  # pyright: ignore[reportIncompatibleVariableOverride]
         return self.base.is_discrete
 
-    def check(self, value):
+    def check(self, value: Any) -> Array:
         lower, upper = value[..., 0], value[..., 1]
         ends = ((self.base.check(lower) | jnp.isinf(lower))
                 & (self.base.check(upper) | jnp.isinf(upper)))
@@ -222,8 +223,9 @@ class IntervalCensoredDistribution(_Censored):
     left_censored: jax.Array
     right_censored: jax.Array
 
-    def __init__(self, base_dist, left_censored=False, right_censored=False, *,
-                 validate_args: bool = False, name: str | None = None):
+    def __init__(self, base_dist: Distribution, left_censored: ArrayLike = False,
+                 right_censored: ArrayLike = False, *, validate_args: bool = False,
+                 name: str | None = None):
         owner = "IntervalCensoredDistribution"
         check_scalar_base(owner, base_dist)
         left = _indicator(owner, "left_censored", left_censored)
@@ -231,15 +233,15 @@ class IntervalCensoredDistribution(_Censored):
         self._set(base_dist=base_dist, left_censored=left, right_censored=right,
                   validate_args=validate_args, name=name)
 
-    def _indicator_shapes(self):
+    def _indicator_shapes(self) -> tuple[tuple[int, ...], ...]:
         return (jnp.shape(self.left_censored), jnp.shape(self.right_censored))
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> tuple[int, ...]:
         return (2,)
 
     @property
-    def support(self):
+    def support(self) -> CensoringIntervals:
         return CensoringIntervals(self.base_dist.support)
 
     def _sample(self, key, sample_shape):

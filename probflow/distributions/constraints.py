@@ -10,11 +10,12 @@ from unconstrained reals onto it.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import jax.numpy as jnp
 
 from probflow.core.pytree import Struct, static_field
+from probflow.typing import Array, ArrayLike
 
 __all__ = [
     "Constraint",
@@ -69,7 +70,7 @@ class Constraint(Struct):
     event_ndims: ClassVar[int] = 0
     is_discrete: ClassVar[bool] = False
 
-    def check(self, value):
+    def check(self, value: Any) -> Array:
         """Boolean array over ``value.shape[:-event_ndims]``: True where ``value`` is in the set."""
         raise TypeError(f"{type(self).__name__} does not define check()")
 
@@ -89,7 +90,7 @@ class Real(Constraint):
         Array([ True, False], dtype=bool)
     """
 
-    def check(self, value):
+    def check(self, value: Any) -> Array:
         return ~jnp.isnan(value)
 
 
@@ -103,10 +104,10 @@ class GreaterThan(Constraint):
         Array([False,  True], dtype=bool)
     """
 
-    lower: jnp.ndarray
+    lower: ArrayLike
     closed: bool = static_field(default=False)
 
-    def check(self, value):
+    def check(self, value: Any) -> Array:
         return value >= self.lower if self.closed else value > self.lower
 
 
@@ -120,10 +121,10 @@ class LessThan(Constraint):
         Array([ True, False], dtype=bool)
     """
 
-    upper: jnp.ndarray
+    upper: ArrayLike
     closed: bool = static_field(default=False)
 
-    def check(self, value):
+    def check(self, value: Any) -> Array:
         return value <= self.upper if self.closed else value < self.upper
 
 
@@ -137,10 +138,10 @@ class Interval(Constraint):
         Array([ True, False], dtype=bool)
     """
 
-    low: jnp.ndarray
-    high: jnp.ndarray
+    low: ArrayLike
+    high: ArrayLike
 
-    def check(self, value):
+    def check(self, value: Any) -> Array:
         return (value >= self.low) & (value <= self.high)
 
 
@@ -157,10 +158,10 @@ class ExtendedInterval(Constraint):
         Array([False,  True], dtype=bool)
     """
 
-    low: jnp.ndarray
-    high: jnp.ndarray
+    low: ArrayLike
+    high: ArrayLike
 
-    def check(self, value):
+    def check(self, value: Any) -> Array:
         return (value >= self.low) & (value <= self.high)
 
 
@@ -174,11 +175,11 @@ class IntegerInterval(Constraint):
         Array([ True, False, False], dtype=bool)
     """
 
-    low: jnp.ndarray
-    high: jnp.ndarray
+    low: ArrayLike
+    high: ArrayLike
     is_discrete: ClassVar[bool] = True
 
-    def check(self, value):
+    def check(self, value: Any) -> Array:
         return (value >= self.low) & (value <= self.high) & (value == jnp.floor(value))
 
 
@@ -192,10 +193,10 @@ class IntegerGreaterThan(Constraint):
         Array([ True, False, False], dtype=bool)
     """
 
-    lower: jnp.ndarray
+    lower: ArrayLike
     is_discrete: ClassVar[bool] = True
 
-    def check(self, value):
+    def check(self, value: Any) -> Array:
         return (value >= self.lower) & (value == jnp.floor(value))
 
 
@@ -209,11 +210,11 @@ class MultinomialCounts(Constraint):
         Array([ True, False], dtype=bool)
     """
 
-    total_count: jnp.ndarray
+    total_count: ArrayLike
     event_ndims: ClassVar[int] = 1
     is_discrete: ClassVar[bool] = True
 
-    def check(self, value):
+    def check(self, value: Any) -> Array:
         whole = jnp.all((value >= 0) & (value == jnp.floor(value)), axis=-1)
         return whole & (jnp.sum(value, axis=-1) == self.total_count)
 
@@ -230,7 +231,7 @@ class CorrelationMatrix(Constraint):
 
     event_ndims: ClassVar[int] = 2
 
-    def check(self, value):
+    def check(self, value: Any) -> Array:
         tol = 1e-4 if jnp.result_type(value) != jnp.float64 else 1e-8
         diag = jnp.diagonal(value, axis1=-2, axis2=-1)
         unit = jnp.all(jnp.abs(diag - 1.0) < tol, axis=-1)
@@ -249,7 +250,7 @@ class Boolean(Constraint):
 
     is_discrete: ClassVar[bool] = True
 
-    def check(self, value):
+    def check(self, value: Any) -> Array:
         return (value == 0) | (value == 1)
 
 
@@ -265,7 +266,7 @@ class Simplex(Constraint):
 
     event_ndims: ClassVar[int] = 1
 
-    def check(self, value):
+    def check(self, value: Any) -> Array:
         tol = 1e-5 if jnp.result_type(value) != jnp.float64 else 1e-10
         return jnp.all(value >= 0, axis=-1) & (jnp.abs(jnp.sum(value, axis=-1) - 1.0) < tol)
 
@@ -282,7 +283,7 @@ class Ordered(Constraint):
 
     event_ndims: ClassVar[int] = 1
 
-    def check(self, value):
+    def check(self, value: Any) -> Array:
         return jnp.all(value[..., 1:] > value[..., :-1], axis=-1)
 
 
@@ -298,7 +299,7 @@ class PositiveOrdered(Constraint):
 
     event_ndims: ClassVar[int] = 1
 
-    def check(self, value):
+    def check(self, value: Any) -> Array:
         return jnp.all(value[..., 1:] > value[..., :-1], axis=-1) & jnp.all(value > 0, axis=-1)
 
 
@@ -314,7 +315,7 @@ class LowerCholesky(Constraint):
 
     event_ndims: ClassVar[int] = 2
 
-    def check(self, value):
+    def check(self, value: Any) -> Array:
         upper_zero = jnp.all(jnp.triu(value, k=1) == 0, axis=(-2, -1))
         diag = jnp.diagonal(value, axis1=-2, axis2=-1)
         return upper_zero & jnp.all(diag > 0, axis=-1)
@@ -332,7 +333,7 @@ class CorrelationCholesky(Constraint):
 
     event_ndims: ClassVar[int] = 2
 
-    def check(self, value):
+    def check(self, value: Any) -> Array:
         tol = 1e-4 if jnp.result_type(value) != jnp.float64 else 1e-8
         lower = LowerCholesky().check(value)
         norms = jnp.sum(value**2, axis=-1)
@@ -351,7 +352,7 @@ class PositiveDefinite(Constraint):
 
     event_ndims: ClassVar[int] = 2
 
-    def check(self, value):
+    def check(self, value: Any) -> Array:
         sym = jnp.all(jnp.abs(value - jnp.swapaxes(value, -1, -2)) < 1e-5, axis=(-2, -1))
         return sym & jnp.all(jnp.linalg.eigvalsh(value) > 0, axis=-1)
 
@@ -368,7 +369,7 @@ class Sphere(Constraint):
 
     event_ndims: ClassVar[int] = 1
 
-    def check(self, value):
+    def check(self, value: Any) -> Array:
         return jnp.abs(jnp.linalg.norm(value, axis=-1) - 1.0) < 1e-5
 
 
@@ -387,14 +388,14 @@ class IndependentConstraint(Constraint):
     reinterpreted_batch_ndims: int = static_field(default=1)
 
     @property
-    def event_ndims(self) -> int:  # type: ignore[override]
+    def event_ndims(self) -> int:  # pyright: ignore[reportIncompatibleVariableOverride]
         return self.base.event_ndims + self.reinterpreted_batch_ndims
 
     @property
-    def is_discrete(self) -> bool:  # type: ignore[override]
+    def is_discrete(self) -> bool:  # pyright: ignore[reportIncompatibleVariableOverride]
         return self.base.is_discrete
 
-    def check(self, value):
+    def check(self, value: Any) -> Array:
         ok = self.base.check(value)
         n = self.reinterpreted_batch_ndims
         return jnp.all(ok, axis=tuple(range(-n, 0))) if n else ok
@@ -405,7 +406,7 @@ class RealVector(Constraint):
 
     event_ndims: ClassVar[int] = 1
 
-    def check(self, value):
+    def check(self, value: Any) -> Array:
         return jnp.all(~jnp.isnan(value), axis=-1)
 
 
@@ -414,7 +415,7 @@ class RealMatrix(Constraint):
 
     event_ndims: ClassVar[int] = 2
 
-    def check(self, value):
+    def check(self, value: Any) -> Array:
         return jnp.all(~jnp.isnan(value), axis=(-2, -1))
 
 

@@ -32,6 +32,7 @@ unconstrained space of another shape: ``bijector.inverse_event_shape(event_shape
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 import probflow.bijectors as pfb
 from probflow.core.errors import UnsupportedError
@@ -39,10 +40,12 @@ from probflow.distributions import constraints as c
 
 __all__ = ["biject_to", "register_bijector"]
 
-_REGISTRY: dict[type, Callable] = {}
+_Factory = TypeVar("_Factory", bound=Callable[..., pfb.Bijector])
+
+_REGISTRY: dict[type, Callable[[Any], pfb.Bijector]] = {}
 
 
-def register_bijector(constraint_type: type):
+def register_bijector(constraint_type: type[c.Constraint]) -> Callable[[_Factory], _Factory]:
     """Decorator registering ``factory(constraint) -> Bijector`` for ``constraint_type``.
 
     Examples:
@@ -57,14 +60,14 @@ def register_bijector(constraint_type: type):
         True
     """
 
-    def decorator(factory):
+    def decorator(factory: _Factory) -> _Factory:
         _REGISTRY[constraint_type] = factory
         return factory
 
     return decorator
 
 
-def biject_to(constraint):
+def biject_to(constraint: c.Constraint) -> pfb.Bijector:
     """The bijector from unconstrained reals onto ``constraint``'s set.
 
     Raises:
