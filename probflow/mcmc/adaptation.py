@@ -24,7 +24,6 @@ inside one compiled scan:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import jax
@@ -32,7 +31,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
-from probflow.mcmc.base import flat_logdensity_and_grad
+from probflow.mcmc.base import TransitionInfo, flat_logdensity_and_grad
 from probflow.mcmc.dual_averaging import (
     DualAveragingState,
     dual_averaging_init,
@@ -41,6 +40,7 @@ from probflow.mcmc.dual_averaging import (
 from probflow.mcmc.integrators import Integrator, IntegratorState, integrator_step
 from probflow.mcmc.metrics import gaussian_euclidean
 from probflow.mcmc.welford import WelfordState, welford_covariance, welford_init, welford_update
+from probflow.typing import Array, ArrayLike, DTypeLike, LogDensityFn, PRNGKey, PyTree
 
 __all__ = [
     "AdaptationState",
@@ -95,11 +95,11 @@ def warmup_schedule(num_warmup: int, *, initial_buffer: int = 75, terminal_buffe
 
 
 def find_reasonable_step_size(
-    key,
-    position,
-    logdensity_fn: Callable,
-    inverse_mass_matrix,
-    step_size,
+    key: PRNGKey,
+    position: PyTree,
+    logdensity_fn: LogDensityFn,
+    inverse_mass_matrix: ArrayLike,
+    step_size: ArrayLike,
     integrator: Integrator,
     *,
     target: float = 0.8,
@@ -128,7 +128,7 @@ def find_reasonable_step_size(
     logdensity, grad = fn(flat)
     log_target = jnp.log(jnp.asarray(target, dtype))
 
-    def delta_energy(key, h):
+    def delta_energy(key: PRNGKey, h: Array) -> Array:
         momentum = metric.sample_momentum(key, flat)
         start = IntegratorState(flat, momentum, logdensity, grad)
         end = integrator_step(integrator, start, h, metric, fn)
@@ -141,11 +141,13 @@ def find_reasonable_step_size(
     # One loop (so the integrator is compiled once): the first pass only sets the direction
     # (+1: the step is accepted often enough, try larger ones; -1: try smaller ones).
 
-    def cond(carry):
+    def cond(carry: tuple[PRNGKey, Array, Array, Array, Array]) -> Array:
         _, h, i, _, done = carry
         return ~done & (i <= max_iterations) & (h > 1e-10) & (h < 1e7)
 
-    def body(carry):
+    def body(
+        carry: tuple[PRNGKey, Array, Array, Array, Array],
+    ) -> tuple[PRNGKey, Array, Array, Array, Array]:
         key, h, i, direction, _ = carry
         key, sub = jax.random.split(key)
         delta = delta_energy(sub, h)
@@ -180,7 +182,7 @@ class AdaptationState(NamedTuple):
     welford: WelfordState
 
 
-def adaptation_init(step_size, inverse_mass_matrix) -> AdaptationState:
+def adaptation_init(step_size: ArrayLike, inverse_mass_matrix: ArrayLike) -> AdaptationState:
     """Start from a step size and an inverse mass matrix (``(d,)`` or ``(d, d)``).
 
     Examples:
@@ -201,7 +203,7 @@ def adaptation_init(step_size, inverse_mass_matrix) -> AdaptationState:
     )
 
 
-def _dual_averaging_start(step_size) -> DualAveragingState:
+def _dual_averaging_start(step_size: Array) -> DualAveragingState:
     state = dual_averaging_init(step_size)
     return jax.tree_util.tree_map(
         lambda x: x.astype(step_size.dtype) if jnp.issubdtype(x.dtype, jnp.floating) else x,
@@ -210,15 +212,15 @@ def _dual_averaging_start(step_size) -> DualAveragingState:
 
 
 def adaptation_update(
-    key,
+    key: PRNGKey,
     state: AdaptationState,
-    position: Any,
-    acceptance_rate,
-    collect,
-    window_end,
-    last_iteration,
+    position: PyTree,
+    acceptance_rate: ArrayLike,
+    collect: ArrayLike,
+    window_end: ArrayLike,
+    last_iteration: ArrayLike,
     *,
-    logdensity_fn: Callable,
+    logdensity_fn: LogDensityFn,
     integrator: Integrator | None,
     target_accept: float,
     adapt_step_size: bool = True,
@@ -255,7 +257,7 @@ def adaptation_update(
                            flat.astype(dtype))
     state = AdaptationState(step_size, state.inverse_mass_matrix, da, welford)
 
-    def end_window(state):
+    def end_window(state: AdaptationState) -> AdaptationState:
         imm = welford_covariance(state.welford).astype(dtype)
         step_size = state.step_size
         if integrator is not None:
@@ -272,8 +274,9 @@ def adaptation_update(
     return state
 
 
-def check_initial_tuning(owner: str, step_size, inverse_mass_matrix, dim: int, dtype,
-                         dense: bool):
+def check_initial_tuning(owner: str, step_size: float, inverse_mass_matrix: ArrayLike | None,
+                         dim: int, dtype: DTypeLike,
+                         dense: bool) -> tuple[np.ndarray, np.ndarray]:
     """Checked NumPy ``(step_size, inverse_mass_matrix)`` for ``dim`` unconstrained numbers.
 
     ``inverse_mass_matrix=None`` gives the identity (``(d,)`` ones, or ``(d, d)`` when
@@ -300,7 +303,7 @@ def check_initial_tuning(owner: str, step_size, inverse_mass_matrix, dim: int, d
     return np.asarray(step_size, dtype), inverse_mass_matrix
 
 
-def check_target_accept(owner: str, target_accept) -> None:
+def check_target_accept(owner: str, target_accept: float | None) -> None:
     """Raise a ``ValueError`` unless ``target_accept`` is ``None`` or in ``(0, 1)``.
 
     Examples:
@@ -371,21 +374,26 @@ class WindowAdaptation:
                 raise ValueError(f"WindowAdaptation: {name} must be a non-negative int, got "
                                  f"{value!r}")
 
-    def initial_tuning(self, owner: str, dim: int, dtype):
+    def initial_tuning(self, owner: str, dim: int,
+                       dtype: DTypeLike) -> tuple[np.ndarray, np.ndarray]:
         """Checked ``(step_size, inverse_mass_matrix)`` to start every chain from."""
         return check_initial_tuning(owner, self.initial_step_size,
                                     self.initial_inverse_mass_matrix, dim, dtype,
                                     self.dense_mass)
 
-    def init(self, state, step_size, inverse_mass_matrix, *, num_warmup: int):
+    def init(self, state: Any, step_size: ArrayLike, inverse_mass_matrix: ArrayLike, *,
+             num_warmup: int) -> AdaptationState:
         """One chain's [`AdaptationState`][probflow.mcmc.adaptation.AdaptationState] (``state`` is
         the kernel's initial state)."""
         del state, num_warmup
         return adaptation_init(step_size, inverse_mass_matrix)
 
-    def update(self, key, adapt_state: AdaptationState, iteration, state, info, *,
-               num_warmup: int, logdensity_fn: Callable, integrator: Integrator | None):
+    def update(self, key: PRNGKey, adapt_state: AdaptationState, iteration: ArrayLike,
+               state: Any, info: TransitionInfo, *, num_warmup: int,
+               logdensity_fn: LogDensityFn, integrator: Integrator | None) -> AdaptationState:
         """The tuning after warm-up iteration ``iteration`` (an unbatched int scalar)."""
+        # (pf.mcmc.sample replaces target_accept=None by the kernel's default before the run)
+        assert self.target_accept is not None, "WindowAdaptation: target_accept is unresolved"
         table = warmup_schedule(num_warmup, initial_buffer=self.initial_buffer,
                                 terminal_buffer=self.terminal_buffer,
                                 base_window=self.base_window,

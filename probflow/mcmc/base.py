@@ -224,7 +224,7 @@ class Adaptation(Protocol):
     def initial_tuning(self, owner: str, dim: int,
                        dtype: DTypeLike) -> tuple[np.ndarray, np.ndarray]: ...
 
-    def init(self, state: Any, step_size: ArrayLike, inverse_mass_matrix: ArrayLike | None, *,
+    def init(self, state: Any, step_size: ArrayLike, inverse_mass_matrix: ArrayLike, *,
              num_warmup: int) -> Any: ...
 
     def update(self, key: PRNGKey, adapt_state: Any, iteration: ArrayLike, state: Any,

@@ -24,8 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -37,9 +36,11 @@ from probflow.mcmc.adaptation import (
     check_target_accept,
     find_reasonable_step_size,
 )
+from probflow.mcmc.base import TransitionInfo
 from probflow.mcmc.dual_averaging import DualAveragingState, dual_averaging_update
 from probflow.mcmc.integrators import Integrator
 from probflow.mcmc.welford import WelfordState, welford_init, welford_update
+from probflow.typing import Array, ArrayLike, DTypeLike, LogDensityFn, PRNGKey
 
 __all__ = ["GradientAdaptation", "GradientAdaptationState", "DrawWindow", "gradient_schedule",
            "low_rank_inverse_mass_matrix", "spd_mean"]
@@ -92,13 +93,13 @@ class DrawWindow(NamedTuple):
 
     draws: jax.Array
     grads: jax.Array
-    index: jax.Array
-    count: jax.Array
+    index: jax.Array  # pyright: ignore[reportIncompatibleMethodOverride]
+    count: jax.Array  # pyright: ignore[reportIncompatibleMethodOverride]
     foreground_start: jax.Array
     background_start: jax.Array
 
 
-def _window_init(size: int, draw, grad) -> DrawWindow:
+def _window_init(size: int, draw: Array, grad: Array) -> DrawWindow:
     d = draw.shape[0]
     window = DrawWindow(jnp.zeros((size, d), draw.dtype), jnp.zeros((size, d), draw.dtype),
                         jnp.full((size,), -1, jnp.int32), jnp.zeros((), jnp.int32),
@@ -106,7 +107,7 @@ def _window_init(size: int, draw, grad) -> DrawWindow:
     return _window_add(window, draw, grad)
 
 
-def _window_add(window: DrawWindow, draw, grad) -> DrawWindow:
+def _window_add(window: DrawWindow, draw: Array, grad: Array) -> DrawWindow:
     row = window.count % window.index.shape[0]
     return window._replace(draws=window.draws.at[row].set(draw),
                            grads=window.grads.at[row].set(grad),
@@ -119,7 +120,7 @@ def _window_switch(window: DrawWindow) -> DrawWindow:
                            background_start=window.count)
 
 
-def spd_mean(a, b):
+def spd_mean(a: ArrayLike, b: ArrayLike) -> Array:
     """The geometric mean of SPD matrices: the ``S`` with ``S b S = a``.
 
     ``S = b^(-1/2) (b^(1/2) a b^(1/2))^(1/2) b^(-1/2)``. For a Gaussian with covariance ``C``,
@@ -139,7 +140,8 @@ def spd_mean(a, b):
     return inverse_root @ m_root @ inverse_root
 
 
-def low_rank_inverse_mass_matrix(draws, grads, valid, *, gamma: float, eigval_cutoff: float):
+def low_rank_inverse_mass_matrix(draws: Array, grads: Array, valid: Array, *, gamma: float,
+                                 eigval_cutoff: float) -> Array:
     """Diagonal-plus-low-rank ``M^-1`` from a window of draws and gradients (dense ``(d, d)``).
 
     The diagonal is ``std^2 = sd(draws) / sd(gradients)``; in the coordinates it scales to,
@@ -238,7 +240,7 @@ def gradient_schedule(num_warmup: int, early_window: float = 0.3, step_size_wind
     return table
 
 
-def _diagonal_from_gradient(grad):
+def _diagonal_from_gradient(grad: Array) -> Array:
     value = 1.0 / jnp.clip(jnp.abs(grad), *_CLAMP)
     return jnp.where(jnp.isfinite(value), value, 1.0).astype(grad.dtype)
 
@@ -329,7 +331,8 @@ class GradientAdaptation:
                                  self.switch_every, self.early_switch_every,
                                  self.low_rank_every)
 
-    def initial_tuning(self, owner: str, dim: int, dtype):
+    def initial_tuning(self, owner: str, dim: int,
+                       dtype: DTypeLike) -> tuple[np.ndarray, np.ndarray]:
         """Step size 1 and a unit diagonal:
         [`init`][probflow.mcmc.gradient_adaptation.GradientAdaptation.init] replaces the diagonal by
         ``1/|grad|``
@@ -337,7 +340,8 @@ class GradientAdaptation:
         del owner
         return np.asarray(1.0, dtype), np.ones(dim, dtype)
 
-    def init(self, state, step_size, inverse_mass_matrix, *, num_warmup: int):
+    def init(self, state: Any, step_size: ArrayLike, inverse_mass_matrix: ArrayLike | None, *,
+             num_warmup: int) -> GradientAdaptationState:
         """One chain's state: the initial point and gradient seed both estimators."""
         del inverse_mass_matrix, num_warmup
         flat, _ = ravel_pytree(state.position)
@@ -356,11 +360,16 @@ class GradientAdaptation:
         return GradientAdaptationState(step_size, diagonal, _dual_averaging_start(step_size),
                                        draws, grads, draws, grads, window)
 
-    def update(self, key, adapt_state: GradientAdaptationState, iteration, state, info, *,
-               num_warmup: int, logdensity_fn: Callable, integrator: Integrator | None):
+    def update(self, key: PRNGKey, adapt_state: GradientAdaptationState, iteration: ArrayLike,
+               state: Any, info: TransitionInfo, *, num_warmup: int,
+               logdensity_fn: LogDensityFn,
+               integrator: Integrator | None) -> GradientAdaptationState:
         """The tuning after warm-up iteration ``iteration`` (an unbatched int scalar)."""
         if integrator is None:
             raise TypeError("GradientAdaptation needs a gradient-based kernel (NUTS, HMC, MALA)")
+        # (pf.mcmc.sample replaces target_accept=None by the kernel's default before the run)
+        target_accept = self.target_accept
+        assert target_accept is not None, "GradientAdaptation: target_accept is unresolved"
         row = jnp.asarray(self._table(num_warmup))[jnp.clip(iteration, 0, num_warmup - 1)]
         flat, _ = ravel_pytree(state.position)
         s = adapt_state
@@ -368,14 +377,14 @@ class GradientAdaptation:
         flat = flat.astype(dtype)
         grad = ravel_pytree(state.logdensity_grad)[0].astype(dtype)
 
-        def accumulate(s):
+        def accumulate(s: GradientAdaptationState) -> GradientAdaptationState:
             window = None if s.window is None else _window_add(s.window, flat, grad)
             return s._replace(
                 draws=welford_update(s.draws, flat), grads=welford_update(s.grads, grad),
                 background_draws=welford_update(s.background_draws, flat),
                 background_grads=welford_update(s.background_grads, grad), window=window)
 
-        def switch(s):
+        def switch(s: GradientAdaptationState) -> GradientAdaptationState:
             empty = welford_init(flat.shape[0], dtype=dtype)
             window = None if s.window is None else _window_switch(s.window)
             return s._replace(draws=s.background_draws, grads=s.background_grads,
@@ -384,8 +393,9 @@ class GradientAdaptation:
         s = jax.lax.cond(row[FINAL], lambda s: s, accumulate, s)
         s = jax.lax.cond(row[SWITCH], switch, lambda s: s, s)
         if self.low_rank:
-            def low_rank_update(s):
+            def low_rank_update(s: GradientAdaptationState) -> GradientAdaptationState:
                 w = s.window
+                assert w is not None  # (init makes the window when low_rank is set)
                 valid = (w.index >= w.foreground_start) & (w.index >= 0)
                 matrix = low_rank_inverse_mass_matrix(
                     w.draws, w.grads, valid, gamma=self.gamma, eigval_cutoff=self.eigval_cutoff)
@@ -399,16 +409,16 @@ class GradientAdaptation:
             s = s._replace(inverse_mass_matrix=jnp.where(row[UPDATE], estimate,
                                                          s.inverse_mass_matrix))
 
-        def restart(s):
+        def restart(s: GradientAdaptationState) -> GradientAdaptationState:
             step_size = find_reasonable_step_size(key, state.position, logdensity_fn,
                                                   s.inverse_mass_matrix, s.step_size,
                                                   integrator)
             return s._replace(step_size=step_size, dual_averaging=_dual_averaging_start(step_size))
 
-        def adapt_step(s):
+        def adapt_step(s: GradientAdaptationState) -> GradientAdaptationState:
             da = dual_averaging_update(s.dual_averaging,
                                        jnp.minimum(info.acceptance_rate, 1.0),
-                                       target_accept=self.target_accept)
+                                       target_accept=target_accept)
             da = jax.tree_util.tree_map(
                 lambda x, old: x.astype(old.dtype), da, s.dual_averaging)
             return s._replace(step_size=jnp.exp(da.log_step_size).astype(dtype),
