@@ -69,7 +69,7 @@ def default_cache_dir() -> str:
     return os.path.join(base, "probflow", "jax")
 
 
-def enable_compilation_cache(path: str | os.PathLike | None = None, *,
+def enable_compilation_cache(path: str | os.PathLike[str] | None = None, *,
                              min_compile_time_secs: float = 0.5) -> str:
     """Keep compiled programs on disk, so a new process skips XLA compilation.
 

@@ -21,9 +21,13 @@ import json
 import os
 import tempfile
 import zipfile
+from typing import Any
 
 import jax
+import jax.numpy as jnp
 import numpy as np
+
+from probflow.typing import PyTree
 
 __all__ = ["CheckpointError", "save_arrays", "load_arrays", "tree_to_arrays", "arrays_to_tree",
            "fsync_dir"]
@@ -63,7 +67,7 @@ def fsync_dir(path: str) -> None:
         os.close(fd)
 
 
-def save_arrays(path: str, header: dict, arrays: dict) -> None:
+def save_arrays(path: str, header: dict[str, Any], arrays: dict[str, Any]) -> None:
     """Write ``arrays`` (name -> array) and the JSON ``header`` to ``path`` atomically.
 
     Examples:
@@ -77,7 +81,7 @@ def save_arrays(path: str, header: dict, arrays: dict) -> None:
     if HEADER in arrays:
         raise ValueError(f"save_arrays: {HEADER!r} is reserved for the header")
     folder = os.path.dirname(os.path.abspath(path))
-    payload = {HEADER: np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)}
+    payload: dict[str, Any] = {HEADER: np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)}
     for name, value in arrays.items():
         value = np.asarray(value)
         if value.dtype == object:
@@ -98,7 +102,8 @@ def save_arrays(path: str, header: dict, arrays: dict) -> None:
     fsync_dir(folder)
 
 
-def load_arrays(path: str, expected_format: str, expected_version: int) -> tuple[dict, dict]:
+def load_arrays(path: str, expected_format: str,
+                expected_version: int) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Read a file written by [`save_arrays`][probflow.core.checkpoint.save_arrays]; check its
     format name and version.
 
@@ -138,11 +143,12 @@ def load_arrays(path: str, expected_format: str, expected_version: int) -> tuple
     return header, arrays
 
 
-def _is_key(leaf) -> bool:
-    return hasattr(leaf, "dtype") and jax.dtypes.issubdtype(leaf.dtype, jax.dtypes.prng_key)
+def _is_key(leaf: Any) -> bool:
+    return hasattr(leaf, "dtype") and jnp.issubdtype(leaf.dtype, jax.dtypes.prng_key)
 
 
-def tree_to_arrays(prefix: str, tree) -> tuple[dict, list]:
+def tree_to_arrays(prefix: str,
+                   tree: PyTree) -> tuple[dict[str, np.ndarray], list[dict[str, Any]]]:
     """The leaves of ``tree`` as ``{f"{prefix}{i}": array}`` and a JSON-able description of each
     leaf (shape, dtype, PRNG implementation for typed keys).
 
@@ -152,9 +158,10 @@ def tree_to_arrays(prefix: str, tree) -> tuple[dict, list]:
         >>> sorted(arrays), leaves[1]["key_impl"]
         (['s/0', 's/1'], 'threefry2x32')
     """
-    arrays, described = {}, []
+    arrays: dict[str, np.ndarray] = {}
+    described: list[dict[str, Any]] = []
     for i, leaf in enumerate(jax.tree_util.tree_leaves(tree)):
-        info = {}
+        info: dict[str, Any] = {}
         if _is_key(leaf):
             info["key_impl"] = str(jax.random.key_impl(leaf))
             leaf = jax.random.key_data(leaf)
@@ -165,7 +172,8 @@ def tree_to_arrays(prefix: str, tree) -> tuple[dict, list]:
     return arrays, described
 
 
-def arrays_to_tree(prefix: str, arrays: dict, template, where: str, leaves_info=None):
+def arrays_to_tree(prefix: str, arrays: dict[str, Any], template: PyTree, where: str,
+                   leaves_info: list[dict[str, Any]] | None = None) -> PyTree:
     """Rebuild a tree shaped like ``template`` from
     [`tree_to_arrays`][probflow.core.checkpoint.tree_to_arrays]'s output, checking that every
     leaf has the template's shape and dtype (``where`` names the file in errors).

@@ -11,7 +11,10 @@ from probflow.core.checks import check_count
 __all__ = ["checkpoint_paths"]
 
 
-def checkpoint_paths(owner: str, checkpoint, checkpoint_every, resume):
+def checkpoint_paths(owner: str, checkpoint: str | os.PathLike[str] | None,
+                     checkpoint_every: int | None,
+                     resume: str | os.PathLike[str] | bool | None
+                     ) -> tuple[str | None, str | None]:
     """Check a training loop's checkpoint arguments; return ``(checkpoint path, resume path)``
     (each ``None`` when unused).
 

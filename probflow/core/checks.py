@@ -25,15 +25,17 @@ behave as ``Normal(0, 0)``.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.core import Tracer
 from jax.experimental import checkify
 
 from probflow.core.errors import ParameterError
+from probflow.typing import ArrayLike, PyTree
 
 __all__ = [
     "Check",
@@ -79,7 +81,7 @@ class Check(NamedTuple):
     expected: str
 
 
-def is_concrete(value) -> bool:
+def is_concrete(value: PyTree) -> bool:
     """True when ``value`` holds data now (not a tracer inside ``jit``/``vmap``/``grad``).
 
     Examples:
@@ -89,7 +91,7 @@ def is_concrete(value) -> bool:
         >>> jax.jit(lambda x: is_concrete(x) or x)(1.0)
         Array(1., dtype=float32, weak_type=True)
     """
-    return not any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(value))
+    return not any(isinstance(leaf, Tracer) for leaf in jax.tree_util.tree_leaves(value))
 
 
 def _xp(v):
@@ -152,7 +154,7 @@ def _raise_if_failed(owner: str, check: Check, value, ok) -> None:
         raise ParameterError(_format_failure(owner, check, value, np.broadcast_to(ok, ok.shape)))
 
 
-def validate(owner: str, checks, validate_args: bool = False) -> None:
+def validate(owner: str, checks: Iterable[Check], validate_args: bool = False) -> None:
     """Run ``checks`` for the object named ``owner``.
 
     Concrete values are always checked. Traced values are checked only when
@@ -216,12 +218,13 @@ def _emit_checkify(owner: str, check: Check, value, ok) -> None:
     else:
         index = jnp.zeros((0,), jnp.int32)
         shown = value.reshape(()) if value.size == 1 else value
+    marker: dict[str, Any] = {_MARKER: jnp.zeros((), jnp.bool_)}
     checkify.check(
         jnp.all(ok),
         _template(owner, check, with_index),
         value=shown,
         index=index,
-        **{_MARKER: jnp.zeros((), jnp.bool_)},
+        **marker,
     )
 
 
@@ -243,7 +246,8 @@ def _parameter_message(exc) -> str | None:
     return template.format(value=_fmt(np.asarray(kwargs["value"])), index=index)
 
 
-def checked(fn: Callable, *, errors=frozenset()) -> Callable:
+def checked(fn: Callable[..., Any], *,
+            errors: frozenset[Any] | set[Any] = frozenset()) -> Callable[..., Any]:
     """Wrap ``fn`` so that failed ``validate_args=True`` checks raise ``ParameterError``.
 
     ``fn`` may be (or call) a jitted function: its checks on traced parameters are
@@ -298,7 +302,7 @@ def _smallest_positive(v):
     return jnp.finfo(dtype).tiny if jnp.issubdtype(dtype, jnp.floating) else 1
 
 
-def positive(name: str, value) -> Check:
+def positive(name: str, value: ArrayLike | None) -> Check:
     """``value > 0`` elementwise, and not subnormal (XLA flushes subnormals to zero).
 
     Examples:
@@ -312,7 +316,7 @@ def positive(name: str, value) -> Check:
     return Check(name, value, lambda v: v >= _smallest_positive(v), "positive")
 
 
-def nonnegative(name: str, value) -> Check:
+def nonnegative(name: str, value: ArrayLike | None) -> Check:
     """``value >= 0`` elementwise.
 
     Examples:
@@ -330,7 +334,7 @@ _INFINITIES = {
 }
 
 
-def finite(name: str, value, allow_infinity: str | None = None) -> Check:
+def finite(name: str, value: ArrayLike | None, allow_infinity: str | None = None) -> Check:
     """No NaN and no infinity, except the infinities ``allow_infinity`` names.
 
     Args:
@@ -367,7 +371,8 @@ def finite(name: str, value, allow_infinity: str | None = None) -> Check:
     return Check(name, value, test, expected)
 
 
-def greater_than(name: str, value, bound, bound_name: str) -> Check:
+def greater_than(name: str, value: ArrayLike | None, bound: ArrayLike,
+                 bound_name: str) -> Check:
     """``value > bound`` elementwise (``bound`` may be an array that broadcasts).
 
     Examples:
@@ -378,7 +383,7 @@ def greater_than(name: str, value, bound, bound_name: str) -> Check:
     return Check(name, value, lambda v: v > bound, f"greater than {bound_name}")
 
 
-def in_unit_interval(name: str, value) -> Check:
+def in_unit_interval(name: str, value: ArrayLike | None) -> Check:
     """``0 <= value <= 1`` elementwise.
 
     Examples:
@@ -388,7 +393,7 @@ def in_unit_interval(name: str, value) -> Check:
     return Check(name, value, lambda v: (v >= 0) & (v <= 1), "in [0, 1]")
 
 
-def in_open_unit_interval(name: str, value) -> Check:
+def in_open_unit_interval(name: str, value: ArrayLike | None) -> Check:
     """``0 < value < 1`` elementwise.
 
     Examples:
@@ -398,7 +403,7 @@ def in_open_unit_interval(name: str, value) -> Check:
     return Check(name, value, lambda v: (v > 0) & (v < 1), "in (0, 1)")
 
 
-def integer_valued(name: str, value) -> Check:
+def integer_valued(name: str, value: ArrayLike | None) -> Check:
     """Finite whole numbers (of any dtype) that are non-negative.
 
     Examples:
@@ -413,7 +418,7 @@ def integer_valued(name: str, value) -> Check:
     return Check(name, value, test, "a non-negative integer")
 
 
-def simplex(name: str, value, atol: float | None = None) -> Check:
+def simplex(name: str, value: ArrayLike | None, atol: float | None = None) -> Check:
     """Non-negative entries summing to one along the last axis.
 
     Examples:
@@ -429,7 +434,7 @@ def simplex(name: str, value, atol: float | None = None) -> Check:
     return Check(name, value, test, "non-negative and sum to 1 along the last axis")
 
 
-def lower_triangular_positive_diag(name: str, value) -> Check:
+def lower_triangular_positive_diag(name: str, value: ArrayLike | None) -> Check:
     """Square lower-triangular matrices with a positive (normal, not subnormal) diagonal.
 
     Examples:
@@ -446,7 +451,7 @@ def lower_triangular_positive_diag(name: str, value) -> Check:
     return Check(name, value, test, "lower triangular with a positive diagonal")
 
 
-def positive_definite(name: str, value) -> Check:
+def positive_definite(name: str, value: ArrayLike | None) -> Check:
     """Symmetric positive-definite matrices (checked by their eigenvalues).
 
     Examples:
@@ -465,7 +470,7 @@ def positive_definite(name: str, value) -> Check:
     return Check(name, value, test, "symmetric positive definite")
 
 
-def check_count(owner: str, name: str, value, minimum: int = 1) -> int:
+def check_count(owner: str, name: str, value: Any, minimum: int = 1) -> int:
     """``value`` as an ``int`` if it is an integer (not a bool) of at least ``minimum``.
 
     For counts given by the user (chains, steps, units, ...); raises a ``ValueError``

@@ -13,9 +13,13 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+from collections.abc import Sequence
+from typing import Any
 
 import jax
 import jax.numpy as jnp
+
+from probflow.typing import PRNGKey
 
 __all__ = ["user_stacklevel", "is_key", "key_from_positional"]
 
@@ -40,7 +44,7 @@ def user_stacklevel() -> int:
     return level
 
 
-def is_key(value) -> bool:
+def is_key(value: Any) -> bool:
     """True for a JAX PRNG key: a typed key (``jax.random.key``) or a raw ``uint32[..., 2]``.
 
     Examples:
@@ -56,7 +60,8 @@ def is_key(value) -> bool:
     return dtype == jnp.uint32 and tuple(getattr(value, "shape", ()))[-1:] == (2,)
 
 
-def key_from_positional(owner: str, key, legacy: tuple, *, old: str, new: str):
+def key_from_positional(owner: str, key: PRNGKey | None, legacy: Sequence[Any], *, old: str,
+                        new: str) -> PRNGKey | None:
     """The key of a call that may use a deprecated positional order.
 
     ``legacy`` is what the call passed positionally where the key used to be (``()`` for a

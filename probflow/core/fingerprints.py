@@ -17,10 +17,13 @@ mistakes; these catch the rest:
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+
+from probflow.typing import PRNGKey, PyTree
 
 __all__ = ["digest", "key_digest", "is_typed_key", "as_typed_key_data", "optimizer_probe",
            "PROBE_RTOL"]
@@ -28,7 +31,7 @@ __all__ = ["digest", "key_digest", "is_typed_key", "as_typed_key_data", "optimiz
 PROBE_RTOL = 1e-5  # the same probe computed twice agrees to rounding; settings differ by more
 
 
-def digest(*arrays) -> str:
+def digest(*arrays: Any) -> str:
     """A BLAKE2 digest (32 hex digits) of the arrays' shapes, dtypes and bytes, in order;
     ``None`` entries count as such.
 
@@ -48,7 +51,7 @@ def digest(*arrays) -> str:
     return h.hexdigest()
 
 
-def is_typed_key(key) -> bool:
+def is_typed_key(key: PRNGKey) -> bool:
     """Whether ``key`` is a typed key (``jax.random.key``) rather than a raw ``uint32`` one.
 
     Examples:
@@ -56,10 +59,10 @@ def is_typed_key(key) -> bool:
         >>> is_typed_key(jax.random.key(0)), is_typed_key(jax.random.PRNGKey(0))
         (True, False)
     """
-    return jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key)
+    return jnp.issubdtype(key.dtype, jax.dtypes.prng_key)
 
 
-def as_typed_key_data(key):
+def as_typed_key_data(key: PRNGKey) -> PRNGKey:
     """``key`` as a typed key: raw ``uint32`` keys are wrapped with JAX's default
     implementation, so a raw key and the typed key of the same seed become equal.
 
@@ -72,7 +75,7 @@ def as_typed_key_data(key):
     return key if is_typed_key(key) else jax.random.wrap_key_data(key)
 
 
-def key_digest(key) -> str:
+def key_digest(key: PRNGKey) -> str:
     """``"<implementation>:<digest of the key data>"``, the same for ``jax.random.key(s)`` and
     ``jax.random.PRNGKey(s)``.
 
@@ -87,7 +90,8 @@ def key_digest(key) -> str:
     return f"{jax.random.key_impl(key)}:" + digest(jax.random.key_data(key))
 
 
-def optimizer_probe(optimizer, params, opt_state):
+def optimizer_probe(optimizer: Any, params: PyTree,
+                    opt_state: PyTree) -> np.ndarray | None:
     """Two numbers per parameter leaf (the sum and the sum of absolute values, float64) of the
     update ``optimizer`` proposes for a gradient of one half everywhere at ``params`` and
     ``opt_state``; ``None`` when the optimizer needs more than ``update(grads, state, params)``

@@ -5,10 +5,12 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from probflow.typing import PRNGKey
+
 __all__ = ["as_key", "as_typed_key", "split"]
 
 
-def as_key(key) -> jax.Array:
+def as_key(key: PRNGKey) -> PRNGKey:
     """Check that ``key`` is a JAX PRNG key and return it unchanged.
 
     Both new-style typed keys (``jax.random.key(0)``) and raw ``uint32[2]`` keys
@@ -38,7 +40,7 @@ def as_key(key) -> jax.Array:
     )
 
 
-def as_typed_key(key) -> jax.Array:
+def as_typed_key(key: PRNGKey) -> PRNGKey:
     """Check that ``key`` is a JAX PRNG key and return it as a typed key.
 
     The one normalisation used at public entry points that split, reshape or stack keys:
@@ -65,7 +67,7 @@ def as_typed_key(key) -> jax.Array:
     return jax.random.wrap_key_data(key)
 
 
-def split(key, num: int = 2):
+def split(key: PRNGKey, num: int = 2) -> PRNGKey:
     """Split ``key`` into ``num`` independent keys (a thin, checked ``jax.random.split``).
 
     Examples:

@@ -7,10 +7,15 @@ interior of its domain.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.scipy import special
+
+from probflow.typing import Array, ArrayLike, DTypeLike
 
 __all__ = [
     "log1mexp",
@@ -34,7 +39,7 @@ __all__ = [
 ]
 
 
-def default_float():
+def default_float() -> np.dtype[Any]:
     """The default floating dtype: float64 when ``jax_enable_x64`` is on, else float32.
 
     Examples:
@@ -44,7 +49,7 @@ def default_float():
     return jnp.zeros((), dtype=float).dtype
 
 
-def promote_floats(*values):
+def promote_floats(*values: ArrayLike | Sequence[Any]) -> tuple[Array, ...]:
     """Convert ``values`` to arrays of one common floating dtype.
 
     The dtype follows the inputs (``jnp.result_type``); integer or boolean inputs
@@ -63,7 +68,7 @@ def promote_floats(*values):
     return tuple(jnp.asarray(v, dtype=dtype) for v in values)
 
 
-def tiny(dtype):
+def tiny(dtype: DTypeLike) -> np.floating[Any]:
     """Smallest positive normal number of ``dtype``.
 
     Examples:
@@ -73,7 +78,7 @@ def tiny(dtype):
     return jnp.finfo(dtype).tiny
 
 
-def eps(dtype):
+def eps(dtype: DTypeLike) -> np.floating[Any]:
     """Machine epsilon of ``dtype``.
 
     Examples:
@@ -83,7 +88,7 @@ def eps(dtype):
     return jnp.finfo(dtype).eps
 
 
-def log1mexp(x):
+def log1mexp(x: ArrayLike) -> Array:
     """``log(1 - exp(-|x|))`` computed stably (Maechler 2012).
 
     Uses ``log(-expm1(-x))`` for small ``x`` and ``log1p(-exp(-x))`` for large.
@@ -99,7 +104,7 @@ def log1mexp(x):
     return jnp.where(small, jnp.log(-jnp.expm1(-x_small)), jnp.log1p(-jnp.exp(-x_large)))
 
 
-def log_sub_exp(a, b):
+def log_sub_exp(a: ArrayLike, b: ArrayLike) -> Array:
     """``log(exp(a) - exp(b))`` for ``a >= b``, stably; ``-inf`` when ``a == b``.
 
     Examples:
@@ -113,7 +118,7 @@ def log_sub_exp(a, b):
     return jnp.where(delta > 0, out, jnp.where(delta == 0, -jnp.inf, jnp.nan))
 
 
-def softplus(x):
+def softplus(x: ArrayLike) -> Array:
     """``log(1 + exp(x))`` without overflow.
 
     Examples:
@@ -123,7 +128,7 @@ def softplus(x):
     return jnp.logaddexp(x, 0.0)
 
 
-def softplus_inverse(y):
+def softplus_inverse(y: ArrayLike) -> Array:
     """Inverse of [`softplus`][probflow.core.numerics.softplus]: ``log(exp(y) - 1)``, stable for
     tiny and huge ``y``.
 
@@ -139,7 +144,7 @@ def softplus_inverse(y):
     return jnp.where(big, y_big + jnp.log(-jnp.expm1(-y_big)), jnp.log(jnp.expm1(y_small)))
 
 
-def log_sigmoid(x):
+def log_sigmoid(x: ArrayLike) -> Array:
     """``log(1 / (1 + exp(-x)))`` stably.
 
     Examples:
@@ -149,17 +154,17 @@ def log_sigmoid(x):
     return jax.nn.log_sigmoid(x)
 
 
-def logit(p):
+def logit(p: ArrayLike) -> Array:
     """``log(p / (1 - p))``.
 
     Examples:
         >>> float(logit(jnp.asarray(0.5)))
         0.0
     """
-    return jnp.log(p) - jnp.log1p(-p)
+    return jnp.log(p) - jnp.log1p(-jnp.asarray(p))
 
 
-def safe_log(x):
+def safe_log(x: ArrayLike) -> Array:
     """``log(x)`` that returns ``-inf`` (not NaN) at 0 and has finite gradients elsewhere.
 
     Examples:
@@ -185,7 +190,7 @@ _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 _STIRLING_FROM = 8.0
 
 
-def _stirling_correction(x):
+def _stirling_correction(x: Array) -> Array:
     """``lgamma(x) - ((x - 1/2) log x - x + log(2 pi) / 2)`` for ``x >= 8`` (error < 1e-16)."""
     inv = 1.0 / x
     inv2 = inv * inv
@@ -195,7 +200,7 @@ def _stirling_correction(x):
     return total * inv
 
 
-def log_beta(a, b):
+def log_beta(a: ArrayLike, b: ArrayLike) -> Array:
     """``log B(a, b)`` for ``a, b > 0``, accurate to a few ulps of the result's terms.
 
     ``jax.scipy.special.betaln`` loses about 1e-6 (absolute) when the larger argument
@@ -249,7 +254,7 @@ _STIRLING_ERROR_TABLE = tuple(
 )
 
 
-def stirling_error(x):
+def stirling_error(x: ArrayLike) -> Array:
     """Error of Stirling's formula: ``log(x!) - [(x + 1/2) log x - x + log(2 pi) / 2]``, ``x > 0``.
 
     Loader's ``stirlerr`` (2000): exact table values at the whole numbers below 8, Stirling's
@@ -283,7 +288,7 @@ def stirling_error(x):
     return jnp.where(large, series, jnp.where(whole, exact, direct))
 
 
-def two_product(a, b):
+def two_product(a: ArrayLike, b: ArrayLike) -> tuple[Array, Array]:
     """``(p, e)`` with ``p = fl(a * b)`` and ``a * b = p + e`` exactly (Dekker 1971).
 
     The rounding error of a product, by Veltkamp's splitting of each factor into halves whose
@@ -314,7 +319,8 @@ def two_product(a, b):
 _DEVIANCE_SERIES_TERMS = 12
 
 
-def binomial_deviance(x, mean, *, log_mean=None, difference=None):
+def binomial_deviance(x: ArrayLike, mean: ArrayLike, *, log_mean: ArrayLike | None = None,
+                      difference: ArrayLike | None = None) -> Array:
     """Loader's ``bd0``: ``x log(x / mean) + mean - x`` for ``x >= 0``, ``mean > 0``, stably.
 
     The deviance term of the saddle-point forms of the Poisson, binomial and negative
@@ -379,7 +385,7 @@ log_ndtr = special.log_ndtr
 ndtri = special.ndtri
 
 
-def ndtri_exp(log_p):
+def ndtri_exp(log_p: ArrayLike) -> Array:
     """Inverse of ``log_ndtr``: the ``z`` with ``log Phi(z) = log_p``, for any ``log_p <= 0``.
 
     Accurate where ``exp(log_p)`` underflows (``log_p = -800`` gives ``z ~ -40``) and where

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+from typing import Any
 
 from tqdm.std import tqdm as text_tqdm
 
@@ -47,7 +48,8 @@ def widgets_available() -> bool:
     return importlib.util.find_spec("ipywidgets") is not None
 
 
-def bar_class(*, notebook: bool | None = None, widgets: bool | None = None):
+def bar_class(*, notebook: bool | None = None,
+              widgets: bool | None = None) -> type[text_tqdm[Any]]:
     """The tqdm class to use: ``tqdm.notebook.tqdm`` in a notebook with ipywidgets, else the
     text ``tqdm.std.tqdm``.
 
@@ -68,7 +70,7 @@ def bar_class(*, notebook: bool | None = None, widgets: bool | None = None):
     if not widgets:
         return text_tqdm
     try:
-        from tqdm.notebook import IProgress
+        from tqdm.notebook import IProgress  # pyright: ignore[reportAttributeAccessIssue]
         from tqdm.notebook import tqdm as widget_tqdm
     except ImportError:  # pragma: no cover - tqdm without its notebook module
         return text_tqdm
@@ -76,7 +78,7 @@ def bar_class(*, notebook: bool | None = None, widgets: bool | None = None):
 
 
 def progress_bar(total: int | None = None, *, desc: str | None = None, unit: str = "it",
-                 disable: bool = False, leave: bool = True, **kwargs):
+                 disable: bool = False, leave: bool = True, **kwargs: Any) -> text_tqdm[Any]:
     """A tqdm bar over ``total`` steps, from [`bar_class`][probflow.core.progress.bar_class].
 
     The one place probflow makes progress bars (``Sequential.fit``, samplers, VI loops).

@@ -16,14 +16,15 @@ rebuilds an instance from leaves (after ``jit``, ``vmap``, ``grad``), it bypasse
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar, Self
 
 import jax
 
 __all__ = ["Struct", "static_field", "field"]
 
 
-def static_field(default: Any = dataclasses.MISSING, **kwargs) -> Any:
+def static_field(default: Any = dataclasses.MISSING, **kwargs: Any) -> Any:
     """Declare a static (configuration) field of a [`Struct`][probflow.core.pytree.Struct].
 
     Examples:
@@ -40,7 +41,7 @@ def static_field(default: Any = dataclasses.MISSING, **kwargs) -> Any:
     return dataclasses.field(default=default, metadata=metadata, **kwargs)
 
 
-def field(default: Any = dataclasses.MISSING, **kwargs) -> Any:
+def field(default: Any = dataclasses.MISSING, **kwargs: Any) -> Any:
     """Declare a PyTree child field with a default (``dataclasses.field`` re-exported).
 
     Examples:
@@ -73,7 +74,7 @@ class Struct:
     _child_fields: ClassVar[tuple[str, ...]] = ()
     _static_fields: ClassVar[tuple[str, ...]] = ()
 
-    def __init_subclass__(cls, **kwargs):
+    def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         # A hand-written __init__ (here or inherited from a Struct ancestor) is kept; otherwise
         # the dataclass one is generated.
@@ -81,7 +82,7 @@ class Struct:
             getattr(base, "_custom_init", False) for base in cls.__mro__[1:])
         cls._custom_init = custom_init
         dataclasses.dataclass(cls, frozen=True, eq=False, repr=False, init=not custom_init)
-        fields = dataclasses.fields(cls)
+        fields = dataclasses.fields(cls)  # pyright: ignore[reportArgumentType]
         cls._static_fields = tuple(f.name for f in fields if f.metadata.get("static", False))
         cls._child_fields = tuple(f.name for f in fields if not f.metadata.get("static", False))
         jax.tree_util.register_pytree_with_keys(
@@ -89,12 +90,12 @@ class Struct:
         )
 
     # -- construction helpers -------------------------------------------------------------
-    def _set(self, **values) -> None:
+    def _set(self, **values: Any) -> None:
         """Store field values; only for use inside a subclass's ``__init__``."""
         for name, value in values.items():
             object.__setattr__(self, name, value)
 
-    def replace(self, **changes):
+    def replace(self, **changes: Any) -> Self:
         """Return a copy with some fields replaced (no ``__init__``, no validation).
 
         Examples:
@@ -117,7 +118,7 @@ class Struct:
     def __repr__(self) -> str:
         parts = []
         for name in self._child_fields + self._static_fields:
-            value = getattr(self, name, None)
+            value: Any = getattr(self, name, None)
             shape = getattr(value, "shape", None)
             if shape is not None and hasattr(value, "dtype"):
                 parts.append(f"{name}={value.dtype}{list(shape)}")
@@ -126,13 +127,13 @@ class Struct:
         return f"{type(self).__name__}({', '.join(parts)})"
 
 
-def _flatten(obj: Struct):
+def _flatten(obj: Struct) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     children = tuple(getattr(obj, name) for name in obj._child_fields)
     aux = tuple(getattr(obj, name) for name in obj._static_fields)
     return children, aux
 
 
-def _flatten_with_keys(obj: Struct):
+def _flatten_with_keys(obj: Struct) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     children = tuple(
         (jax.tree_util.GetAttrKey(name), getattr(obj, name)) for name in obj._child_fields
     )
@@ -140,8 +141,8 @@ def _flatten_with_keys(obj: Struct):
     return children, aux
 
 
-def _make_unflatten(cls):
-    def unflatten(aux, children):
+def _make_unflatten(cls: type[Struct]) -> Callable[[Any, Any], Struct]:
+    def unflatten(aux: Any, children: Any) -> Struct:
         obj = object.__new__(cls)
         for name, value in zip(cls._child_fields, children, strict=True):
             object.__setattr__(obj, name, value)

@@ -7,16 +7,18 @@ broadcast against each other to define ``batch_shape``; a parameter with
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from probflow.core.errors import ShapeError
+from probflow.typing import Shape, ShapeLike
 
 __all__ = ["as_shape", "broadcast_shapes", "batch_shape_of", "prefer_static_size"]
 
 
-def as_shape(shape) -> tuple[int, ...]:
+def as_shape(shape: ShapeLike) -> Shape:
     """Normalise ``shape`` (an int, a sequence of ints, or ``()``) to a tuple of ints.
 
     Examples:
@@ -51,7 +53,8 @@ def broadcast_shapes(*shapes: Sequence[int], what: str = "parameters") -> tuple[
         ) from err
 
 
-def batch_shape_of(params: dict, event_ndims: dict, owner: str = "") -> tuple[int, ...]:
+def batch_shape_of(params: Mapping[str, Any], event_ndims: Mapping[str, int],
+                   owner: str = "") -> tuple[int, ...]:
     """Batch shape implied by ``params`` whose trailing ``event_ndims[name]`` dims are events.
 
     Examples:

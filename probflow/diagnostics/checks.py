@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from typing import Any
 
 import arviz as az
 import numpy as np
@@ -40,7 +41,7 @@ class ConvergenceWarning(UserWarning):
     """
 
 
-def _worst(series, largest: bool):
+def _worst(series: Any, largest: bool) -> tuple[Any, float | None]:
     series = series.dropna()
     if series.empty:
         return None, None
@@ -48,17 +49,17 @@ def _worst(series, largest: bool):
     return name, float(series[name])
 
 
-def _stats(idata):
+def _stats(idata: az.InferenceData) -> Any:
     return getattr(idata, "sample_stats", None)
 
 
-def _has_chains(idata) -> bool:
+def _has_chains(idata: az.InferenceData) -> bool:
     posterior = getattr(idata, "posterior", None)
     return posterior is not None and posterior.sizes.get("chain", 0) >= 2 \
         and posterior.sizes.get("draw", 0) >= 4
 
 
-def checks_applied(idata) -> list[str]:
+def checks_applied(idata: az.InferenceData) -> list[str]:
     """The checks ``idata`` allows, as keys of ``CHECK_LABELS``, in the message's order.
 
     R-hat and ESS need at least 2 chains of at least 4 draws; divergences, tree depth and
@@ -81,7 +82,8 @@ def checks_applied(idata) -> list[str]:
     return applied
 
 
-def _failed_checks(idata, max_tree_depth, var_names) -> list[tuple[str, str]]:
+def _failed_checks(idata: az.InferenceData, max_tree_depth: int | None,
+                   var_names: list[str] | None) -> list[tuple[str, str]]:
     """``(check key, message)`` for every failed check."""
     failed = []
     stats = _stats(idata)
@@ -104,8 +106,9 @@ def _failed_checks(idata, max_tree_depth, var_names) -> list[tuple[str, str]]:
                 f"This is an efficiency problem, not a bias: raise max_tree_depth, or "
                 f"reparameterise/rescale the model so the posterior is closer to isotropic."))
     if _has_chains(idata):
-        num_chains = idata.posterior.sizes["chain"]
-        summary = az.summary(idata, var_names=var_names, kind="diagnostics")
+        num_chains = idata.posterior.sizes["chain"]  # pyright: ignore[reportAttributeAccessIssue]
+        # pandas ships no precise types for indexing: the table is handled as Any.
+        summary: Any = az.summary(idata, var_names=var_names, kind="diagnostics")
         name, rhat = _worst(summary["r_hat"], largest=True)
         if rhat is not None and rhat > RHAT_THRESHOLD:
             bad = int((summary["r_hat"] > RHAT_THRESHOLD).sum())
@@ -136,8 +139,8 @@ def _failed_checks(idata, max_tree_depth, var_names) -> list[tuple[str, str]]:
     return failed
 
 
-def convergence_messages(idata, *, max_tree_depth: int | None = None,
-                         var_names=None) -> list[str]:
+def convergence_messages(idata: az.InferenceData, *, max_tree_depth: int | None = None,
+                         var_names: list[str] | None = None) -> list[str]:
     """Plain-language messages for every failed check of ``idata`` (empty when all pass).
 
     Checks: divergent transitions after warm-up; transitions that hit the maximum tree depth;
@@ -157,7 +160,7 @@ def convergence_messages(idata, *, max_tree_depth: int | None = None,
     return [message for _, message in _failed_checks(idata, max_tree_depth, var_names)]
 
 
-def clean_run_message(idata) -> str | None:
+def clean_run_message(idata: az.InferenceData) -> str | None:
     """The one line saying which checks ran and found nothing; ``None`` when none apply.
 
     Examples:
@@ -175,15 +178,15 @@ def clean_run_message(idata) -> str | None:
             f"({', '.join(CHECK_LABELS[c] for c in applied)} checked)")
 
 
-def _reported(idata) -> list[str]:
+def _reported(idata: az.InferenceData) -> list[str]:
     attrs = getattr(idata, "attrs", None)
     if attrs is None:
         return []
     return [m for m in str(attrs.get(REPORTED_ATTR, "")).split("\n") if m]
 
 
-def warn_convergence(idata, *, stacklevel: int | None = None, once: bool = True,
-                     announce: bool = False, **kwargs) -> list[str]:
+def warn_convergence(idata: az.InferenceData, *, stacklevel: int | None = None, once: bool = True,
+                     announce: bool = False, **kwargs: Any) -> list[str]:
     """Issue a [`ConvergenceWarning`][probflow.diagnostics.checks.ConvergenceWarning] for each
     failed check; return the messages (all of them, also those not warned again).
 

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import arviz as az
+import pandas as pd
+import xarray as xr
 
 from probflow.diagnostics.checks import warn_convergence
 
 __all__ = ["summary", "as_inference_data"]
 
 
-def _is_inference_data(obj) -> bool:
+def _is_inference_data(obj: Any) -> bool:
     if isinstance(obj, az.InferenceData):
         return True
     # ArviZ 1.x returns an xarray DataTree with a ``posterior`` child.
     return type(obj).__name__ == "DataTree" and "posterior" in getattr(obj, "children", {})
 
 
-def as_inference_data(result, owner: str = "summary"):
+def as_inference_data(result: Any, owner: str = "summary") -> az.InferenceData:
     """``result`` as an ``arviz.InferenceData``, or a ``TypeError`` that says what is accepted.
 
     Accepts an ``InferenceData`` (from ``pf.mcmc.sample``, ``pf.vi.fit(...).sample(key)``,
@@ -40,7 +45,7 @@ with a to_inference_data() method; got a dict
     """
     if _is_inference_data(result):
         return result
-    convert = getattr(result, "to_inference_data", None)
+    convert: Callable[[], az.InferenceData] | None = getattr(result, "to_inference_data", None)
     if callable(convert) and not isinstance(result, type):
         return convert()
     got = type(result).__name__
@@ -56,7 +61,8 @@ with a to_inference_data() method; got a dict
     )
 
 
-def summary(idata, *, var_names=None, warn: bool = True, **kwargs):
+def summary(idata: Any, *, var_names: list[str] | None = None, warn: bool = True,
+            **kwargs: Any) -> pd.DataFrame | xr.Dataset:
     """ArviZ's ``summary`` of ``idata``, after warning about any failed convergence check.
 
     Args:
