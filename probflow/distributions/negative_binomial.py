@@ -165,16 +165,16 @@ class NegativeBinomial(Distribution):
         name: str | None = None,
     ):
         _exactly_one("NegativeBinomial", logits=logits, probs=probs)
-        total_count, logits, probs = _promote_optional(total_count, logits, probs)
+        count, logits, probs = _promote_optional(total_count, logits, probs)
         self._set(
-            total_count=total_count,
+            total_count=count,
             logits=logits,
             probs=probs,
             validate_args=validate_args,
             name=name,
         )
         self._validate(
-            checks.positive("total_count", total_count),
+            checks.positive("total_count", count),
             _half_open_unit("probs", probs),
         )
 
@@ -379,13 +379,14 @@ class ZeroInflatedNegativeBinomial(Distribution):
         if inflated_loc_probs is not None:
             gate, gate_name = inflated_loc_probs, "inflated_loc_probs"
         if inflated_loc_logits is not None:
-            (inflated_loc_logits,) = _promote_optional(inflated_loc_logits)
-            gate_logits = 2.0 * inflated_loc_logits  # TFP: softmax([l, -l])[0] = sigmoid(2 l)
-        total_count, logits, probs, gate, gate_logits = _promote_optional(
+            (loc_logits,) = _promote_optional(inflated_loc_logits)
+            assert loc_logits is not None  # not None in, not None out
+            gate_logits = 2.0 * loc_logits  # TFP: softmax([l, -l])[0] = sigmoid(2 l)
+        count, logits, probs, gate, gate_logits = _promote_optional(
             total_count, logits, probs, gate, gate_logits
         )
         self._set(
-            total_count=total_count,
+            total_count=count,
             logits=logits,
             probs=probs,
             gate=gate,
@@ -394,7 +395,7 @@ class ZeroInflatedNegativeBinomial(Distribution):
             name=name,
         )
         self._validate(
-            checks.positive("total_count", total_count),
+            checks.positive("total_count", count),
             _half_open_unit("probs", probs),
             checks.in_unit_interval(gate_name, gate),
         )

@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from probflow.core import checks
 from probflow.core.numerics import log1mexp, promote_floats
@@ -13,7 +14,7 @@ from probflow.core.pytree import static_field
 from probflow.distributions import constraints
 from probflow.distributions.categorical import _gather_last
 from probflow.distributions.distribution import Distribution
-from probflow.typing import Array
+from probflow.typing import Array, ArrayLike, DTypeLike
 
 __all__ = ["OrderedLogistic"]
 
@@ -38,10 +39,10 @@ class _CutpointCategories(Distribution):
 
     def __init__(
         self,
-        cutpoints,
-        loc,
+        cutpoints: ArrayLike,
+        loc: ArrayLike,
         *,
-        dtype=jnp.int32,
+        dtype: DTypeLike = jnp.int32,
         validate_args: bool = False,
         name: str | None = None,
     ):
@@ -57,7 +58,7 @@ class _CutpointCategories(Distribution):
         self._validate(_ordered("cutpoints", cutpoints))
 
     @property
-    def dtype(self):
+    def dtype(self) -> np.dtype:
         return self.sample_dtype
 
     @property
@@ -66,10 +67,14 @@ class _CutpointCategories(Distribution):
         return int(self.cutpoints.shape[-1]) + 1
 
     @property
-    def support(self):
-        return constraints.IntegerInterval(0, self.num_categories - 1)
+    def support(self) -> constraints.Constraint:
+        return constraints.IntegerInterval(0, self.num_categories - 1)  # pyright: ignore[reportCallIssue]
 
-    def categorical_probs(self):
+    def categorical_log_probs(self) -> Array:  # pragma: no cover - abstract
+        """Log-probabilities of the ``K + 1`` categories, shape ``batch_shape + (K + 1,)``."""
+        raise NotImplementedError
+
+    def categorical_probs(self) -> Array:
         """Probabilities of the ``K + 1`` categories, shape ``batch_shape + (K + 1,)``."""
         return jnp.exp(self.categorical_log_probs())
 

@@ -164,13 +164,13 @@ _EVENT_NDIMS_BY_NAME: dict[str, int] = {
 _BY_CLASS: dict[str, dict[str, c.Constraint]] = {
     "probflow.distributions.two_piece_normal.TwoPieceNormal": {"skewness": c.positive},
     "probflow.distributions.two_piece_student_t.TwoPieceStudentT": {"skewness": c.positive},
-    "probflow.distributions.zipf.Zipf": {"power": c.GreaterThan(1.0)},
+    "probflow.distributions.zipf.Zipf": {"power": c.GreaterThan(1.0)},  # pyright: ignore[reportCallIssue]
     "probflow.distributions.generalized_pareto.GeneralizedPareto": {"concentration": c.real},
     "probflow.distributions.gev.GeneralizedExtremeValue": {"concentration": c.real},
-    "probflow.distributions.lkj.LKJ": {"concentration": c.GreaterThan(1.0)},
-    "probflow.distributions.lkj.CholeskyLKJ": {"concentration": c.GreaterThan(1.0)},
+    "probflow.distributions.lkj.LKJ": {"concentration": c.GreaterThan(1.0)},  # pyright: ignore[reportCallIssue]
+    "probflow.distributions.lkj.CholeskyLKJ": {"concentration": c.GreaterThan(1.0)},  # pyright: ignore[reportCallIssue]
     "probflow.distributions.inverse_gaussian.InverseGaussian": {"loc": c.positive},
-    "probflow.distributions.student_t_process.StudentTProcess": {"df": c.GreaterThan(2.0)},
+    "probflow.distributions.student_t_process.StudentTProcess": {"df": c.GreaterThan(2.0)},  # pyright: ignore[reportCallIssue]
 }
 
 # Existing classes that compute their batch shape by hand, with TFP's event ranks.
@@ -243,7 +243,7 @@ def parameter_properties(cls: type[Distribution]) -> dict[str, ParameterProperti
         >>> props["probs"].is_preferred, props["logits"].is_preferred
         (False, True)
     """
-    fields = {f.name: f for f in dataclasses.fields(cls)}
+    fields = {f.name: f for f in dataclasses.fields(cls)}  # pyright: ignore[reportArgumentType]
     names = [n for n in cls._child_fields if n in fields]
     out = {}
     for name in names:

@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from probflow.core import checks
 from probflow.core.errors import ShapeError
@@ -84,7 +85,7 @@ class PlackettLuce(Distribution):
         return self.scores.shape[-1:]
 
     @property
-    def dtype(self) -> DTypeLike:
+    def dtype(self) -> np.dtype:
         return jnp.dtype(self.sample_dtype)
 
     @property

@@ -154,7 +154,10 @@ class Poisson(Distribution):
 
     def rate_parameter(self) -> Array:
         """``rate``, computed from ``log_rate`` when that was given."""
-        return jnp.exp(self.log_rate) if self.log_rate is not None else self.rate
+        if self.log_rate is not None:
+            return jnp.exp(self.log_rate)
+        assert self.rate is not None  # exactly one of the two is given
+        return self.rate
 
     def log_rate_parameter(self) -> Array:
         """``log_rate``, computed from ``rate`` when that was given."""
@@ -252,7 +255,10 @@ class ZeroInflatedPoisson(Distribution):
 
     def rate_parameter(self) -> Array:
         """``rate``, computed from ``log_rate`` when that was given."""
-        return jnp.exp(self.log_rate) if self.log_rate is not None else self.rate
+        if self.log_rate is not None:
+            return jnp.exp(self.log_rate)
+        assert self.rate is not None  # exactly one of the two is given
+        return self.rate
 
     def gate_parameter(self) -> Array:
         """``gate`` (probability of a structural zero), from ``gate_logits`` if needed."""

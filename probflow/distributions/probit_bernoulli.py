@@ -6,6 +6,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.scipy import special
 
 from probflow.core import checks
@@ -69,16 +70,24 @@ class ProbitBernoulli(_BinaryMasses, Distribution):
         self._validate(checks.in_unit_interval("probs", probs))
 
     @property
-    def _float_dtype(self):
-        return (self.probits if self.probits is not None else self.probs).dtype
+    def _float_dtype(self) -> np.dtype:
+        param = self.probits if self.probits is not None else self.probs
+        assert param is not None  # exactly one of the two is given
+        return param.dtype
 
     def probs_parameter(self) -> Array:
         """``probs = ndtr(probits)``."""
-        return self.probs if self.probs is not None else special.ndtr(self.probits)
+        if self.probs is not None:
+            return self.probs
+        assert self.probits is not None  # exactly one of the two is given
+        return special.ndtr(self.probits)
 
     def probits_parameter(self) -> Array:
         """``probits = ndtri(probs)``."""
-        return self.probits if self.probits is not None else special.ndtri(self.probs)
+        if self.probits is not None:
+            return self.probits
+        assert self.probs is not None  # exactly one of the two is given
+        return special.ndtri(self.probs)
 
     def _cdf(self, value):
         x = value.astype(self._float_dtype)

@@ -7,6 +7,7 @@ import math
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.scipy import special
 
 from probflow.core.errors import ShapeError
@@ -14,7 +15,7 @@ from probflow.core.numerics import promote_floats
 from probflow.distributions.constraints import Constraint
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.spherical import _SPHERE
-from probflow.typing import ArrayLike, DTypeLike, Shape
+from probflow.typing import ArrayLike, Shape
 
 __all__ = ["ProjectedNormal"]
 
@@ -65,7 +66,7 @@ class ProjectedNormal(Distribution):
         return self.concentration.shape[-1:]
 
     @property
-    def dtype(self) -> DTypeLike:
+    def dtype(self) -> np.dtype:
         return self.concentration.dtype
 
     @property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -17,7 +18,7 @@ from probflow.distributions._wrappers import (
     expand_draws,
 )
 from probflow.distributions.distribution import Distribution
-from probflow.typing import Array, ArrayLike, DTypeLike, Shape
+from probflow.typing import Array, ArrayLike, Shape
 
 __all__ = ["QuantizedDistribution", "log_interval_mass"]
 
@@ -33,6 +34,7 @@ def log_interval_mass(distribution: Distribution, a: ArrayLike, b: ArrayLike) ->
         >>> round(float(log_interval_mass(pfd.Normal(0.0, 1.0), 30.0, 31.0)), 2)
         -454.32
     """
+    a, b = jnp.asarray(a), jnp.asarray(b)
     a_finite, b_finite = jnp.isfinite(a), jnp.isfinite(b)
     # Infinite ends are handled here, never passed to the base (its gradients there are NaN).
     a_safe = jnp.where(a_finite, a, jnp.where(b_finite, b - 1.0, 0.0))
@@ -103,13 +105,13 @@ class QuantizedDistribution(Distribution):
                                           jnp.shape(self.high)))
 
     @property
-    def dtype(self) -> DTypeLike:
+    def dtype(self) -> np.dtype:
         return self.low.dtype
 
     @property
     def support(self) -> constraints.Constraint:
         shape = self.batch_shape
-        return constraints.IntegerInterval(jnp.broadcast_to(self.low, shape),
+        return constraints.IntegerInterval(jnp.broadcast_to(self.low, shape),  # pyright: ignore[reportCallIssue]
                                            jnp.broadcast_to(self.high, shape))
 
     def _sample(self, key, sample_shape):
@@ -140,6 +142,6 @@ class QuantizedDistribution(Distribution):
         return jnp.where(y < self.low, 1.0, jnp.where(y >= self.high, 0.0, inner))
 
 
-def _whole_or_infinite(v):
-    xp = np if isinstance(v, np.ndarray | np.generic) else jnp
+def _whole_or_infinite(v: Any) -> Any:
+    xp: Any = np if isinstance(v, np.ndarray | np.generic) else jnp
     return xp.isinf(v) | (v == xp.floor(v))

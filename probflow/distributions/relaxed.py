@@ -79,16 +79,16 @@ class RelaxedBernoulli(Distribution):
         name: str | None = None,
     ):
         _exactly_one("RelaxedBernoulli", logits=logits, probs=probs)
-        temperature, logits, probs = _promote_optional(temperature, logits, probs)
+        temp, logits, probs = _promote_optional(temperature, logits, probs)
         self._set(
-            temperature=temperature,
+            temperature=temp,
             logits=logits,
             probs=probs,
             validate_args=validate_args,
             name=name,
         )
         self._validate(
-            checks.positive("temperature", temperature),
+            checks.positive("temperature", temp),
             checks.in_open_unit_interval("probs", probs),
         )
 
@@ -204,9 +204,9 @@ class RelaxedOneHotCategorical(Distribution):
         name: str | None = None,
     ):
         _exactly_one("RelaxedOneHotCategorical", logits=logits, probs=probs)
-        temperature, logits, probs = _promote_optional(temperature, logits, probs)
+        temp, logits, probs = _promote_optional(temperature, logits, probs)
         self._set(
-            temperature=temperature,
+            temperature=temp,
             logits=logits,
             probs=probs,
             validate_args=validate_args,
@@ -214,7 +214,7 @@ class RelaxedOneHotCategorical(Distribution):
         )
         _ = self.batch_shape  # raises a ShapeError naming the class for scalar logits/probs
         self._validate(
-            checks.positive("temperature", temperature),
+            checks.positive("temperature", temp),
             checks.simplex("probs", probs),
         )
 
@@ -222,6 +222,7 @@ class RelaxedOneHotCategorical(Distribution):
     def num_categories(self) -> int:
         """Number of classes ``K``."""
         param = self.logits if self.logits is not None else self.probs
+        assert param is not None  # exactly one of the two is given
         return int(param.shape[-1])
 
     @property
@@ -238,7 +239,10 @@ class RelaxedOneHotCategorical(Distribution):
 
     def probs_parameter(self) -> Array:
         """Class probabilities of the underlying categorical distribution."""
-        return jax.nn.softmax(self.logits, axis=-1) if self.logits is not None else self.probs
+        if self.logits is not None:
+            return jax.nn.softmax(self.logits, axis=-1)
+        assert self.probs is not None  # exactly one of the two is given
+        return self.probs
 
     def _sample(self, key, sample_shape):
         shape = sample_shape + self.batch_shape + self.event_shape

@@ -80,7 +80,7 @@ class SinhArcsinh(Distribution):
                     f"broadcast batch shape {batch} (its draws are not repeated across a batch)")
 
     @property
-    def reparameterized(self) -> bool:  # type: ignore[override]
+    def reparameterized(self) -> bool:  # pyright: ignore[reportIncompatibleVariableOverride]
         return self.distribution is None or self.distribution.reparameterized
 
     @property

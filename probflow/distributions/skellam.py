@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from probflow.core import checks
 from probflow.distributions import constraints
@@ -13,7 +14,7 @@ from probflow.distributions._bessel_series import log_bessel_iv
 from probflow.distributions.bernoulli import _exactly_one, _is_integer, _promote_optional
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.poisson import _sample_counts
-from probflow.typing import Array, ArrayLike, DTypeLike
+from probflow.typing import Array, ArrayLike
 
 __all__ = ["Skellam"]
 
@@ -31,6 +32,20 @@ class Integer(constraints.Constraint):
 
     def check(self, value: Any) -> Array:
         return _is_integer(value)
+
+
+def _log_of(rate: Array | None, log_rate: Array | None) -> Array:
+    if log_rate is not None:
+        return log_rate
+    assert rate is not None  # exactly one of the two is given
+    return jnp.log(rate)
+
+
+def _rate_of(rate: Array | None, log_rate: Array | None) -> Array:
+    if rate is not None:
+        return rate
+    assert log_rate is not None  # exactly one of the two is given
+    return jnp.exp(log_rate)
 
 
 class Skellam(Distribution):
@@ -79,22 +94,20 @@ class Skellam(Distribution):
         return Integer()
 
     @property
-    def dtype(self) -> DTypeLike:
+    def dtype(self) -> np.dtype:
         leaves = [v for v in self.parameters.values() if v is not None]
         return leaves[0].dtype
 
-    def _log_rates(self):
-        log1 = self.log_rate1 if self.log_rate1 is not None else jnp.log(self.rate1)
-        log2 = self.log_rate2 if self.log_rate2 is not None else jnp.log(self.rate2)
-        return log1, log2
+    def _log_rates(self) -> tuple[Array, Array]:
+        return _log_of(self.rate1, self.log_rate1), _log_of(self.rate2, self.log_rate2)
 
     def rate1_parameter(self) -> Array:
         """``rate1``, from whichever of ``rate1`` and ``log_rate1`` was given."""
-        return self.rate1 if self.rate1 is not None else jnp.exp(self.log_rate1)
+        return _rate_of(self.rate1, self.log_rate1)
 
     def rate2_parameter(self) -> Array:
         """``rate2``, from whichever of ``rate2`` and ``log_rate2`` was given."""
-        return self.rate2 if self.rate2 is not None else jnp.exp(self.log_rate2)
+        return _rate_of(self.rate2, self.log_rate2)
 
     def _sample(self, key, sample_shape):
         shape = sample_shape + self.batch_shape

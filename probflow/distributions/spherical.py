@@ -14,9 +14,11 @@ axis ``e_1`` and move it with the Householder reflection that maps ``e_1`` to
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.scipy import special
 
 from probflow.core import checks
@@ -27,7 +29,7 @@ from probflow.distributions import _gamma_draws, constraints
 from probflow.distributions._bessel import log_bessel_iv_over_xv
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.kl import register_kl
-from probflow.typing import DTypeLike, Shape, ShapeLike
+from probflow.typing import ArrayLike, DTypeLike, Shape
 
 __all__ = ["SphericalUniform", "VonMisesFisher", "PowerSpherical"]
 
@@ -102,8 +104,9 @@ class SphericalUniform(Distribution):
     shape: tuple = static_field(default=())
     dtype_name: str = static_field(default="float32")
 
-    def __init__(self, dimension: int, batch_shape: ShapeLike = (), dtype: DTypeLike | None = None,
-                 *, validate_args: bool = False, name: str | None = None):
+    def __init__(self, dimension: int, batch_shape: Sequence[int] = (),
+                 dtype: DTypeLike | None = None, *, validate_args: bool = False,
+                 name: str | None = None):
         dimension = checks.check_count("SphericalUniform", "dimension", dimension)
         batch_shape = tuple(int(s) for s in batch_shape)
         dtype = jnp.dtype(dtype if dtype is not None else default_float())
@@ -119,7 +122,7 @@ class SphericalUniform(Distribution):
         return (self.dimension,)
 
     @property
-    def dtype(self) -> DTypeLike:
+    def dtype(self) -> np.dtype:
         return jnp.dtype(self.dtype_name)
 
     @property
@@ -157,8 +160,8 @@ class _DirectionalDistribution(Distribution):
     concentration: jax.Array
     param_event_ndims = {"mean_direction": 1, "concentration": 0}
 
-    def __init__(self, mean_direction, concentration, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, mean_direction: ArrayLike, concentration: ArrayLike, *,
+                 validate_args: bool = False, name: str | None = None):
         mean_direction, concentration = promote_floats(mean_direction, concentration)
         _check_direction(type(self).__name__, mean_direction)
         self._set(mean_direction=mean_direction, concentration=concentration,
@@ -171,15 +174,15 @@ class _DirectionalDistribution(Distribution):
         return self.mean_direction.shape[-1]
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> Shape:
         return (self._dim,)
 
     @property
-    def dtype(self):
+    def dtype(self) -> np.dtype:
         return self.mean_direction.dtype
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return _SPHERE
 
 

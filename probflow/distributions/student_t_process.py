@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.scipy import special
 
 from probflow.core import checks
@@ -15,7 +16,7 @@ from probflow.distributions.gaussian_process import _KernelMarginal
 from probflow.distributions.mvn import matvec, solve_lower
 from probflow.distributions.mvt import MultivariateStudentT
 from probflow.psd_kernels.kernel import PositiveSemidefiniteKernel
-from probflow.typing import Array, ArrayLike, DTypeLike
+from probflow.typing import Array, ArrayLike
 
 __all__ = ["StudentTProcess"]
 
@@ -59,8 +60,8 @@ class StudentTProcess(_KernelMarginal):
     df: jax.Array
 
     def __init__(self, df: ArrayLike, kernel: PositiveSemidefiniteKernel, index_points: ArrayLike,
-                 mean_fn: Callable[[Array], Array] | None = None,
-                 observation_noise_variance: ArrayLike = 0.0, jitter: ArrayLike = 1e-6, *,
+                 mean_fn: Callable[[Array], ArrayLike] | None = None,
+                 observation_noise_variance: ArrayLike = 0.0, jitter: float = 1e-6, *,
                  validate_args: bool = False, name: str | None = None):
         (df,) = promote_floats(df)
         self._set(df=df)  # read by batch_shape, which the shared constructor checks
@@ -72,7 +73,7 @@ class StudentTProcess(_KernelMarginal):
         return super()._batch_shapes() + [jnp.shape(self.df)]
 
     @property
-    def dtype(self) -> DTypeLike:
+    def dtype(self) -> np.dtype:
         return jnp.result_type(super().dtype, self.df)
 
     def get_marginal_distribution(self) -> MultivariateStudentT:

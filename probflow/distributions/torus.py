@@ -90,6 +90,7 @@ class SineBivariateVonMises(Distribution):
             raise ValueError("SineBivariateVonMises: give exactly one of correlation and "
                              "weighted_correlation")
         given = correlation if correlation is not None else weighted_correlation
+        assert given is not None  # exactly one of the two is given (checked above)
         phi_loc, psi_loc, phi_concentration, psi_concentration, given = promote_floats(
             phi_loc, psi_loc, phi_concentration, psi_concentration, given)
         if weighted_correlation is not None:

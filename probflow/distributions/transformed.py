@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import jax
 import jax.numpy as jnp
 
@@ -21,7 +23,6 @@ from probflow.core.shapes import broadcast_shapes
 from probflow.distributions import _images
 from probflow.distributions import constraints as c
 from probflow.distributions.distribution import Distribution
-from probflow.typing import DTypeLike
 
 __all__ = ["TransformedDistribution"]
 
@@ -107,7 +108,7 @@ class TransformedDistribution(Distribution):
 
     # -- shapes and declarations --------------------------------------------------------------
     @property
-    def reparameterized(self) -> bool:  # type: ignore[override]
+    def reparameterized(self) -> bool:  # pyright: ignore[reportIncompatibleVariableOverride]
         return bool(self.distribution.reparameterized)
 
     @property
@@ -130,7 +131,7 @@ class TransformedDistribution(Distribution):
                                 what="TransformedDistribution: base batch and bijector outputs")
 
     @property
-    def dtype(self) -> DTypeLike:
+    def dtype(self) -> Any:
         return self.distribution.dtype
 
     def _image_core(self):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import jax
 import jax.numpy as jnp
 
@@ -12,7 +14,7 @@ from probflow.distributions import constraints
 from probflow.distributions._wrappers import array_finiteness_checks, check_scalar_base
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.quantized import log_interval_mass
-from probflow.typing import ArrayLike, DTypeLike, Shape
+from probflow.typing import ArrayLike, Shape
 
 __all__ = ["TruncatedDistribution"]
 
@@ -91,11 +93,11 @@ class TruncatedDistribution(Distribution):
                                           jnp.shape(self.high)))
 
     @property
-    def dtype(self) -> DTypeLike:
+    def dtype(self) -> Any:
         return self.base_dist.dtype
 
     @property
-    def reparameterized(self) -> bool:  # type: ignore[override]
+    def reparameterized(self) -> bool:  # pyright: ignore[reportIncompatibleVariableOverride]
         return bool(self.base_dist.reparameterized and not self.base_dist.is_discrete)
 
     @property
@@ -113,8 +115,8 @@ class TruncatedDistribution(Distribution):
         low = jnp.broadcast_to(jnp.maximum(self.low, bounds[0]), shape)
         high = jnp.broadcast_to(jnp.minimum(self.high, bounds[1]), shape)
         if self.base_dist.is_discrete:
-            return constraints.IntegerInterval(jnp.ceil(low), jnp.floor(high))
-        return constraints.ExtendedInterval(low, high)
+            return constraints.IntegerInterval(jnp.ceil(low), jnp.floor(high))  # pyright: ignore[reportCallIssue]
+        return constraints.ExtendedInterval(low, high)  # pyright: ignore[reportCallIssue]
 
     # -- the normaliser and the truncated cdf ------------------------------------------------
     def _log_mass_at_low(self):

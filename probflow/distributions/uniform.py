@@ -54,7 +54,7 @@ class Uniform(Distribution):
 
     @property
     def support(self) -> constraints.Constraint:
-        return constraints.Interval(self.low, self.high)
+        return constraints.Interval(self.low, self.high)  # pyright: ignore[reportCallIssue]
 
     def _width(self):
         return self.high - self.low

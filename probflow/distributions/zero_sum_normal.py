@@ -38,7 +38,7 @@ class ZeroSum(Constraint):
     num_axes: int = static_field(default=1)
 
     @property
-    def event_ndims(self) -> int:  # type: ignore[override]
+    def event_ndims(self) -> int:  # pyright: ignore[reportIncompatibleVariableOverride]
         return self.num_axes
 
     def check(self, value: Any) -> Array:
@@ -81,11 +81,11 @@ class ZeroSumTransform(Bijector):
         self._set(num_axes=num_axes, validate_args=validate_args, name=name)
 
     @property
-    def forward_min_event_ndims(self) -> int:  # type: ignore[override]
+    def forward_min_event_ndims(self) -> int:  # pyright: ignore[reportIncompatibleVariableOverride]
         return self.num_axes
 
     @property
-    def inverse_min_event_ndims(self) -> int:  # type: ignore[override]
+    def inverse_min_event_ndims(self) -> int:  # pyright: ignore[reportIncompatibleVariableOverride]
         return self.num_axes
 
     def forward_event_shape(self, input_shape: Any) -> Shape:
@@ -156,7 +156,8 @@ class ZeroSumNormal(Distribution):
     """
 
     scale: jax.Array
-    event_shape: tuple = static_field(default=(2,))  # a static field, not the base property
+    # a static field, not the base property
+    event_shape: tuple[int, ...] = static_field(default=(2,))  # pyright: ignore[reportIncompatibleMethodOverride]
     reparameterized = True
 
     def __init__(self, scale: ArrayLike, event_shape: ShapeLike, *, validate_args: bool = False,
@@ -171,7 +172,7 @@ class ZeroSumNormal(Distribution):
 
     @property
     def support(self) -> Constraint:
-        return ZeroSum(len(self.event_shape))
+        return ZeroSum(len(self.event_shape))  # pyright: ignore[reportCallIssue]
 
     def _dim(self) -> int:
         return math.prod(n - 1 for n in self.event_shape)

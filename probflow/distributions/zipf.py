@@ -6,6 +6,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.scipy import special
 
 from probflow.core import checks
@@ -13,12 +14,12 @@ from probflow.core.numerics import promote_floats
 from probflow.core.pytree import static_field
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
-from probflow.typing import ArrayLike, DTypeLike
+from probflow.typing import Array, ArrayLike, DTypeLike
 
 __all__ = ["Zipf"]
 
 
-def _zeta(s, q=1.0):
+def _zeta(s: ArrayLike, q: ArrayLike = 1.0) -> Array:
     return special.zeta(s, q)
 
 
@@ -73,7 +74,7 @@ class Zipf(Distribution):
         self._validate(checks.greater_than("power", power, 1.0, "1"))
 
     @property
-    def dtype(self) -> DTypeLike:
+    def dtype(self) -> np.dtype:
         return self.sample_dtype
 
     @property

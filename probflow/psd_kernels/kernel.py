@@ -11,6 +11,7 @@ result of ``apply`` has shape ``broadcast(batch_shape, B1, B2) + broadcast(E1, E
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -21,7 +22,7 @@ from probflow.core.errors import ShapeError
 from probflow.core.numerics import promote_floats
 from probflow.core.pytree import Struct, static_field
 from probflow.core.shapes import broadcast_shapes
-from probflow.typing import Array, ArrayLike, DTypeLike
+from probflow.typing import Array, ArrayLike
 
 __all__ = ["PositiveSemidefiniteKernel", "SumKernel", "ProductKernel"]
 
@@ -80,7 +81,8 @@ class PositiveSemidefiniteKernel(Struct):
     def _validate(self, *checks: _checks.Check) -> None:
         _checks.validate(type(self).__name__, checks, self.validate_args)
 
-    def _param(self, name: str, example_ndims: int, extra_ndims: int = 0, default=None):
+    def _param(self, name: str, example_ndims: int, extra_ndims: int = 0,
+               default: ArrayLike | None = None) -> Any:
         """Parameter ``name`` with ``example_ndims + extra_ndims`` singleton axes inserted.
 
         The axes go before the parameter's own trailing (non-batch) dimensions, so the
@@ -120,7 +122,7 @@ class PositiveSemidefiniteKernel(Struct):
         return broadcast_shapes(*shapes, what=f"{type(self).__name__} parameters")
 
     @property
-    def dtype(self) -> DTypeLike | None:
+    def dtype(self) -> np.dtype | None:
         """Floating dtype of the parameters; ``None`` when every parameter is ``None``."""
         leaves = [x for x in jax.tree_util.tree_leaves(self) if hasattr(x, "dtype")]
         return jnp.result_type(*leaves) if leaves else None

@@ -15,7 +15,7 @@ import jax.numpy as jnp
 
 from probflow.core import checks
 from probflow.psd_kernels.kernel import PositiveSemidefiniteKernel
-from probflow.typing import ArrayLike
+from probflow.typing import Array, ArrayLike
 
 __all__ = [
     "ExponentiatedQuadratic",
@@ -51,8 +51,8 @@ class _AmplitudeLengthScale(PositiveSemidefiniteKernel):
     amplitude: jax.Array | None
     length_scale: jax.Array | None
 
-    def __init__(self, amplitude=None, length_scale=None, *, feature_ndims: int = 1,
-                 validate_args: bool = False):
+    def __init__(self, amplitude: ArrayLike | None = None, length_scale: ArrayLike | None = None,
+                 *, feature_ndims: int = 1, validate_args: bool = False):
         values = self._init_base(feature_ndims, validate_args, amplitude=amplitude,
                                  length_scale=length_scale)
         self._validate(checks.positive("amplitude", values["amplitude"]),
@@ -65,7 +65,7 @@ class _AmplitudeLengthScale(PositiveSemidefiniteKernel):
         length_scale = self._param("length_scale", example_ndims)
         return sq if length_scale is None else sq / jnp.square(length_scale)
 
-    def _profile(self, squared_distance):  # pragma: no cover - abstract
+    def _profile(self, sq: Array) -> Array:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def _apply(self, x1, x2, example_ndims):
