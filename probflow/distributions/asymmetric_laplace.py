@@ -9,6 +9,7 @@ from probflow.core import checks
 from probflow.core.numerics import promote_floats
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
+from probflow.typing import Array, ArrayLike, PRNGKey
 
 __all__ = ["AsymmetricLaplace"]
 
@@ -41,21 +42,21 @@ class AsymmetricLaplace(Distribution):
     asymmetry: jax.Array
     reparameterized = True
 
-    def __init__(self, loc=0.0, scale=1.0, asymmetry=1.0, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0, asymmetry: ArrayLike = 1.0,
+                 *, validate_args: bool = False, name: str | None = None):
         loc, scale, asymmetry = promote_floats(loc, scale, asymmetry)
         self._set(loc=loc, scale=scale, asymmetry=asymmetry, validate_args=validate_args,
                   name=name)
         self._validate(checks.positive("scale", scale), checks.positive("asymmetry", asymmetry))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.real
 
     def _scales(self):
         return self.scale * self.asymmetry, self.scale / self.asymmetry
 
-    def _sample(self, key, sample_shape):
+    def _sample(self, key: PRNGKey, sample_shape: tuple[int, ...]) -> Array:
         left, right = self._scales()
         e = jax.random.exponential(key, (2,) + sample_shape + self.batch_shape, self.dtype)
         return self.loc - left * e[0] + right * e[1]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -11,7 +12,9 @@ import jax.numpy as jnp
 from probflow.core import checks
 from probflow.core.pytree import static_field
 from probflow.distributions._markov import transition_sample
+from probflow.distributions.constraints import Constraint
 from probflow.distributions.distribution import Distribution
+from probflow.typing import Array, ArrayLike, PRNGKey
 
 __all__ = ["Autoregressive"]
 
@@ -62,10 +65,11 @@ class Autoregressive(Distribution):
     """
 
     sample0: jax.Array | None
-    distribution_fn: Callable = static_field()
+    distribution_fn: Callable[..., Distribution] = static_field()
     num_steps: int = static_field()
 
-    def __init__(self, distribution_fn, sample0=None, num_steps=None, *,
+    def __init__(self, distribution_fn: Callable[..., Distribution],
+                 sample0: ArrayLike | None = None, num_steps: int | None = None, *,
                  validate_args: bool = False, name: str | None = None):
         if not callable(distribution_fn):
             raise TypeError(f"{_OWNER}: distribution_fn must be a callable x -> Distribution, "
@@ -89,30 +93,30 @@ class Autoregressive(Distribution):
         return self.distribution_fn(self.sample0)
 
     @property
-    def reparameterized(self) -> bool:  # type: ignore[override]
+    def reparameterized(self) -> bool:  # pyright: ignore[reportIncompatibleVariableOverride]
         return bool(self.distribution0.reparameterized)
 
     @property
-    def batch_shape(self):
+    def batch_shape(self) -> tuple[int, ...]:
         return tuple(self.distribution0.batch_shape)
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> tuple[int, ...]:
         return tuple(self.distribution0.event_shape)
 
     @property
-    def dtype(self):
+    def dtype(self) -> Any:
         return self.distribution0.dtype
 
     @property
-    def support(self):
+    def support(self) -> Constraint:
         return self.distribution0.support
 
     @property
     def is_discrete(self) -> bool:
         return bool(self.distribution0.is_discrete)
 
-    def _sample(self, key, sample_shape):
+    def _sample(self, key: PRNGKey, sample_shape: tuple[int, ...]) -> Array:
         # Every pass reuses the same key, hence the same underlying noise: pass j then
         # reproduces coordinates 0..j-2 exactly and fixes coordinate j-1 given them. Fresh
         # noise per pass would redraw the early coordinates and break their dependence on

@@ -13,6 +13,7 @@ from probflow.core.numerics import promote_floats
 from probflow.core.pytree import static_field
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
+from probflow.typing import Array, ArrayLike, PRNGKey
 
 __all__ = ["Bates"]
 
@@ -59,8 +60,8 @@ class Bates(Distribution):
     high: jax.Array
     reparameterized = True
 
-    def __init__(self, total_count, low=0.0, high=1.0, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, total_count: int, low: ArrayLike = 0.0, high: ArrayLike = 1.0, *,
+                 validate_args: bool = False, name: str | None = None):
         count = int(total_count) if float(total_count) == int(total_count) else None
         if count is None or not 1 <= count <= _MAX_TOTAL_COUNT:
             raise ParameterError(
@@ -72,10 +73,10 @@ class Bates(Distribution):
         self._validate(checks.greater_than("high", high, low, "low"))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.Interval(self.low, self.high)
 
-    def _sample(self, key, sample_shape):
+    def _sample(self, key: PRNGKey, sample_shape: tuple[int, ...]) -> Array:
         shape = sample_shape + self.batch_shape + (self.total_count,)
         u = jnp.mean(jax.random.uniform(key, shape, self.dtype), axis=-1)
         return self.low + (self.high - self.low) * u

@@ -12,6 +12,7 @@ from probflow.core.numerics import promote_floats
 from probflow.distributions import _gamma_draws, constraints
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.kl import register_kl
+from probflow.typing import Array, ArrayLike, PRNGKey
 
 __all__ = ["Beta"]
 
@@ -86,8 +87,8 @@ class Beta(Distribution):
 
     def __init__(
         self,
-        concentration1,
-        concentration0,
+        concentration1: ArrayLike,
+        concentration0: ArrayLike,
         *,
         validate_args: bool = False,
         name: str | None = None,
@@ -105,10 +106,10 @@ class Beta(Distribution):
         )
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.unit_interval
 
-    def _sample(self, key, sample_shape):
+    def _sample(self, key: PRNGKey, sample_shape: tuple[int, ...]) -> Array:
         shape = sample_shape + self.batch_shape
         return _gamma_draws.beta(
             key, self.concentration1, self.concentration0, shape, self.dtype
@@ -164,7 +165,7 @@ class Beta(Distribution):
 
 
 @register_kl(Beta, Beta)
-def _kl_beta_beta(p: Beta, q: Beta):
+def _kl_beta_beta(p: Beta, q: Beta) -> Array:
     a_p, b_p = p.concentration1, p.concentration0
     a_q, b_q = q.concentration1, q.concentration0
     return (

@@ -12,6 +12,7 @@ from probflow.distributions import _gamma_draws, constraints
 from probflow.distributions.bernoulli import _is_integer
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.poisson import _sample_counts
+from probflow.typing import Array, ArrayLike, PRNGKey
 
 __all__ = ["BetaNegativeBinomial"]
 
@@ -48,8 +49,8 @@ class BetaNegativeBinomial(Distribution):
     concentration0: jax.Array
     n: jax.Array
 
-    def __init__(self, concentration1, concentration0, n, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, concentration1: ArrayLike, concentration0: ArrayLike, n: ArrayLike, *,
+                 validate_args: bool = False, name: str | None = None):
         concentration1, concentration0, n = promote_floats(concentration1, concentration0, n)
         self._set(concentration1=concentration1, concentration0=concentration0, n=n,
                   validate_args=validate_args, name=name)
@@ -58,10 +59,10 @@ class BetaNegativeBinomial(Distribution):
                        checks.positive("n", n))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.nonnegative_integer
 
-    def _sample(self, key, sample_shape):
+    def _sample(self, key: PRNGKey, sample_shape: tuple[int, ...]) -> Array:
         shape = sample_shape + self.batch_shape
         key_n, key_ab, key_poisson = jax.random.split(key, 3)
         log_rate = (_gamma_draws.log_gamma(key_n, self.n, shape, self.dtype)

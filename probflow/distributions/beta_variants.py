@@ -12,6 +12,7 @@ from probflow.distributions import _gamma_draws, constraints
 from probflow.distributions.beta import Beta, _kl_beta_beta
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.kl import register_kl
+from probflow.typing import Array, ArrayLike, PRNGKey
 
 __all__ = ["BetaProportion", "PERT", "SigmoidBeta"]
 
@@ -39,7 +40,7 @@ class BetaProportion(Distribution):
     concentration: jax.Array
     reparameterized = True
 
-    def __init__(self, mean, concentration, *, validate_args: bool = False,
+    def __init__(self, mean: ArrayLike, concentration: ArrayLike, *, validate_args: bool = False,
                  name: str | None = None):
         mean, concentration = promote_floats(mean, concentration)
         self._set(mean_param=mean, concentration=concentration, validate_args=validate_args,
@@ -53,10 +54,10 @@ class BetaProportion(Distribution):
         return Beta(c1, c0)
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.unit_interval
 
-    def _sample(self, key, sample_shape):
+    def _sample(self, key: PRNGKey, sample_shape: tuple[int, ...]) -> Array:
         return self._beta()._sample(key, sample_shape)
 
     def _log_prob(self, value):
@@ -89,7 +90,7 @@ class BetaProportion(Distribution):
 
 
 @register_kl(BetaProportion, BetaProportion)
-def _kl_beta_proportion(p: BetaProportion, q: BetaProportion):
+def _kl_beta_proportion(p: BetaProportion, q: BetaProportion) -> Array:
     return _kl_beta_beta(p._beta(), q._beta())
 
 
@@ -121,7 +122,8 @@ class PERT(Distribution):
     temperature: jax.Array
     reparameterized = True
 
-    def __init__(self, low, peak, high, temperature=4.0, *, validate_args: bool = False,
+    def __init__(self, low: ArrayLike, peak: ArrayLike, high: ArrayLike,
+                 temperature: ArrayLike = 4.0, *, validate_args: bool = False,
                  name: str | None = None):
         low, peak, high, temperature = promote_floats(low, peak, high, temperature)
         self._set(low=low, peak=peak, high=high, temperature=temperature,
@@ -140,10 +142,10 @@ class PERT(Distribution):
         return (value - self.low) / (self.high - self.low)
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.Interval(self.low, self.high)
 
-    def _sample(self, key, sample_shape):
+    def _sample(self, key: PRNGKey, sample_shape: tuple[int, ...]) -> Array:
         u = self._beta()._sample(key, sample_shape)
         return jnp.clip(self.low + (self.high - self.low) * u, self.low, self.high)
 
@@ -203,8 +205,8 @@ class SigmoidBeta(Distribution):
     concentration0: jax.Array
     reparameterized = True
 
-    def __init__(self, concentration1, concentration0, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, concentration1: ArrayLike, concentration0: ArrayLike, *,
+                 validate_args: bool = False, name: str | None = None):
         concentration1, concentration0 = promote_floats(concentration1, concentration0)
         self._set(concentration1=concentration1, concentration0=concentration0,
                   validate_args=validate_args, name=name)
@@ -212,10 +214,10 @@ class SigmoidBeta(Distribution):
                        checks.positive("concentration0", concentration0))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.real
 
-    def _sample(self, key, sample_shape):
+    def _sample(self, key: PRNGKey, sample_shape: tuple[int, ...]) -> Array:
         return _gamma_draws.beta_logit(key, self.concentration1, self.concentration0,
                                        sample_shape + self.batch_shape, self.dtype)
 
@@ -251,7 +253,7 @@ class SigmoidBeta(Distribution):
 
 
 @register_kl(SigmoidBeta, SigmoidBeta)
-def _kl_sigmoid_beta(p: SigmoidBeta, q: SigmoidBeta):
+def _kl_sigmoid_beta(p: SigmoidBeta, q: SigmoidBeta) -> Array:
     # KL is invariant under the common bijection sigmoid: the betas' KL.
     return _kl_beta_beta(Beta(p.concentration1, p.concentration0),
                          Beta(q.concentration1, q.concentration0))

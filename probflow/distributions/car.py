@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -14,15 +15,21 @@ from probflow.core.numerics import promote_floats
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.mvn import matvec
+from probflow.typing import Array, ArrayLike, PRNGKey
 
 __all__ = ["CAR"]
 
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
-def _adjacency_check(adj_matrix):
-    def test(v):
-        xp = np if isinstance(v, np.ndarray | np.generic) else jnp
+def _array_module(v: object) -> Any:
+    """NumPy for concrete host values, ``jax.numpy`` otherwise."""
+    return np if isinstance(v, np.ndarray | np.generic) else jnp
+
+
+def _adjacency_check(adj_matrix: Array) -> checks.Check:
+    def test(v: Any) -> Any:
+        xp = _array_module(v)
         symmetric = xp.all(v == xp.swapaxes(v, -1, -2), axis=(-2, -1))
         nonnegative = xp.all(v >= 0, axis=(-2, -1))
         zero_diag = xp.all(xp.diagonal(v, axis1=-2, axis2=-1) == 0, axis=-1)
@@ -72,8 +79,9 @@ class CAR(Distribution):
     param_event_ndims = {"loc": 1, "correlation": 0, "conditional_precision": 0,
                          "adj_matrix": 2}
 
-    def __init__(self, loc, correlation, conditional_precision, adj_matrix, *,
-                 validate_args: bool = False, name: str | None = None):
+    def __init__(self, loc: ArrayLike, correlation: ArrayLike, conditional_precision: ArrayLike,
+                 adj_matrix: ArrayLike, *, validate_args: bool = False,
+                 name: str | None = None):
         loc, correlation, conditional_precision, adj_matrix = promote_floats(
             loc, correlation, conditional_precision, adj_matrix)
         if adj_matrix.ndim < 2 or adj_matrix.shape[-1] != adj_matrix.shape[-2]:
@@ -96,14 +104,14 @@ class CAR(Distribution):
         return self.adj_matrix.shape[-1]
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> tuple[int, ...]:
         return (self._dim,)
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.real_vector
 
-    def precision_matrix(self):
+    def precision_matrix(self) -> Array:
         """``Q = conditional_precision (D - correlation W)``, ``batch + (n, n)``.
 
         Examples:
@@ -128,7 +136,7 @@ class CAR(Distribution):
         return jnp.sum(jnp.log(jnp.diagonal(self._precision_tril(), axis1=-2, axis2=-1)),
                        axis=-1)
 
-    def _sample(self, key, sample_shape):
+    def _sample(self, key: PRNGKey, sample_shape: tuple[int, ...]) -> Array:
         shape = tuple(sample_shape) + self.batch_shape + self.event_shape
         z = jax.random.normal(key, shape, self.dtype)
         tril = jnp.broadcast_to(self._precision_tril(), shape + (self._dim,))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import jax
 import jax.numpy as jnp
 
@@ -10,6 +12,7 @@ from probflow.distributions import constraints
 from probflow.distributions.bernoulli import _exactly_one, _logits_from, _promote_optional
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.kl import register_kl
+from probflow.typing import Array, ArrayLike, PRNGKey
 
 __all__ = ["ContinuousBernoulli"]
 
@@ -60,8 +63,8 @@ class ContinuousBernoulli(Distribution):
     probs: jax.Array | None
     reparameterized = True
 
-    def __init__(self, logits=None, probs=None, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, logits: ArrayLike | None = None, probs: ArrayLike | None = None, *,
+                 validate_args: bool = False, name: str | None = None):
         _exactly_one("ContinuousBernoulli", logits=logits, probs=probs)
         logits, probs = _promote_optional(logits, probs)
         self._set(logits=logits, probs=probs, validate_args=validate_args, name=name)
@@ -71,22 +74,27 @@ class ContinuousBernoulli(Distribution):
             self._validate()
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.unit_interval
 
     @property
-    def dtype(self):
-        return (self.logits if self.logits is not None else self.probs).dtype
+    def dtype(self) -> Any:
+        param = self.logits if self.logits is not None else self.probs
+        assert param is not None  # exactly one of the two is given
+        return param.dtype
 
-    def logits_parameter(self):
+    def logits_parameter(self) -> Array:
         """``logits``, computed from ``probs`` when those were given."""
         return _logits_from(self.logits, self.probs)
 
-    def probs_parameter(self):
+    def probs_parameter(self) -> Array:
         """``probs = sigmoid(logits)``."""
-        return self.probs if self.probs is not None else jax.nn.sigmoid(self.logits)
+        if self.probs is not None:
+            return self.probs
+        assert self.logits is not None  # exactly one of the two is given
+        return jax.nn.sigmoid(self.logits)
 
-    def _sample(self, key, sample_shape):
+    def _sample(self, key: PRNGKey, sample_shape: tuple[int, ...]) -> Array:
         u = jax.random.uniform(key, sample_shape + self.batch_shape, self.dtype)
         return jnp.clip(self._quantile(u), 0.0, 1.0)
 
@@ -145,7 +153,7 @@ class ContinuousBernoulli(Distribution):
 
 
 @register_kl(ContinuousBernoulli, ContinuousBernoulli)
-def _kl_continuous_bernoulli(p: ContinuousBernoulli, q: ContinuousBernoulli):
+def _kl_continuous_bernoulli(p: ContinuousBernoulli, q: ContinuousBernoulli) -> Array:
     # E_p[log p - log q] = A_p - A_q + (eta_p - eta_q) E_p[X], A the log normaliser.
     eta_p, eta_q = p.logits_parameter(), q.logits_parameter()
     return _log_normaliser(eta_p) - _log_normaliser(eta_q) + (eta_p - eta_q) * p._mean()

@@ -11,6 +11,7 @@ from probflow.core import checks
 from probflow.core.numerics import promote_floats
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
+from probflow.typing import Array, ArrayLike, PRNGKey
 
 __all__ = ["Deterministic", "VectorDeterministic"]
 
@@ -39,26 +40,26 @@ class Deterministic(Distribution):
     reparameterized = True
     _event_ndims: ClassVar[int] = 0
 
-    def __init__(self, loc, atol=None, rtol=None, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, loc: ArrayLike, atol: ArrayLike | None = None, rtol: ArrayLike | None = None,
+                 *, validate_args: bool = False, name: str | None = None):
         loc, atol, rtol = promote_floats(loc, 0.0 if atol is None else atol,
                                          0.0 if rtol is None else rtol)
         self._set(loc=loc, atol=atol, rtol=rtol, validate_args=validate_args, name=name)
         self._validate(checks.nonnegative("atol", atol), checks.nonnegative("rtol", rtol))
 
     @property
-    def batch_shape(self):
+    def batch_shape(self) -> tuple[int, ...]:
         nd = self._event_ndims
         shape = jnp.shape(self.loc)
         return tuple(shape[: len(shape) - nd]) if nd else tuple(
             jnp.broadcast_shapes(shape, jnp.shape(self.atol), jnp.shape(self.rtol)))
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> tuple[int, ...]:
         return tuple(jnp.shape(self.loc)[-1:]) if self._event_ndims else ()
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.real_vector if self._event_ndims else constraints.real
 
     def _close(self, value):
@@ -66,7 +67,7 @@ class Deterministic(Distribution):
         ok = jnp.abs(value - self.loc) <= tol
         return jnp.all(ok, axis=-1) if self._event_ndims else ok
 
-    def _sample(self, key, sample_shape):
+    def _sample(self, key: PRNGKey, sample_shape: tuple[int, ...]) -> Array:
         return jnp.broadcast_to(self.loc, tuple(sample_shape) + self.batch_shape
                                 + self.event_shape)
 

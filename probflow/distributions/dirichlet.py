@@ -11,6 +11,7 @@ from probflow.core.numerics import promote_floats
 from probflow.distributions import _gamma_draws, constraints
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.kl import register_kl
+from probflow.typing import Array, ArrayLike, PRNGKey
 
 __all__ = ["Dirichlet", "DirichletMultinomial"]
 
@@ -46,7 +47,8 @@ class Dirichlet(Distribution):
     reparameterized = True
     param_event_ndims = {"concentration": 1}
 
-    def __init__(self, concentration, *, validate_args: bool = False, name: str | None = None):
+    def __init__(self, concentration: ArrayLike, *, validate_args: bool = False,
+                 name: str | None = None):
         (concentration,) = promote_floats(concentration)
         if concentration.ndim < 1:
             raise ValueError(f"Dirichlet: concentration must have at least one dimension "
@@ -55,14 +57,14 @@ class Dirichlet(Distribution):
         self._validate(checks.positive("concentration", concentration))
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> tuple[int, ...]:
         return self.concentration.shape[-1:]
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.simplex
 
-    def _sample(self, key, sample_shape):
+    def _sample(self, key: PRNGKey, sample_shape: tuple[int, ...]) -> Array:
         shape = tuple(sample_shape) + self.batch_shape
         return _gamma_draws.dirichlet(key, self.concentration, shape, self.dtype)
 
@@ -107,7 +109,7 @@ class Dirichlet(Distribution):
 
 
 @register_kl(Dirichlet, Dirichlet)
-def _kl_dirichlet(p: Dirichlet, q: Dirichlet):
+def _kl_dirichlet(p: Dirichlet, q: Dirichlet) -> Array:
     a, b = p.concentration, q.concentration
     a0 = jnp.sum(a, axis=-1, keepdims=True)
     return (_log_multivariate_beta(b) - _log_multivariate_beta(a)
@@ -138,8 +140,8 @@ class DirichletMultinomial(Distribution):
     concentration: jax.Array
     param_event_ndims = {"concentration": 1}
 
-    def __init__(self, total_count, concentration, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, total_count: ArrayLike, concentration: ArrayLike, *,
+                 validate_args: bool = False, name: str | None = None):
         total_count, concentration = promote_floats(total_count, concentration)
         self._set(total_count=total_count, concentration=concentration,
                   validate_args=validate_args, name=name)
@@ -147,14 +149,14 @@ class DirichletMultinomial(Distribution):
                        checks.positive("concentration", concentration))
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> tuple[int, ...]:
         return self.concentration.shape[-1:]
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.MultinomialCounts(self.total_count)
 
-    def _sample(self, key, sample_shape):
+    def _sample(self, key: PRNGKey, sample_shape: tuple[int, ...]) -> Array:
         from probflow.distributions.multinomial import sample_counts
 
         key_p, key_x = jax.random.split(key)

@@ -10,6 +10,7 @@ from probflow.core.numerics import promote_floats
 from probflow.distributions import constraints
 from probflow.distributions.bernoulli import _is_integer
 from probflow.distributions.distribution import Distribution
+from probflow.typing import Array, ArrayLike, PRNGKey
 
 __all__ = ["DiscreteUniform"]
 
@@ -41,7 +42,8 @@ class DiscreteUniform(Distribution):
     low: jax.Array
     high: jax.Array
 
-    def __init__(self, low=0, high=1, *, validate_args: bool = False, name: str | None = None):
+    def __init__(self, low: ArrayLike = 0, high: ArrayLike = 1, *, validate_args: bool = False,
+                 name: str | None = None):
         low, high = promote_floats(jnp.asarray(low, float) if isinstance(low, int) else low,
                                    jnp.asarray(high, float) if isinstance(high, int) else high)
         self._set(low=low, high=high, validate_args=validate_args, name=name)
@@ -49,13 +51,13 @@ class DiscreteUniform(Distribution):
                        checks.Check("high", high, lambda v: v >= low, "at least low"))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.IntegerInterval(self.low, self.high)
 
     def _count(self):
         return self.high - self.low + 1.0
 
-    def _sample(self, key, sample_shape):
+    def _sample(self, key: PRNGKey, sample_shape: tuple[int, ...]) -> Array:
         shape = sample_shape + self.batch_shape
         u = jax.random.uniform(key, shape, self.dtype)
         k = jnp.minimum(jnp.floor(u * self._count()), self._count() - 1.0)

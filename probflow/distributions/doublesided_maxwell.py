@@ -12,6 +12,7 @@ from probflow.core import checks
 from probflow.core.numerics import promote_floats
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
+from probflow.typing import Array, ArrayLike, PRNGKey
 
 __all__ = ["DoublesidedMaxwell"]
 
@@ -46,16 +47,17 @@ class DoublesidedMaxwell(Distribution):
     scale: jax.Array
     reparameterized = True
 
-    def __init__(self, loc, scale, *, validate_args: bool = False, name: str | None = None):
+    def __init__(self, loc: ArrayLike, scale: ArrayLike, *, validate_args: bool = False,
+                 name: str | None = None):
         loc, scale = promote_floats(loc, scale)
         self._set(loc=loc, scale=scale, validate_args=validate_args, name=name)
         self._validate(checks.positive("scale", scale))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.real
 
-    def _sample(self, key, sample_shape):
+    def _sample(self, key: PRNGKey, sample_shape: tuple[int, ...]) -> Array:
         shape = sample_shape + self.batch_shape
         key_normal, key_sign = jax.random.split(key)
         radius = jnp.linalg.norm(jax.random.normal(key_normal, shape + (3,), self.dtype), axis=-1)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from probflow.core import checks
 from probflow.core.errors import ShapeError
 from probflow.core.numerics import promote_floats
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
+from probflow.typing import Array, ArrayLike, PRNGKey
 
 __all__ = ["DeterminantalPointProcess"]
 
@@ -48,8 +50,8 @@ class DeterminantalPointProcess(Distribution):
     eigenvectors: jax.Array
     param_event_ndims = {"eigenvalues": 1, "eigenvectors": 2}
 
-    def __init__(self, eigenvalues, eigenvectors, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, eigenvalues: ArrayLike, eigenvectors: ArrayLike, *,
+                 validate_args: bool = False, name: str | None = None):
         eigenvalues, eigenvectors = promote_floats(eigenvalues, eigenvectors)
         n = eigenvalues.shape[-1] if eigenvalues.ndim else 0
         if eigenvalues.ndim < 1 or eigenvectors.ndim < 2 or eigenvectors.shape[-2:] != (n, n):
@@ -65,21 +67,21 @@ class DeterminantalPointProcess(Distribution):
         return self.eigenvalues.shape[-1]
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> tuple[int, ...]:
         return (self._n,)
 
     @property
-    def dtype(self):
+    def dtype(self) -> np.dtype:
         return jnp.dtype(jnp.int32)
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.independent(constraints.boolean, 1)
 
-    def _float(self):
+    def _float(self) -> np.dtype:
         return self.eigenvalues.dtype
 
-    def l_matrix(self):
+    def l_matrix(self) -> Array:
         """The L-ensemble kernel ``V diag(lam) V^T``, ``batch + (n, n)``.
 
         Examples:
@@ -92,7 +94,7 @@ class DeterminantalPointProcess(Distribution):
         v = self.eigenvectors
         return (v * self.eigenvalues[..., None, :]) @ jnp.swapaxes(v, -1, -2)
 
-    def marginal_kernel(self):
+    def marginal_kernel(self) -> Array:
         """``K = V diag(lam / (1 + lam)) V^T``: ``P(A subset of X) = det(K_A)``.
 
         Examples:
@@ -108,7 +110,7 @@ class DeterminantalPointProcess(Distribution):
         k = (v * weight[..., None, :]) @ jnp.swapaxes(v, -1, -2)
         return jnp.broadcast_to(k, self.batch_shape + (self._n, self._n))
 
-    def _sample(self, key, sample_shape):
+    def _sample(self, key: PRNGKey, sample_shape: tuple[int, ...]) -> Array:
         n = self._n
         shape = tuple(sample_shape) + self.batch_shape
         dtype = self._float()

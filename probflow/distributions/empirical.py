@@ -9,6 +9,7 @@ from probflow.core.errors import ShapeError
 from probflow.core.pytree import static_field
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
+from probflow.typing import Array, ArrayLike, PRNGKey
 
 __all__ = ["Empirical"]
 
@@ -36,7 +37,7 @@ class Empirical(Distribution):
     samples: jax.Array
     event_ndims: int = static_field(default=0)
 
-    def __init__(self, samples, event_ndims: int = 0, *, validate_args: bool = False,
+    def __init__(self, samples: ArrayLike, event_ndims: int = 0, *, validate_args: bool = False,
                  name: str | None = None):
         samples = jnp.asarray(samples)
         if event_ndims not in (0, 1):
@@ -55,15 +56,15 @@ class Empirical(Distribution):
         return self.samples.shape[self.samples.ndim - 1 - self.event_ndims]
 
     @property
-    def batch_shape(self):
+    def batch_shape(self) -> tuple[int, ...]:
         return tuple(self.samples.shape[: self.samples.ndim - 1 - self.event_ndims])
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> tuple[int, ...]:
         return tuple(self.samples.shape[self.samples.ndim - self.event_ndims:])
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.real_vector if self.event_ndims else constraints.real
 
     def _matches(self, value):
@@ -76,7 +77,7 @@ class Empirical(Distribution):
         count = jnp.sum(self._matches(value), axis=-1)
         return jnp.log(count.astype(self.dtype)) - jnp.log(float(self.num_samples))
 
-    def _sample(self, key, sample_shape):
+    def _sample(self, key: PRNGKey, sample_shape: tuple[int, ...]) -> Array:
         n = self.num_samples
         idx = jax.random.randint(key, tuple(sample_shape) + self.batch_shape, 0, n)
         axis = len(self.batch_shape)

@@ -12,6 +12,7 @@ from probflow.distributions.bernoulli import _exactly_one, _promote_optional
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.gamma import _gamma_kl_log_rates
 from probflow.distributions.kl import register_kl
+from probflow.typing import Array, ArrayLike, PRNGKey
 
 __all__ = ["ExpGamma", "ExpInverseGamma"]
 
@@ -50,24 +51,28 @@ class ExpGamma(Distribution):
     log_rate: jax.Array | None
     reparameterized = True
 
-    def __init__(self, concentration, rate=None, log_rate=None, *, validate_args: bool = False,
+    def __init__(self, concentration: ArrayLike, rate: ArrayLike | None = None,
+                 log_rate: ArrayLike | None = None, *, validate_args: bool = False,
                  name: str | None = None):
         _exactly_one("ExpGamma", rate=rate, log_rate=log_rate)
-        concentration, rate, log_rate = _promote_optional(concentration, rate, log_rate)
-        self._set(concentration=concentration, rate=rate, log_rate=log_rate,
+        shape, rate, log_rate = _promote_optional(concentration, rate, log_rate)
+        self._set(concentration=shape, rate=rate, log_rate=log_rate,
                   validate_args=validate_args, name=name)
-        self._validate(checks.positive("concentration", concentration),
+        self._validate(checks.positive("concentration", shape),
                        *([checks.positive("rate", rate)] if rate is not None else []))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.real
 
-    def log_rate_parameter(self):
+    def log_rate_parameter(self) -> Array:
         """``log(rate)``, from whichever of ``rate`` and ``log_rate`` was given."""
-        return self.log_rate if self.log_rate is not None else jnp.log(self.rate)
+        if self.log_rate is not None:
+            return self.log_rate
+        assert self.rate is not None  # exactly one of the two is given
+        return jnp.log(self.rate)
 
-    def _sample(self, key, sample_shape):
+    def _sample(self, key: PRNGKey, sample_shape: tuple[int, ...]) -> Array:
         shape = sample_shape + self.batch_shape
         return _gamma_draws.log_gamma(key, self.concentration, shape, self.dtype) - (
             self.log_rate_parameter())
@@ -125,24 +130,28 @@ class ExpInverseGamma(Distribution):
     log_scale: jax.Array | None
     reparameterized = True
 
-    def __init__(self, concentration, scale=None, log_scale=None, *,
-                 validate_args: bool = False, name: str | None = None):
+    def __init__(self, concentration: ArrayLike, scale: ArrayLike | None = None,
+                 log_scale: ArrayLike | None = None, *, validate_args: bool = False,
+                 name: str | None = None):
         _exactly_one("ExpInverseGamma", scale=scale, log_scale=log_scale)
-        concentration, scale, log_scale = _promote_optional(concentration, scale, log_scale)
-        self._set(concentration=concentration, scale=scale, log_scale=log_scale,
+        shape, scale, log_scale = _promote_optional(concentration, scale, log_scale)
+        self._set(concentration=shape, scale=scale, log_scale=log_scale,
                   validate_args=validate_args, name=name)
-        self._validate(checks.positive("concentration", concentration),
+        self._validate(checks.positive("concentration", shape),
                        *([checks.positive("scale", scale)] if scale is not None else []))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.real
 
-    def log_scale_parameter(self):
+    def log_scale_parameter(self) -> Array:
         """``log(scale)``, from whichever of ``scale`` and ``log_scale`` was given."""
-        return self.log_scale if self.log_scale is not None else jnp.log(self.scale)
+        if self.log_scale is not None:
+            return self.log_scale
+        assert self.scale is not None  # exactly one of the two is given
+        return jnp.log(self.scale)
 
-    def _sample(self, key, sample_shape):
+    def _sample(self, key: PRNGKey, sample_shape: tuple[int, ...]) -> Array:
         shape = sample_shape + self.batch_shape
         return self.log_scale_parameter() - _gamma_draws.log_gamma(
             key, self.concentration, shape, self.dtype)
@@ -173,14 +182,14 @@ class ExpInverseGamma(Distribution):
 
 
 @register_kl(ExpGamma, ExpGamma)
-def _kl_exp_gamma(p: ExpGamma, q: ExpGamma):
+def _kl_exp_gamma(p: ExpGamma, q: ExpGamma) -> Array:
     # KL is invariant under the common bijection exp: the gammas' KL.
     return _gamma_kl_log_rates(p.concentration, p.log_rate_parameter(), q.concentration,
                                q.log_rate_parameter())
 
 
 @register_kl(ExpInverseGamma, ExpInverseGamma)
-def _kl_exp_inverse_gamma(p: ExpInverseGamma, q: ExpInverseGamma):
+def _kl_exp_inverse_gamma(p: ExpInverseGamma, q: ExpInverseGamma) -> Array:
     # -log of a Gamma(a, rate=scale) variable: the gammas' KL with rate = scale.
     return _gamma_kl_log_rates(p.concentration, p.log_scale_parameter(), q.concentration,
                                q.log_scale_parameter())

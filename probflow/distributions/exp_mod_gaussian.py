@@ -10,6 +10,7 @@ from probflow.core import checks
 from probflow.core.numerics import log_sub_exp, promote_floats
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
+from probflow.typing import Array, ArrayLike, PRNGKey
 
 __all__ = ["ExponentiallyModifiedGaussian"]
 
@@ -41,17 +42,17 @@ class ExponentiallyModifiedGaussian(Distribution):
     rate: jax.Array
     reparameterized = True
 
-    def __init__(self, loc, scale, rate, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, loc: ArrayLike, scale: ArrayLike, rate: ArrayLike, *,
+                 validate_args: bool = False, name: str | None = None):
         loc, scale, rate = promote_floats(loc, scale, rate)
         self._set(loc=loc, scale=scale, rate=rate, validate_args=validate_args, name=name)
         self._validate(checks.positive("scale", scale), checks.positive("rate", rate))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.real
 
-    def _sample(self, key, sample_shape):
+    def _sample(self, key: PRNGKey, sample_shape: tuple[int, ...]) -> Array:
         shape = sample_shape + self.batch_shape
         key_n, key_e = jax.random.split(key)
         n = jax.random.normal(key_n, shape, self.dtype)
