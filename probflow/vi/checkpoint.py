@@ -27,9 +27,12 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import jax
 import numpy as np
+import optax
 
 import probflow
 from probflow.core.checkpoint import (
@@ -40,6 +43,14 @@ from probflow.core.checkpoint import (
     tree_to_arrays,
 )
 from probflow.core.fingerprints import PROBE_RTOL, digest, key_digest, optimizer_probe
+from probflow.typing import ArrayLike, PRNGKey, PyTree
+
+if TYPE_CHECKING:
+    from probflow.models.posterior import Posterior
+    from probflow.vi.elbo import ELBOConfig
+    from probflow.vi.guides import Guide
+    from probflow.vi.loop import _LoopState
+    from probflow.vi.minibatch import MinibatchPlan
 
 __all__ = ["VI_FORMAT", "VI_VERSION", "DEFAULT_SECONDS", "VICheckpoint", "VIRunState",
            "run_header", "restore_run"]
@@ -49,7 +60,7 @@ VI_VERSION = 1
 DEFAULT_SECONDS = 60.0
 
 
-def _numeric_leaves(tree) -> list:
+def _numeric_leaves(tree: PyTree) -> list[np.ndarray]:
     out = []
     for leaf in jax.tree_util.tree_leaves(tree):
         value = np.asarray(leaf)
@@ -58,8 +69,10 @@ def _numeric_leaves(tree) -> list:
     return out
 
 
-def run_header(posterior, guide, optimizer, elbo, plan, params, *, key, num_steps: int,
-               tol, average: float, every: int | None) -> dict:
+def run_header(posterior: Posterior, guide: Guide, optimizer: optax.GradientTransformation,
+               elbo: ELBOConfig, plan: MinibatchPlan | None, params: PyTree, *, key: PRNGKey,
+               num_steps: int, tol: float | None, average: float,
+               every: int | None) -> dict[str, Any]:
     """The JSON header describing one ``fit`` run (its checkpoint's identity).
 
     Examples:
@@ -82,7 +95,7 @@ def run_header(posterior, guide, optimizer, elbo, plan, params, *, key, num_step
         "version": VI_VERSION,
         "probflow_version": probflow.__version__,
         "jax_version": jax.__version__,
-        "x64": bool(jax.config.jax_enable_x64),
+        "x64": bool(jax.config.jax_enable_x64),  # pyright: ignore[reportAttributeAccessIssue]
         "latent_names": list(posterior.latent_names),
         "observed_names": list(posterior.observed_names),
         "posterior_digest": digest(*_numeric_leaves(posterior)),
@@ -121,7 +134,8 @@ class VIRunState:
         100
     """
 
-    def __init__(self, state, losses, window_means, converged, total, average_start, every):
+    def __init__(self, state: _LoopState, losses: np.ndarray, window_means: Sequence[float],
+                 converged: bool, total: int, average_start: int, every: int | None):
         self.state, self.losses, self.window_means = state, losses, list(window_means)
         self.converged, self.total, self.average_start = converged, total, average_start
         self.every = every
@@ -152,7 +166,8 @@ class VICheckpoint:
         80
     """
 
-    def __init__(self, path, header: dict, every: int | None, saved_steps: int = 0):
+    def __init__(self, path: str | os.PathLike[str], header: dict[str, Any], every: int | None,
+                 saved_steps: int = 0):
         self.path = os.fspath(path)
         self.header = dict(header, every=every)
         self.every = every
@@ -165,7 +180,8 @@ class VICheckpoint:
             return time.monotonic() - self.last_save >= DEFAULT_SECONDS
         return steps_done - self.saved_steps >= self.every
 
-    def save(self, optimizer, state, losses, window_means, converged: bool, total: int,
+    def save(self, optimizer: optax.GradientTransformation, state: _LoopState, losses: ArrayLike,
+             window_means: Sequence[float], converged: bool, total: int,
              average_start: int) -> None:
         """Replace the file atomically with the loop state ``state`` and the host's record."""
         state = jax.device_get(state)
@@ -185,7 +201,9 @@ class VICheckpoint:
         self.last_save = time.monotonic()
 
 
-def restore_run(path, expected: dict, optimizer, state_template) -> VIRunState:
+def restore_run(path: str | os.PathLike[str], expected: dict[str, Any],
+                optimizer: optax.GradientTransformation,
+                state_template: _LoopState) -> VIRunState:
     """Read ``path`` and check it against the run described by ``expected`` (a
     [`run_header`][probflow.vi.checkpoint.run_header]); ``state_template`` is a fresh loop
     state of the run.

@@ -8,13 +8,17 @@ user's own training loop (``jax.value_and_grad(negative_elbo, argnums=1)``).
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import jax
 import jax.numpy as jnp
 
 from probflow.core.checks import check_count
 from probflow.core.errors import UnsupportedError
+from probflow.typing import Array, LogDensityFn, PRNGKey, PyTree
+
+if TYPE_CHECKING:
+    from probflow.vi.guides import Guide
 
 __all__ = ["ELBOConfig", "negative_elbo", "resolve_elbo_config", "OBJECTIVES", "ENTROPIES"]
 
@@ -36,7 +40,7 @@ class ELBOConfig(NamedTuple):
     stick_the_landing: bool = False
 
 
-def _has_analytic_entropy(guide, params) -> bool:
+def _has_analytic_entropy(guide: Guide, params: PyTree) -> bool:
     if not guide.analytic_entropy:
         return False
     try:
@@ -46,8 +50,10 @@ def _has_analytic_entropy(guide, params) -> bool:
     return True
 
 
-def resolve_elbo_config(guide, params, *, num_particles=1, objective="elbo", entropy="auto",
-                        stick_the_landing=False) -> ELBOConfig:
+def resolve_elbo_config(guide: Guide, params: PyTree, *, num_particles: int = 1,
+                        objective: Literal["elbo", "iwae"] = "elbo",
+                        entropy: Literal["auto", "analytic", "mc"] = "auto",
+                        stick_the_landing: bool = False) -> ELBOConfig:
     """Check the estimator options and choose the entropy term (``"auto"`` resolved).
 
     ``entropy="auto"`` uses the closed form when the guide has one, unless
@@ -85,13 +91,14 @@ def resolve_elbo_config(guide, params, *, num_particles=1, objective="elbo", ent
     return ELBOConfig(num_particles, objective, entropy, stick_the_landing)
 
 
-def _log_density_of_draws(log_density_fn, z):
+def _log_density_of_draws(log_density_fn: LogDensityFn, z: Array) -> Any:
     if z.ndim == 1:  # one particle, drawn without a leading axis
         return log_density_fn(z)
     return jax.vmap(log_density_fn)(z)
 
 
-def negative_elbo(key, params, guide, log_density_fn, config: ELBOConfig | None = None):
+def negative_elbo(key: PRNGKey, params: PyTree, guide: Guide, log_density_fn: LogDensityFn,
+                  config: ELBOConfig | None = None) -> Array:
     """Monte Carlo estimate of the negative ELBO (or importance-weighted bound).
 
     With ``S = config.num_particles`` reparameterised draws ``z_s ~ q``:

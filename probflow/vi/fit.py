@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import warnings
+from typing import Any, Literal
 
 import jax
 import jax.numpy as jnp
@@ -26,11 +28,12 @@ from probflow.core.checks import check_count
 from probflow.core.keys import as_typed_key
 from probflow.models.checks import check_finite_arrays
 from probflow.models.posterior import INIT_STRATEGIES, Posterior
-from probflow.vi.checkpoint import VICheckpoint, restore_run, run_header
-from probflow.vi.elbo import resolve_elbo_config
-from probflow.vi.guides import make_guide
+from probflow.typing import Array, ArrayLike, PRNGKey, PyTree
+from probflow.vi.checkpoint import VICheckpoint, VIRunState, restore_run, run_header
+from probflow.vi.elbo import ELBOConfig, resolve_elbo_config
+from probflow.vi.guides import Guide, make_guide
 from probflow.vi.loop import NUM_CHUNKS, initial_state, optimise
-from probflow.vi.minibatch import plan_minibatches
+from probflow.vi.minibatch import MinibatchPlan, plan_minibatches
 from probflow.vi.psis import approximation_khat, warn_if_unreliable
 from probflow.vi.result import FitWarning, NonFiniteLossError, VIResult
 
@@ -82,7 +85,7 @@ def _divergence_message(losses: np.ndarray, label: str = "fit") -> str | None:
     )
 
 
-def _uniform_start(posterior, key, radius=2.0):
+def _uniform_start(posterior: Posterior, key: PRNGKey, radius: float = 2.0) -> Array:
     """A uniform draw in (-radius, radius) on the unconstrained space, unchecked (no compile)."""
     template = posterior.unconstrained_template()
     keys = jax.random.split(key, len(template))
@@ -92,13 +95,15 @@ def _uniform_start(posterior, key, radius=2.0):
 
 
 @functools.partial(jax.jit, static_argnums=2)
-def _quick_params(posterior, key, guide):
+def _quick_params(posterior: Posterior, key: PRNGKey, guide: Guide) -> PyTree:
     # one compiled call instead of a dozen eager ones (each of which compiles a kernel)
     key_position, key_guide = jax.random.split(key)
     return guide.init(key_guide, _uniform_start(posterior, key_position))
 
 
-def _initial_params(posterior, guide, key, init, init_params, checked=False):
+def _initial_params(posterior: Posterior, guide: Guide, key: PRNGKey,
+                    init: str | dict[str, ArrayLike], init_params: PyTree | None,
+                    checked: bool = False) -> PyTree:
     """Initial guide parameters. Unless ``checked``, the default uniform start is drawn without
     ``Posterior.init``'s compiled finiteness check (the first step checks it; see ``fit``)."""
     if init == "uniform" and not checked and init_params is None:
@@ -138,27 +143,27 @@ def _initial_params(posterior, guide, key, init, init_params, checked=False):
 
 def fit(
     posterior: Posterior,
-    guide="meanfield",
+    guide: str | Guide = "meanfield",
     *,
-    key,
+    key: PRNGKey,
     num_steps: int = 10_000,
-    optimizer=None,
+    optimizer: optax.GradientTransformation | None = None,
     num_particles: int = 1,
-    objective: str = "elbo",
-    entropy: str = "auto",
+    objective: Literal["elbo", "iwae"] = "elbo",
+    entropy: Literal["auto", "analytic", "mc"] = "auto",
     stick_the_landing: bool = False,
-    data=None,
+    data: dict[str, ArrayLike] | list[str] | tuple[str, ...] | None = None,
     batch_size: int | None = None,
-    init: str | dict = "uniform",
-    init_params=None,
+    init: Literal["uniform", "prior", "median"] | dict[str, ArrayLike] = "uniform",
+    init_params: PyTree | None = None,
     tol: float | None = DEFAULT_TOL,
     average: float = DEFAULT_AVERAGE,
     num_psis_draws: int = DEFAULT_PSIS_DRAWS,
     progress_bar: bool = True,
-    checkpoint=None,
+    checkpoint: str | os.PathLike[str] | None = None,
     checkpoint_every: int | None = None,
-    resume=None,
-    **guide_options,
+    resume: str | os.PathLike[str] | bool | None = None,
+    **guide_options: Any,
 ) -> VIResult:
     """Fit a variational approximation to a posterior by maximising the ELBO.
 
@@ -287,11 +292,13 @@ def fit(
                                   initial_state(optimizer, plan, params, None, average))
             if checkpoint_every is None:
                 checkpoint_every = resumed.every
-        writer = VICheckpoint(checkpoint or resume, header, checkpoint_every,
+        path = checkpoint or resume
+        assert path is not None  # one of them is set here
+        writer = VICheckpoint(path, header, checkpoint_every,
                               0 if resumed is None else int(resumed.state.step))
-    options = dict(tol=tol, average=average, num_psis_draws=num_psis_draws,
-                   progress_bar=progress_bar, label="fit", previous=None, checkpoint=writer,
-                   resumed=resumed)
+    options: dict[str, Any] = dict(
+        tol=tol, average=average, num_psis_draws=num_psis_draws, progress_bar=progress_bar,
+        label="fit", previous=None, checkpoint=writer, resumed=resumed)
     try:
         return _fit_from(posterior, guide, optimizer, elbo, plan, params, None, key_run,
                          num_steps, **options)
@@ -306,7 +313,8 @@ def fit(
                      num_steps, **options)
 
 
-def _check_run_options(label: str, tol, average, num_psis_draws):
+def _check_run_options(label: str, tol: Any, average: Any,
+                       num_psis_draws: Any) -> tuple[float | None, float, int]:
     if tol is not None and not (isinstance(tol, int | float) and not isinstance(tol, bool)
                                 and tol >= 0):
         raise ValueError(f"{label}: tol must be a non-negative number or None, got {tol!r}")
@@ -319,9 +327,12 @@ def _check_run_options(label: str, tol, average, num_psis_draws):
     return tol, float(average), num_psis_draws
 
 
-def _fit_from(posterior, guide, optimizer, elbo, plan, params, opt_state, key, num_steps, *,
-              tol, average, num_psis_draws, progress_bar, label, previous, checkpoint=None,
-              resumed=None):
+def _fit_from(posterior: Posterior, guide: Guide, optimizer: optax.GradientTransformation,
+              elbo: ELBOConfig, plan: MinibatchPlan | None, params: PyTree,
+              opt_state: PyTree | None, key: PRNGKey, num_steps: int, *, tol: float | None,
+              average: float, num_psis_draws: int, progress_bar: bool, label: str,
+              previous: VIResult | None, checkpoint: VICheckpoint | None = None,
+              resumed: VIRunState | None = None) -> VIResult:
     key_run, key_psis = jax.random.split(key)
     out = optimise(guide, optimizer, elbo, plan, posterior, params, opt_state, num_steps,
                    key=key_run, tol=tol, average=average, progress_bar=progress_bar,
@@ -354,7 +365,8 @@ def _fit_from(posterior, guide, optimizer, elbo, plan, params, opt_state, key, n
                     num_averaged=out.num_averaged, khat=khat)
 
 
-def continue_fit(result: VIResult, num_steps: int, *, key, tol: float | None = DEFAULT_TOL,
+def continue_fit(result: VIResult, num_steps: int, *, key: PRNGKey,
+                 tol: float | None = DEFAULT_TOL,
                  average: float = DEFAULT_AVERAGE, num_psis_draws: int = DEFAULT_PSIS_DRAWS,
                  progress_bar: bool = True) -> VIResult:
     """Continue a [`fit`][probflow.vi.fit.fit] result (what

@@ -29,6 +29,7 @@ from probflow import distributions as pfd
 from probflow.bijectors import flows
 from probflow.core.checks import check_count
 from probflow.core.numerics import softplus_inverse
+from probflow.typing import Array, ArrayLike, DTypeLike, PRNGKey, PyTree, Shape
 
 __all__ = [
     "Guide",
@@ -43,13 +44,13 @@ __all__ = [
 ]
 
 
-def _check_scale(owner: str, init_scale) -> float:
+def _check_scale(owner: str, init_scale: Any) -> float:
     if not (isinstance(init_scale, int | float) and init_scale > 0):
         raise ValueError(f"{owner}: init_scale must be a positive number, got {init_scale!r}")
     return float(init_scale)
 
 
-def _raw(init_scale: float, shape, dtype):
+def _raw(init_scale: float, shape: Shape, dtype: DTypeLike) -> Array:
     return jnp.full(shape, softplus_inverse(jnp.asarray(init_scale, dtype)), dtype)
 
 
@@ -72,15 +73,16 @@ class Guide(abc.ABC):
     """
 
     name: ClassVar[str] = "guide"
-    analytic_entropy: ClassVar[bool] = False
+    # not a ClassVar: CustomGuide makes it a dataclass field (subclasses set it unannotated)
+    analytic_entropy: bool = False
     jacobian: ClassVar[bool] = True
 
     @abc.abstractmethod
-    def init(self, key, loc) -> Any:
+    def init(self, key: PRNGKey | None, loc: ArrayLike) -> PyTree:
         """Initial parameters for the flat unconstrained starting point ``loc`` (``(d,)``)."""
 
     @abc.abstractmethod
-    def distribution(self, params) -> pfd.Distribution:
+    def distribution(self, params: PyTree) -> pfd.Distribution:
         """The surrogate over the flat unconstrained vector (event shape ``(d,)``)."""
 
 
@@ -102,16 +104,16 @@ class MeanField(Guide):
 
     init_scale: float = 0.1
     name: ClassVar[str] = "meanfield"
-    analytic_entropy: ClassVar[bool] = True
+    analytic_entropy = True
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _check_scale("MeanField", self.init_scale)
 
-    def init(self, key, loc):
+    def init(self, key: PRNGKey | None, loc: ArrayLike) -> dict[str, Array]:
         loc = jnp.asarray(loc)
         return {"loc": loc, "raw_scale": _raw(self.init_scale, loc.shape, loc.dtype)}
 
-    def distribution(self, params):
+    def distribution(self, params: PyTree) -> pfd.Distribution:
         return pfd.Independent(pfd.Normal(params["loc"], jax.nn.softplus(params["raw_scale"])), 1)
 
 
@@ -137,24 +139,24 @@ class FullRank(Guide):
 
     init_scale: float = 0.1
     name: ClassVar[str] = "fullrank"
-    analytic_entropy: ClassVar[bool] = True
+    analytic_entropy = True
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _check_scale("FullRank", self.init_scale)
 
-    def init(self, key, loc):
+    def init(self, key: PRNGKey | None, loc: ArrayLike) -> dict[str, Array]:
         loc = jnp.asarray(loc)
         d = loc.shape[-1]
         return {"loc": loc, "raw_diag": _raw(self.init_scale, (d,), loc.dtype),
                 "tril": jnp.zeros((d, d), loc.dtype)}
 
     @staticmethod
-    def scale_tril(params):
+    def scale_tril(params: PyTree) -> Array:
         """The lower-triangular scale built from the parameters."""
         diag = jax.nn.softplus(params["raw_diag"])
         return jnp.tril(params["tril"], -1) + jnp.diag(diag)
 
-    def distribution(self, params):
+    def distribution(self, params: PyTree) -> pfd.Distribution:
         return pfd.MultivariateNormalTriL(params["loc"], self.scale_tril(params))
 
 
@@ -180,13 +182,13 @@ class LowRank(Guide):
     rank: int = 2
     init_scale: float = 0.1
     name: ClassVar[str] = "lowrank"
-    analytic_entropy: ClassVar[bool] = True
+    analytic_entropy = True
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _check_scale("LowRank", self.init_scale)
         check_count("LowRank", "rank", self.rank)
 
-    def init(self, key, loc):
+    def init(self, key: PRNGKey | None, loc: ArrayLike) -> dict[str, Array]:
         loc = jnp.asarray(loc)
         d = loc.shape[-1]
         key = jax.random.key(0) if key is None else key
@@ -194,7 +196,7 @@ class LowRank(Guide):
         return {"loc": loc, "raw_diag": _raw(self.init_scale, (d,), loc.dtype),
                 "factor": factor}
 
-    def distribution(self, params):
+    def distribution(self, params: PyTree) -> pfd.Distribution:
         return pfd.MultivariateNormalDiagPlusLowRank(
             params["loc"], jax.nn.softplus(params["raw_diag"]), params["factor"])
 
@@ -225,21 +227,21 @@ class Flow(Guide):
 
     kind: str = "maf"
     num_layers: int = 3
-    hidden_units: tuple = (32, 32)
+    hidden_units: tuple[int, ...] = (32, 32)
     num_bins: int = 8
     bound: float = 4.0
     init_scale: float = 0.1
     name: ClassVar[str] = "flow"
-    analytic_entropy: ClassVar[bool] = False
+    analytic_entropy = False
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _check_scale("Flow", self.init_scale)
         if self.kind not in flows.FLOW_KINDS:
             raise ValueError(f"Flow: unknown kind {self.kind!r}; choose one of "
                              f"{flows.FLOW_KINDS}")
         object.__setattr__(self, "hidden_units", tuple(self.hidden_units))
 
-    def init(self, key, loc):
+    def init(self, key: PRNGKey | None, loc: ArrayLike) -> dict[str, Any]:
         loc = jnp.asarray(loc)
         d = loc.shape[-1]
         if self.kind in ("realnvp", "spline_coupling") and d < 2:
@@ -251,7 +253,7 @@ class Flow(Guide):
                                   bound=self.bound, dtype=loc.dtype)
         return {"loc": loc, "raw_scale": _raw(self.init_scale, (d,), loc.dtype), "flow": flow}
 
-    def distribution(self, params):
+    def distribution(self, params: PyTree) -> pfd.Distribution:
         loc = params["loc"]
         base = pfd.Independent(pfd.Normal(jnp.zeros_like(loc), jnp.ones_like(loc)), 1)
         bijector = pfb.Chain([pfb.Shift(loc), pfb.Scale(jax.nn.softplus(params["raw_scale"])),
@@ -275,13 +277,13 @@ class MAP(Guide):
     """
 
     name: ClassVar[str] = "map"
-    analytic_entropy: ClassVar[bool] = True
+    analytic_entropy = True
     jacobian: ClassVar[bool] = False
 
-    def init(self, key, loc):
+    def init(self, key: PRNGKey | None, loc: ArrayLike) -> dict[str, Array]:
         return {"loc": jnp.asarray(loc)}
 
-    def distribution(self, params):
+    def distribution(self, params: PyTree) -> pfd.Distribution:
         return pfd.VectorDeterministic(params["loc"])
 
 
@@ -309,12 +311,12 @@ class CustomGuide(Guide):
         Array([0., 0.], dtype=float32)
     """
 
-    init_params: Any
-    fn: Callable
+    init_params: PyTree
+    fn: Callable[[PyTree], pfd.Distribution]
     analytic_entropy: bool = False
     name: ClassVar[str] = "custom"
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not callable(self.fn):
             raise TypeError(f"CustomGuide: fn must be a function params -> Distribution, got "
                             f"{self.fn!r}")
@@ -324,10 +326,10 @@ class CustomGuide(Guide):
             raise ValueError("CustomGuide: init_params must be a non-empty PyTree of float "
                              "arrays (the trainable parameters)")
 
-    def init(self, key, loc):
+    def init(self, key: PRNGKey | None, loc: ArrayLike | None) -> PyTree:
         return jax.tree_util.tree_map(jnp.asarray, self.init_params)
 
-    def distribution(self, params):
+    def distribution(self, params: PyTree) -> pfd.Distribution:
         return self.fn(params)
 
 
@@ -335,7 +337,7 @@ GUIDES = {"meanfield": MeanField, "fullrank": FullRank, "lowrank": LowRank, "flo
           "map": MAP}
 
 
-def make_guide(guide, **options) -> Guide:
+def make_guide(guide: str | Guide, **options: Any) -> Guide:
     """A guide object from a name in `GUIDES` (with its options) or a guide object.
 
     Examples:

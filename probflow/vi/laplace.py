@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from typing import ClassVar
+from typing import Any, ClassVar, Literal, cast
 
 import jax
 import jax.numpy as jnp
@@ -21,6 +21,7 @@ from probflow import distributions as pfd
 from probflow.core.checks import check_count
 from probflow.core.keys import as_typed_key
 from probflow.models.posterior import INIT_STRATEGIES, Posterior
+from probflow.typing import Array, ArrayLike, PRNGKey, PyTree
 from probflow.vi.elbo import ELBOConfig
 from probflow.vi.guides import Guide
 from probflow.vi.psis import approximation_khat, warn_if_unreliable
@@ -53,17 +54,17 @@ class LaplaceGuide(Guide):
     """
 
     name: ClassVar[str] = "laplace"
-    analytic_entropy: ClassVar[bool] = True
+    analytic_entropy = True
 
-    def init(self, key, loc):
+    def init(self, key: PRNGKey | None, loc: ArrayLike) -> dict[str, Array]:
         loc = jnp.asarray(loc)
         return {"loc": loc, "scale_tril": jnp.eye(loc.shape[-1], dtype=loc.dtype)}
 
-    def distribution(self, params):
+    def distribution(self, params: PyTree) -> pfd.Distribution:
         return pfd.MultivariateNormalTriL(params["loc"], params["scale_tril"])
 
 
-def _flat_names(posterior) -> list[str]:
+def _flat_names(posterior: Posterior) -> list[str]:
     template = posterior.unconstrained_template()
     names = []
     for name in sorted(template):  # ravel_pytree's order for dicts
@@ -81,22 +82,24 @@ DEFAULT_OPTIMIZER = optax.lbfgs()
 
 
 @functools.lru_cache(maxsize=32)
-def _with_extra_args(optimizer):
+def _with_extra_args(optimizer: optax.GradientTransformation
+                     ) -> optax.GradientTransformationExtraArgs:
     # the same wrapper object for the same optimizer, so the compiled mode search is reused
     return optax.with_extra_args_support(optimizer)
 
 
 @functools.partial(jax.jit, static_argnums=(0, 3))
-def _find_mode(optimizer, posterior, vector, num_steps):
-    def loss(v):
+def _find_mode(optimizer: optax.GradientTransformationExtraArgs, posterior: Posterior,
+               vector: Array, num_steps: int) -> tuple[Array, Array]:
+    def loss(v: Array) -> Array:
         return -posterior.unconstrained_log_density(posterior.unflatten(v))
 
-    def step(carry, _):
+    def step(carry: tuple[Array, Any], _: None) -> tuple[tuple[Array, Any], Array]:
         v, state = carry
         value, grad = jax.value_and_grad(loss)(v)
         updates, new_state = optimizer.update(grad, state, v, value=value, grad=grad,
                                               value_fn=loss)
-        new_v = optax.apply_updates(v, updates)
+        new_v = cast(Array, optax.apply_updates(v, updates))  # a vector, as v
         ok = jnp.all(jnp.isfinite(new_v)) & jnp.isfinite(value)
         return (jnp.where(ok, new_v, v),
                 jax.tree_util.tree_map(lambda a, b: jnp.where(ok, a, b), new_state, state)), value
@@ -107,8 +110,8 @@ def _find_mode(optimizer, posterior, vector, num_steps):
 
 
 @jax.jit
-def _newton(posterior, vector):
-    def log_density(v):
+def _newton(posterior: Posterior, vector: Array) -> tuple[Array, Array, Array]:
+    def log_density(v: Array) -> Array:
         return posterior.unconstrained_log_density(posterior.unflatten(v))
 
     value, grad = jax.value_and_grad(log_density)(vector)
@@ -116,9 +119,10 @@ def _newton(posterior, vector):
     return value, grad, hessian
 
 
-def laplace(posterior: Posterior, *, key, num_steps: int = 500, optimizer=None,
-            init: str | dict = "uniform", newton_steps: int = 5,
-            num_psis_draws: int = 1000) -> VIResult:
+def laplace(posterior: Posterior, *, key: PRNGKey, num_steps: int = 500,
+            optimizer: optax.GradientTransformation | None = None,
+            init: Literal["uniform", "prior", "median"] | dict[str, ArrayLike] = "uniform",
+            newton_steps: int = 5, num_psis_draws: int = 1000) -> VIResult:
     """Laplace approximation: a Gaussian at the posterior mode on the unconstrained space.
 
     Args:

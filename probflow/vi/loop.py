@@ -27,7 +27,8 @@ from __future__ import annotations
 import functools
 import math
 import time
-from typing import Any, NamedTuple
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -35,9 +36,15 @@ import numpy as np
 import optax
 from tqdm.auto import tqdm
 
+from probflow.typing import Array, PRNGKey, PyTree
 from probflow.vi.elbo import ELBOConfig, negative_elbo
 from probflow.vi.minibatch import MinibatchPlan, scaled_log_density, take_rows
 from probflow.vi.result import NonFiniteLossError
+
+if TYPE_CHECKING:
+    from probflow.models.posterior import Posterior
+    from probflow.vi.checkpoint import VICheckpoint, VIRunState
+    from probflow.vi.guides import Guide
 
 __all__ = ["NUM_CHUNKS", "PATIENCE", "RunOutcome", "optimise", "chunk_size_for",
            "window_converged", "initial_state"]
@@ -49,8 +56,8 @@ PATIENCE = 2
 class _Spec(NamedTuple):
     """Static configuration of the compiled chunk."""
 
-    guide: Any
-    optimizer: Any
+    guide: Guide
+    optimizer: optax.GradientTransformation
     elbo: ELBOConfig
     plan: MinibatchPlan | None
     chunk_size: int
@@ -73,28 +80,31 @@ class _LoopState(NamedTuple):
     num_averaged: jax.Array  # iterates in that sum
 
 
-def _loss(params, key, posterior, rows, spec: _Spec):
+def _loss(params: PyTree, key: PRNGKey, posterior: Posterior, rows: Array | None,
+          spec: _Spec) -> Array:
     plan = spec.plan
     unflatten = posterior.unflatten
     if plan is None:
         target, scale, scaled = posterior, None, ()
     else:
+        assert rows is not None  # minibatched steps always have their rows
         target, scale, scaled = take_rows(posterior, plan, rows), plan.scale, plan.observed
 
-    def log_density(vector):
+    def log_density(vector: Array) -> Array | float:
         return scaled_log_density(target, unflatten(vector), scale=scale, scaled=scaled,
                                   jacobian=spec.guide.jacobian)
 
     return negative_elbo(key, params, spec.guide, log_density, spec.elbo)
 
 
-def _all_finite(tree) -> jax.Array:
+def _all_finite(tree: PyTree) -> jax.Array:
     leaves = [jnp.all(jnp.isfinite(x)) for x in jax.tree_util.tree_leaves(tree)
               if jnp.issubdtype(jnp.result_type(x), jnp.inexact)]
     return jnp.all(jnp.stack(leaves)) if leaves else jnp.asarray(True)
 
 
-def _rows_for_step(plan, key_rows, t, perm):
+def _rows_for_step(plan: MinibatchPlan, key_rows: PRNGKey, t: Array,
+                   perm: Array) -> tuple[Array, Array]:
     """This step's minibatch rows (a new permutation at the start of every epoch)."""
     per_epoch = plan.batches_per_epoch
     position = t % per_epoch
@@ -107,8 +117,8 @@ def _rows_for_step(plan, key_rows, t, perm):
 
 
 @functools.partial(jax.jit, static_argnums=(0, 1))
-def _run_chunk(spec: _Spec, mode: str, posterior, state: _LoopState, key, num_steps,
-               average_start):
+def _run_chunk(spec: _Spec, mode: str, posterior: Posterior, state: _LoopState, key: PRNGKey,
+               num_steps: Any, average_start: Any) -> tuple[_LoopState, Array]:
     """``num_steps`` (at most ``spec.chunk_size``, traced) steps from ``state``; returns the
     new state and the chunk's losses (``nan`` past ``num_steps``)."""
     plan = spec.plan
@@ -157,7 +167,7 @@ def _run_chunk(spec: _Spec, mode: str, posterior, state: _LoopState, key, num_st
     return state, losses
 
 
-def _wait(tree) -> None:
+def _wait(tree: PyTree) -> None:
     """Block until ``tree``'s arrays are computed, in short sleeps rather than one blocking call,
     so that Ctrl-C raises ``KeyboardInterrupt`` at once however long the chunk runs."""
     leaves = [x for x in jax.tree_util.tree_leaves(tree) if hasattr(x, "is_ready")]
@@ -167,7 +177,8 @@ def _wait(tree) -> None:
         pause = min(2 * pause, 1e-3)
 
 
-def window_converged(window_means, tol: float | None, patience: int = PATIENCE) -> bool:
+def window_converged(window_means: Sequence[float], tol: float | None,
+                     patience: int = PATIENCE) -> bool:
     """The convergence rule: the relative change of the windowed mean loss was at most ``tol``
     for the last ``patience`` windows in a row.
 
@@ -214,9 +225,9 @@ class RunOutcome(NamedTuple):
         ('params', 'last_params', 'opt_state')
     """
 
-    params: Any
-    last_params: Any
-    opt_state: Any
+    params: PyTree
+    last_params: PyTree
+    opt_state: PyTree
     losses: np.ndarray
     converged: bool
     num_averaged: int
@@ -227,7 +238,7 @@ class _Chunks:
     """The host's record of the completed chunks (replaced field by field only after a chunk
     is fully checked, so an interrupt leaves a consistent record)."""
 
-    def __init__(self, state):
+    def __init__(self, state: _LoopState) -> None:
         self.state = state
         self.steps = 0
         self.losses: list[np.ndarray] = []
@@ -235,8 +246,9 @@ class _Chunks:
         self.converged = False
 
 
-def _check_chunk(done: _Chunks, spec, posterior, key, start, state, chunk, num_steps: int,
-                 first: int, label: str, tol) -> None:
+def _check_chunk(done: _Chunks, spec: _Spec, posterior: Posterior, key: PRNGKey,
+                 start: _LoopState, state: _LoopState, chunk: Array, num_steps: int,
+                 first: int, label: str, tol: float | None) -> None:
     """Wait for the chunk of steps ``first, ...`` run from ``start`` (its input state), check
     it and record it in ``done``. After a failure, the chunk runs again in its CAREFUL form
     (the same steps: step ``t`` uses ``fold_in(key, t)``) to name the exact step and the last
@@ -267,7 +279,8 @@ def _check_chunk(done: _Chunks, spec, posterior, key, start, state, chunk, num_s
     done.state, done.steps = state, int(steps_done)
 
 
-def initial_state(optimizer, plan, params, opt_state, average: float):
+def initial_state(optimizer: optax.GradientTransformation, plan: MinibatchPlan | None,
+                  params: PyTree, opt_state: PyTree | None, average: float) -> _LoopState:
     """The loop state before the first step (``opt_state=None``: a fresh optimizer state); also
     the template a checkpoint's state is restored into.
 
@@ -286,7 +299,7 @@ def initial_state(optimizer, plan, params, opt_state, average: float):
                       zero)
 
 
-def _resumed_record(resumed) -> _Chunks:
+def _resumed_record(resumed: VIRunState) -> _Chunks:
     done = _Chunks(resumed.state)
     done.steps = int(resumed.state.step)
     done.losses = [np.asarray(resumed.losses)] if done.steps else []
@@ -295,9 +308,12 @@ def _resumed_record(resumed) -> _Chunks:
     return done
 
 
-def optimise(guide, optimizer, elbo, plan, posterior, params, opt_state, num_steps: int,
-             *, key, tol, average: float, progress_bar: bool, label: str,
-             error_label: str | None = None, checkpoint=None, resumed=None) -> RunOutcome:
+def optimise(guide: Guide, optimizer: optax.GradientTransformation, elbo: ELBOConfig,
+             plan: MinibatchPlan | None, posterior: Posterior, params: PyTree,
+             opt_state: PyTree | None, num_steps: int, *, key: PRNGKey, tol: float | None,
+             average: float, progress_bar: bool, label: str, error_label: str | None = None,
+             checkpoint: VICheckpoint | None = None,
+             resumed: VIRunState | None = None) -> RunOutcome:
     """Run up to ``num_steps`` optimisation steps in compiled chunks (see the module docstring).
 
     ``opt_state=None`` starts the optimizer afresh. A ``KeyboardInterrupt`` (Ctrl-C) while the
@@ -335,24 +351,26 @@ def optimise(guide, optimizer, elbo, plan, posterior, params, opt_state, num_ste
     if resumed is not None:
         total, average_start = resumed.total, resumed.average_start
 
-    def start():
+    def start() -> _Chunks:
         if resumed is not None:
             return _resumed_record(resumed)
         return _Chunks(initial_state(optimizer, plan, params, opt_state, average))
 
-    def save(done):
+    def save(done: _Chunks) -> None:
+        assert checkpoint is not None
         checkpoint.save(optimizer, done.state, np.concatenate(done.losses), done.window_means,
                         done.converged, total, average_start)
 
-    def launch(state, first):
+    def launch(state: _LoopState,
+               first: int) -> tuple[_LoopState, _LoopState, Array, int, int]:
         """Queue the chunk of steps ``first, first + 1, ...`` (``first`` known on the host)."""
         num = min(chunk_size, total - first)
         mode = AVERAGING if first + num > average_start else FAST
-        out = _run_chunk(spec, mode, posterior, state, key, np.int32(num),
-                         np.int32(average_start))
-        return (state, *out, num, first)
+        new_state, chunk = _run_chunk(spec, mode, posterior, state, key, np.int32(num),
+                                      np.int32(average_start))
+        return (state, new_state, chunk, num, first)
 
-    done = None
+    done: _Chunks | None = None
     interrupted = False
     with tqdm(total=total, disable=not progress_bar, leave=True, dynamic_ncols=True,
               unit="step", desc=label) as bar:
@@ -360,7 +378,7 @@ def optimise(guide, optimizer, elbo, plan, posterior, params, opt_state, num_ste
             done = start()
             bar.update(done.steps)
             dispatched = done.steps
-            in_flight = None
+            in_flight: tuple[_LoopState, _LoopState, Array, int, int] | None = None
             if dispatched < total:
                 in_flight = launch(done.state, dispatched)
                 dispatched += in_flight[3]

@@ -13,13 +13,18 @@ per-observation (their number would change with the batch).
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import jax
 import jax.numpy as jnp
 
 from probflow.core.checks import check_count
 from probflow.models.checks import bound_model_arguments, check_finite_arrays
+from probflow.typing import Array, ArrayLike
+
+if TYPE_CHECKING:
+    from probflow.models.posterior import Posterior
 
 __all__ = ["MinibatchPlan", "plan_minibatches", "take_rows", "scaled_log_density"]
 
@@ -38,8 +43,8 @@ class MinibatchPlan(NamedTuple):
         10
     """
 
-    arg_slots: tuple
-    observed: tuple
+    arg_slots: tuple[tuple[str, int], ...]
+    observed: tuple[str, ...]
     num_rows: int
     batch_size: int
 
@@ -54,7 +59,7 @@ class MinibatchPlan(NamedTuple):
         return self.num_rows / self.batch_size
 
 
-def _model_argument_arrays(model) -> dict:
+def _model_argument_arrays(model: Any) -> dict[str, int]:
     """``{argument name: index in model.array_args}`` for a ``@pf.model`` model."""
     out = {}
     for name, value in bound_model_arguments(model).items():
@@ -65,7 +70,9 @@ def _model_argument_arrays(model) -> dict:
     return out
 
 
-def plan_minibatches(posterior, data, batch_size):
+def plan_minibatches(posterior: Posterior,
+                     data: dict[str, ArrayLike] | list[str] | tuple[str, ...] | None,
+                     batch_size: int | None) -> tuple[Posterior, MinibatchPlan | None]:
     """Check ``data``/``batch_size`` and return ``(posterior with the data, plan)``.
 
     ``data`` is a dict ``{name: array}`` (the full arrays, which replace those in the
@@ -107,7 +114,8 @@ def plan_minibatches(posterior, data, batch_size):
             raise ValueError(
                 f"fit: data key {name!r} is neither an array argument of the model "
                 f"({sorted(slots)}) nor an observed variable ({list(posterior.observed_names)})")
-        value = data[name] if isinstance(data, dict) else current
+        # (the cast: pyright narrows list[str] by isinstance(dict) to a list-dict hybrid)
+        value = cast("dict[str, ArrayLike]", data)[name] if isinstance(data, dict) else current
         value = jnp.asarray(value)
         if value.ndim < 1:
             raise ValueError(f"fit: data[{name!r}] is a scalar; minibatched arrays need a "
@@ -143,9 +151,9 @@ def plan_minibatches(posterior, data, batch_size):
     return posterior, plan
 
 
-def _check_batch_traces(posterior, plan: MinibatchPlan) -> None:
+def _check_batch_traces(posterior: Posterior, plan: MinibatchPlan) -> None:
     """Trace the log density on a minibatch (no compilation) to report shape errors early."""
-    def log_density(rows):
+    def log_density(rows: Array) -> Array | float:
         batch = take_rows(posterior, plan, rows)
         z = jax.tree_util.tree_map(lambda s: jnp.zeros(s.shape, s.dtype),
                                    batch.unconstrained_template())
@@ -161,7 +169,7 @@ def _check_batch_traces(posterior, plan: MinibatchPlan) -> None:
             f"observed variables with {plan.num_rows} rows) must be named in data=") from err
 
 
-def take_rows(posterior, plan: MinibatchPlan, rows):
+def take_rows(posterior: Posterior, plan: MinibatchPlan, rows: ArrayLike) -> Posterior:
     """The posterior with the planned leaves replaced by their rows ``rows``.
 
     Examples:
@@ -188,7 +196,8 @@ def take_rows(posterior, plan: MinibatchPlan, rows):
     return posterior.replace(model=model, data=data)
 
 
-def scaled_log_density(posterior, z: dict, *, scale=None, scaled=(), jacobian=True):
+def scaled_log_density(posterior: Posterior, z: dict[str, Array], *, scale: float | None = None,
+                       scaled: Sequence[str] = (), jacobian: bool = True) -> Array | float:
     """Log density of unconstrained ``z`` with the terms named in ``scaled`` times ``scale``.
 
     With ``jacobian=False`` the log-Jacobians of the constraining bijectors are left out
@@ -215,7 +224,7 @@ def scaled_log_density(posterior, z: dict, *, scale=None, scaled=(), jacobian=Tr
     else:
         values = {**posterior.data, **posterior.constrain(z)}
         parts = posterior.model.log_prob_parts(values)
-    total = 0.0
+    total: Array | float = 0.0
     for name, value in parts.items():
         total = total + (value * scale if scale is not None and name in scaled else value)
     return total

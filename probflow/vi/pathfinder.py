@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from typing import Any, ClassVar, NamedTuple
+from collections.abc import Callable
+from typing import Any, ClassVar, Literal, NamedTuple, cast
 
 import jax
 import jax.numpy as jnp
@@ -31,6 +32,7 @@ from probflow import distributions as pfd
 from probflow.core.checks import check_count
 from probflow.core.keys import as_typed_key
 from probflow.models.posterior import Posterior
+from probflow.typing import Array, ArrayLike, PRNGKey, PyTree
 from probflow.vi.elbo import ELBOConfig
 from probflow.vi.guides import Guide
 from probflow.vi.psis import approximation_khat, warn_if_unreliable
@@ -55,14 +57,14 @@ class PathfinderGuide(Guide):
     """
 
     name: ClassVar[str] = "pathfinder"
-    analytic_entropy: ClassVar[bool] = False
+    analytic_entropy = False
 
-    def init(self, key, loc):
+    def init(self, key: PRNGKey | None, loc: ArrayLike) -> dict[str, Array]:
         loc = jnp.asarray(loc)[None]
         d = loc.shape[-1]
         return {"loc": loc, "scale_tril": jnp.eye(d, dtype=loc.dtype)[None]}
 
-    def distribution(self, params):
+    def distribution(self, params: PyTree) -> pfd.Distribution:
         loc, scale_tril = params["loc"], params["scale_tril"]
         mixture = pfd.Categorical(logits=jnp.zeros(loc.shape[:1], loc.dtype))
         return pfd.MixtureSameFamily(mixture, pfd.MultivariateNormalTriL(loc, scale_tril))
@@ -76,10 +78,10 @@ class _Normal(NamedTuple):
     beta: jax.Array  # (d, 2m)
     gamma: jax.Array  # (2m, 2m)
 
-    def covariance(self):
+    def covariance(self) -> Array:
         return jnp.diag(self.alpha) + self.beta @ self.gamma @ self.beta.T
 
-    def sample_and_log_prob(self, key, num):
+    def sample_and_log_prob(self, key: PRNGKey, num: int) -> tuple[Array, Array]:
         # Sigma = A A^T with A = alpha^(1/2) (I + Q (L - I) Q^T), where Q R is the thin QR of
         # alpha^(-1/2) beta and L L^T = I + R gamma R^T: draws and log densities in O(d m^2)
         root = jnp.sqrt(self.alpha)
@@ -94,7 +96,7 @@ class _Normal(NamedTuple):
         return draws, log_q
 
 
-def _diagonal_update(alpha, s, y):
+def _diagonal_update(alpha: Array, s: Array, y: Array) -> Array:
     """The diagonal inverse-Hessian estimate after the pair ``(s, y)`` (the paper's
     Algorithm 3): the diagonal that matches the BFGS update of ``diag(alpha)`` in the
     directions it can."""
@@ -104,7 +106,8 @@ def _diagonal_update(alpha, s, y):
     return 1.0 / (a / (b * alpha) + y**2 / b - a * s**2 / (b * c * alpha**2))
 
 
-def _normal_at(x, grad_log_p, alpha, s_hist, y_hist, used):
+def _normal_at(x: Array, grad_log_p: Array, alpha: Array, s_hist: Array, y_hist: Array,
+               used: Array) -> _Normal:
     """The normal approximation at iterate ``x`` from the last pairs ``s_hist``, ``y_hist``
     (``(m, d)``, oldest first; rows with ``used`` false are zero and left out)."""
     m = s_hist.shape[0]
@@ -121,15 +124,16 @@ def _normal_at(x, grad_log_p, alpha, s_hist, y_hist, used):
     return _Normal(x + sigma_grad, alpha, beta, gamma)
 
 
-def _negative_log_density(posterior):
-    def fn(vector):
+def _negative_log_density(posterior: Posterior) -> Callable[[Array], Array]:
+    def fn(vector: Array) -> Array:
         return -posterior.unconstrained_log_density(posterior.unflatten(vector))
 
     return fn
 
 
 @functools.partial(jax.jit, static_argnums=(0, 1, 2))
-def _one_path(num_iterations, memory, num_elbo_draws, posterior, x0, key):
+def _one_path(num_iterations: int, memory: int, num_elbo_draws: int, posterior: Posterior,
+              x0: Array, key: PRNGKey) -> tuple[Array, Array, Array]:
     """L-BFGS from ``x0``, the normal at every iterate and its ELBO; returns the best normal's
     loc and covariance and the ELBO of every iterate."""
     f = _negative_log_density(posterior)
@@ -138,18 +142,19 @@ def _one_path(num_iterations, memory, num_elbo_draws, posterior, x0, key):
     d = x0.shape[0]
     dtype = x0.dtype
 
-    def elbo_of(normal, key):
+    def elbo_of(normal: _Normal, key: PRNGKey) -> Array:
         draws, log_q = normal.sample_and_log_prob(key, num_elbo_draws)
         log_p = -jax.vmap(f)(draws)
         elbo = jnp.mean(log_p - log_q)
         return jnp.where(jnp.isfinite(elbo), elbo, -jnp.inf)
 
-    def step(carry, _):
+    def step(carry: tuple, _: None) -> tuple[tuple, Array]:
         x, opt_state, value, grad, alpha, s_hist, y_hist, used, best, done = carry
         updates, new_state = solver.update(grad, opt_state, x, value=value, grad=grad,
                                            value_fn=f)
-        new_x = optax.apply_updates(x, updates)
+        new_x = cast(Array, optax.apply_updates(x, updates))  # vectors, as x and grad
         new_value, new_grad = value_and_grad(new_x, state=new_state)
+        new_grad = cast(Array, new_grad)
         ok = jnp.all(jnp.isfinite(new_x)) & jnp.isfinite(new_value) & jnp.all(
             jnp.isfinite(new_grad)) & ~done
         # converged (no relative decrease left): later pairs would be rounding noise, so the
@@ -162,7 +167,7 @@ def _one_path(num_iterations, memory, num_elbo_draws, posterior, x0, key):
         alpha = jnp.where(accepted, _diagonal_update(alpha, s, y), alpha)
         alpha = jnp.where(jnp.all(jnp.isfinite(alpha) & (alpha > 0)), alpha, carry[4])
 
-        def shift(hist, row):
+        def shift(hist: Array, row: Array) -> Array:
             return jnp.where(accepted, jnp.concatenate([hist[1:], row[None]]), hist)
 
         s_hist, y_hist = shift(s_hist, s), shift(y_hist, y)
@@ -182,12 +187,12 @@ def _one_path(num_iterations, memory, num_elbo_draws, posterior, x0, key):
                 jnp.where(better, normal.covariance(), best[2]))
         return (x, opt_state, value, grad, alpha, s_hist, y_hist, used, best, done), elbo
 
-    def body(loop_carry):
+    def body(loop_carry: tuple[Any, tuple, Array]) -> tuple[Any, tuple, Array]:
         i, carry, elbos = loop_carry
         carry, elbo = step(carry, None)
         return i + 1, carry, elbos.at[i].set(elbo)
 
-    def not_done(loop_carry):
+    def not_done(loop_carry: tuple[Any, tuple, Array]) -> Array:
         i, carry, _ = loop_carry
         return (i < num_iterations) & ~carry[-1]
 
@@ -206,7 +211,7 @@ def _one_path(num_iterations, memory, num_elbo_draws, posterior, x0, key):
     return best[1], best[2], elbos
 
 
-def _scale_tril(covariance):
+def _scale_tril(covariance: np.ndarray) -> np.ndarray:
     """A Cholesky factor of a symmetrised covariance (with a tiny jitter if needed)."""
     covariance = 0.5 * (covariance + covariance.T)
     for jitter in (0.0, 1e-10, 1e-8, 1e-6):
@@ -220,8 +225,9 @@ def _scale_tril(covariance):
     return np.linalg.cholesky(eigenvectors @ np.diag(clipped) @ eigenvectors.T)
 
 
-def pathfinder(posterior: Posterior, *, key, num_paths: int = 4, num_iterations: int = 200,
-               memory: int = 6, num_elbo_draws: int = 25, init: str = "uniform",
+def pathfinder(posterior: Posterior, *, key: PRNGKey, num_paths: int = 4,
+               num_iterations: int = 200, memory: int = 6, num_elbo_draws: int = 25,
+               init: Literal["uniform", "prior", "median"] = "uniform",
                num_psis_draws: int = 1000) -> VIResult:
     """Pathfinder: normal approximations along L-BFGS paths, the best ELBO on each, pooled.
 
@@ -321,13 +327,14 @@ class PathfinderInit(NamedTuple):
         ('position', 'inverse_mass_matrix', 'result')
     """
 
-    position: Any
-    inverse_mass_matrix: Any
+    position: dict[str, Array]
+    inverse_mass_matrix: Array
     result: VIResult
 
 
-def initial_positions(posterior: Posterior, num_chains: int, *, key, result=None,
-                      num_draws: int = 1000, **pathfinder_options) -> PathfinderInit:
+def initial_positions(posterior: Posterior, num_chains: int, *, key: PRNGKey,
+                      result: VIResult | None = None, num_draws: int = 1000,
+                      **pathfinder_options: Any) -> PathfinderInit:
     """MCMC starting points drawn by Pathfinder's importance resampling (without replacement,
     so the chains start apart), and a diagonal inverse mass matrix.
 

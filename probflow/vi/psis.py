@@ -13,11 +13,18 @@ from __future__ import annotations
 
 import functools
 import warnings
-from typing import Any, NamedTuple
+from collections.abc import Callable
+from typing import TYPE_CHECKING, NamedTuple
 
 import arviz as az
 import jax
 import numpy as np
+
+from probflow.typing import Array, ArrayLike, PRNGKey
+
+if TYPE_CHECKING:
+    from probflow.distributions.distribution import Distribution
+    from probflow.models.posterior import Posterior
 
 __all__ = ["KHAT_THRESHOLD", "ImportanceDraws", "ApproximationWarning", "log_importance_ratios",
            "psis", "pareto_khat", "approximation_khat", "warn_if_unreliable"]
@@ -50,29 +57,32 @@ class ImportanceDraws(NamedTuple):
         0.1
     """
 
-    vectors: Any
-    log_weights: Any
+    vectors: np.ndarray
+    log_weights: np.ndarray
     khat: float
 
 
-def _log_density(posterior):
-    def fn(vector):
+def _log_density(posterior: Posterior) -> Callable[[Array], Array]:
+    def fn(vector: Array) -> Array:
         return posterior.unconstrained_log_density(posterior.unflatten(vector))
 
     return fn
 
 
 @functools.partial(jax.jit, static_argnums=(3,))
-def _draw_and_ratios(posterior, q, key, num_draws):
+def _draw_and_ratios(posterior: Posterior, q: Distribution, key: PRNGKey,
+                     num_draws: int) -> tuple[Array, Array]:
     vectors = q.sample(key, (num_draws,))
 
-    def ratio(vector):  # one draw at a time (vmapped in batches): any q, bounded memory
+    # one draw at a time (vmapped in batches): any q, bounded memory
+    def ratio(vector: Array) -> Array:
         return _log_density(posterior)(vector) - q.log_prob(vector)
 
     return vectors, jax.lax.map(ratio, vectors, batch_size=256)
 
 
-def log_importance_ratios(posterior, q, *, key, num_draws: int):
+def log_importance_ratios(posterior: Posterior, q: Distribution, *, key: PRNGKey,
+                          num_draws: int) -> tuple[Array, Array]:
     """Draws ``z ~ q`` and their log ratios ``log p(z) - log q(z)``.
 
     Args:
@@ -100,7 +110,7 @@ def log_importance_ratios(posterior, q, *, key, num_draws: int):
     return _draw_and_ratios(posterior, q, key, int(num_draws))
 
 
-def psis(log_ratios) -> tuple[np.ndarray, float]:
+def psis(log_ratios: ArrayLike) -> tuple[np.ndarray, float]:
     """Pareto-smoothed, normalised log weights and the shape ``k`` (ArviZ's ``psislw``).
 
     Examples:
@@ -124,7 +134,7 @@ def psis(log_ratios) -> tuple[np.ndarray, float]:
     return log_weights, float(np.asarray(khat))
 
 
-def pareto_khat(log_ratios) -> float:
+def pareto_khat(log_ratios: ArrayLike) -> float:
     """The Pareto k-hat of log importance ratios (the shape of ArviZ's PSIS fit).
 
     Examples:
@@ -136,7 +146,8 @@ def pareto_khat(log_ratios) -> float:
     return psis(log_ratios)[1]
 
 
-def approximation_khat(posterior, q, *, key, num_draws: int) -> float:
+def approximation_khat(posterior: Posterior, q: Distribution, *, key: PRNGKey,
+                       num_draws: int) -> float:
     """The Pareto k-hat of ``log p - log q`` over ``num_draws`` draws of ``q`` (``nan`` for
     ``num_draws=0``); ``q`` is a distribution over the flat unconstrained vector.
 

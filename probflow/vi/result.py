@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import warnings
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import jax
 import jax.numpy as jnp
@@ -14,8 +15,18 @@ from probflow.core.checks import check_count
 from probflow.core.keys import as_typed_key
 from probflow.core.pytree import Struct, static_field
 from probflow.models.inference_data import to_inference_data
+from probflow.typing import Array, PRNGKey, PyTree
 from probflow.vi.psis import ImportanceDraws, log_importance_ratios, psis
 from probflow.vi.surrogate import Surrogate
+
+if TYPE_CHECKING:
+    import arviz as az
+    import optax
+
+    from probflow.models.posterior import Posterior
+    from probflow.vi.elbo import ELBOConfig
+    from probflow.vi.guides import Guide
+    from probflow.vi.minibatch import MinibatchPlan
 
 __all__ = ["VIResult", "NonFiniteLossError", "FitWarning", "LOG_LIKELIHOOD_LIMIT"]
 
@@ -38,7 +49,7 @@ class NonFiniteLossError(FloatingPointError, ValueError):
         True
     """
 
-    def __init__(self, message: str, *, step: int, loss: float, last_params: Any):
+    def __init__(self, message: str, *, step: int, loss: float, last_params: PyTree):
         super().__init__(message)
         self.step = step
         self.loss = loss
@@ -67,13 +78,13 @@ class FitWarning(UserWarning):
 
 
 @functools.partial(jax.jit, static_argnums=2)
-def _draw(surrogate, key, num_samples):
+def _draw(surrogate: Surrogate, key: PRNGKey, num_samples: int) -> dict[str, Array]:
     return surrogate.sample(key, (num_samples,), include_deterministic=True)
 
 
 @jax.jit
-def _constrain_vectors(posterior, vectors):
-    def one(v):
+def _constrain_vectors(posterior: Posterior, vectors: Array) -> dict[str, Array]:
+    def one(v: Array) -> dict[str, Array]:
         return posterior.constrain(posterior.unflatten(v), True)
 
     return jax.lax.map(one, vectors, batch_size=256)
@@ -127,17 +138,17 @@ class VIResult(Struct):
         (600,)
     """
 
-    posterior: Any
-    params: Any
-    opt_state: Any
-    losses: Any
-    guide: Any = static_field(default=None)
-    optimizer: Any = static_field(default=None)
-    elbo: Any = static_field(default=None)
-    plan: Any = static_field(default=None)
+    posterior: Posterior
+    params: PyTree
+    opt_state: PyTree
+    losses: np.ndarray
+    guide: Guide = static_field(default=None)
+    optimizer: optax.GradientTransformation | None = static_field(default=None)
+    elbo: ELBOConfig = static_field(default=None)
+    plan: MinibatchPlan | None = static_field(default=None)
     converged: bool = static_field(default=False)
     interrupted: bool = static_field(default=False)
-    last_params: Any = None
+    last_params: PyTree = None
     num_averaged: int = static_field(default=0)
     khat: float = static_field(default=float("nan"))
     importance_resample: bool = static_field(default=False)
@@ -153,7 +164,7 @@ class VIResult(Struct):
         """Optimisation steps taken so far."""
         return int(np.shape(self.losses)[0])
 
-    def importance_draws(self, key, num_draws: int = 4000) -> ImportanceDraws:
+    def importance_draws(self, key: PRNGKey, num_draws: int = 4000) -> ImportanceDraws:
         """Draws from the approximation with Pareto-smoothed importance weights (PSIS).
 
         Weighted by ``log_weights``, the draws estimate posterior expectations more accurately
@@ -181,7 +192,8 @@ class VIResult(Struct):
         log_weights, khat = psis(np.asarray(log_ratios))
         return ImportanceDraws(np.asarray(vectors), log_weights, khat)
 
-    def expectation(self, fn, *, key, num_draws: int = 4000):
+    def expectation(self, fn: Callable[[dict[str, Array]], PyTree], *, key: PRNGKey,
+                    num_draws: int = 4000) -> PyTree:
         """The PSIS-weighted estimate of ``E[fn(latents)]`` under the posterior.
 
         ``fn`` takes the dict of constrained latents (and deterministics) of one draw and
@@ -209,8 +221,9 @@ class VIResult(Struct):
         return jax.tree_util.tree_map(
             lambda v: jnp.tensordot(weights.astype(v.dtype), v, axes=1), values)
 
-    def sample(self, key, num_samples: int = 1000, *, log_likelihood: bool | None = None,
-               importance_resample: bool | None = None, num_proposals: int | None = None):
+    def sample(self, key: PRNGKey, num_samples: int = 1000, *,
+               log_likelihood: bool | None = None, importance_resample: bool | None = None,
+               num_proposals: int | None = None) -> az.InferenceData:
         """Draws from the surrogate as ``arviz.InferenceData`` (one chain of ``num_samples``).
 
         The ``posterior`` group holds the constrained latents and the deterministics. The
@@ -277,7 +290,8 @@ class VIResult(Struct):
                    "importance_resampled": int(bool(importance_resample))},
         )
 
-    def to_inference_data(self, key=None, num_samples: int = 1000):
+    def to_inference_data(self, key: PRNGKey | None = None,
+                          num_samples: int = 1000) -> az.InferenceData:
         """``sample(key, num_samples)`` with a fixed default key (``jax.random.key(0)``): what
         ``pf.summary(fit)`` summarises.
 
@@ -296,8 +310,8 @@ class VIResult(Struct):
         key = jax.random.key(0) if key is None else key
         return self.sample(key, num_samples)
 
-    def resume(self, num_steps: int, *, key, progress_bar: bool = True,
-               **options) -> VIResult:
+    def resume(self, num_steps: int, *, key: PRNGKey, progress_bar: bool = True,
+               **options: Any) -> VIResult:
         """Continue the optimisation for ``num_steps`` more steps (optimizer state kept).
 
         The run starts from the last iterate (``last_params``); the losses of the new steps

@@ -7,7 +7,7 @@ them onto the supports; ``log_prob`` of constrained values subtracts the log-Jac
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jax
 import jax.numpy as jnp
@@ -16,6 +16,11 @@ import numpy as np
 from probflow.core.keys import as_typed_key
 from probflow.core.pytree import Struct
 from probflow.core.shapes import as_shape
+from probflow.typing import Array, PRNGKey, Shape, ShapeLike
+
+if TYPE_CHECKING:
+    from probflow.distributions.distribution import Distribution
+    from probflow.models.posterior import Posterior
 
 __all__ = ["Surrogate"]
 
@@ -46,30 +51,31 @@ class Surrogate(Struct):
         {'s': ()}
     """
 
-    posterior: Any
-    flat: Any
+    posterior: Posterior
+    flat: Distribution
 
     @property
-    def event_shape(self) -> dict:
+    def event_shape(self) -> dict[str, Shape]:
         """``{latent name: shape}`` of one draw (constrained shapes)."""
         template = jax.eval_shape(
             lambda k: self.posterior.sample_prior_latents(k, placeholder_for_improper=True),
             jax.random.key(0))
         return {name: tuple(template[name].shape) for name in self.posterior.latent_names}
 
-    def _map(self, fn, vectors, sample_shape):
+    def _map(self, fn: Any, vectors: Array, sample_shape: Shape) -> dict[str, Array]:
         n = int(np.prod(sample_shape)) if sample_shape else 1
         flat = vectors.reshape((n, vectors.shape[-1]))
         out = jax.vmap(fn)(flat)
         return jax.tree_util.tree_map(lambda x: x.reshape(sample_shape + x.shape[1:]), out)
 
-    def sample_unconstrained(self, key, sample_shape=()) -> dict:
+    def sample_unconstrained(self, key: PRNGKey, sample_shape: ShapeLike = ()) -> dict[str, Array]:
         """Draws on the unconstrained space, as dicts with leading ``sample_shape``."""
         sample_shape = as_shape(sample_shape)
         vectors = self.flat.sample(as_typed_key(key), sample_shape)
         return self._map(self.posterior.unflatten, vectors, sample_shape)
 
-    def sample(self, key, sample_shape=(), *, include_deterministic: bool = False) -> dict:
+    def sample(self, key: PRNGKey, sample_shape: ShapeLike = (), *,
+               include_deterministic: bool = False) -> dict[str, Array]:
         """Draws of the constrained latents (and the deterministics if asked)."""
         sample_shape = as_shape(sample_shape)
         vectors = self.flat.sample(as_typed_key(key), sample_shape)
@@ -78,19 +84,19 @@ class Surrogate(Struct):
             lambda v: post.constrain(post.unflatten(v), include_deterministic),
             vectors, sample_shape)
 
-    def _log_jacobian(self, z: dict):
+    def _log_jacobian(self, z: dict[str, Array]) -> Array | int:
         post = self.posterior
         with_jac = post.log_density_parts(z)
         without = post.model.log_prob_parts({**post.data, **post.constrain(z)})
         return sum(with_jac[n] - without[n] for n in post.latent_names)
 
-    def unconstrained_log_prob(self, z: dict):
+    def unconstrained_log_prob(self, z: dict[str, Any]) -> Array:
         """Log density of unconstrained positions ``z`` (dicts, optional leading axes)."""
         vectors, lead = self._flatten_leading(z, constrained=False)
         out = jax.vmap(self.flat.log_prob)(vectors)
         return out.reshape(lead)
 
-    def log_prob(self, latents: dict):
+    def log_prob(self, latents: dict[str, Any]) -> Array:
         """Log density of constrained ``latents`` (dicts, optional leading sample axes)."""
         post = self.posterior
         vectors, lead = self._flatten_leading(latents, constrained=True)
@@ -101,7 +107,8 @@ class Surrogate(Struct):
 
         return jax.vmap(one)(vectors).reshape(lead)
 
-    def _flatten_leading(self, values: dict, constrained: bool):
+    def _flatten_leading(self, values: dict[str, Any],
+                         constrained: bool) -> tuple[Array, Shape]:
         post = self.posterior
         missing = [n for n in post.latent_names if n not in values]
         if missing:
