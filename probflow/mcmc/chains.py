@@ -28,15 +28,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.sharding import PartitionSpec
 
-from probflow.mcmc.base import KernelParams, TransitionInfo
+from probflow.mcmc.base import Adaptation, Kernel, KernelParams, TransitionInfo
 from probflow.mcmc.distributed import agree, chain_mesh, is_multiprocess, to_global, to_host
+from probflow.mcmc.integrators import Integrator
+from probflow.typing import Array, ArrayLike, LogDensityFn, PRNGKey, PyTree
+
+if TYPE_CHECKING:
+    from probflow.mcmc.checkpoint import ChainStore
+    from probflow.mcmc.interrupt import DeferredInterrupt
+    from probflow.models.posterior import Posterior
 
 __all__ = ["RunConfig", "InitialTuning", "RunCarry", "RunOutput", "run_chains",
            "run_chains_chunked", "chunk_length", "CHAIN_METHODS"]
@@ -65,9 +72,9 @@ class RunConfig(NamedTuple):
         chunk_length: slots per compiled chunk (the last chunk may use fewer).
     """
 
-    kernel: Any
-    adaptation: Any
-    logdensity_fn: Callable | None
+    kernel: Kernel
+    adaptation: Adaptation
+    logdensity_fn: LogDensityFn | None
     num_warmup: int
     num_samples: int
     thin: int
@@ -79,14 +86,14 @@ class RunConfig(NamedTuple):
 class InitialTuning(NamedTuple):
     """``(step_size, inverse_mass_matrix)`` that every chain of a new run starts from."""
 
-    step_size: Any
-    inverse_mass_matrix: Any
+    step_size: ArrayLike
+    inverse_mass_matrix: ArrayLike
 
 
 class RunCarry(NamedTuple):
     """What one chunk hands to the next: per-chain keys, kernel states, adaptation states."""
 
-    keys: Any
+    keys: Array
     states: Any
     adaptation: Any
 
@@ -112,9 +119,9 @@ class RunOutput(NamedTuple):
     states: Any
     adaptation: Any
     draws: Any
-    stats: dict
+    stats: dict[str, Any]
     warmup_draws: Any
-    warmup_stats: dict | None
+    warmup_stats: dict[str, Any] | None
     constrained: dict | None
     warmup_constrained: dict | None
     log_likelihood: dict | None
@@ -123,13 +130,14 @@ class RunOutput(NamedTuple):
     interrupted: bool = False
 
 
-def _logdensity_fn(config: RunConfig, posterior) -> Callable:
+def _logdensity_fn(config: RunConfig, posterior: Posterior | None) -> LogDensityFn:
     if config.logdensity_fn is not None:
         return config.logdensity_fn
+    assert posterior is not None  # (a run has a log-density function or a Posterior)
     return posterior.unconstrained_log_density
 
 
-def _kernel_integrator(kernel):
+def _kernel_integrator(kernel: Kernel) -> Integrator | None:
     """The integrator the step-size heuristic uses; ``None`` for gradient-free kernels."""
     if not kernel.uses_gradients:
         return None
@@ -138,7 +146,8 @@ def _kernel_integrator(kernel):
     return getattr(kernel, "integrator", velocity_verlet)
 
 
-def _stats(kernel, info, step_size, logdensity) -> dict:
+def _stats(kernel: Kernel, info: TransitionInfo, step_size: Array,
+           logdensity: Array) -> dict[str, Array]:
     stats = {
         "lp": logdensity,
         "acceptance_rate": info.acceptance_rate,
@@ -153,7 +162,7 @@ def _stats(kernel, info, step_size, logdensity) -> dict:
     return stats
 
 
-def _is_finite_state(state) -> jax.Array:
+def _is_finite_state(state: Any) -> Array:
     finite = jnp.isfinite(state.logdensity)
     for leaf in jax.tree_util.tree_leaves(getattr(state, "logdensity_grad", ())):
         finite = finite & jnp.all(jnp.isfinite(leaf))
@@ -164,7 +173,9 @@ def _num_slots(config: RunConfig) -> int:
     return config.num_warmup + config.num_samples
 
 
-def _scan_slots(config: RunConfig, posterior, carry: RunCarry, start, num_active):
+def _scan_slots(config: RunConfig, posterior: Posterior | None, carry: RunCarry,
+                start: ArrayLike, num_active: ArrayLike,
+                ) -> tuple[RunCarry, tuple[PyTree, dict[str, Array]]]:
     """Advance a batch of chains (leading axis) through slots ``start ...``; see module doc."""
     kernel, adaptation = config.kernel, config.adaptation
     logdensity_fn = _logdensity_fn(config, posterior)
@@ -220,7 +231,8 @@ def _scan_slots(config: RunConfig, posterior, carry: RunCarry, start, num_active
     return carry, jax.tree_util.tree_map(lambda a: jnp.swapaxes(a, 0, 1), (positions, stats))
 
 
-def _chunk(config: RunConfig, posterior, carry: RunCarry, start, num_active):
+def _chunk(config: RunConfig, posterior: Posterior | None, carry: RunCarry, start: ArrayLike,
+           num_active: ArrayLike) -> tuple[RunCarry, tuple[PyTree, dict[str, Array]]]:
     """One compiled chunk over all chains, by the configured chain method."""
     if config.chain_method == "vectorized":
         return _scan_slots(config, posterior, carry, start, num_active)
@@ -244,7 +256,8 @@ def _chunk(config: RunConfig, posterior, carry: RunCarry, start, num_active):
     )(carry, posterior, start, num_active)
 
 
-def _prepare(config: RunConfig, posterior, key, positions, tuning):
+def _prepare(config: RunConfig, posterior: Posterior | None, key: PRNGKey, positions: PyTree,
+             tuning: InitialTuning | PyTree) -> tuple[RunCarry, Array]:
     """Initial [`RunCarry`][probflow.mcmc.chains.RunCarry] and whether each chain starts at a finite
     point.
 
@@ -264,10 +277,12 @@ def _prepare(config: RunConfig, posterior, key, positions, tuning):
     return RunCarry(keys, states, tuning), jax.vmap(_is_finite_state)(states)
 
 
-def _finish(config: RunConfig, posterior, draws):
+def _finish(config: RunConfig, posterior: Posterior | None,
+            draws: PyTree) -> tuple[dict[str, Array] | None, dict[str, Array] | None]:
     """Constrained draws (with deterministics) and the pointwise log likelihood."""
     if config.logdensity_fn is not None or draws is None:
         return None, None
+    assert posterior is not None  # (no log-density function: the target is a Posterior)
     constrained = jax.vmap(jax.vmap(
         lambda z: posterior.constrain(z, include_deterministic=True)))(draws)
     latents = {k: v for k, v in constrained.items() if k in posterior.latent_names}
@@ -275,7 +290,8 @@ def _finish(config: RunConfig, posterior, draws):
     return constrained, log_likelihood
 
 
-def _constrain_only(config: RunConfig, posterior, draws):
+def _constrain_only(config: RunConfig, posterior: Posterior | None,
+                    draws: PyTree) -> dict[str, Array] | None:
     return _finish(config, posterior, draws)[0]
 
 
@@ -285,9 +301,10 @@ finish_chains = jax.jit(_finish, static_argnums=0)
 constrain_chains = jax.jit(_constrain_only, static_argnums=0)
 
 
-def _split(positions, stats, num_warmup_done):
+def _split(positions: PyTree, stats: dict[str, Array], num_warmup_done: int,
+           ) -> tuple[PyTree, dict[str, Array], PyTree, dict[str, Array]]:
     """Separate the warm-up slots (first ``num_warmup_done``) from the kept draws."""
-    def take(tree, sl):
+    def take(tree: PyTree, sl: slice) -> PyTree:
         return jax.tree_util.tree_map(lambda a: a[:, sl], tree)
 
     return (take(positions, slice(0, num_warmup_done)), take(stats, slice(0, num_warmup_done)),
@@ -295,7 +312,8 @@ def _split(positions, stats, num_warmup_done):
             take(stats, slice(num_warmup_done, None)))
 
 
-def _run(config: RunConfig, posterior, key, positions, tuning) -> RunOutput:
+def _run(config: RunConfig, posterior: Posterior | None, key: PRNGKey, positions: PyTree,
+         tuning: InitialTuning | PyTree) -> RunOutput:
     config = config._replace(chunk_length=max(_num_slots(config), 1))
     carry, initial_finite = _prepare(config, posterior, key, positions, tuning)
     carry, (slot_positions, slot_stats) = _chunk(config, posterior, carry, jnp.int32(0),
@@ -336,9 +354,12 @@ def chunk_length(num_slots: int, num_chains: int, dim: int) -> int:
     return int(max(1, min(num_slots, MAX_CHUNK, by_memory)))
 
 
-def run_chains_chunked(config: RunConfig, posterior, key, positions, tuning, *,
-                       guard=None, on_chunk: Callable | None = None, store=None,
-                       start=None) -> RunOutput:
+def run_chains_chunked(config: RunConfig, posterior: Posterior | None, key: PRNGKey | None,
+                       positions: PyTree, tuning: InitialTuning | PyTree | None, *,
+                       guard: DeferredInterrupt | None = None,
+                       on_chunk: Callable[[int, dict[str, np.ndarray]], object] | None = None,
+                       store: ChainStore | None = None,
+                       start: tuple[RunCarry, int] | None = None) -> RunOutput:
     """Run chains chunk by chunk from the host; same draws as `run_chains`.
 
     ``guard`` (a [`DeferredInterrupt`][probflow.mcmc.interrupt.DeferredInterrupt]) is checked
@@ -459,7 +480,8 @@ def run_chains_chunked(config: RunConfig, posterior, key, positions, tuning, *,
                      np.asarray(initial_finite), num_iterations, interrupted)
 
 
-def _stored_output(config: RunConfig, store, carry, done, initial_finite, interrupted):
+def _stored_output(config: RunConfig, store: ChainStore, carry: RunCarry, done: int,
+                   initial_finite: ArrayLike, interrupted: bool) -> RunOutput:
     """The [`RunOutput`][probflow.mcmc.chains.RunOutput] of a run whose draws are on disk."""
     stored = store.read(done)
     draws = stored.get(("draws", "positions")) if done > config.num_warmup else None

@@ -29,6 +29,7 @@ import dataclasses
 import math
 import os
 import time
+from typing import TYPE_CHECKING, Any, Literal
 
 import jax
 import jax.numpy as jnp
@@ -42,6 +43,14 @@ from probflow.core.checkpoint import (
     save_arrays,
     tree_to_arrays,
 )
+from probflow.typing import Array, LogDensityFn, PyTree
+
+if TYPE_CHECKING:
+    import arviz as az
+
+    from probflow.mcmc.base import Adaptation, Kernel
+    from probflow.mcmc.chains import RunCarry, RunConfig
+    from probflow.models.posterior import Posterior
 
 __all__ = ["ChainStore", "resume", "CHECKPOINT_FORMAT", "CHECKPOINT_VERSION"]
 
@@ -51,10 +60,14 @@ STATE_FILE = "state.npz"
 DEFAULT_SECONDS = 60.0
 
 
+def _x64_enabled() -> bool:
+    return bool(jax.config.jax_enable_x64)  # pyright: ignore[reportAttributeAccessIssue]
+
+
 # -- kernels and adaptations as JSON -------------------------------------------------------
 
 
-def _classes() -> dict:
+def _classes() -> dict[str, type]:
     from probflow.mcmc.adaptation import WindowAdaptation
     from probflow.mcmc.gradient_adaptation import GradientAdaptation
     from probflow.mcmc.hmc import HMC, MALA
@@ -66,11 +79,11 @@ def _classes() -> dict:
                                           WindowAdaptation, GradientAdaptation, Integrator)}
 
 
-def encode_object(obj):
+def encode_object(obj: object) -> Any:
     """JSON for one of probflow's kernels/adaptations (``None`` when it is not one of them)."""
     classes = _classes()
 
-    def enc(value):
+    def enc(value: Any) -> Any:
         if classes.get(type(value).__name__) is type(value):
             names = ([f.name for f in dataclasses.fields(value)]
                      if dataclasses.is_dataclass(value) else list(value._fields))
@@ -90,11 +103,11 @@ def encode_object(obj):
         return None
 
 
-def decode_object(data):
+def decode_object(data: Any) -> Any:
     """Rebuild what [`encode_object`][probflow.mcmc.checkpoint.encode_object] wrote."""
     classes = _classes()
 
-    def dec(value):
+    def dec(value: Any) -> Any:
         if isinstance(value, dict) and "type" in value:
             if value["type"] not in classes:
                 raise CheckpointError(f"unknown class {value['type']!r} in checkpoint")
@@ -109,7 +122,7 @@ def decode_object(data):
 # -- positions templates ---------------------------------------------------------------------
 
 
-def describe_positions(positions) -> dict:
+def describe_positions(positions: PyTree) -> dict[str, Any]:
     """The shapes/dtypes of a run's positions (an array or a dict of arrays), for the header."""
     if isinstance(positions, dict):
         if not all(isinstance(k, str) for k in positions):
@@ -122,8 +135,8 @@ def describe_positions(positions) -> dict:
                     f"got {type(positions).__name__}")
 
 
-def _positions_template(description: dict):
-    def spec(entry):
+def _positions_template(description: dict[str, Any]) -> PyTree:
+    def spec(entry: list[Any]) -> jax.ShapeDtypeStruct:
         return jax.ShapeDtypeStruct(tuple(entry[0]), np.dtype(entry[1]))
 
     if "dict" in description:
@@ -134,7 +147,8 @@ def _positions_template(description: dict):
 # -- the store -------------------------------------------------------------------------------
 
 
-def _layout(config, posterior, carry_template):
+def _layout(config: RunConfig, posterior: Posterior | None,
+            carry_template: PyTree) -> dict[str, PyTree]:
     """Structures and shapes of one chunk's output (positions, stats, constrained, log lik)."""
     from probflow.mcmc.chains import _chunk, _finish
 
@@ -148,7 +162,7 @@ def _layout(config, posterior, carry_template):
             "log_likelihood": finished[1]}
 
 
-def _groups(config, layout):
+def _groups(config: RunConfig, layout: dict[str, PyTree]) -> dict[str, int]:
     groups = {"draws": config.num_samples}
     if config.save_warmup and config.num_warmup:
         groups["warmup"] = config.num_warmup
@@ -179,14 +193,15 @@ class ChainStore:
         (2, 40, 3)
     """
 
-    def __init__(self, path: str, header: dict, config, posterior, carry_template,
-                 every: int | None, *, create: bool):
+    def __init__(self, path: str, header: dict[str, Any], config: RunConfig,
+                 posterior: Posterior | None, carry_template: PyTree, every: int | None, *,
+                 create: bool):
         self.path = os.fspath(path)
         self.header = header
         self.config = config
         self.every = every
         self.layout = _layout(config, posterior, carry_template)
-        self.maps = {}
+        self.maps: dict[tuple[str, str, str], np.memmap] = {}
         self.last_save = time.monotonic()
         self.saved_done = header.get("done", 0)
         if create:
@@ -214,19 +229,20 @@ class ChainStore:
                     self.maps[(group, part, name)] = mm
 
     @staticmethod
-    def _named_leaves(part, tree):
+    def _named_leaves(part: str, tree: PyTree) -> list[tuple[str, Any]]:
         if part == "stats":
             return sorted(tree.items())
         return [(f"{part}.{i}", leaf) for i, leaf in enumerate(jax.tree_util.tree_leaves(tree))]
 
-    def _write(self, group, trees: dict, src: slice, dst: slice):
+    def _write(self, group: str, trees: dict[str, PyTree], src: slice, dst: slice) -> None:
         for part, tree in trees.items():
             if tree is None:
                 continue
             for name, leaf in self._named_leaves(part, tree):
                 self.maps[(group, part, name)][:, dst] = np.asarray(leaf[:, src])
 
-    def write_chunk(self, posterior, start: int, active: int, positions, stats):
+    def write_chunk(self, posterior: Posterior | None, start: int, active: int,
+                    positions: PyTree, stats: dict[str, Array]) -> None:
         """Store the kept (and, with ``save_warmup``, warm-up) slots of one chunk; constrained
         values and the log likelihood are computed here, per chunk, so nothing accumulates."""
         from probflow.mcmc.chains import constrain_chains, finish_chains
@@ -266,9 +282,11 @@ class ChainStore:
     def due(self, done: int) -> bool:
         if self.every is None:
             return time.monotonic() - self.last_save >= DEFAULT_SECONDS
-        return done >= self.next_boundary(done)
+        boundary = self.next_boundary(done)
+        assert boundary is not None  # (every is set)
+        return done >= boundary
 
-    def save_state(self, carry, done: int) -> None:
+    def save_state(self, carry: RunCarry, done: int) -> None:
         """Flush the draw files, then replace ``state.npz`` atomically."""
         for mm in self.maps.values():
             mm.flush()
@@ -279,12 +297,12 @@ class ChainStore:
         self.saved_done = int(done)
         self.last_save = time.monotonic()
 
-    def read(self, done: int) -> dict:
+    def read(self, done: int) -> dict[tuple[str, str], Any]:
         """The stored arrays up to slot ``done``, as read-only memory maps in the run's trees."""
         config = self.config
         kept = max(done - config.num_warmup, 0)
         warm = min(done, config.num_warmup)
-        out = {}
+        out: dict[tuple[str, str], Any] = {}
         for group, count in (("draws", kept), ("warmup", warm)):
             if group not in _groups(config, self.layout):
                 continue
@@ -303,14 +321,15 @@ class ChainStore:
         return out
 
 
-def new_header(config, positions, num_chains: int, target_kind: str) -> dict:
+def new_header(config: RunConfig, positions: PyTree, num_chains: int,
+               target_kind: Literal["posterior", "function"]) -> dict[str, Any]:
     """The JSON header of a new run's checkpoint."""
     return {
         "format": CHECKPOINT_FORMAT,
         "version": CHECKPOINT_VERSION,
         "probflow_version": probflow.__version__,
         "jax_version": jax.__version__,
-        "x64": bool(jax.config.jax_enable_x64),
+        "x64": _x64_enabled(),
         "target": target_kind,
         "kernel": encode_object(config.kernel),
         "kernel_repr": repr(config.kernel),
@@ -328,7 +347,7 @@ def new_header(config, positions, num_chains: int, target_kind: str) -> dict:
     }
 
 
-def _rebuild(header: dict, given, what: str, where: str):
+def _rebuild(header: dict[str, Any], given: object, what: str, where: str) -> Any:
     if given is not None:
         if repr(given) != header[f"{what}_repr"]:
             raise CheckpointError(f"{where}: the run used {what} {header[f'{what}_repr']}, got "
@@ -340,8 +359,9 @@ def _rebuild(header: dict, given, what: str, where: str):
     return decode_object(header[what])
 
 
-def resume(path, target, *, kernel=None, adaptation=None, progress_bar: bool = True,
-           warn: bool = True):
+def resume(path: str | os.PathLike[str], target: Posterior | LogDensityFn, *,
+           kernel: Kernel | None = None, adaptation: Adaptation | None = None,
+           progress_bar: bool = True, warn: bool = True) -> az.InferenceData:
     """Continue a run checkpointed by ``pf.mcmc.sample(..., checkpoint=path)`` to its end.
 
     The draws equal those of the same run done without interruption: the run goes on from
@@ -390,17 +410,18 @@ def resume(path, target, *, kernel=None, adaptation=None, progress_bar: bool = T
         raise CheckpointError(f"{path}: written by probflow {header.get('probflow_version')}, "
                               f"this is {probflow.__version__}; resume it with the version that "
                               f"wrote it (draws are reproducible only within one version)")
-    if bool(header.get("x64")) != bool(jax.config.jax_enable_x64):
+    if bool(header.get("x64")) != _x64_enabled():
         raise CheckpointError(f"{path}: written with jax_enable_x64={header.get('x64')}, now "
-                              f"{bool(jax.config.jax_enable_x64)}; set it as the run had it")
-    kernel = _rebuild(header, kernel, "kernel", path)
-    adaptation = _rebuild(header, adaptation, "adaptation", path)
-    return resume_run(path, header, arrays, target, kernel, adaptation,
+                              f"{_x64_enabled()}; set it as the run had it")
+    run_kernel: Kernel = _rebuild(header, kernel, "kernel", path)
+    run_adaptation: Adaptation = _rebuild(header, adaptation, "adaptation", path)
+    return resume_run(path, header, arrays, target, run_kernel, run_adaptation,
                       _positions_template(header["positions"]), progress_bar=progress_bar,
                       warn=warn)
 
 
-def restore_carry(path, header, arrays, carry_template):
+def restore_carry(path: str, header: dict[str, Any], arrays: dict[str, np.ndarray],
+                  carry_template: RunCarry) -> RunCarry:
     """The saved [`RunCarry`][probflow.mcmc.chains.RunCarry], checked against the template."""
     return arrays_to_tree("carry/", arrays, carry_template, os.path.join(path, STATE_FILE),
                           header.get("leaves"))

@@ -19,10 +19,15 @@ draws agree in distribution only (see the "Scaling and long runs" docs page).
 
 from __future__ import annotations
 
+from typing import Any
+
 import jax
+import jax.numpy as jnp
 import numpy as np
 from jax.experimental import multihost_utils
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+from probflow.typing import PyTree
 
 __all__ = ["initialize", "is_multiprocess", "chain_mesh", "to_global", "to_host", "agree"]
 
@@ -97,11 +102,11 @@ def chain_mesh(num_chains: int) -> Mesh:
     return Mesh(np.asarray(devices[:count]), ("chains",))
 
 
-def _is_key(x) -> bool:
-    return hasattr(x, "dtype") and jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key)
+def _is_key(x: Any) -> bool:
+    return hasattr(x, "dtype") and jnp.issubdtype(x.dtype, jax.dtypes.prng_key)
 
 
-def to_global(tree, mesh: Mesh, sharded: bool):
+def to_global(tree: PyTree, mesh: Mesh, sharded: bool) -> PyTree:
     """Arrays of ``tree`` (identical in every process) as global arrays on ``mesh``: split
     along the leading (chain) axis when ``sharded``, else replicated. Non-array leaves are
     kept.
@@ -115,7 +120,7 @@ def to_global(tree, mesh: Mesh, sharded: bool):
     spec = PartitionSpec("chains") if sharded else PartitionSpec()
     sharding = NamedSharding(mesh, spec)
 
-    def one(x):
+    def one(x: Any) -> Any:
         if _is_key(x):
             impl = jax.random.key_impl(x)
             return jax.random.wrap_key_data(one(jax.random.key_data(x)), impl=impl)
@@ -127,7 +132,7 @@ def to_global(tree, mesh: Mesh, sharded: bool):
     return jax.tree_util.tree_map(one, tree)
 
 
-def to_host(tree):
+def to_host(tree: PyTree) -> PyTree:
     """NumPy copies of the arrays of ``tree``, gathered from every process when they are
     spread over several (a collective: every process must call it).
 
@@ -136,7 +141,7 @@ def to_host(tree):
         >>> to_host({"a": jnp.arange(3)})["a"].tolist()
         [0, 1, 2]
     """
-    def one(x):
+    def one(x: Any) -> Any:
         if _is_key(x):
             impl = jax.random.key_impl(x)
             return jax.random.wrap_key_data(one(jax.random.key_data(x)), impl=impl)

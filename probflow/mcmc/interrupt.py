@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from types import FrameType
 
 __all__ = ["DeferredInterrupt", "InterruptedRunWarning"]
 
@@ -40,12 +41,12 @@ class DeferredInterrupt:
         True
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.interrupted = False
         self._previous = None
         self._installed = False
 
-    def _handle(self, signum, frame):
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
         self.interrupted = True
         signal.signal(signal.SIGINT, self._previous)  # a second Ctrl-C acts as usual
 
@@ -58,7 +59,7 @@ class DeferredInterrupt:
             self._installed = True
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self._installed and signal.getsignal(signal.SIGINT) == self._handle:
             signal.signal(signal.SIGINT, self._previous)
         self._installed = False

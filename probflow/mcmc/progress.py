@@ -27,7 +27,7 @@ class ProgressBar:
     """
 
     def __init__(self, total: int, num_warmup: int, *, desc: str = "", disable: bool = False,
-                 initial: int = 0):
+                 initial: int = 0) -> None:
         self.total = int(total)
         self.num_warmup = int(num_warmup)
         self.desc = desc
@@ -60,5 +60,5 @@ class ProgressBar:
     def __enter__(self) -> ProgressBar:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()

@@ -16,8 +16,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import warnings
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import jax
 import jax.numpy as jnp
@@ -30,10 +29,11 @@ from probflow.core.errors import ShapeError
 from probflow.core.keys import as_key
 from probflow.diagnostics.checks import warn_convergence
 from probflow.mcmc.adaptation import WindowAdaptation
-from probflow.mcmc.base import check_adaptation, check_kernel
+from probflow.mcmc.base import Adaptation, Kernel, check_adaptation, check_kernel
 from probflow.mcmc.chains import (
     CHAIN_METHODS,
     InitialTuning,
+    RunCarry,
     RunConfig,
     RunOutput,
     chunk_length,
@@ -47,11 +47,22 @@ from probflow.mcmc.nuts import NUTS
 from probflow.mcmc.progress import ProgressBar
 from probflow.models.inference_data import to_inference_data
 from probflow.models.posterior import INIT_STRATEGIES, InitializationError, Posterior
+from probflow.typing import ArrayLike, LogDensityFn, PRNGKey, PyTree
+
+if TYPE_CHECKING:
+    import arviz as az
+
+    from probflow.vi.pathfinder import PathfinderInit
 
 __all__ = ["sample", "extend", "MCMCRun", "ADAPTATIONS"]
 
-ADAPTATIONS = {"stan": WindowAdaptation, "nutpie": GradientAdaptation}
-DEFAULT_ADAPTATION = "stan"
+ADAPTATIONS: dict[str, type[WindowAdaptation] | type[GradientAdaptation]] = {
+    "stan": WindowAdaptation, "nutpie": GradientAdaptation}
+AdaptationName = Literal["stan", "nutpie"]
+InitStrategy = Literal["uniform", "prior", "median", "pathfinder"]
+ChainMethod = Literal["vectorized", "sequential", "parallel", "auto"]
+
+DEFAULT_ADAPTATION: AdaptationName = "stan"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,8 +88,8 @@ class MCMCRun:
         (2, 3)
     """
 
-    target: Any
-    kernel: Any
+    target: Posterior | LogDensityFn
+    kernel: Kernel
     states: Any
     adaptation: Any
     config: RunConfig
@@ -95,7 +106,7 @@ class MCMCRun:
         return np.asarray(self.adaptation.inverse_mass_matrix)
 
 
-def _leaf_names(tree) -> list[str]:
+def _leaf_names(tree: PyTree) -> list[str]:
     paths = jax.tree_util.tree_flatten_with_path(tree)[0]
     names = []
     for path, _ in paths:
@@ -104,7 +115,7 @@ def _leaf_names(tree) -> list[str]:
     return names
 
 
-def _check_initial_position(initial_position, num_chains: int):
+def _check_initial_position(initial_position: PyTree, num_chains: int) -> PyTree:
     leaves = jax.tree_util.tree_leaves(initial_position)
     if not leaves:
         raise ValueError("sample: initial_position is empty; give one array per variable with "
@@ -131,7 +142,7 @@ def _check_initial_position(initial_position, num_chains: int):
     return jax.tree_util.tree_map(jnp.asarray, initial_position)
 
 
-def _has_sharded_data(target) -> bool:
+def _has_sharded_data(target: object) -> bool:
     """Whether ``target`` holds arrays split over devices by ``pf.shard_data``."""
     from probflow.models.sharding import DATA_AXIS
 
@@ -142,7 +153,7 @@ def _has_sharded_data(target) -> bool:
     return False
 
 
-def _resolve_chain_method(chain_method: str, num_chains: int, target=None) -> str:
+def _resolve_chain_method(chain_method: str, num_chains: int, target: object = None) -> str:
     if chain_method not in CHAIN_METHODS + ("auto",):
         raise ValueError(f"sample: chain_method must be one of {CHAIN_METHODS + ('auto',)}, got "
                          f"{chain_method!r}")
@@ -158,12 +169,15 @@ def _resolve_chain_method(chain_method: str, num_chains: int, target=None) -> st
     return chain_method
 
 
-def _initial_positions(target, key, num_chains, init, initial_position):
+def _initial_positions(target: Posterior | LogDensityFn, key: PRNGKey | None, num_chains: int,
+                       init: InitStrategy | dict[str, Any],
+                       initial_position: PyTree) -> PyTree | PathfinderInit:
     if initial_position is not None:
         return _check_initial_position(initial_position, num_chains)
     if not isinstance(target, Posterior):
         raise ValueError("sample: initial_position is required when the target is a log-density "
                          "function (one position per chain, leading axis = chains)")
+    assert key is not None  # (sample splits off key_init for a Posterior without positions)
     if isinstance(init, dict):
         return target.init(key, num_chains, values=init)
     if init == "pathfinder":
@@ -176,7 +190,8 @@ def _initial_positions(target, key, num_chains, init, initial_position):
     return target.init(key, num_chains, strategy=init)
 
 
-def _from_pathfinder(start, adaptation):
+def _from_pathfinder(start: PathfinderInit,
+                     adaptation: Adaptation) -> tuple[dict[str, Any], Adaptation]:
     """Pathfinder's starting points; its diagonal inverse mass matrix starts Stan's warm-up
     when the adaptation has none of its own (and a diagonal one)."""
     if (isinstance(adaptation, WindowAdaptation) and not adaptation.dense_mass
@@ -186,7 +201,8 @@ def _from_pathfinder(start, adaptation):
     return start.position, adaptation
 
 
-def _describe_nonfinite(target, positions, finite, owner: str = "sample") -> str:
+def _describe_nonfinite(target: Posterior | LogDensityFn, positions: PyTree, finite: ArrayLike,
+                        owner: str = "sample") -> str:
     chains = [int(i) for i in np.flatnonzero(~np.asarray(finite))]
     chain = chains[0]
     position = jax.tree_util.tree_map(lambda x: x[chain], positions)
@@ -200,7 +216,8 @@ def _describe_nonfinite(target, positions, finite, owner: str = "sample") -> str
             f"inside the support where the density is finite.")
 
 
-def _to_idata(target, out: RunOutput, config: RunConfig, attrs: dict):
+def _to_idata(target: Posterior | LogDensityFn, out: RunOutput, config: RunConfig,
+              attrs: dict[str, Any]) -> az.InferenceData:
     draws, warmup_draws = out.constrained, out.warmup_constrained
     if not isinstance(target, Posterior):
         names = _leaf_names(out.draws)
@@ -222,7 +239,7 @@ def _to_idata(target, out: RunOutput, config: RunConfig, attrs: dict):
     )
 
 
-def _check_target(owner: str, target) -> None:
+def _check_target(owner: str, target: object) -> None:
     """A Posterior or a log-density function; name the usual mistakes and their fixes."""
     from probflow.models.checks import check_not_model_builder
     from probflow.models.joint import JointDistribution
@@ -239,12 +256,12 @@ def _check_target(owner: str, target) -> None:
                         f"log-density function, got {type(target).__name__}")
 
 
-def _check_kernel_argument(kernel):
+def _check_kernel_argument(kernel: Kernel | None) -> Kernel:
     if kernel is None:
         return NUTS()
     leaves = jax.tree_util.tree_leaves(kernel)
     if len(leaves) == 1 and isinstance(leaves[0], jax.Array | np.ndarray) and (
-            jax.dtypes.issubdtype(leaves[0].dtype, jax.dtypes.prng_key)
+            jnp.issubdtype(leaves[0].dtype, jax.dtypes.prng_key)
             or (leaves[0].dtype == np.uint32 and leaves[0].shape == (2,))):
         raise TypeError("sample: the second positional argument is the kernel, and this looks "
                         "like a PRNG key: pass the key as key=..., e.g. "
@@ -253,7 +270,8 @@ def _check_kernel_argument(kernel):
     return kernel
 
 
-def _resolve_adaptation(adaptation, kernel):
+def _resolve_adaptation(adaptation: Adaptation | AdaptationName | None,
+                        kernel: Kernel) -> Adaptation:
     if adaptation is None:
         adaptation = DEFAULT_ADAPTATION
     if isinstance(adaptation, str):
@@ -268,21 +286,27 @@ def _resolve_adaptation(adaptation, kernel):
                         f"gradient-based kernel (NUTS, HMC, MALA), got {type(kernel).__name__}; "
                         f"use adaptation='stan'")
     if adaptation.target_accept is None:
-        adaptation = dataclasses.replace(adaptation,
-                                         target_accept=float(kernel.default_target_accept))
+        # (adaptation objects are frozen dataclasses; the Adaptation protocol cannot say so)
+        resolved: Adaptation = dataclasses.replace(
+            adaptation,  # pyright: ignore[reportArgumentType]
+            target_accept=float(kernel.default_target_accept))
+        return resolved
     return adaptation
 
 
-def _execute(target, kernel, config: RunConfig, key, positions, tuning, num_chains, warn,
-             guard, *, progress: bool, num_draws_before: int = 0, store=None, start=None,
-             owner: str = "sample"):
+def _execute(target: Posterior | LogDensityFn, kernel: Kernel, config: RunConfig,
+             key: PRNGKey | None, positions: PyTree, tuning: InitialTuning | PyTree | None,
+             num_chains: int, warn: bool, guard: DeferredInterrupt, *, progress: bool,
+             num_draws_before: int = 0, store: ChainStore | None = None,
+             start: tuple[RunCarry, int] | None = None,
+             owner: str = "sample") -> az.InferenceData:
     posterior = target if isinstance(target, Posterior) else None
     factor = num_chains if config.chain_method == "sequential" else 1
     total = iterations_done(config, config.num_warmup + config.num_samples) * factor
     initial = iterations_done(config, start[1]) * factor if start is not None else 0
     divergences = {"warmup": 0, "sampling": 0}
 
-    def on_chunk(slots_done, stats):
+    def on_chunk(slots_done: int, stats: dict[str, np.ndarray]) -> None:
         diverging = stats["diverging"]
         first = slots_done - diverging.shape[1]
         num_warm = int(np.clip(config.num_warmup - first, 0, diverging.shape[1]))
@@ -309,7 +333,8 @@ def _execute(target, kernel, config: RunConfig, key, positions, tuning, num_chai
     attrs = {"sampler": type(kernel).__name__, "inference_library": "probflow",
              "adaptation": getattr(config.adaptation, "name", type(config.adaptation).__name__)}
     idata = _to_idata(target, out, config, attrs)
-    idata.mcmc_run = MCMCRun(target, kernel, out.states, out.adaptation,
+    idata.mcmc_run = MCMCRun(  # pyright: ignore[reportAttributeAccessIssue]
+        target, kernel, out.states, out.adaptation,
                              config._replace(num_samples=num_draws),
                              num_draws_before + num_draws)
     if out.interrupted:
@@ -335,25 +360,25 @@ _REMOVED = {
 
 
 def sample(
-    target: Posterior | Callable,
-    kernel=None,
+    target: Posterior | LogDensityFn,
+    kernel: Kernel | None = None,
     *,
-    key=None,
+    key: PRNGKey | None = None,
     num_chains: int = 4,
     num_warmup: int | None = None,
     num_samples: int = 1000,
     thin: int = 1,
-    adaptation=None,
-    init: str | dict = "uniform",
-    initial_position=None,
-    chain_method: str = "vectorized",
+    adaptation: Adaptation | AdaptationName | None = None,
+    init: InitStrategy | dict[str, Any] = "uniform",
+    initial_position: PyTree = None,
+    chain_method: ChainMethod = "vectorized",
     progress_bar: bool = True,
     save_warmup: bool = False,
     warn: bool = True,
-    checkpoint=None,
+    checkpoint: str | os.PathLike[str] | None = None,
     checkpoint_every: int | None = None,
-    **removed,
-):
+    **removed: object,
+) -> az.InferenceData:
     """Draw posterior samples with MCMC (NUTS by default) and return ``arviz.InferenceData``.
 
     Warm-up is an adaptation object: [`WindowAdaptation`][probflow.mcmc.adaptation.WindowAdaptation]
@@ -450,7 +475,7 @@ def sample(
     num_samples = check_count("sample", "num_samples", num_samples)
     thin = check_count("sample", "thin", thin)
     _check_target("sample", target)
-    chain_method = _resolve_chain_method(chain_method, num_chains, target)
+    method = _resolve_chain_method(chain_method, num_chains, target)
     if checkpoint_every is not None:
         checkpoint_every = check_count("sample", "checkpoint_every", checkpoint_every)
         if checkpoint is None:
@@ -478,19 +503,22 @@ def sample(
             num_warmup=num_warmup,
             num_samples=num_samples,
             thin=thin,
-            chain_method=chain_method,
+            chain_method=method,
             save_warmup=bool(save_warmup),
             chunk_length=chunk_length(num_warmup + num_samples, num_chains, flat.shape[0]),
         )
         store = None
         if checkpoint is not None:
+            assert key is not None  # (checked above; the split's halves are keys too)
             store = _new_store(checkpoint, config, target, key, positions, tuning, num_chains,
                                checkpoint_every)
         return _execute(target, kernel, config, key, positions, tuning, num_chains, warn,
                         guard, progress=bool(progress_bar), store=store)
 
 
-def _new_store(path, config, target, key, positions, tuning, num_chains, every):
+def _new_store(path: str, config: RunConfig, target: Posterior | LogDensityFn, key: PRNGKey,
+               positions: PyTree, tuning: InitialTuning, num_chains: int,
+               every: int | None) -> ChainStore:
     header = new_header(config, positions, num_chains,
                         "posterior" if isinstance(target, Posterior) else "function")
     header["every"] = every
@@ -502,8 +530,9 @@ def _new_store(path, config, target, key, positions, tuning, num_chains, every):
     return ChainStore(path, header, config, posterior, carry, every, create=True)
 
 
-def resume_run(path, header, arrays, target, kernel, adaptation, positions_spec, *,
-               progress_bar, warn):
+def resume_run(path: str, header: dict[str, Any], arrays: dict[str, np.ndarray],
+               target: Posterior | LogDensityFn, kernel: Kernel, adaptation: Adaptation,
+               positions_spec: PyTree, *, progress_bar: bool, warn: bool) -> az.InferenceData:
     """Continue a checkpointed run (the body of [`resume`][probflow.mcmc.checkpoint.resume])."""
     kind = "posterior" if isinstance(target, Posterior) else "function"
     if not isinstance(target, Posterior) and not callable(target):
@@ -550,7 +579,8 @@ def resume_run(path, header, arrays, target, kernel, adaptation, positions_spec,
                         start=(carry, int(header["done"])))
 
 
-def _check_same_density(path, config: RunConfig, posterior, carry) -> None:
+def _check_same_density(path: str, config: RunConfig, posterior: Posterior | None,
+                        carry: RunCarry) -> None:
     """The target's log density at the saved positions must equal the saved one."""
     from probflow.mcmc.chains import _logdensity_fn
 
@@ -564,7 +594,8 @@ def _check_same_density(path, config: RunConfig, posterior, carry) -> None:
             f"the saved positions is {now.tolist()} here and was {saved.tolist()} in the run")
 
 
-def extend(idata, num_samples: int, *, key, progress_bar: bool = True, warn: bool = True):
+def extend(idata: az.InferenceData, num_samples: int, *, key: PRNGKey, progress_bar: bool = True,
+           warn: bool = True) -> az.InferenceData:
     """Continue the chains of a [`sample`][probflow.mcmc.sample.sample] result with more draws (no
     new warm-up).
 
@@ -606,15 +637,17 @@ def extend(idata, num_samples: int, *, key, progress_bar: bool = True, warn: boo
         more = _execute(run.target, run.kernel, config, key, positions, run.adaptation,
                         num_chains, False, guard, progress=bool(progress_bar), owner="extend",
                         num_draws_before=run.num_draws)
-    offset = idata.posterior.sizes["draw"]
+    offset = idata["posterior"].sizes["draw"]
     combined = idata.copy()
     for group in ("posterior", "sample_stats", "log_likelihood"):
         if group in more.groups() and group in combined.groups():
             new = more[group].assign_coords(draw=more[group].coords["draw"] + offset)
+            before: dict[str, Any] = {group: combined[group]}
+            after: dict[str, Any] = {group: new}
             setattr(combined, group, az.concat(
-                az.InferenceData(**{group: combined[group]}),
-                az.InferenceData(**{group: new}), dim="draw")[group])
-    combined.mcmc_run = more.mcmc_run
+                az.InferenceData(**before),
+                az.InferenceData(**after), dim="draw", inplace=False)[group])
+    combined.mcmc_run = more.mcmc_run  # pyright: ignore[reportAttributeAccessIssue]
     if warn:
         with warnings.catch_warnings():
             warnings.simplefilter("default")

@@ -16,16 +16,17 @@ import jax
 import jax.numpy as jnp
 
 from probflow.core.pytree import Struct, static_field
+from probflow.typing import Array, ArrayLike, LogDensityFn, PRNGKey, PyTree
 
 __all__ = ["SGLD", "SGHMC", "SGLDState", "SGHMCState", "minibatch_grad_fn"]
 
 
-def _check_positive(owner: str, name: str, value):
+def _check_positive(owner: str, name: str, value: object) -> None:
     if isinstance(value, int | float) and not isinstance(value, bool) and not value > 0:
         raise ValueError(f"{owner}: {name} must be positive, got {value!r}")
 
 
-def _normal_like(key, tree):
+def _normal_like(key: PRNGKey, tree: PyTree) -> PyTree:
     leaves, treedef = jax.tree_util.tree_flatten(tree)
     keys = jax.random.split(key, max(len(leaves), 1))
     noise = [jax.random.normal(k, jnp.shape(x), jnp.result_type(x))
@@ -42,7 +43,7 @@ class SGLDState(Struct):
         0
     """
 
-    position: object
+    position: PyTree
     count: jax.Array
 
 
@@ -55,8 +56,8 @@ class SGHMCState(Struct):
         [0.0, 0.0]
     """
 
-    position: object
-    momentum: object
+    position: PyTree
+    momentum: PyTree
     count: jax.Array
 
 
@@ -83,30 +84,33 @@ class SGLD(Struct):
     decay_power: float = static_field(default=0.55)
 
     def __init__(self, step_size: float = 1e-4, decay_steps: float | None = None,
-                 decay_power: float = 0.55):
+                 decay_power: float = 0.55) -> None:
         _check_positive("SGLD", "step_size", step_size)
         if decay_steps is not None:
             _check_positive("SGLD", "decay_steps", decay_steps)
         self._set(step_size=step_size, decay_steps=decay_steps, decay_power=decay_power)
 
-    def current_step_size(self, count):
+    def current_step_size(self, count: Array) -> Array:
         """``eps_t`` at step ``count``."""
         if self.decay_steps is None:
             return jnp.asarray(self.step_size)
         return self.step_size * (1.0 + count / self.decay_steps) ** (-self.decay_power)
 
-    def init(self, position) -> SGLDState:
+    def init(self, position: PyTree) -> SGLDState:
         """Start at ``position`` (any PyTree of float arrays)."""
-        return SGLDState(position=position, count=jnp.zeros((), jnp.int32))
+        # (Struct's generated __init__ is unknown to pyright: see core/pytree.py)
+        count = jnp.zeros((), jnp.int32)
+        return SGLDState(position=position, count=count)  # pyright: ignore[reportCallIssue]
 
-    def step(self, key, state: SGLDState, grad) -> SGLDState:
+    def step(self, key: PRNGKey, state: SGLDState, grad: PyTree) -> SGLDState:
         """One Langevin step given the gradient estimate ``grad`` at ``state.position``."""
         eps = self.current_step_size(state.count)
         noise = _normal_like(key, state.position)
         position = jax.tree_util.tree_map(
             lambda w, g, z: w + (0.5 * eps * g + jnp.sqrt(eps) * z).astype(w.dtype),
             state.position, grad, noise)
-        return SGLDState(position=position, count=state.count + 1)
+        count = state.count + 1
+        return SGLDState(position=position, count=count)  # pyright: ignore[reportCallIssue]
 
 
 class SGHMC(Struct):
@@ -129,19 +133,19 @@ class SGHMC(Struct):
     step_size: float = static_field(default=1e-4)
     friction: float = static_field(default=0.1)
 
-    def __init__(self, step_size: float = 1e-4, friction: float = 0.1):
+    def __init__(self, step_size: float = 1e-4, friction: float = 0.1) -> None:
         _check_positive("SGHMC", "step_size", step_size)
         if not (isinstance(friction, int | float) and 0 < friction <= 1):
             raise ValueError(f"SGHMC: friction must be in (0, 1], got {friction!r}")
         self._set(step_size=step_size, friction=friction)
 
-    def init(self, position) -> SGHMCState:
+    def init(self, position: PyTree) -> SGHMCState:
         """Start at ``position`` with zero momentum."""
         momentum = jax.tree_util.tree_map(jnp.zeros_like, position)
-        return SGHMCState(position=position, momentum=momentum,
-                          count=jnp.zeros((), jnp.int32))
+        count = jnp.zeros((), jnp.int32)
+        return SGHMCState(position=position, momentum=momentum, count=count)  # pyright: ignore[reportCallIssue]
 
-    def step(self, key, state: SGHMCState, grad) -> SGHMCState:
+    def step(self, key: PRNGKey, state: SGHMCState, grad: PyTree) -> SGHMCState:
         """One SGHMC step given the gradient estimate ``grad`` at ``state.position``."""
         eta, alpha = self.step_size, self.friction
         noise = _normal_like(key, state.position)
@@ -150,10 +154,14 @@ class SGHMC(Struct):
             lambda v, g, z: ((1 - alpha) * v + eta * g + scale * z).astype(v.dtype),
             state.momentum, grad, noise)
         position = jax.tree_util.tree_map(lambda w, v: w + v, state.position, momentum)
-        return SGHMCState(position=position, momentum=momentum, count=state.count + 1)
+        count = state.count + 1
+        return SGHMCState(position=position, momentum=momentum, count=count)  # pyright: ignore[reportCallIssue]
 
 
-def minibatch_grad_fn(log_prior_fn: Callable, log_likelihood_fn: Callable, data_size: int):
+def minibatch_grad_fn(
+    log_prior_fn: LogDensityFn, log_likelihood_fn: Callable[[PyTree, PyTree], Array],
+    data_size: int,
+) -> Callable[[PyTree, PyTree], PyTree]:
     """Unbiased gradient estimate of the log posterior from a mini-batch.
 
     Args:
@@ -170,7 +178,7 @@ def minibatch_grad_fn(log_prior_fn: Callable, log_likelihood_fn: Callable, data_
         >>> float(g(jnp.asarray(0.0), jnp.asarray([1.0, 1.0])))
         10.0
     """
-    def estimate(position, batch):
+    def estimate(position: PyTree, batch: PyTree) -> ArrayLike:
         lp = log_prior_fn(position)
         ll = log_likelihood_fn(position, batch)
         return lp + data_size / ll.shape[0] * jnp.sum(ll)
