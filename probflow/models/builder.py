@@ -12,6 +12,10 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:
+    from probflow.models.joint import GeneratorModel
 
 __all__ = ["ModelBuilder"]
 
@@ -23,7 +27,7 @@ _MODEL_ATTRIBUTES = frozenset({
 })
 
 
-def example_call(generator_fn: Callable) -> str:
+def example_call(generator_fn: Callable[..., Any]) -> str:
     """``"name(a, b)"``: how to call a model function, spelled from its signature.
 
     Examples:
@@ -76,15 +80,20 @@ attribute 'condition': call the model with its data, then .condition(...), e.g. 
 regression(x).condition(y=...)
     """
 
-    def __init__(self, build: Callable, generator_fn: Callable):
+    # Copied from the generator function by ``functools.update_wrapper``.
+    __name__: str
+    __qualname__: str
+    __wrapped__: Callable[..., Any]
+
+    def __init__(self, build: Callable[..., GeneratorModel], generator_fn: Callable[..., Any]):
         functools.update_wrapper(self, generator_fn)
         self._build = build
         self.generator_fn = generator_fn
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> GeneratorModel:
         return self._build(*args, **kwargs)
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> NoReturn:
         # Only reached when normal lookup fails.
         if name.startswith("__") or name in ("_build", "generator_fn"):
             raise AttributeError(name)

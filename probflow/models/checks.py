@@ -8,17 +8,23 @@ minibatch arrays and starting parameters, ``Posterior.init`` on initial values.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import jax
 import numpy as np
 
 from probflow.core.checks import is_concrete
+from probflow.typing import Array
+
+if TYPE_CHECKING:
+    from probflow.models.builder import ModelBuilder
 
 __all__ = ["check_finite_arrays", "model_argument_arrays", "bound_model_arguments",
            "is_model_builder", "check_not_model_builder", "reject_point_mass"]
 
 
-def is_model_builder(obj) -> bool:
+def is_model_builder(obj: object) -> TypeGuard[ModelBuilder]:
     """True when ``obj`` is a ``@pf.model`` function not yet called with its data.
 
     Drivers that take a model or a posterior (``pf.mcmc.sample``, ``pf.vi.fit``, the
@@ -39,7 +45,7 @@ def is_model_builder(obj) -> bool:
     return isinstance(obj, ModelBuilder)
 
 
-def check_not_model_builder(owner: str, argument: str, obj) -> None:
+def check_not_model_builder(owner: str, argument: str, obj: object) -> None:
     """Raise a ``TypeError`` when ``obj`` is a ``@pf.model`` function rather than a model.
 
     The message names ``owner`` and ``argument`` and spells the fix, e.g.
@@ -68,7 +74,7 @@ model with its data, then .condition(...): pf.mcmc.sample(m(x).condition(y=...),
     )
 
 
-def reject_point_mass(owner: str, node) -> None:
+def reject_point_mass(owner: str, node: object) -> None:
     """Raise a ``TypeError`` when a model yields a point-mass distribution as a variable.
 
     ``yield pfd.Deterministic(value, name=...)`` (TensorFlow Probability's way of recording
@@ -99,7 +105,7 @@ probflow.distributions.Deterministic)
         )
 
 
-def check_finite_arrays(owner: str, what: str, arrays: dict) -> None:
+def check_finite_arrays(owner: str, what: str, arrays: Mapping[Any, Any]) -> None:
     """Raise a ``ValueError`` naming the first NaN/inf in any concrete floating array.
 
     The message reads ``"{owner}: {what} {name!r} contains nan at index (i, ...); ..."``.
@@ -127,7 +133,7 @@ missing values (NaN/inf) first
                              f"index {index}; remove or impute missing values (NaN/inf) first")
 
 
-def bound_model_arguments(model) -> dict:
+def bound_model_arguments(model: Any) -> dict[str, Any]:
     """``{parameter name: value}`` of the arguments a ``@pf.model`` model was called with.
 
     Empty for models that are not generator models (or whose call cannot be bound).
@@ -152,7 +158,7 @@ def bound_model_arguments(model) -> dict:
         return {}
 
 
-def model_argument_arrays(model) -> dict:
+def model_argument_arrays(model: Any) -> dict[str, Array | np.ndarray]:
     """``{name: array}`` for every array among a ``@pf.model`` model's arguments.
 
     Top-level arguments are named by their parameter name (``"x"``), arrays nested in a

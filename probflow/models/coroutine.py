@@ -28,14 +28,18 @@ same numbers.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
-from typing import ClassVar, NamedTuple
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from probflow.core.pytree import static_field
 from probflow.distributions.distribution import Distribution, resolve_sample_call
 from probflow.models.deterministic import Deterministic
 from probflow.models.joint import JointDistribution
 from probflow.models.struct import StructTuple, values_by_name
+from probflow.typing import Array, PRNGKey, ShapeLike
+
+if TYPE_CHECKING:
+    from probflow.models.pinned import JointDistributionPinned
 
 __all__ = ["Root", "JointDistributionCoroutine", "JointDistributionCoroutineAutoBatched"]
 
@@ -91,11 +95,12 @@ class JointDistributionCoroutine(JointDistribution):
         ('mu',)
     """
 
-    Root: ClassVar[type] = Root
+    Root: ClassVar[type[Root]] = Root
 
-    fn: Callable = static_field(default=None)
+    fn: Callable[[], Any] = static_field(default=None)
 
-    def __init__(self, model, sample_dtype=None, batch_ndims=None, use_vectorized_map=True,
+    def __init__(self, model: Callable[[], Any], sample_dtype: None = None,
+                 batch_ndims: int | None = None, use_vectorized_map: bool = True,
                  validate_args: bool = False, name: str | None = None):
         owner = type(self).__name__
         if not inspect.isgeneratorfunction(model):
@@ -115,11 +120,11 @@ class JointDistributionCoroutine(JointDistribution):
         self._set(fn=model, coords=(), dims=(), validate_args=bool(validate_args),
                   name=name or getattr(model, "__name__", None))
 
-    def _program(self):
+    def _program(self) -> Generator[Any, Any, None]:
         gen = self.fn()
         if not inspect.isgenerator(gen):
             raise TypeError(f"{type(self).__name__}: the model function must be a generator")
-        send = None
+        send: Any = None
         index = 0
         while True:
             try:
@@ -138,7 +143,9 @@ class JointDistributionCoroutine(JointDistribution):
     def _names(self) -> tuple[str, ...]:
         return tuple(v.name for v in self.variables() if v.is_random)
 
-    def sample(self, key=None, sample_shape=(), *, seed=None):  # type: ignore[override]
+    def sample(  # pyright: ignore[reportIncompatibleMethodOverride] - StructTuple, as TFP's
+            self, key: PRNGKey | ShapeLike | None = None, sample_shape: ShapeLike = (), *,
+            seed: PRNGKey | None = None) -> StructTuple:
         """Draw a [`StructTuple`][probflow.models.struct.StructTuple] of all variables.
 
         Takes ``(key, sample_shape)`` or TFP's ``(sample_shape, seed=key)``; every value
@@ -156,7 +163,9 @@ class JointDistributionCoroutine(JointDistribution):
         key, shape = resolve_sample_call(self, key, sample_shape, seed)
         return StructTuple(JointDistribution.sample(self, key, shape))
 
-    def sample_and_log_prob(self, key=None, sample_shape=(), *, seed=None):  # type: ignore[override]
+    def sample_and_log_prob(  # pyright: ignore[reportIncompatibleMethodOverride] - StructTuple
+            self, key: PRNGKey | ShapeLike | None = None, sample_shape: ShapeLike = (), *,
+            seed: PRNGKey | None = None) -> tuple[StructTuple, Array]:
         """``(draws, log_prob(draws))`` with ``sample`` 's call forms.
 
         Examples:
@@ -172,7 +181,10 @@ class JointDistributionCoroutine(JointDistribution):
         draws = self.sample(key, sample_shape, seed=seed)
         return draws, self.log_prob(draws)
 
-    def experimental_sample_and_log_prob(self, key=None, sample_shape=(), *, seed=None):
+    def experimental_sample_and_log_prob(self, key: PRNGKey | ShapeLike | None = None,
+                                         sample_shape: ShapeLike = (), *,
+                                         seed: PRNGKey | None = None,
+                                         ) -> tuple[StructTuple, Array]:
         """TFP's name for ``sample_and_log_prob``.
 
         Examples:
@@ -186,10 +198,11 @@ class JointDistributionCoroutine(JointDistribution):
         """
         return self.sample_and_log_prob(key, sample_shape, seed=seed)
 
-    def _values(self, method: str, args, kwargs) -> dict:
+    def _values(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any],
+                ) -> dict[str, Any]:
         return values_by_name(f"{type(self).__name__}.{method}", self._names(), args, kwargs)
 
-    def log_prob(self, *args, **kwargs):  # type: ignore[override]
+    def log_prob(self, *args: Any, **kwargs: Any) -> Array:
         """Joint log density; values as one StructTuple/dict, by position, or by name.
 
         Examples:
@@ -205,7 +218,7 @@ class JointDistributionCoroutine(JointDistribution):
         """
         return JointDistribution.log_prob(self, self._values("log_prob", args, kwargs))
 
-    def unnormalized_log_prob(self, *args, **kwargs):  # type: ignore[override]
+    def unnormalized_log_prob(self, *args: Any, **kwargs: Any) -> Array:
         """The joint log density (normalised), with ``log_prob`` 's call forms.
 
         Examples:
@@ -218,7 +231,8 @@ class JointDistributionCoroutine(JointDistribution):
         """
         return self.log_prob(*args, **kwargs)
 
-    def log_prob_parts(self, *args, **kwargs):  # type: ignore[override]
+    def log_prob_parts(  # pyright: ignore[reportIncompatibleMethodOverride] - StructTuple
+            self, *args: Any, **kwargs: Any) -> StructTuple:
         """Each variable's log density, as a StructTuple, with ``log_prob`` 's call forms.
 
         Examples:
@@ -233,7 +247,7 @@ class JointDistributionCoroutine(JointDistribution):
         values = self._values("log_prob_parts", args, kwargs)
         return StructTuple(JointDistribution.log_prob_parts(self, values))
 
-    def experimental_pin(self, *args, **kwargs):
+    def experimental_pin(self, *args: Any, **kwargs: Any) -> JointDistributionPinned:
         """Pin (observe) some variables: TFP's spelling of ``condition``.
 
         Values as in TFP: by name, one dict or StructTuple, or by position with ``None``

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import jax.numpy as jnp
 
 from probflow.core.pytree import Struct, static_field
+from probflow.typing import ArrayLike
 
 __all__ = ["Deterministic", "Factor"]
 
@@ -34,9 +37,9 @@ class Deterministic(Struct):
 
     value: jnp.ndarray
     name: str = static_field(default=None)
-    dims: tuple | None = static_field(default=None)
+    dims: tuple[str, ...] | None = static_field(default=None)
 
-    def __init__(self, value, name: str, dims=None):
+    def __init__(self, value: ArrayLike, name: str, dims: str | Sequence[str] | None = None):
         if not isinstance(name, str) or not name:
             raise ValueError(f"Deterministic: name must be a non-empty string, got {name!r}")
         dims = (dims,) if isinstance(dims, str) else (tuple(dims) if dims is not None else None)
@@ -89,7 +92,7 @@ class Factor(Struct):
     name: str = static_field(default=None)
     likelihood: bool = static_field(default=False)
 
-    def __init__(self, log_value, name: str, *, likelihood: bool = False):
+    def __init__(self, log_value: ArrayLike, name: str, *, likelihood: bool = False):
         if not isinstance(name, str) or not name:
             raise ValueError(f"Factor: name must be a non-empty string, got {name!r}")
         if not isinstance(likelihood, bool):

@@ -6,22 +6,29 @@ leading ``(chains, draws)`` axes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
 import arviz as az
 import jax
 import numpy as np
 
 from probflow.models.checks import bound_model_arguments
+from probflow.typing import ArrayLike
+
+if TYPE_CHECKING:
+    from probflow.models.posterior import Posterior
 
 __all__ = ["to_inference_data", "model_constant_data"]
 
 
-def _to_numpy(tree):
+def _to_numpy(tree: Mapping[str, ArrayLike] | None) -> dict[str, np.ndarray] | None:
     if tree is None:
         return None
     return {k: np.asarray(v) for k, v in tree.items()}
 
 
-def model_constant_data(model) -> dict:
+def model_constant_data(model: Any) -> dict[str, np.ndarray]:
     """Array arguments of a ``@pf.model`` model, by parameter name (for ``constant_data``).
 
     Examples:
@@ -39,22 +46,22 @@ def model_constant_data(model) -> dict:
 
 
 def to_inference_data(
-    posterior=None,
+    posterior: Posterior | None = None,
     *,
-    draws: dict | None = None,
-    sample_stats: dict | None = None,
-    log_likelihood: dict | bool | None = None,
-    warmup_draws: dict | None = None,
-    warmup_sample_stats: dict | None = None,
-    prior: dict | None = None,
-    prior_predictive: dict | None = None,
-    posterior_predictive: dict | None = None,
-    observed_data: dict | None = None,
-    constant_data: dict | None = None,
-    coords: dict | None = None,
-    dims: dict | None = None,
-    attrs: dict | None = None,
-):
+    draws: Mapping[str, ArrayLike] | None = None,
+    sample_stats: Mapping[str, ArrayLike] | None = None,
+    log_likelihood: Mapping[str, ArrayLike] | bool | None = None,
+    warmup_draws: Mapping[str, ArrayLike] | None = None,
+    warmup_sample_stats: Mapping[str, ArrayLike] | None = None,
+    prior: Mapping[str, ArrayLike] | None = None,
+    prior_predictive: Mapping[str, ArrayLike] | None = None,
+    posterior_predictive: Mapping[str, ArrayLike] | None = None,
+    observed_data: Mapping[str, ArrayLike] | None = None,
+    constant_data: Mapping[str, ArrayLike] | None = None,
+    coords: Mapping[str, Any] | None = None,
+    dims: Mapping[str, Sequence[str]] | None = None,
+    attrs: Mapping[str, Any] | None = None,
+) -> az.InferenceData:
     """Build an ``arviz.InferenceData`` from draws shaped ``(chains, draws, ...)``.
 
     Args:
@@ -105,7 +112,8 @@ def to_inference_data(
     kwargs = {
         "posterior": _to_numpy(draws),
         "sample_stats": _to_numpy(sample_stats),
-        "log_likelihood": _to_numpy(log_likelihood) if log_likelihood else None,
+        "log_likelihood": (_to_numpy(log_likelihood)
+                           if log_likelihood and log_likelihood is not True else None),
         "prior": _to_numpy(prior),
         "prior_predictive": _to_numpy(prior_predictive),
         "posterior_predictive": _to_numpy(posterior_predictive),

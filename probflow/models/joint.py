@@ -15,21 +15,28 @@ from __future__ import annotations
 import functools
 import inspect
 import sys
-from collections.abc import Callable
-from typing import Any, NamedTuple
+from collections.abc import Callable, Generator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.core import Tracer
 
 from probflow.core.errors import ShapeError
 from probflow.core.keys import as_typed_key
-from probflow.core.pytree import static_field
+from probflow.core.pytree import field, static_field
 from probflow.core.shapes import as_shape
 from probflow.distributions.distribution import Distribution, resolve_sample_call
 from probflow.models.builder import ModelBuilder
 from probflow.models.checks import reject_point_mass
 from probflow.models.deterministic import Deterministic, Factor
+from probflow.typing import Array, ArrayLike, PRNGKey, ShapeLike
+
+if TYPE_CHECKING:
+    from probflow.distributions.constraints import Constraint
+    from probflow.models.pinned import JointDistributionPinned
+    from probflow.models.posterior import Posterior
 
 __all__ = [
     "JointDistribution",
@@ -75,7 +82,7 @@ class _Record(NamedTuple):
     is_factor: bool = False
     is_likelihood: bool = False
 
-    def log_density(self):
+    def log_density(self) -> Array | None:
         """This record's contribution to the joint log density (summed over all dims)."""
         if self.is_factor:
             return jnp.sum(self.value)
@@ -103,11 +110,11 @@ class JointDistribution(Distribution):
         True
     """
 
-    coords: tuple = static_field(default=(), kw_only=True)
-    dims: tuple = static_field(default=(), kw_only=True)
+    coords: tuple[tuple[str, tuple[Any, ...]], ...] = static_field(default=(), kw_only=True)
+    dims: tuple[tuple[str, tuple[str, ...]], ...] = static_field(default=(), kw_only=True)
 
     # -- the program ------------------------------------------------------------------------
-    def _program(self):  # pragma: no cover - abstract
+    def _program(self) -> Generator[Any, Any, Any]:  # pragma: no cover - abstract
         raise TypeError(f"{type(self).__name__} does not define _program()")
 
     def _run(self, on_variable: Callable[[int, str, Distribution], Any]) -> list[_Record]:
@@ -122,7 +129,7 @@ class JointDistribution(Distribution):
                 f"distributions (use `x = yield pfd.Normal(..., name='x')`), "
                 f"got {type(gen).__name__}"
             )
-        send = None
+        send: Any = None
         index = 0
         while True:
             try:
@@ -175,7 +182,7 @@ class JointDistribution(Distribution):
         """
         infos: list[VariableInfo] = []
 
-        def trace(key):
+        def trace(key: PRNGKey) -> dict[str, Any]:
             recs = self._run(lambda i, name, d: prior_draw(d, jax.random.fold_in(key, i)))
             for r in recs:
                 discrete = False if r.dist is None else bool(r.dist.is_discrete)
@@ -191,7 +198,7 @@ class JointDistribution(Distribution):
         ]
 
     @property
-    def event_shape(self) -> dict:  # type: ignore[override]
+    def event_shape(self) -> dict[str, tuple[int, ...]]:  # pyright: ignore[reportIncompatibleMethodOverride]
         """``{name: shape}`` of one draw of each random (non-deterministic) variable."""
         return {v.name: v.shape for v in self.variables() if v.is_random}
 
@@ -200,7 +207,7 @@ class JointDistribution(Distribution):
         return ()
 
     @property
-    def support(self):
+    def support(self) -> Constraint:
         from probflow.distributions import constraints
 
         return constraints.real
@@ -210,11 +217,12 @@ class JointDistribution(Distribution):
         return False
 
     # -- sampling and densities -------------------------------------------------------------------
-    def _sample_one(self, key):
+    def _sample_one(self, key: PRNGKey) -> dict[str, Array]:
         recs = self._run(lambda i, name, d: d.sample(jax.random.fold_in(key, i)))
         return {r.name: r.value for r in recs}
 
-    def sample(self, key=None, sample_shape=(), *, seed=None):  # type: ignore[override]
+    def sample(self, key: PRNGKey | ShapeLike | None = None, sample_shape: ShapeLike = (), *,
+               seed: PRNGKey | None = None) -> dict[str, Array]:
         """Draw ``{name: value}`` with ``sample_shape`` leading dimensions (deterministics too).
 
         Takes ``(key, sample_shape)`` or TFP's ``(sample_shape, seed=key)``.
@@ -238,12 +246,15 @@ class JointDistribution(Distribution):
         draws = jax.vmap(self._sample_one)(keys)
         return jax.tree_util.tree_map(lambda x: x.reshape(shape + x.shape[1:]), draws)
 
-    def sample_and_log_prob(self, key=None, sample_shape=(), *, seed=None):  # type: ignore[override]
+    def sample_and_log_prob(self, key: PRNGKey | ShapeLike | None = None,
+                            sample_shape: ShapeLike = (), *,
+                            seed: PRNGKey | None = None) -> tuple[dict[str, Array], Array]:
         draws = self.sample(key, sample_shape, seed=seed)
         return draws, self.log_prob(draws)
 
-    def _values_lookup(self, values: dict):
-        def on_variable(i, name, d):
+    def _values_lookup(self, values: Mapping[str, Any],
+                       ) -> Callable[[int, str, Distribution], Array]:
+        def on_variable(i: int, name: str, d: Distribution) -> Array:
             if name not in values:
                 missing = [v.name for v in self.variables()
                            if v.is_random and v.name not in values]
@@ -255,11 +266,11 @@ class JointDistribution(Distribution):
 
         return on_variable
 
-    def _log_prob_parts_one(self, values: dict) -> dict:
+    def _log_prob_parts_one(self, values: Mapping[str, Any]) -> dict[str, Any]:
         recs = self._run(self._values_lookup(values))
         return {r.name: r.log_density() for r in recs if r.dist is not None or r.is_factor}
 
-    def _vectorise(self, fn, values: dict):
+    def _vectorise(self, fn: Callable[[dict[str, Array]], Any], values: Mapping[str, Any]) -> Any:
         values = {k: jnp.asarray(v) for k, v in values.items()}
         infos = {v.name: v for v in self.variables()}
         sample_shape = None
@@ -293,11 +304,11 @@ class JointDistribution(Distribution):
         out = jax.vmap(fn)(flat)
         return jax.tree_util.tree_map(lambda x: x.reshape(sample_shape + x.shape[1:]), out)
 
-    def log_prob_parts(self, values: dict) -> dict:
+    def log_prob_parts(self, values: Mapping[str, ArrayLike]) -> dict[str, Array]:
         """``{name: log density of that variable}`` (each summed over the variable's dims)."""
         return self._vectorise(self._log_prob_parts_one, values)
 
-    def log_prob(self, values: dict):  # type: ignore[override]
+    def log_prob(self, values: Mapping[str, ArrayLike]) -> Array:  # pyright: ignore[reportIncompatibleMethodOverride]
         """Joint log density of ``values`` (a dict with every random variable).
 
         Leading dimensions beyond each variable's own shape are treated as sample dimensions.
@@ -305,7 +316,8 @@ class JointDistribution(Distribution):
         return self._vectorise(lambda v: sum(self._log_prob_parts_one(v).values()), values)
 
     # -- conditioning -----------------------------------------------------------------------------
-    def condition(self, data: dict | None = None, /, **observed):
+    def condition(self, data: Mapping[str, ArrayLike] | None = None, /,
+                  **observed: ArrayLike) -> Posterior:
         """Pin observed variables to data and return the
         [`Posterior`][probflow.models.posterior.Posterior].
 
@@ -327,7 +339,7 @@ class JointDistribution(Distribution):
         merged.update(observed)
         return Posterior.from_model(self, merged)
 
-    def experimental_pin(self, *args, **kwargs):
+    def experimental_pin(self, *args: Any, **kwargs: Any) -> JointDistributionPinned:
         """TFP's spelling of ``condition``: pins by name, as one dict, or by position.
 
         Returns a [`JointDistributionPinned`][probflow.models.pinned.JointDistributionPinned],
@@ -347,12 +359,12 @@ class JointDistribution(Distribution):
         return pin(self, *args, **kwargs)
 
     @property
-    def coords_dict(self) -> dict:
+    def coords_dict(self) -> dict[str, list[Any]]:
         """Coordinates as a dict ``{dim: labels}``."""
         return {k: list(v) for k, v in self.coords}
 
     @property
-    def dims_dict(self) -> dict:
+    def dims_dict(self) -> dict[str, tuple[str, ...]]:
         """Dims as a dict ``{variable: (dim, ...)}`` (from the model and from Deterministic)."""
         out = dict(self.dims)
         for v in self.variables():
@@ -364,20 +376,21 @@ class JointDistribution(Distribution):
         return f"<{type(self).__name__} variables={[v.name for v in self.variables()]}>"
 
 
-def prior_draw(dist, key, *, placeholder_for_improper: bool = True):
+def prior_draw(dist: Distribution, key: PRNGKey, *, placeholder_for_improper: bool = True) -> Array:
     """A prior draw of ``dist``; zeros of the right shape for improper priors (shape traces)."""
     if dist.is_improper and placeholder_for_improper:
         return jnp.zeros(dist.batch_shape + dist.event_shape, dist.dtype)
     return dist.sample(key)
 
 
-def _freeze_coords(coords) -> tuple:
+def _freeze_coords(coords: Mapping[str, Any] | None) -> tuple[tuple[str, tuple[Any, ...]], ...]:
     if not coords:
         return ()
     return tuple((str(k), tuple(np.asarray(v).tolist())) for k, v in dict(coords).items())
 
 
-def _freeze_dims(dims) -> tuple:
+def _freeze_dims(dims: Mapping[str, str | Sequence[str]] | None,
+                 ) -> tuple[tuple[str, tuple[str, ...]], ...]:
     if not dims:
         return ()
     out = []
@@ -386,8 +399,8 @@ def _freeze_dims(dims) -> tuple:
     return tuple(out)
 
 
-def _is_array(x) -> bool:
-    return isinstance(x, jax.Array | np.ndarray) or isinstance(x, jax.core.Tracer)
+def _is_array(x: object) -> bool:
+    return isinstance(x, jax.Array | np.ndarray) or isinstance(x, Tracer)
 
 
 class GeneratorModel(JointDistribution):
@@ -407,12 +420,15 @@ class GeneratorModel(JointDistribution):
         ('GeneratorModel', {'x': (3,)})
     """
 
-    fn: Callable = static_field(default=None)
-    array_args: tuple = ()
-    static_args: tuple = static_field(default=())
-    args_treedef: Any = static_field(default=None)
+    fn: Callable[..., Any] = static_field(default=None)
+    array_args: tuple[Any, ...] = ()
+    static_args: tuple[Any, ...] = static_field(default=())
+    args_treedef: Any = static_field(default=None)  # a jax.tree_util.PyTreeDef
 
-    def __init__(self, fn, args=(), kwargs=None, *, coords=None, dims=None, name=None):
+    def __init__(self, fn: Callable[..., Any], args: Sequence[Any] = (),
+                 kwargs: Mapping[str, Any] | None = None, *,
+                 coords: Mapping[str, Any] | None = None,
+                 dims: Mapping[str, str | Sequence[str]] | None = None, name: str | None = None):
         leaves, treedef = jax.tree_util.tree_flatten((tuple(args), dict(kwargs or {})))
         arrays, static = [], []
         for leaf in leaves:
@@ -434,17 +450,17 @@ class GeneratorModel(JointDistribution):
             validate_args=False,
         )
 
-    def _arguments(self):
+    def _arguments(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
         arrays = iter(self.array_args)
         # isinstance, not identity: a copied or unpickled model holds its own slot objects
         leaves = [next(arrays) if isinstance(s, _ArraySlot) else s for s in self.static_args]
         return jax.tree_util.tree_unflatten(self.args_treedef, leaves)
 
-    def _program(self):
+    def _program(self) -> Generator[Any, Any, Any]:
         args, kwargs = self._arguments()
         return self.fn(*args, **kwargs)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Callable[..., GeneratorModel], tuple[Any, dict[str, Any]]]:
         # The module-level name of a @pf.model function is bound to its builder (the decorated
         # function), so pickle cannot find the generator function by name; the builder is
         # pickled instead and gives the generator back (``build.generator_fn``).
@@ -453,7 +469,7 @@ class GeneratorModel(JointDistribution):
         return _restore_generator_model, (_builder_of(self.fn), state)
 
 
-def _builder_of(fn):
+def _builder_of(fn: Callable[..., Any]) -> Any:
     """The module-level ``@pf.model`` builder of generator function ``fn``, else ``fn``."""
     module = sys.modules.get(getattr(fn, "__module__", None) or "")
     found = module
@@ -462,7 +478,7 @@ def _builder_of(fn):
     return found if getattr(found, "generator_fn", None) is fn else fn
 
 
-def _restore_generator_model(source, state: dict) -> GeneratorModel:
+def _restore_generator_model(source: Any, state: dict[str, Any]) -> GeneratorModel:
     model = object.__new__(GeneratorModel)
     for name, value in state.items():
         object.__setattr__(model, name, value)
@@ -482,7 +498,7 @@ class _ArraySlot:
     def __hash__(self) -> int:
         return 0
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, _ArraySlot)
 
     def __reduce__(self) -> str:
@@ -492,7 +508,20 @@ class _ArraySlot:
 _ARRAY_SLOT = _ArraySlot()
 
 
-def model(fn=None, *, coords=None, dims=None):
+@overload
+def model(fn: Callable[..., Any], *, coords: Mapping[str, Any] | None = None,
+          dims: Mapping[str, str | Sequence[str]] | None = None) -> ModelBuilder: ...
+
+
+@overload
+def model(fn: None = None, *, coords: Mapping[str, Any] | None = None,
+          dims: Mapping[str, str | Sequence[str]] | None = None,
+          ) -> Callable[[Callable[..., Any]], ModelBuilder]: ...
+
+
+def model(fn: Callable[..., Any] | None = None, *, coords: Mapping[str, Any] | None = None,
+          dims: Mapping[str, str | Sequence[str]] | None = None,
+          ) -> ModelBuilder | Callable[[Callable[..., Any]], ModelBuilder]:
     """Decorator turning a generator function into a model (a joint distribution factory).
 
     Inside the function, ``x = yield pfd.Normal(..., name="x")`` declares a random variable
@@ -521,7 +550,7 @@ def model(fn=None, *, coords=None, dims=None):
         {'mu': (), 'tau': (), 'z': (8,), 'y': (8,)}
     """
 
-    def decorate(f):
+    def decorate(f: Callable[..., Any]) -> ModelBuilder:
         if not inspect.isgeneratorfunction(f):
             raise TypeError(
                 f"@pf.model expects a generator function (one that uses `yield`), "
@@ -529,7 +558,7 @@ def model(fn=None, *, coords=None, dims=None):
             )
 
         @functools.wraps(f)
-        def build(*args, **kwargs):
+        def build(*args: Any, **kwargs: Any) -> GeneratorModel:
             return GeneratorModel(f, args, kwargs, coords=coords, dims=dims)
 
         return ModelBuilder(build, f)
@@ -556,16 +585,21 @@ class JointDistributionNamed(JointDistribution):
         ['mu', 'tau', 'y']
     """
 
-    nodes: dict = None  # the distributions given directly (PyTree children)
-    functions: tuple = static_field(default=())  # (name, function) pairs (static)
-    order: tuple = static_field(default=())
+    # the distributions given directly (PyTree children)
+    nodes: dict[str, Distribution | Deterministic] = field(default=None)
+    # (name, function) pairs (static)
+    functions: tuple[tuple[str, Callable[..., Any]], ...] = static_field(default=())
+    order: tuple[str, ...] = static_field(default=())
 
-    def __init__(self, model: dict, *, coords=None, dims=None, name=None):
+    # model: dict[str, Any], as dict values are invariant (a dict[str, Normal] must pass)
+    def __init__(self, model: dict[str, Any], *,
+                 coords: Mapping[str, Any] | None = None,
+                 dims: Mapping[str, str | Sequence[str]] | None = None, name: str | None = None):
         if not isinstance(model, dict) or not model:
             raise TypeError(
                 f"JointDistributionNamed: model must be a non-empty dict, got {model!r}"
             )
-        deps = {}
+        deps: dict[str, tuple[str, ...]] = {}
         for key, spec in model.items():
             if isinstance(spec, Distribution | Deterministic):
                 deps[key] = ()
@@ -599,8 +633,8 @@ class JointDistributionNamed(JointDistribution):
                   coords=_freeze_coords(coords), dims=_freeze_dims(dims), name=name,
                   validate_args=False)
 
-    def _program(self):
-        values = {}
+    def _program(self) -> Generator[Distribution | Deterministic, Any, None]:
+        values: dict[str, Any] = {}
         functions = dict(self.functions)
         for key in self.order:
             if key in self.nodes:
@@ -613,11 +647,11 @@ class JointDistributionNamed(JointDistribution):
             values[key] = yield node
 
 
-def _is_function(spec) -> bool:
+def _is_function(spec: object) -> bool:
     return callable(spec) and not isinstance(spec, Distribution | Deterministic)
 
 
-def _named(node, name):
+def _named(node: object, name: str) -> Distribution | Deterministic:
     if isinstance(node, Deterministic):
         return node if node.name == name else Deterministic(node.value, name, node.dims)
     if not isinstance(node, Distribution):
@@ -642,10 +676,14 @@ class JointDistributionSequential(JointDistribution):
         ['mu', 'y']
     """
 
-    nodes: tuple = ()  # distributions given directly, None where a function stands (children)
-    functions: tuple = static_field(default=())  # functions, None where a distribution stands
+    # distributions given directly, None where a function stands (children)
+    nodes: tuple[Distribution | Deterministic | None, ...] = ()
+    # functions, None where a distribution stands
+    functions: tuple[Callable[..., Any] | None, ...] = static_field(default=())
 
-    def __init__(self, model, *, coords=None, dims=None, name=None):
+    def __init__(self, model: Sequence[Distribution | Deterministic | Callable[..., Any]], *,
+                 coords: Mapping[str, Any] | None = None,
+                 dims: Mapping[str, str | Sequence[str]] | None = None, name: str | None = None):
         if not isinstance(model, list | tuple) or not model:
             raise TypeError(
                 f"JointDistributionSequential: model must be a non-empty list, got {model!r}"
@@ -661,8 +699,8 @@ class JointDistributionSequential(JointDistribution):
         self._set(nodes=nodes, functions=functions, coords=_freeze_coords(coords),
                   dims=_freeze_dims(dims), name=name, validate_args=False)
 
-    def _program(self):
-        previous: list = []
+    def _program(self) -> Generator[Distribution | Deterministic, Any, None]:
+        previous: list[Any] = []
         for i, (node, spec) in enumerate(zip(self.nodes, self.functions, strict=True)):
             if spec is not None:
                 nargs = len(inspect.signature(spec).parameters)
@@ -672,6 +710,8 @@ class JointDistributionSequential(JointDistribution):
                         f"only {len(previous)} variables precede it"
                     )
                 node = spec(*previous[::-1][:nargs])
+            else:
+                assert node is not None  # a distribution stands where no function does
             name = node.name or f"x{i}"
             value = yield _named(node, name)
             previous.append(value)

@@ -11,6 +11,9 @@ and leading sample dimensions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -20,11 +23,15 @@ from probflow.core.keys import as_typed_key
 from probflow.distributions.distribution import resolve_sample_call
 from probflow.models.posterior import Posterior
 from probflow.models.struct import StructTuple, values_by_name
+from probflow.typing import Array, PRNGKey, ShapeLike
+
+if TYPE_CHECKING:
+    from probflow.models.joint import JointDistribution
 
 __all__ = ["JointDistributionPinned", "pin"]
 
 
-def pin(model, *args, **kwargs) -> JointDistributionPinned:
+def pin(model: JointDistribution, *args: Any, **kwargs: Any) -> JointDistributionPinned:
     """Pin variables of joint distribution ``model`` (TFP's ``experimental_pin``).
 
     Args:
@@ -71,7 +78,7 @@ class JointDistributionPinned(Posterior):
     """
 
     @property
-    def pins(self) -> dict:
+    def pins(self) -> dict[str, Array]:
         """The pinned values, ``{name: value}``.
 
         Examples:
@@ -85,7 +92,7 @@ class JointDistributionPinned(Posterior):
         return dict(self.data)
 
     @property
-    def distribution(self):
+    def distribution(self) -> JointDistribution:
         """The joint distribution that was pinned.
 
         Examples:
@@ -98,10 +105,11 @@ class JointDistributionPinned(Posterior):
         """
         return self.model
 
-    def _latent_shapes(self) -> dict:
+    def _latent_shapes(self) -> dict[str, tuple[int, ...]]:
         return {v.name: v.shape for v in self.model.variables() if v.name in self.latent_names}
 
-    def _vectorise(self, method: str, fn, args, kwargs):
+    def _vectorise(self, method: str, fn: Callable[[dict[str, Array]], Any], args: tuple[Any, ...],
+                   kwargs: dict[str, Any]) -> Any:
         values = values_by_name(f"JointDistributionPinned.{method}", self.latent_names, args,
                                 kwargs)
         values = {k: jnp.asarray(v) for k, v in values.items()}
@@ -128,7 +136,7 @@ class JointDistributionPinned(Posterior):
         out = jax.vmap(fn)(flat)
         return jax.tree_util.tree_map(lambda x: x.reshape(sample_shape + x.shape[1:]), out)
 
-    def unnormalized_log_prob(self, *args, **kwargs):
+    def unnormalized_log_prob(self, *args: Any, **kwargs: Any) -> Array:
         """Joint log density of the pins and the given unpinned values (prior + likelihood).
 
         Values by name, as one dict/StructTuple, or by position in ``latent_names`` order;
@@ -146,7 +154,7 @@ class JointDistributionPinned(Posterior):
         """
         return self._vectorise("unnormalized_log_prob", self.log_density, args, kwargs)
 
-    def log_prob(self, *args, **kwargs):
+    def log_prob(self, *args: Any, **kwargs: Any) -> Array:
         """Same as ``unnormalized_log_prob`` (as in TFP: the pinned measure is unnormalised).
 
         Examples:
@@ -160,7 +168,7 @@ class JointDistributionPinned(Posterior):
         """
         return self.unnormalized_log_prob(*args, **kwargs)
 
-    def log_prob_parts(self, *args, **kwargs) -> StructTuple:
+    def log_prob_parts(self, *args: Any, **kwargs: Any) -> StructTuple:
         """Each variable's log density (pinned ones included), as a StructTuple.
 
         Examples:
@@ -173,14 +181,14 @@ class JointDistributionPinned(Posterior):
             ['mu', 'y']
         """
 
-        def parts(latents):
+        def parts(latents: dict[str, Array]) -> StructTuple:
             records = self._run(self._lookup(latents, "log_prob_parts"))
             return StructTuple((r.name, r.log_density()) for r in records
                                if r.dist is not None or r.is_factor)
 
         return self._vectorise("log_prob_parts", parts, args, kwargs)
 
-    def unnormalized_log_prob_parts(self, *args, **kwargs) -> StructTuple:
+    def unnormalized_log_prob_parts(self, *args: Any, **kwargs: Any) -> StructTuple:
         """Same as ``log_prob_parts``.
 
         Examples:
@@ -193,7 +201,8 @@ class JointDistributionPinned(Posterior):
         """
         return self.log_prob_parts(*args, **kwargs)
 
-    def sample_unpinned(self, key=None, sample_shape=(), *, seed=None) -> StructTuple:
+    def sample_unpinned(self, key: PRNGKey | ShapeLike | None = None, sample_shape: ShapeLike = (),
+                        *, seed: PRNGKey | None = None) -> StructTuple:
         """Ancestral draws of the unpinned variables, the pins held fixed (TFP's method).
 
         Not draws from the posterior: the program runs forward with the pinned values.
@@ -211,7 +220,7 @@ class JointDistributionPinned(Posterior):
         key, shape = resolve_sample_call(self, key, sample_shape, seed)
         key = as_typed_key(key)
 
-        def one(k):
+        def one(k: PRNGKey) -> StructTuple:
             records = self._run(lambda i, name, d: d.sample(jax.random.fold_in(k, i)))
             return StructTuple((r.name, r.value) for r in records if r.name in self.latent_names)
 

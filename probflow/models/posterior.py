@@ -10,7 +10,8 @@ variables (``Uniform(0, tau)``) are handled.
 from __future__ import annotations
 
 import functools
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 import jax
 import jax.numpy as jnp
@@ -25,6 +26,11 @@ from probflow.models.checks import check_finite_arrays, model_argument_arrays
 from probflow.models.joint import prior_draw
 from probflow.models.precision import warn_float64_data
 from probflow.models.variable import Variable, VariableSupportError
+from probflow.typing import Array, ArrayLike, PRNGKey
+
+if TYPE_CHECKING:
+    from probflow.distributions.distribution import Distribution
+    from probflow.models.joint import JointDistribution, _Record
 
 __all__ = ["Posterior", "InitializationError"]
 
@@ -64,16 +70,16 @@ class Posterior(Struct):
         (4,)
     """
 
-    model: Any
-    data: dict
-    latent_names: tuple = static_field(default=())
-    observed_names: tuple = static_field(default=())
-    deterministic_names: tuple = static_field(default=())
-    factor_likelihood_names: tuple = static_field(default=())
+    model: Any  # a JointDistribution (of any form; a GeneratorModel also has array_args)
+    data: dict[str, Array]
+    latent_names: tuple[str, ...] = static_field(default=())
+    observed_names: tuple[str, ...] = static_field(default=())
+    deterministic_names: tuple[str, ...] = static_field(default=())
+    factor_likelihood_names: tuple[str, ...] = static_field(default=())
 
     # -- construction ------------------------------------------------------------------------------
     @classmethod
-    def from_model(cls, model, data: dict) -> Posterior:
+    def from_model(cls, model: JointDistribution, data: Mapping[str, ArrayLike]) -> Self:
         """Check ``data`` against ``model`` and build the posterior (see ``model.condition``).
 
         The data and the model's array arguments are checked for NaN/inf once, here.
@@ -90,7 +96,7 @@ class Posterior(Struct):
                 f"{'is not a variable' if len(unknown) == 1 else 'are not variables'} of the "
                 f"model; its variables are {list(infos)}"
             )
-        clean = {}
+        clean: dict[str, Array] = {}
         for name, value in data.items():
             info = infos[name]
             if not info.is_random:
@@ -121,7 +127,9 @@ class Posterior(Struct):
             )
         deterministic = tuple(v.name for v in infos.values() if v.is_deterministic)
         factor_likelihoods = tuple(v.name for v in infos.values() if v.is_likelihood)
-        posterior = cls(model, clean, latent, tuple(clean), deterministic, factor_likelihoods)
+        # Struct makes the dataclass __init__ at class creation, unseen by pyright
+        posterior = cls(model, clean, latent, tuple(clean),  # pyright: ignore[reportCallIssue]
+                        deterministic, factor_likelihoods)
         posterior._check_variables()
         return posterior
 
@@ -129,9 +137,9 @@ class Posterior(Struct):
         """Check the bijectors and constraints of [`Variable`][probflow.models.variable.Variable]
         latents on concrete values: one eager run of the model (only when it has any), at the
         unconstrained origin of every latent."""
-        found = []
+        found: list[str] = []
 
-        def find(i, name, dist):
+        def find(i: int, name: str, dist: Distribution) -> Array:
             if isinstance(dist, Variable):
                 found.append(name)
             return prior_draw(dist, jax.random.key(i))
@@ -140,7 +148,8 @@ class Posterior(Struct):
         if not found or not is_concrete(self.data) or not is_concrete(self.model):
             return
 
-        def point(i, name, dist):  # a Variable checks itself when built on concrete values
+        # a Variable checks itself when built on concrete values
+        def point(i: int, name: str, dist: Distribution) -> Any:
             bijector = dist.default_event_space_bijector()
             shape = tuple(dist.batch_shape) + tuple(dist.event_shape)
             return bijector.forward(jnp.zeros(bijector.inverse_event_shape(shape), dist.dtype))
@@ -154,7 +163,7 @@ class Posterior(Struct):
             return  # their errors are not this check's to report (inference reports them)
 
     @property
-    def likelihood_names(self) -> tuple:
+    def likelihood_names(self) -> tuple[str, ...]:
         """Names of the terms of the pointwise log likelihood: the observed variables, then
         the factors declared with ``pf.Factor(..., likelihood=True)``.
 
@@ -172,18 +181,19 @@ class Posterior(Struct):
         return tuple(self.observed_names) + tuple(self.factor_likelihood_names)
 
     # -- running the model -----------------------------------------------------------------------
-    def _run(self, on_latent):
+    def _run(self, on_latent: Callable[[int, str, Distribution], Any]) -> list[_Record]:
         data = self.data
 
-        def on_variable(i, name, dist):
+        def on_variable(i: int, name: str, dist: Distribution) -> Any:
             if name in data:
                 return data[name]
             return on_latent(i, name, dist)
 
         return self.model._run(on_variable)
 
-    def _lookup(self, values: dict, what: str):
-        def on_latent(i, name, dist):
+    def _lookup(self, values: Mapping[str, Any], what: str,
+                ) -> Callable[[int, str, Distribution], Array]:
+        def on_latent(i: int, name: str, dist: Distribution) -> Array:
             if name not in values:
                 raise KeyError(
                     f"{what}: no value for the latent variable {name!r}; latent variables are "
@@ -194,20 +204,20 @@ class Posterior(Struct):
         return on_latent
 
     @staticmethod
-    def _total(records) -> jax.Array:
-        return sum(r.log_density() for r in records if r.dist is not None or r.is_factor)
+    def _total(records: list[_Record]) -> Array:
+        return jnp.asarray(sum(lp for r in records if (lp := r.log_density()) is not None))
 
     # -- densities -------------------------------------------------------------------------------
-    def log_density(self, latents: dict) -> jax.Array:
+    def log_density(self, latents: Mapping[str, ArrayLike]) -> Array:
         """Unnormalised log posterior at constrained ``latents`` (prior + likelihood)."""
         return self._total(self._run(self._lookup(latents, "log_density")))
 
-    def unconstrained_log_density(self, z: dict) -> jax.Array:
+    def unconstrained_log_density(self, z: Mapping[str, ArrayLike]) -> Array:
         """Log density on the unconstrained space, including each bijector's log-Jacobian."""
         lookup = self._lookup(z, "unconstrained_log_density")
-        log_jacobians = []
+        log_jacobians: list[Array] = []
 
-        def on_latent(i, name, dist):
+        def on_latent(i: int, name: str, dist: Distribution) -> Any:
             bijector = dist.default_event_space_bijector()
             value, ldj = bijector.forward_and_log_det(lookup(i, name, dist))
             log_jacobians.append(jnp.sum(ldj))
@@ -216,29 +226,29 @@ class Posterior(Struct):
         records = self._run(on_latent)
         return self._total(records) + sum(log_jacobians)
 
-    def log_density_parts(self, z: dict) -> dict:
+    def log_density_parts(self, z: Mapping[str, ArrayLike]) -> dict[str, Array]:
         """``{name: log density}`` per variable on the unconstrained space (Jacobians included)."""
         lookup = self._lookup(z, "log_density_parts")
-        jac = {}
+        jac: dict[str, Array] = {}
 
-        def on_latent(i, name, dist):
+        def on_latent(i: int, name: str, dist: Distribution) -> Any:
             value, ldj = dist.default_event_space_bijector().forward_and_log_det(
                 lookup(i, name, dist))
             jac[name] = jnp.sum(ldj)
             return value
 
         records = self._run(on_latent)
-        return {r.name: r.log_density() + jac.get(r.name, 0.0)
-                for r in records if r.dist is not None or r.is_factor}
+        return {r.name: lp + jac.get(r.name, 0.0)
+                for r in records if (lp := r.log_density()) is not None}
 
-    def pointwise_log_likelihood(self, latents: dict) -> dict:
+    def pointwise_log_likelihood(self, latents: Mapping[str, ArrayLike]) -> dict[str, Array]:
         """``{name: log p(y_i | latents)}`` per observed element (for LOO and WAIC).
 
         One entry per observed variable and per factor declared with
         ``pf.Factor(terms, name, likelihood=True)`` (its terms, unsummed).
         """
         records = self._run(self._lookup(latents, "pointwise_log_likelihood"))
-        out = {}
+        out: dict[str, Array] = {}
         for r in records:
             if r.name in self.data:
                 lp = r.dist.log_prob(r.value)
@@ -248,7 +258,8 @@ class Posterior(Struct):
         return out
 
     # -- transforms -------------------------------------------------------------------------------
-    def constrain(self, z: dict, include_deterministic: bool = False) -> dict:
+    def constrain(self, z: Mapping[str, ArrayLike], include_deterministic: bool = False,
+                  ) -> dict[str, Array]:
         """Map unconstrained ``z`` to constrained latents (and deterministics if asked)."""
         lookup = self._lookup(z, "constrain")
         records = self._run(
@@ -258,12 +269,12 @@ class Posterior(Struct):
                                          if include_deterministic else set())
         return {r.name: r.value for r in records if r.name in keep}
 
-    def unconstrain(self, latents: dict) -> dict:
+    def unconstrain(self, latents: Mapping[str, ArrayLike]) -> dict[str, Array]:
         """Map constrained ``latents`` to the unconstrained space."""
         lookup = self._lookup(latents, "unconstrain")
-        out = {}
+        out: dict[str, Array] = {}
 
-        def on_latent(i, name, dist):
+        def on_latent(i: int, name: str, dist: Distribution) -> Array:
             value = lookup(i, name, dist)
             out[name] = dist.default_event_space_bijector().inverse(value)
             return value
@@ -271,7 +282,8 @@ class Posterior(Struct):
         self._run(on_latent)
         return out
 
-    def sample_prior_latents(self, key, *, placeholder_for_improper: bool = False) -> dict:
+    def sample_prior_latents(self, key: PRNGKey, *, placeholder_for_improper: bool = False,
+                             ) -> dict[str, Array]:
         """One draw of the latents from the prior (observed variables pinned to the data).
 
         Improper priors cannot be sampled; with ``placeholder_for_improper`` they give zeros
@@ -282,25 +294,27 @@ class Posterior(Struct):
             d, jax.random.fold_in(key, i), placeholder_for_improper=placeholder_for_improper))
         return {r.name: r.value for r in records if r.name in self.latent_names}
 
-    def unconstrained_template(self) -> dict:
+    def unconstrained_template(self) -> dict[str, jax.ShapeDtypeStruct]:
         """``{name: ShapeDtypeStruct}`` of one unconstrained position."""
         return jax.eval_shape(
             lambda k: self.unconstrain(self.sample_prior_latents(k, placeholder_for_improper=True)),
             jax.random.key(0))
 
-    def flatten(self, z: dict) -> jax.Array:
+    def flatten(self, z: Mapping[str, ArrayLike]) -> Array:
         """Ravel an unconstrained position into one vector (for dense mass matrices)."""
         return ravel_pytree(z)[0]
 
-    def unflatten(self, vector) -> dict:
+    def unflatten(self, vector: Array) -> dict[str, Array]:
         """Inverse of [`flatten`][probflow.models.posterior.Posterior.flatten]."""
         template = jax.tree_util.tree_map(lambda s: jnp.zeros(s.shape, s.dtype),
                                           self.unconstrained_template())
         return ravel_pytree(template)[1](vector)
 
     # -- initial points ---------------------------------------------------------------------------
-    def init(self, key, num_chains: int = 4, *, strategy: str = "uniform",
-             values: dict | None = None, radius: float = 2.0, max_tries: int = 100) -> dict:
+    def init(self, key: PRNGKey, num_chains: int = 4, *,
+             strategy: Literal["uniform", "prior", "median"] = "uniform",
+             values: dict[str, Any] | None = None, radius: float = 2.0, max_tries: int = 100,
+             ) -> dict[str, Array]:
         """Initial unconstrained positions, one per chain (leading axis ``num_chains``).
 
         Strategies: ``"uniform"`` (uniform in ``(-radius, radius)`` on the unconstrained space,
@@ -339,13 +353,13 @@ class Posterior(Struct):
         fixed = self.unconstrain_partial(values) if values else {}
         keys = jax.random.split(key, num_chains * (max_tries + 1)).reshape(max_tries + 1,
                                                                           num_chains)
-        radius = jnp.asarray(radius)
-        z, ok = _draw_and_check(self, keys[0], strategy, radius, fixed)
+        radius_array = jnp.asarray(radius)
+        z, ok = _draw_and_check(self, keys[0], strategy, radius_array, fixed)
         ok = np.asarray(ok)
         for attempt in range(1, max_tries + 1):
             if ok.all():
                 return z
-            fresh, _ = _draw_and_check(self, keys[attempt], strategy, radius, fixed)
+            fresh, _ = _draw_and_check(self, keys[attempt], strategy, radius_array, fixed)
             z = jax.tree_util.tree_map(
                 lambda old, new: jnp.where(ok.reshape((-1,) + (1,) * (old.ndim - 1)), old, new),
                 z, fresh)
@@ -356,7 +370,7 @@ class Posterior(Struct):
         z_bad = jax.tree_util.tree_map(lambda x: x[bad_chain], z)
         raise InitializationError(self._describe_failure(z_bad, max_tries))
 
-    def unconstrain_partial(self, values: dict) -> dict:
+    def unconstrain_partial(self, values: dict[str, Any]) -> dict[str, Array]:
         """Check user-given initial values for some latents and unconstrain them.
 
         Each value must be finite, broadcast to its variable's shape (it is broadcast) and lie
@@ -395,9 +409,9 @@ class Posterior(Struct):
                 f"variables are {list(self.latent_names)}"
             )
         check_finite_arrays("init", "the value for", values)
-        out = {}
+        out: dict[str, Array] = {}
 
-        def on_latent(i, name, dist):
+        def on_latent(i: int, name: str, dist: Distribution) -> Any:
             if name not in values:
                 return prior_draw(dist, jax.random.key(i))
             value = _check_initial_value(name, values[name], dist)
@@ -414,7 +428,8 @@ class Posterior(Struct):
         self._run(on_latent)
         return out
 
-    def _draw_init(self, key, strategy, radius, fixed):
+    def _draw_init(self, key: PRNGKey, strategy: str, radius: Array, fixed: Mapping[str, Array],
+                   ) -> dict[str, Array]:
         template = self.unconstrained_template()
         if strategy == "uniform":
             keys = jax.random.split(key, len(template))
@@ -429,13 +444,13 @@ class Posterior(Struct):
         z.update(fixed)
         return z
 
-    def _is_finite(self, z):
+    def _is_finite(self, z: Mapping[str, Array]) -> Array:
         value, grad = jax.value_and_grad(self.unconstrained_log_density)(z)
         finite_grad = jnp.all(jnp.stack([jnp.all(jnp.isfinite(g))
                                          for g in jax.tree_util.tree_leaves(grad)]))
         return jnp.isfinite(value) & finite_grad
 
-    def _describe_failure(self, z, max_tries) -> str:
+    def _describe_failure(self, z: dict[str, Array], max_tries: int) -> str:
         parts = self.log_density_parts(z)
         grads = jax.grad(self.unconstrained_log_density)(z)
         bad_density = [n for n, v in parts.items() if not np.isfinite(np.asarray(v))]
@@ -456,14 +471,14 @@ class Posterior(Struct):
         )
 
 
-def _show(value) -> str:
+def _show(value: ArrayLike) -> str:
     array = np.asarray(value)
     if array.size == 1:
         return repr(array.reshape(()).item())
     return np.array2string(array, precision=6, threshold=8)
 
 
-def _check_initial_value(name: str, value, dist) -> jax.Array:
+def _check_initial_value(name: str, value: Any, dist: Distribution) -> Array:
     """``value`` as an array of ``dist``'s dtype, broadcast to its shape and inside its support."""
     shape = tuple(dist.batch_shape) + tuple(dist.event_shape)
     try:
@@ -503,7 +518,8 @@ def _check_initial_value(name: str, value, dist) -> jax.Array:
 
 
 @functools.partial(jax.jit, static_argnums=2)
-def _draw_and_check(posterior, keys, strategy, radius, fixed):
+def _draw_and_check(posterior: Posterior, keys: PRNGKey, strategy: str, radius: Array,
+                    fixed: Mapping[str, Array]) -> tuple[dict[str, Array], Array]:
     """Initial points for a batch of chains and whether each is finite (compiled once per
     posterior structure and strategy)."""
     z = jax.vmap(lambda k: posterior._draw_init(k, strategy, radius, fixed))(keys)
@@ -511,5 +527,5 @@ def _draw_and_check(posterior, keys, strategy, radius, fixed):
 
 
 @jax.jit
-def _check_finite(posterior, z):
+def _check_finite(posterior: Posterior, z: Mapping[str, Array]) -> Array:
     return jax.vmap(posterior._is_finite)(z)

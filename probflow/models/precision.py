@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+from collections.abc import Mapping
+from typing import Any
 
 import jax
 import numpy as np
@@ -40,7 +42,7 @@ def _user_stacklevel() -> int:
     return level
 
 
-def warn_float64_data(owner: str, what: str, arrays: dict) -> None:
+def warn_float64_data(owner: str, what: str, arrays: Mapping[str, Any]) -> None:
     """Warn, once per calling line, when a float64 array loses precision as float32.
 
     Only when JAX's 64-bit mode is off, and only for NumPy arrays and scalars of dtype
@@ -64,12 +66,12 @@ def warn_float64_data(owner: str, what: str, arrays: dict) -> None:
         condition: data for 'y' are float64 but JAX's 64-bit mode is off, so they are used \
 as float32 and 1 of 2 values change (largest relative change 1.5e-08)
     """
-    if jax.config.jax_enable_x64:
+    if jax.config.jax_enable_x64:  # pyright: ignore[reportAttributeAccessIssue] - a JAX flag
         return
     for name, value in arrays.items():
         if not isinstance(value, np.ndarray | np.generic) or value.dtype != np.float64:
             continue
-        array = np.asarray(value)
+        array = np.asarray(value, dtype=np.float64)  # float64 already: typed for numpy's stubs
         cast = array.astype(np.float32).astype(np.float64)
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             changed = (cast != array) & np.isfinite(array)

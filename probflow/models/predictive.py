@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
 import arviz as az
 import jax
 import numpy as np
@@ -12,11 +15,18 @@ from probflow.core.keys import as_typed_key
 from probflow.models.checks import check_not_model_builder
 from probflow.models.inference_data import to_inference_data
 from probflow.models.posterior import Posterior
+from probflow.typing import ArrayLike, PRNGKey
+
+if TYPE_CHECKING:
+    from probflow.distributions.distribution import Distribution
+    from probflow.models.joint import JointDistribution
 
 __all__ = ["sample_prior_predictive", "sample_posterior_predictive"]
 
 
-def _split_model(owner, model_or_posterior, observed):
+def _split_model(owner: str, model_or_posterior: JointDistribution | Posterior,
+                 observed: Iterable[str] | None,
+                 ) -> tuple[JointDistribution, tuple[str, ...], Posterior | None]:
     check_not_model_builder(owner, "model", model_or_posterior)
     if isinstance(model_or_posterior, Posterior):
         return model_or_posterior.model, tuple(model_or_posterior.observed_names), \
@@ -32,15 +42,16 @@ def _split_model(owner, model_or_posterior, observed):
     return model_or_posterior, observed, None
 
 
-def _required_key(owner: str, key):
+def _required_key(owner: str, key: PRNGKey | None) -> PRNGKey:
     if key is None:
         raise TypeError(f"{owner}: missing the keyword argument key= (a JAX PRNG key, e.g. "
                         f"key=jax.random.key(0))")
     return as_typed_key(key)
 
 
-def sample_prior_predictive(model, num_samples: int = 500, *_old_order, key=None,
-                            observed=None):
+def sample_prior_predictive(model: JointDistribution | Posterior, num_samples: int = 500,
+                            *_old_order: Any, key: PRNGKey | None = None,
+                            observed: Iterable[str] | None = None) -> az.InferenceData:
     """Draw from the prior and the prior predictive.
 
     A driver, so ``key=`` is keyword-only (``docs/architecture.md``). The old order
@@ -96,7 +107,10 @@ def sample_prior_predictive(model, num_samples: int = 500, *_old_order, key=None
     )
 
 
-def sample_posterior_predictive(model, posterior_draws, *_old_key, key=None, observed=None):
+def sample_posterior_predictive(model: JointDistribution | Posterior,
+                                posterior_draws: az.InferenceData | Mapping[str, ArrayLike],
+                                *_old_key: PRNGKey, key: PRNGKey | None = None,
+                                observed: Iterable[str] | None = None) -> az.InferenceData:
     """Draw the observed variables given each posterior draw (vectorised over chains and draws).
 
     A driver, so ``key=`` is keyword-only (``docs/architecture.md``). The old order
@@ -141,7 +155,9 @@ def sample_posterior_predictive(model, posterior_draws, *_old_key, key=None, obs
         )
     idata = posterior_draws if isinstance(posterior_draws, az.InferenceData) else None
     if idata is not None:
-        draws = {k: idata.posterior[k].values for k in idata.posterior.data_vars}
+        # ArviZ sets its groups as attributes at run time
+        group = idata.posterior  # pyright: ignore[reportAttributeAccessIssue]
+        draws = {k: group[k].values for k in group.data_vars}
     else:
         draws = {k: np.asarray(v) for k, v in posterior_draws.items()}
     latents = {v.name for v in joint.variables() if v.is_random and v.name not in observed}
@@ -155,8 +171,8 @@ def sample_posterior_predictive(model, posterior_draws, *_old_key, key=None, obs
     n = int(np.prod(lead))
     flat = {k: np.reshape(draws[k], (n,) + np.shape(draws[k])[2:]) for k in latents}
 
-    def one(k, values):
-        def on_variable(i, name, dist):
+    def one(k: PRNGKey, values: dict[str, Any]) -> dict[str, Any]:
+        def on_variable(i: int, name: str, dist: Distribution) -> Any:
             if name in values:
                 return values[name]
             return dist.sample(jax.random.fold_in(k, i))

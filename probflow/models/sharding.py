@@ -21,7 +21,8 @@ mask passed as a model argument, multiplied into the log likelihood, does it exa
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import jax
 import numpy as np
@@ -30,14 +31,21 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from probflow.core.errors import ShapeError
 from probflow.models.checks import bound_model_arguments
 from probflow.models.posterior import Posterior
+from probflow.typing import Array, ArrayLike, PyTree
+
+if TYPE_CHECKING:
+    from probflow.models.joint import GeneratorModel
 
 __all__ = ["shard_data", "data_mesh", "DATA_AXIS"]
+
+# jax.Device: jaxlib ships no type stubs, so pyright cannot use the class in annotations
+Device: TypeAlias = Any
 
 DATA_AXIS = "data"
 """Name of the mesh axis the observations are split over."""
 
 
-def data_mesh(devices=None) -> Mesh:
+def data_mesh(devices: int | Sequence[Device] | None = None) -> Mesh:
     """A one-dimensional device mesh with axis ``"data"`` for sharding observations.
 
     Args:
@@ -82,8 +90,8 @@ def data_mesh(devices=None) -> Mesh:
     return Mesh(np.asarray(chosen, dtype=object), (DATA_AXIS,))
 
 
-def shard_data(posterior: Posterior, *, devices=None, axis: int = 0,
-               names: Iterable[str] | None = None) -> Posterior:
+def shard_data(posterior: Posterior, *, devices: int | Sequence[Device] | None = None,
+               axis: int = 0, names: Iterable[str] | None = None) -> Posterior:
     """Split a posterior's observations over devices; the likelihood is summed across them.
 
     Every observed variable's data, and every array in the model arguments listed in
@@ -150,7 +158,7 @@ def shard_data(posterior: Posterior, *, devices=None, axis: int = 0,
     split = NamedSharding(mesh, PartitionSpec(*([None] * axis), DATA_AXIS))
     replicated = NamedSharding(mesh, PartitionSpec())
 
-    def place(what: str, value):
+    def place(what: str, value: ArrayLike) -> Array:
         value = jax.numpy.asarray(value)
         if value.ndim <= axis:
             raise ShapeError(
@@ -175,7 +183,7 @@ def shard_data(posterior: Posterior, *, devices=None, axis: int = 0,
     return posterior.replace(model=model, data=data)
 
 
-def _check_names(model, names) -> tuple:
+def _check_names(model: Any, names: Iterable[str] | None) -> tuple[str, ...]:
     if names is None:
         return ()
     if isinstance(names, str):
@@ -199,9 +207,9 @@ def _check_names(model, names) -> tuple:
     return names
 
 
-def _replicate(tree, sharding):
+def _replicate(tree: PyTree, sharding: NamedSharding) -> PyTree:
     """Every array leaf of ``tree`` replicated over the mesh of ``sharding``."""
-    def put(leaf):
+    def put(leaf: Any) -> Any:
         if isinstance(leaf, jax.Array | np.ndarray):
             return jax.device_put(leaf, sharding)
         return leaf
@@ -209,7 +217,8 @@ def _replicate(tree, sharding):
     return jax.tree_util.tree_map(put, tree)
 
 
-def _split_arguments(model, names, place):
+def _split_arguments(model: GeneratorModel, names: tuple[str, ...],
+                     place: Callable[[str, ArrayLike], Array]) -> GeneratorModel:
     """``model`` (a ``GeneratorModel``) with the arrays of the arguments ``names`` split."""
     args, kwargs = model._arguments()
     args, kwargs = list(args), dict(kwargs)
@@ -217,7 +226,7 @@ def _split_arguments(model, names, place):
     positional = [p.name for p in parameters
                   if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     for name in names:
-        def split(path, leaf, name=name):
+        def split(path: Any, leaf: Any, name: str = name) -> Any:
             if isinstance(leaf, jax.Array | np.ndarray):
                 return place(f"the model argument {name + jax.tree_util.keystr(path)!r}", leaf)
             return leaf

@@ -14,7 +14,8 @@ One difference from a dict: iterating yields the values, as iterating a tuple do
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
+from typing import Any, NoReturn, SupportsIndex
 
 import jax
 
@@ -42,7 +43,8 @@ class StructTuple:
 
     __slots__ = ("_names", "_items")
 
-    def __init__(self, values=(), /, **named):
+    def __init__(self, values: Mapping[str, Any] | StructTuple | Iterable[tuple[str, Any]] = (),
+                 /, **named: Any):
         pairs = list(values.items() if isinstance(values, Mapping | StructTuple) else values)
         pairs += list(named.items())
         names = tuple(str(k) for k, _ in pairs)
@@ -62,13 +64,13 @@ class StructTuple:
         """
         return self._names
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         return iter(self._items)
 
     def __len__(self) -> int:
         return len(self._items)
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: str | SupportsIndex | slice) -> Any:
         if isinstance(key, str):
             try:
                 return self._items[self._names.index(key)]
@@ -78,7 +80,7 @@ class StructTuple:
                 ) from None
         return self._items[key]
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         if name.startswith("__") or name in ("_names", "_items"):
             raise AttributeError(name)
         names = object.__getattribute__(self, "_names")
@@ -88,10 +90,10 @@ class StructTuple:
             f"StructTuple has no attribute {name!r}; its names are {list(names)}"
         )
 
-    def __setattr__(self, name, value):
+    def __setattr__(self, name: str, value: Any) -> NoReturn:
         raise AttributeError(f"StructTuple is immutable; use _replace({name}=...)")
 
-    def _replace(self, **changes) -> StructTuple:
+    def _replace(self, **changes: Any) -> StructTuple:
         """A copy with some values replaced (as a namedtuple's ``_replace``).
 
         Examples:
@@ -104,7 +106,7 @@ class StructTuple:
                              f"{list(self._names)}")
         return StructTuple([(k, changes.get(k, v)) for k, v in self.items()])
 
-    def _asdict(self) -> dict:
+    def _asdict(self) -> dict[str, Any]:
         """A plain ``dict`` of the entries, in order.
 
         Examples:
@@ -114,7 +116,7 @@ class StructTuple:
         return dict(zip(self._names, self._items, strict=True))
 
     # -- dict behaviour ---------------------------------------------------------------------
-    def keys(self):
+    def keys(self) -> KeysView[str]:
         """The names, in order.
 
         Examples:
@@ -123,7 +125,7 @@ class StructTuple:
         """
         return self._asdict().keys()
 
-    def values(self):
+    def values(self) -> ValuesView[Any]:
         """The values, in order.
 
         Examples:
@@ -132,7 +134,7 @@ class StructTuple:
         """
         return self._asdict().values()
 
-    def items(self):
+    def items(self) -> ItemsView[str, Any]:
         """``(name, value)`` pairs, in order.
 
         Examples:
@@ -141,7 +143,7 @@ class StructTuple:
         """
         return self._asdict().items()
 
-    def get(self, name, default=None):
+    def get(self, name: str, default: Any = None) -> Any:
         """The value called ``name``, else ``default``.
 
         Examples:
@@ -150,7 +152,7 @@ class StructTuple:
         """
         return self[name] if name in self._names else default
 
-    def __contains__(self, name) -> bool:
+    def __contains__(self, name: object) -> bool:
         return name in self._names
 
     def __repr__(self) -> str:
@@ -158,23 +160,23 @@ class StructTuple:
         return f"StructTuple({inner})"
 
 
-def _flatten_with_keys(s: StructTuple):
+def _flatten_with_keys(s: StructTuple) -> tuple[tuple[tuple[Any, Any], ...], tuple[str, ...]]:
     return tuple((jax.tree_util.GetAttrKey(k), v) for k, v in s.items()), s._names
 
 
-def _flatten(s: StructTuple):
+def _flatten(s: StructTuple) -> tuple[tuple[Any, ...], tuple[str, ...]]:
     return s._items, s._names
 
 
-def _unflatten(names, children) -> StructTuple:
+def _unflatten(names: tuple[str, ...], children: Iterable[Any]) -> StructTuple:
     return StructTuple(zip(names, children, strict=True))
 
 
 jax.tree_util.register_pytree_with_keys(StructTuple, _flatten_with_keys, _unflatten, _flatten)
 
 
-def values_by_name(owner: str, names, args: tuple, kwargs: dict, *, drop_none: bool = False,
-                   ) -> dict:
+def values_by_name(owner: str, names: Iterable[str], args: tuple[Any, ...],
+                   kwargs: Mapping[str, Any], *, drop_none: bool = False) -> dict[str, Any]:
     """``{name: value}`` from TFP's calling conventions for joint-distribution methods.
 
     Accepts one mapping (a dict, a ``StructTuple``, a namedtuple), values by position in
@@ -203,7 +205,7 @@ def values_by_name(owner: str, names, args: tuple, kwargs: dict, *, drop_none: b
         out = dict(kwargs)
     elif len(args) == 1 and (isinstance(args[0], Mapping | StructTuple)
                              or hasattr(args[0], "_asdict")):
-        value = args[0]
+        value: Any = args[0]  # a mapping, a StructTuple or a namedtuple
         out = dict(value._asdict() if hasattr(value, "_asdict") else value.items())
     else:
         if len(args) == 1 and isinstance(args[0], list | tuple) and len(names) > 1:

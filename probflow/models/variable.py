@@ -41,6 +41,8 @@ renormalised restriction" by the factor ``mass(parents)``; prior draws follow th
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -49,9 +51,10 @@ import numpy as np
 from probflow.bijectors.bijector import Bijector
 from probflow.core.checks import is_concrete
 from probflow.core.errors import ParameterError, ShapeError
-from probflow.core.pytree import static_field
+from probflow.core.pytree import field, static_field
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
+from probflow.typing import Array, ArrayLike, PRNGKey
 
 __all__ = ["Variable", "VariableSupportError"]
 
@@ -111,13 +114,14 @@ class Variable(Distribution):
         1.0
     """
 
-    distribution: Distribution = None
+    distribution: Distribution = field(default=None)
     constraint: constraints.Constraint | None = None
     bijector: Bijector | None = None
     num_reinterpreted: int = static_field(default=0)
     max_proposals: int = static_field(default=MAX_PROPOSALS)
 
-    def __init__(self, distribution, name: str | None = None, *, constraint=None, bijector=None,
+    def __init__(self, distribution: Distribution, name: str | None = None, *,
+                 constraint: constraints.Constraint | None = None, bijector: Bijector | None = None,
                  max_proposals: int = MAX_PROPOSALS, validate_args: bool = False):
         if not isinstance(distribution, Distribution):
             raise TypeError(f"Variable: distribution must be a probflow distribution, got "
@@ -143,6 +147,7 @@ class Variable(Distribution):
         batch_shape = tuple(distribution.batch_shape)
         needed = 0 if constraint is None else constraint.event_ndims - len(event_shape)
         if needed > len(batch_shape):
+            assert constraint is not None  # needed > 0
             raise ShapeError(
                 f"{owner}: the constraint {type(constraint).__name__} needs events of "
                 f"{constraint.event_ndims} dimension(s), but {type(distribution).__name__} has "
@@ -157,21 +162,21 @@ class Variable(Distribution):
 
     # -- shapes and support ----------------------------------------------------------------
     @property
-    def batch_shape(self):
+    def batch_shape(self) -> tuple[int, ...]:
         shape = tuple(self.distribution.batch_shape)
         return shape[: len(shape) - self.num_reinterpreted]
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> tuple[int, ...]:
         shape = tuple(self.distribution.batch_shape)
         return shape[len(shape) - self.num_reinterpreted:] + tuple(self.distribution.event_shape)
 
     @property
-    def dtype(self):
+    def dtype(self) -> Any:
         return self.distribution.dtype
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         if self.constraint is None:
             return self.distribution.support
         extra = len(self.event_shape) - self.constraint.event_ndims
@@ -182,14 +187,14 @@ class Variable(Distribution):
         return False
 
     @property
-    def is_improper(self) -> bool:  # type: ignore[override]
+    def is_improper(self) -> bool:  # pyright: ignore[reportIncompatibleVariableOverride]
         return bool(self.distribution.is_improper)
 
     @property
-    def reparameterized(self) -> bool:  # type: ignore[override]
+    def reparameterized(self) -> bool:  # pyright: ignore[reportIncompatibleVariableOverride]
         return self.constraint is None and bool(self.distribution.reparameterized)
 
-    def default_event_space_bijector(self):
+    def default_event_space_bijector(self) -> Bijector:
         """The chosen ``bijector``, else the constraint's default bijector.
 
         Examples:
@@ -203,10 +208,11 @@ class Variable(Distribution):
             return self.bijector
         from probflow.distributions.event_space import biject_to
 
+        assert self.constraint is not None  # __init__ requires a constraint or a bijector
         return biject_to(self.constraint)
 
     # -- density and draws -----------------------------------------------------------------
-    def _log_prob(self, value):
+    def _log_prob(self, value: Any) -> Any:
         lp = self.distribution.log_prob(value)
         if self.num_reinterpreted:
             lp = jnp.sum(lp, axis=tuple(range(-self.num_reinterpreted, 0)))
@@ -215,7 +221,7 @@ class Variable(Distribution):
         inside = self.support.check(value)
         return jnp.where(inside, lp, jnp.asarray(-jnp.inf, lp.dtype))
 
-    def _sample(self, key, sample_shape):
+    def _sample(self, key: PRNGKey, sample_shape: tuple[int, ...]) -> Any:
         if self.constraint is None:
             return self.distribution.sample(key, sample_shape)
         value = _restricted_draw(self, key, tuple(sample_shape))
@@ -229,7 +235,7 @@ class Variable(Distribution):
             )
         return value
 
-    def _draw(self, key, sample_shape):
+    def _draw(self, key: PRNGKey, sample_shape: tuple[int, ...]) -> Array:
         """A draw from the restriction: sorted i.i.d. draws when exact, else rejection."""
         if isinstance(self.constraint, constraints.Ordered | constraints.PositiveOrdered) and (
                 self.num_reinterpreted == 1 and not self.distribution.event_shape
@@ -246,14 +252,15 @@ class Variable(Distribution):
     def _owner(self) -> str:
         return f"Variable {self.name!r}" if self.name else "Variable"
 
-    def _sorted_draw(self, key, sample_shape):
+    def _sorted_draw(self, key: PRNGKey, sample_shape: tuple[int, ...]) -> Array:
         if isinstance(self.constraint, constraints.PositiveOrdered):
             value = self._rejection_draw(key, sample_shape, lambda x: x > 0, 0)
         else:
             value = self.distribution.sample(key, sample_shape)
         return jnp.sort(value, axis=-1)
 
-    def _rejection_draw(self, key, sample_shape, check_fn, event_ndims):
+    def _rejection_draw(self, key: PRNGKey, sample_shape: tuple[int, ...],
+                        check_fn: Callable[[Array], Array], event_ndims: int) -> Array:
         """Rounds of base draws until every event has one with ``check_fn`` true (else NaN)."""
         shape = tuple(sample_shape) + tuple(self.distribution.batch_shape) + tuple(
             self.distribution.event_shape)
@@ -264,10 +271,10 @@ class Variable(Distribution):
         value = jnp.full(shape, jnp.nan, self.dtype)
         done = jnp.zeros(keep, bool)
 
-        def expand(flags):
+        def expand(flags: Array) -> Array:
             return flags.reshape(flags.shape + (1,) * event_ndims)
 
-        def body(state):
+        def body(state: tuple[Array, Array, Array]) -> tuple[Array, Array, Array]:
             i, value, done = state
             draws = self.distribution.sample(jax.random.fold_in(key, i),
                                              (per_round,) + tuple(sample_shape))
@@ -279,7 +286,7 @@ class Variable(Distribution):
             value = jnp.where(expand(found & ~done), pick, value)
             return i + 1, value, done | found
 
-        def more(state):
+        def more(state: tuple[Array, Array, Array]) -> Array:
             i, _, done = state
             return (i < num_rounds) & ~jnp.all(done)
 
@@ -310,7 +317,7 @@ class Variable(Distribution):
         with jax.ensure_compile_time_eval():
             self._check_bijector()
 
-    def _check_bijector(self):
+    def _check_bijector(self) -> None:
         bijector = self.default_event_space_bijector()
         support, base_support = self.support, self.distribution.support
         shape = tuple(self.batch_shape) + tuple(self.event_shape)
@@ -343,7 +350,9 @@ class Variable(Distribution):
         in_base = np.asarray(base_support.check(image)).reshape(16, -1).all(-1)
         if not (inside & in_base).all():
             i = int(np.argmin(inside & in_base))
-            where = (f"the support {support!r} of the variable" if not inside[i] else
+            # (numpy's stubs type .all(-1) of a 2-d array as possibly a scalar)
+            where = (f"the support {support!r} of the variable"
+                     if not inside[i] else  # pyright: ignore[reportIndexIssue]
                      f"the support {base_support!r} of {type(self.distribution).__name__}")
             raise VariableSupportError(
                 f"{self._owner()}: {what} maps the unconstrained point {_show(grid[i])} to "
@@ -353,12 +362,12 @@ class Variable(Distribution):
 
 
 @functools.partial(jax.jit, static_argnums=2)
-def _restricted_draw(variable, key, sample_shape):
+def _restricted_draw(variable: Variable, key: PRNGKey, sample_shape: tuple[int, ...]) -> Array:
     """``variable._draw`` compiled once per structure (eager calls would retrace the loop)."""
     return variable._draw(key, sample_shape)
 
 
-def _identical_along_last_axis(distribution):
+def _identical_along_last_axis(distribution: Distribution) -> Array:
     """Traced boolean: every parameter is the same along the last batch axis (i.i.d. parts)."""
     same = jnp.asarray(True)
     for value in jax.tree_util.tree_leaves(distribution.parameters):
@@ -368,7 +377,7 @@ def _identical_along_last_axis(distribution):
     return same
 
 
-def _show(value) -> str:
+def _show(value: ArrayLike) -> str:
     array = np.asarray(value)
     if array.size == 1:
         return repr(array.reshape(()).item())
