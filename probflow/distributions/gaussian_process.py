@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Self
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from probflow.core import checks
 from probflow.core.errors import ShapeError
@@ -24,6 +26,7 @@ from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.mvn import MultivariateNormalTriL, matvec, solve_lower
 from probflow.psd_kernels.kernel import PositiveSemidefiniteKernel
+from probflow.typing import Array, ArrayLike
 
 __all__ = ["GaussianProcess", "GaussianProcessRegressionModel"]
 
@@ -87,8 +90,10 @@ class _KernelMarginal(Distribution):
     jitter: float = static_field(default=1e-6, kw_only=True)
     reparameterized = True
 
-    def __init__(self, kernel, index_points, mean_fn=None, observation_noise_variance=0.0,
-                 jitter=1e-6, *, validate_args: bool = False, name: str | None = None):
+    def __init__(self, kernel: PositiveSemidefiniteKernel, index_points: ArrayLike,
+                 mean_fn: Callable[[Array], ArrayLike] | None = None,
+                 observation_noise_variance: ArrayLike = 0.0, jitter: float = 1e-6, *,
+                 validate_args: bool = False, name: str | None = None):
         owner = type(self).__name__
         _check_kernel(owner, kernel)
         _check_mean_fn(owner, mean_fn)
@@ -114,23 +119,23 @@ class _KernelMarginal(Distribution):
                 jnp.shape(self.observation_noise_variance)]
 
     @property
-    def batch_shape(self):
+    def batch_shape(self) -> tuple[int, ...]:
         return broadcast_shapes(*self._batch_shapes(), what=f"{type(self).__name__}: kernel "
                                 "batch shape, index points' batch shape and noise variance")
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> tuple[int, ...]:
         return (self.index_points.shape[self.index_points.ndim - self.kernel.feature_ndims - 1],)
 
     @property
-    def dtype(self):
+    def dtype(self) -> np.dtype:
         kernel_dtype = self.kernel.dtype
         if kernel_dtype is None:
             return self.index_points.dtype
         return jnp.result_type(self.index_points, kernel_dtype)
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.real_vector
 
     # -- the marginal normal ----------------------------------------------------------------------
@@ -214,7 +219,7 @@ class GaussianProcess(_KernelMarginal):
         True
     """
 
-    def get_marginal_distribution(self):
+    def get_marginal_distribution(self) -> MultivariateNormalTriL:
         """The same distribution as a ``MultivariateNormalTriL`` (TFP's method of that name).
 
         Examples:
@@ -300,9 +305,12 @@ class GaussianProcessRegressionModel(GaussianProcess):
     observation_scale_tril: jax.Array | None
     whitened_observations: jax.Array | None
 
-    def __init__(self, kernel, index_points, observation_index_points=None, observations=None,
-                 observation_noise_variance=0.0, predictive_noise_variance=None, mean_fn=None,
-                 jitter=1e-6, *, validate_args: bool = False, name: str | None = None):
+    def __init__(self, kernel: PositiveSemidefiniteKernel, index_points: ArrayLike,
+                 observation_index_points: ArrayLike | None = None,
+                 observations: ArrayLike | None = None, observation_noise_variance: ArrayLike = 0.0,
+                 predictive_noise_variance: ArrayLike | None = None,
+                 mean_fn: Callable[[Array], ArrayLike] | None = None, jitter: float = 1e-6, *,
+                 validate_args: bool = False, name: str | None = None):
         owner = type(self).__name__
         _check_kernel(owner, kernel)
         _check_mean_fn(owner, mean_fn)
@@ -317,6 +325,8 @@ class GaussianProcessRegressionModel(GaussianProcess):
         has_data = observations is not None
         arrays = (index_points, observation_noise_variance, predictive_noise_variance)
         if has_data:
+            # both are given (checked above)
+            assert observation_index_points is not None and observations is not None
             arrays += (observation_index_points, observations)
         arrays = promote_floats(*arrays)
         index_points, observation_noise_variance, predictive_noise_variance = arrays[:3]
@@ -354,10 +364,14 @@ class GaussianProcessRegressionModel(GaussianProcess):
         return shapes
 
     @classmethod
-    def precompute_regression_model(cls, kernel, index_points, observation_index_points,
-                                    observations, observation_noise_variance=0.0,
-                                    predictive_noise_variance=None, mean_fn=None, jitter=1e-6, *,
-                                    validate_args: bool = False, name: str | None = None):
+    def precompute_regression_model(cls, kernel: PositiveSemidefiniteKernel,
+                                    index_points: ArrayLike, observation_index_points: ArrayLike,
+                                    observations: ArrayLike,
+                                    observation_noise_variance: ArrayLike = 0.0,
+                                    predictive_noise_variance: ArrayLike | None = None,
+                                    mean_fn: Callable[[Array], ArrayLike] | None = None,
+                                    jitter: float = 1e-6, *, validate_args: bool = False,
+                                    name: str | None = None) -> Self:
         """The same model with the observations' Cholesky factorisation done once, now.
 
         The factor ``L`` of ``K(X, X) + (observation_noise_variance + jitter) I`` and
@@ -390,20 +404,21 @@ class GaussianProcessRegressionModel(GaussianProcess):
         tril, whitened = model._observation_factor()
         return model.replace(observation_scale_tril=tril, whitened_observations=whitened)
 
-    def _observation_factor(self):
+    def _observation_factor(self) -> tuple[Array, Array]:
         """``(L, L^{-1} (y - m(X)))`` with ``L`` the factor of ``K(X, X) + (s^2 + jitter) I``.
 
         Shapes ``B + [N, N]`` and ``B + [N]`` with ``B`` the observation side's batch shape.
         """
         if self.observation_scale_tril is not None:
+            assert self.whitened_observations is not None  # stored together
             return self.observation_scale_tril, self.whitened_observations
-        obs_points = self.observation_index_points
+        obs_points, observations = self.observation_index_points, self.observations
+        assert obs_points is not None and observations is not None  # only called with data
         k_obs = self.kernel.matrix(obs_points, obs_points)
         k_obs = _add_diagonal(k_obs, self.observation_noise_variance + self.jitter)
         k_obs = k_obs.astype(self.dtype)
         num_obs = k_obs.shape[-1]
-        residual = self.observations - self._mean_of(obs_points, self.observations.shape[:-1],
-                                                     num_obs)
+        residual = observations - self._mean_of(obs_points, observations.shape[:-1], num_obs)
         batch = broadcast_shapes(k_obs.shape[:-2], residual.shape[:-1])
         tril = _cholesky(jnp.broadcast_to(k_obs, batch + (num_obs, num_obs)))
         return tril, solve_lower(tril, jnp.broadcast_to(residual, batch + (num_obs,)))
@@ -414,6 +429,7 @@ class GaussianProcessRegressionModel(GaussianProcess):
         ``L`` is the Cholesky factor of ``K(X, X) + (s^2 + jitter) I``.
         """
         tril, whitened = self._observation_factor()
+        assert self.observation_index_points is not None  # only called with data
         k_cross = self.kernel.matrix(self.observation_index_points, self.index_points)
         k_cross = k_cross.astype(self.dtype)
         full = broadcast_shapes(tril.shape[:-2], k_cross.shape[:-2])

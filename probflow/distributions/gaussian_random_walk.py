@@ -12,6 +12,7 @@ from probflow.core.numerics import promote_floats
 from probflow.core.pytree import static_field
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
+from probflow.typing import ArrayLike
 
 __all__ = ["GaussianRandomWalk"]
 
@@ -49,7 +50,7 @@ class GaussianRandomWalk(Distribution):
     num_steps: int = static_field(default=1)
     reparameterized = True
 
-    def __init__(self, scale=1.0, num_steps=1, *, validate_args: bool = False,
+    def __init__(self, scale: ArrayLike = 1.0, num_steps: int = 1, *, validate_args: bool = False,
                  name: str | None = None):
         num_steps = checks.check_count("GaussianRandomWalk", "num_steps", num_steps)
         (scale,) = promote_floats(scale)
@@ -57,11 +58,11 @@ class GaussianRandomWalk(Distribution):
         self._validate(checks.positive("scale", scale))
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> tuple[int, ...]:
         return (self.num_steps,)
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.real_vector
 
     def _steps(self):

@@ -7,6 +7,8 @@ algorithm (``log_prob``), forward-backward (``posterior_marginals``) and Viterbi
 
 from __future__ import annotations
 
+from typing import Any
+
 import jax
 import jax.numpy as jnp
 
@@ -24,13 +26,14 @@ from probflow.distributions._markov import (
 )
 from probflow.distributions.categorical import Categorical
 from probflow.distributions.distribution import Distribution
+from probflow.typing import Array, ArrayLike
 
 __all__ = ["HiddenMarkovModel"]
 
 _OWNER = "HiddenMarkovModel"
 
 
-def _check_state_distribution(arg: str, dist) -> None:
+def _check_state_distribution(arg: str, dist: Any) -> None:
     if not isinstance(dist, Distribution) or dist.event_shape != () or not dist.is_discrete:
         raise TypeError(
             f"{_OWNER}: {arg} must be a distribution over the state indices 0, ..., K - 1 with "
@@ -38,7 +41,7 @@ def _check_state_distribution(arg: str, dist) -> None:
         )
 
 
-def _check_trailing(arg: str, dist, want: tuple, meaning: str) -> None:
+def _check_trailing(arg: str, dist: Distribution, want: tuple, meaning: str) -> None:
     shape = tuple(dist.batch_shape)
     if len(shape) < len(want) or shape[len(shape) - len(want):] != want:
         raise ShapeError(
@@ -115,10 +118,11 @@ class HiddenMarkovModel(Distribution):
     time_varying_transition_distribution: bool = static_field(default=False, kw_only=True)
     time_varying_observation_distribution: bool = static_field(default=False, kw_only=True)
 
-    def __init__(self, initial_distribution, transition_distribution, observation_distribution,
-                 num_steps, *, time_varying_transition_distribution: bool = False,
-                 time_varying_observation_distribution: bool = False,
-                 validate_args: bool = False, name: str | None = None):
+    def __init__(self, initial_distribution: Distribution, transition_distribution: Distribution,
+                 observation_distribution: Distribution, num_steps: int, *,
+                 time_varying_transition_distribution: bool = False,
+                 time_varying_observation_distribution: bool = False, validate_args: bool = False,
+                 name: str | None = None):
         _check_state_distribution("initial_distribution", initial_distribution)
         _check_state_distribution("transition_distribution", transition_distribution)
         if not isinstance(observation_distribution, Distribution):
@@ -163,7 +167,7 @@ class HiddenMarkovModel(Distribution):
         return int(self.transition_distribution.batch_shape[-1])
 
     @property
-    def batch_shape(self):
+    def batch_shape(self) -> tuple[int, ...]:
         n_trans = 1 + self.time_varying_transition_distribution
         n_obs = 1 + self.time_varying_observation_distribution
         trans = tuple(self.transition_distribution.batch_shape)
@@ -174,15 +178,15 @@ class HiddenMarkovModel(Distribution):
             f"transition and observation distributions")
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> tuple[int, ...]:
         return (self.num_steps,) + tuple(self.observation_distribution.event_shape)
 
     @property
-    def dtype(self):
+    def dtype(self) -> Any:
         return self.observation_distribution.dtype
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.independent(self.observation_distribution.support, 1)
 
     @property
@@ -239,6 +243,7 @@ class HiddenMarkovModel(Distribution):
 
         last, rest = jax.lax.scan(step, alpha0, (log_trans, obs_lp[1:]))
         if keep_all:
+            assert rest is not None  # the scan keeps every message
             return jnp.concatenate([alpha0[None], rest], axis=0)
         return last
 
@@ -314,7 +319,7 @@ class HiddenMarkovModel(Distribution):
         return jnp.maximum(second - jnp.square(mean), 0.0)
 
     # -- inference over the hidden states --------------------------------------------------------
-    def prior_marginals(self):
+    def prior_marginals(self) -> Categorical:
         """The state distribution of each step before any observation.
 
         Returns:
@@ -334,7 +339,7 @@ class HiddenMarkovModel(Distribution):
         """
         return Categorical(logits=jnp.moveaxis(self._prior_log_marginals(), 0, -2))
 
-    def posterior_marginals(self, observations):
+    def posterior_marginals(self, observations: ArrayLike) -> Categorical:
         """``P(z_t = k | x_0, ..., x_{T-1})`` for every step, by the forward-backward algorithm.
 
         Args:
@@ -373,7 +378,7 @@ class HiddenMarkovModel(Distribution):
         log_marginals = alphas + betas - log_evidence[..., None]
         return Categorical(logits=jnp.moveaxis(log_marginals, 0, -2))
 
-    def posterior_mode(self, observations):
+    def posterior_mode(self, observations: ArrayLike) -> Array:
         """The most probable state sequence given the observations (the Viterbi algorithm).
 
         Args:

@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from typing import Any, cast
 
 import jax
 import jax.numpy as jnp
@@ -26,6 +28,7 @@ from probflow.distributions.inflated import PointInflatedSupport
 from probflow.distributions.negative_binomial import NegativeBinomial
 from probflow.distributions.normal import LogNormal
 from probflow.distributions.poisson import Poisson, _sample_counts
+from probflow.typing import Array, ArrayLike
 
 __all__ = [
     "HurdleDistribution",
@@ -36,7 +39,15 @@ __all__ = [
 ]
 
 
-def _build_base(owner, factory):
+def _required(owner: str, name: str, value: ArrayLike | None) -> ArrayLike:
+    """``value``, or a ``ParameterError`` naming ``owner`` when a required base parameter is
+    missing (``None``, the default that lets ``gate`` come first)."""
+    if value is None:
+        raise ParameterError(f"{owner}: {name} must be given")
+    return value
+
+
+def _build_base(owner: str, factory: Callable[[], Distribution]) -> Distribution:
     """Build a hurdle's base; a parameter error names the hurdle class first."""
     try:
         return factory()
@@ -90,7 +101,8 @@ class HurdleDistribution(Distribution):
     gate_logits: jax.Array | None
     infinite_params = {"gate_logits": "inf"}
 
-    def __init__(self, base_dist, gate=None, gate_logits=None, *, validate_args: bool = False,
+    def __init__(self, base_dist: Distribution, gate: ArrayLike | None = None,
+                 gate_logits: ArrayLike | None = None, *, validate_args: bool = False,
                  name: str | None = None):
         self._init(type(self).__name__, base_dist, gate, gate_logits, validate_args, name)
 
@@ -107,25 +119,26 @@ class HurdleDistribution(Distribution):
         return array_finiteness_checks(self)
 
     @property
-    def batch_shape(self):
+    def batch_shape(self) -> tuple[int, ...]:
         gate = self.gate if self.gate is not None else self.gate_logits
+        assert gate is not None  # exactly one of gate and gate_logits is given
         return tuple(jnp.broadcast_shapes(self.base_dist.batch_shape, jnp.shape(gate)))
 
     @property
-    def dtype(self):
+    def dtype(self) -> Any:
         return self.base_dist.dtype
 
     @property
-    def support(self):
+    def support(self) -> PointInflatedSupport:
         zero = jnp.zeros((), self.dtype if jnp.issubdtype(self.dtype, jnp.floating)
                          else jnp.float32)
-        return PointInflatedSupport(self.base_dist.support, zero, zero, zero)
+        return PointInflatedSupport(self.base_dist.support, zero, zero, zero)  # pyright: ignore[reportCallIssue]
 
     @property
     def is_discrete(self) -> bool:
         return self.base_dist.is_discrete
 
-    def gate_parameter(self):
+    def gate_parameter(self) -> Array:
         """``gate``, the probability of a zero (from ``gate_logits`` when those were given)."""
         return _probs_from(self.gate_logits, self.gate)
 
@@ -205,18 +218,21 @@ class HurdlePoisson(HurdleDistribution):
         (0.2191, 1.6191)
     """
 
-    def __init__(self, gate=None, rate=None, *, gate_logits=None, validate_args: bool = False,
+    def __init__(self, gate: ArrayLike | None = None, rate: ArrayLike | None = None, *,
+                 gate_logits: ArrayLike | None = None, validate_args: bool = False,
                  name: str | None = None):
         base = _build_base("HurdlePoisson", lambda: Poisson(rate, validate_args=validate_args))
         self._init("HurdlePoisson", base, gate, gate_logits, validate_args, name)
 
     @property
-    def rate(self):
+    def rate(self) -> Array:
         """The Poisson rate."""
-        return self.base_dist.rate
+        rate = cast(Poisson, self.base_dist).rate
+        assert rate is not None  # the base is built from rate
+        return rate
 
     def _draw_positive(self, key, sample_shape):
-        rate = jnp.broadcast_to(self.base_dist.rate, self.base_dist.batch_shape)
+        rate = jnp.broadcast_to(self.rate, self.base_dist.batch_shape)
         shape = sample_shape + rate.shape
         key_arrival, key_rest = jax.random.split(key)
         u = jax.random.uniform(key_arrival, shape, dtype=rate.dtype)
@@ -247,8 +263,11 @@ class HurdleNegativeBinomial(HurdleDistribution):
         (0.2667, 2.1333)
     """
 
-    def __init__(self, gate=None, total_count=None, logits=None, probs=None, *,
-                 gate_logits=None, validate_args: bool = False, name: str | None = None):
+    def __init__(self, gate: ArrayLike | None = None, total_count: ArrayLike | None = None,
+                 logits: ArrayLike | None = None, probs: ArrayLike | None = None, *,
+                 gate_logits: ArrayLike | None = None, validate_args: bool = False,
+                 name: str | None = None):
+        total_count = _required("HurdleNegativeBinomial", "total_count", total_count)
         base = _build_base("HurdleNegativeBinomial", lambda: NegativeBinomial(
             total_count, logits=logits, probs=probs, validate_args=validate_args))
         self._init("HurdleNegativeBinomial", base, gate, gate_logits, validate_args, name)
@@ -275,8 +294,10 @@ class HurdleGamma(HurdleDistribution):
 
     reparameterized = False
 
-    def __init__(self, gate=None, concentration=None, rate=1.0, *, gate_logits=None,
+    def __init__(self, gate: ArrayLike | None = None, concentration: ArrayLike | None = None,
+                 rate: ArrayLike = 1.0, *, gate_logits: ArrayLike | None = None,
                  validate_args: bool = False, name: str | None = None):
+        concentration = _required("HurdleGamma", "concentration", concentration)
         base = _build_base("HurdleGamma", lambda: Gamma(concentration, rate,
                                                          validate_args=validate_args))
         self._init("HurdleGamma", base, gate, gate_logits, validate_args, name)
@@ -300,8 +321,9 @@ class HurdleLogNormal(HurdleDistribution):
         0.75
     """
 
-    def __init__(self, gate=None, loc=0.0, scale=1.0, *, gate_logits=None,
-                 validate_args: bool = False, name: str | None = None):
+    def __init__(self, gate: ArrayLike | None = None, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0,
+                 *, gate_logits: ArrayLike | None = None, validate_args: bool = False,
+                 name: str | None = None):
         base = _build_base("HurdleLogNormal", lambda: LogNormal(loc, scale,
                                                                  validate_args=validate_args))
         self._init("HurdleLogNormal", base, gate, gate_logits, validate_args, name)

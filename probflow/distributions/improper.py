@@ -8,9 +8,10 @@ still be proper.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, NoReturn
 
 import jax.numpy as jnp
+import numpy as np
 
 from probflow.core.errors import UnsupportedError
 from probflow.core.numerics import default_float
@@ -18,30 +19,36 @@ from probflow.core.pytree import static_field
 from probflow.core.shapes import as_shape
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
+from probflow.typing import ShapeLike
 
 __all__ = ["Flat", "HalfFlat", "ImproperUniform"]
+
+
+def _cannot_sample(dist: Distribution) -> NoReturn:
+    raise UnsupportedError(
+        f"{type(dist).__name__} is an improper prior and cannot be sampled; use "
+        f"init strategy 'uniform' (the default) or give initial values"
+    )
 
 
 class _Improper(Distribution):
     shape: tuple = static_field(default=())
     is_improper: ClassVar[bool] = True
 
-    def __init__(self, shape=(), *, validate_args: bool = False, name: str | None = None):
+    def __init__(self, shape: ShapeLike = (), *, validate_args: bool = False,
+                 name: str | None = None):
         self._set(shape=as_shape(shape), validate_args=validate_args, name=name)
 
     @property
-    def batch_shape(self):
+    def batch_shape(self) -> tuple[int, ...]:
         return self.shape
 
     @property
-    def dtype(self):
+    def dtype(self) -> np.dtype:
         return default_float()
 
     def _sample(self, key, sample_shape):
-        raise UnsupportedError(
-            f"{type(self).__name__} is an improper prior and cannot be sampled; use "
-            f"init strategy 'uniform' (the default) or give initial values"
-        )
+        _cannot_sample(self)
 
 
 class Flat(_Improper):
@@ -58,7 +65,7 @@ class Flat(_Improper):
     """
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.real
 
     def _log_prob(self, value):
@@ -77,7 +84,7 @@ class HalfFlat(_Improper):
     """
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.positive
 
     def _log_prob(self, value):
@@ -103,12 +110,13 @@ class ImproperUniform(Distribution):
         Array([  0., -inf], dtype=float32)
     """
 
-    constraint: constraints.Constraint = None
+    constraint: constraints.Constraint
     shape: tuple = static_field(default=())
     event: tuple = static_field(default=())
     is_improper: ClassVar[bool] = True
 
-    def __init__(self, support, batch_shape=(), event_shape=(), *, validate_args: bool = False,
+    def __init__(self, support: constraints.Constraint, batch_shape: ShapeLike = (),
+                 event_shape: ShapeLike = (), *, validate_args: bool = False,
                  name: str | None = None):
         if not isinstance(support, constraints.Constraint):
             raise TypeError(f"ImproperUniform: support must be a constraint, got {support!r}")
@@ -122,24 +130,24 @@ class ImproperUniform(Distribution):
                   validate_args=validate_args, name=name)
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.independent(self.constraint,
                                        len(self.event) - self.constraint.event_ndims)
 
     @property
-    def batch_shape(self):
+    def batch_shape(self) -> tuple[int, ...]:
         return self.shape
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> tuple[int, ...]:
         return self.event
 
     @property
-    def dtype(self):
+    def dtype(self) -> np.dtype:
         return default_float()
 
     def _sample(self, key, sample_shape):
-        return _Improper._sample(self, key, sample_shape)
+        _cannot_sample(self)
 
     def _log_prob(self, value):
         inside = self.support.check(value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import jax.numpy as jnp
 
@@ -12,6 +13,7 @@ from probflow.core.shapes import as_shape
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.kl import kl_divergence, register_kl
+from probflow.typing import ShapeLike
 
 __all__ = ["Independent", "Sample"]
 
@@ -45,7 +47,7 @@ class Independent(Distribution):
     distribution: Distribution
     reinterpreted_batch_ndims: int = static_field(default=None)
 
-    def __init__(self, distribution, reinterpreted_batch_ndims=None, *,
+    def __init__(self, distribution: Distribution, reinterpreted_batch_ndims: int | None = None, *,
                  validate_args: bool = False, name: str | None = None):
         if not isinstance(distribution, Distribution):
             raise TypeError(f"Independent: distribution must be a Distribution, "
@@ -62,26 +64,26 @@ class Independent(Distribution):
                   validate_args=validate_args, name=name)
 
     @property
-    def reparameterized(self) -> bool:  # type: ignore[override]
+    def reparameterized(self) -> bool:  # pyright: ignore[reportIncompatibleVariableOverride]
         return self.distribution.reparameterized
 
     @property
-    def batch_shape(self):
+    def batch_shape(self) -> tuple[int, ...]:
         shape = self.distribution.batch_shape
         return shape[: len(shape) - self.reinterpreted_batch_ndims]
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> tuple[int, ...]:
         shape = self.distribution.batch_shape
         n = self.reinterpreted_batch_ndims
         return tuple(shape[len(shape) - n:]) + tuple(self.distribution.event_shape)
 
     @property
-    def dtype(self):
+    def dtype(self) -> Any:
         return self.distribution.dtype
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.independent(self.distribution.support, self.reinterpreted_batch_ndims)
 
     @property
@@ -153,31 +155,31 @@ class Sample(Distribution):
     distribution: Distribution
     sample_shape: tuple = static_field(default=())
 
-    def __init__(self, distribution, sample_shape=(), *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, distribution: Distribution, sample_shape: ShapeLike = (), *,
+                 validate_args: bool = False, name: str | None = None):
         if not isinstance(distribution, Distribution):
             raise TypeError(f"Sample: distribution must be a Distribution, got {distribution!r}")
         self._set(distribution=distribution, sample_shape=as_shape(sample_shape),
                   validate_args=validate_args, name=name)
 
     @property
-    def reparameterized(self) -> bool:  # type: ignore[override]
+    def reparameterized(self) -> bool:  # pyright: ignore[reportIncompatibleVariableOverride]
         return self.distribution.reparameterized
 
     @property
-    def batch_shape(self):
+    def batch_shape(self) -> tuple[int, ...]:
         return self.distribution.batch_shape
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> tuple[int, ...]:
         return tuple(self.sample_shape) + tuple(self.distribution.event_shape)
 
     @property
-    def dtype(self):
+    def dtype(self) -> Any:
         return self.distribution.dtype
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.independent(self.distribution.support, len(self.sample_shape))
 
     @property

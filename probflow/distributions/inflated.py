@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -19,6 +19,7 @@ from probflow.distributions._wrappers import (
 from probflow.distributions.bernoulli import _exactly_one, _log_pair, _probs_pair
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.event_space import biject_to, register_bijector
+from probflow.typing import Array, ArrayLike
 
 __all__ = ["Inflated", "PointInflatedSupport"]
 
@@ -44,10 +45,10 @@ class PointInflatedSupport(constraints.Constraint):
     rtol: jax.Array
 
     @property
-    def is_discrete(self) -> bool:  # type: ignore[override]
+    def is_discrete(self) -> bool:  # pyright: ignore[reportIncompatibleVariableOverride]
         return self.base.is_discrete
 
-    def check(self, value):
+    def check(self, value: Any) -> Array:  # pyright: ignore[reportIncompatibleMethodOverride]
         return self.base.check(value) | _close(value, self.loc, self.atol, self.rtol)
 
 
@@ -111,13 +112,16 @@ class Inflated(Distribution):
     inflated_loc_rtol: jax.Array
     infinite_params: ClassVar[dict[str, str]] = {"inflated_loc_logits": "inf"}
 
-    def __init__(self, distribution, inflated_loc_logits=None, inflated_loc_probs=None,
-                 inflated_loc=0.0, inflated_loc_atol=None, inflated_loc_rtol=None, *,
-                 validate_args: bool = False, name: str | None = None):
+    def __init__(self, distribution: Distribution, inflated_loc_logits: ArrayLike | None = None,
+                 inflated_loc_probs: ArrayLike | None = None, inflated_loc: ArrayLike = 0.0,
+                 inflated_loc_atol: ArrayLike | None = None,
+                 inflated_loc_rtol: ArrayLike | None = None, *, validate_args: bool = False,
+                 name: str | None = None):
         check_scalar_base("Inflated", distribution, "distribution")
         _exactly_one("Inflated", inflated_loc_logits=inflated_loc_logits,
                      inflated_loc_probs=inflated_loc_probs)
         gate = inflated_loc_logits if inflated_loc_logits is not None else inflated_loc_probs
+        assert gate is not None  # exactly one was given
         gate, loc, atol, rtol = promote_floats(
             gate, inflated_loc, 0.0 if inflated_loc_atol is None else inflated_loc_atol,
             0.0 if inflated_loc_rtol is None else inflated_loc_rtol)
@@ -134,26 +138,28 @@ class Inflated(Distribution):
         return array_finiteness_checks(self)
 
     @property
-    def batch_shape(self):
+    def batch_shape(self) -> tuple[int, ...]:
         own = jnp.broadcast_shapes(
             jnp.shape(self._gate_param), jnp.shape(self.inflated_loc),
             jnp.shape(self.inflated_loc_atol), jnp.shape(self.inflated_loc_rtol))
         return tuple(jnp.broadcast_shapes(own, self.distribution.batch_shape))
 
     @property
-    def dtype(self):
+    def dtype(self) -> Any:
         return self.distribution.dtype
 
     @property
-    def _gate_param(self):
+    def _gate_param(self) -> Array:
         if self.inflated_loc_logits is not None:
             return self.inflated_loc_logits
+        assert self.inflated_loc_probs is not None  # exactly one is given
         return self.inflated_loc_probs
 
     @property
-    def support(self):
-        return PointInflatedSupport(self.distribution.support, self.inflated_loc,
-                                    self.inflated_loc_atol, self.inflated_loc_rtol)
+    def support(self) -> PointInflatedSupport:
+        return PointInflatedSupport(self.distribution.support,  # pyright: ignore[reportCallIssue]
+                                    self.inflated_loc, self.inflated_loc_atol,
+                                    self.inflated_loc_rtol)
 
     @property
     def is_discrete(self) -> bool:
@@ -166,7 +172,7 @@ class Inflated(Distribution):
         """``(log p, log(1 - p))``."""
         return _log_pair(self._gate_logits(), self.inflated_loc_probs)
 
-    def probs_parameter(self):
+    def probs_parameter(self) -> Array:
         """``p``, the probability of the point mass at ``inflated_loc``."""
         return _probs_pair(self._gate_logits(), self.inflated_loc_probs)[0]
 
