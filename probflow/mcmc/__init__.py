@@ -3,7 +3,9 @@
 High level: [`sample`][probflow.mcmc.sample] (NUTS by default, a warm-up given as an adaptation
 object such as
 [`WindowAdaptation`][probflow.mcmc.adaptation.WindowAdaptation] or
-[`GradientAdaptation`][probflow.mcmc.gradient_adaptation.GradientAdaptation]) and
+[`GradientAdaptation`][probflow.mcmc.gradient_adaptation.GradientAdaptation]; for thousands
+of chains [`ChEESHMC`][probflow.mcmc.chees.ChEESHMC] with
+[`ChEESAdaptation`][probflow.mcmc.chees_adaptation.ChEESAdaptation]) and
 [`extend`][probflow.mcmc.sample.extend].
 
 Low level and functional: every kernel (the [`Kernel`][probflow.mcmc.base.Kernel] protocol) has
@@ -44,6 +46,9 @@ from probflow.mcmc.base import (
     TransitionInfo,
 )
 from probflow.mcmc.checkpoint import ChainStore, resume
+from probflow.mcmc.chees import ChEESHMC, ChEESProposal, ChEESState
+from probflow.mcmc.chees_adaptation import ChEESAdaptation, ChEESAdaptationState
+from probflow.mcmc.cross_chain import CrossChainAdaptation
 from probflow.mcmc.gradient_adaptation import (
     GradientAdaptation,
     GradientAdaptationState,
@@ -81,6 +86,9 @@ __all__ = [
     "GradientAdaptation",
     "GradientAdaptationState",
     "gradient_schedule",
+    "ChEESAdaptation",
+    "ChEESAdaptationState",
+    "CrossChainAdaptation",
     "InterruptedRunWarning",
     "AdaptationState",
     "adaptation_init",
@@ -98,6 +106,9 @@ __all__ = [
     "HMC",
     "MALA",
     "RandomWalkMetropolis",
+    "ChEESHMC",
+    "ChEESState",
+    "ChEESProposal",
     "SGLD",
     "SGHMC",
     "SGLDState",

@@ -50,10 +50,37 @@ class KernelParams(NamedTuple):
         step_size: scalar step size (for random-walk Metropolis, the proposal scale).
         inverse_mass_matrix: ``(d,)`` diagonal or ``(d, d)`` dense ``M^-1`` on the flattened
             position (for random-walk Metropolis, the proposal covariance shape).
+        trajectory_length: scalar integration time, for kernels that take one
+            ([`ChEESHMC`][probflow.mcmc.chees.ChEESHMC]); ``None`` for the others.
+        iteration: the iteration number (an int scalar, the same for every chain), which the
+            chain runner passes; kernels whose transition depends on it (ChEESHMC's jitter)
+            read it, the others ignore it. ``None`` outside the runner.
+
+    Examples:
+        >>> KernelParams(0.1, jnp.ones(2)).trajectory_length is None
+        True
     """
 
     step_size: ArrayLike
     inverse_mass_matrix: ArrayLike
+    trajectory_length: ArrayLike | None = None
+    iteration: ArrayLike | None = None
+
+    @classmethod
+    def from_tuning(cls, tuning: Any, iteration: ArrayLike | None = None) -> KernelParams:
+        """The parameters in an adaptation state: its ``step_size`` and
+        ``inverse_mass_matrix``, its ``trajectory_length`` when it has one (an adaptation
+        that tunes one declares the field), and ``iteration``.
+
+        Examples:
+            >>> from probflow.mcmc.adaptation import adaptation_init
+            >>> params = KernelParams.from_tuning(adaptation_init(0.5, jnp.ones(2)), 3)
+            >>> params.trajectory_length is None, params.iteration
+            (True, 3)
+        """
+        fields = getattr(type(tuning), "_fields", ())
+        length = tuning.trajectory_length if "trajectory_length" in fields else None
+        return cls(tuning.step_size, tuning.inverse_mass_matrix, length, iteration)
 
 
 class HMCState(NamedTuple):

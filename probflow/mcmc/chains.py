@@ -19,7 +19,12 @@ argument (inactive slots are skipped by a real conditional), so resizing never r
 
 Chains are ``vmap``-ed inside each iteration, so the warm-up schedule (the same for every
 chain) stays a real conditional; ``"sequential"`` maps the same code over chains one at a
-time; ``"parallel"`` shards the chains over ``jax.devices()`` with ``shard_map``.
+time; ``"parallel"`` shards the chains over ``jax.devices()`` with ``shard_map``. The kernel
+gets the iteration number in its parameters (``KernelParams.iteration``). A cross-chain
+adaptation ([`CrossChainAdaptation`][probflow.mcmc.cross_chain.CrossChainAdaptation]) is
+called once per warm-up iteration on the whole batch instead of per chain; under
+``"parallel"`` its reductions cross the devices through the ``"chains"`` axis name, and
+``"sequential"`` is refused (one chain at a time cannot be pooled).
 `run_chains` is the same computation in one pure function (for ``jit``/``vmap`` of whole
 runs, as simulation-based calibration does).
 """
@@ -36,6 +41,7 @@ import numpy as np
 from jax.sharding import PartitionSpec
 
 from probflow.mcmc.base import Adaptation, Kernel, KernelParams, TransitionInfo
+from probflow.mcmc.cross_chain import is_cross_chain
 from probflow.mcmc.distributed import agree, chain_mesh, is_multiprocess, to_global, to_host
 from probflow.mcmc.integrators import Integrator
 from probflow.typing import Array, ArrayLike, LogDensityFn, PRNGKey, PyTree
@@ -174,17 +180,21 @@ def _num_slots(config: RunConfig) -> int:
 
 
 def _scan_slots(config: RunConfig, posterior: Posterior | None, carry: RunCarry,
-                start: ArrayLike, num_active: ArrayLike,
+                start: ArrayLike, num_active: ArrayLike, axis_name: str | None = None,
                 ) -> tuple[RunCarry, tuple[PyTree, dict[str, Array]]]:
-    """Advance a batch of chains (leading axis) through slots ``start ...``; see module doc."""
+    """Advance a batch of chains (leading axis) through slots ``start ...``; see module doc.
+
+    ``axis_name`` names the device axis the batch is a shard of (``"parallel"``), for the
+    reductions of a cross-chain adaptation."""
     kernel, adaptation = config.kernel, config.adaptation
+    cross_chain = is_cross_chain(adaptation)
     logdensity_fn = _logdensity_fn(config, posterior)
     integrator = _kernel_integrator(kernel)
     num_warmup, thin = config.num_warmup, config.thin
 
-    def transition(key, state, tuning):
+    def transition(key, state, tuning, iteration):
         key_step, key_adapt = jax.random.split(key)
-        params = KernelParams(tuning.step_size, tuning.inverse_mass_matrix)
+        params = KernelParams.from_tuning(tuning, iteration)
         state, info = kernel.step(key_step, state, logdensity_fn, params)
         return state, info.normalized(tuning.step_size.dtype), tuning.step_size, key_adapt
 
@@ -194,10 +204,19 @@ def _scan_slots(config: RunConfig, posterior: Posterior | None, carry: RunCarry,
 
     def iterate(carry: RunCarry, iteration):
         keys = jax.vmap(lambda k: jax.random.fold_in(k, iteration))(carry.keys)
-        states, info, step_size, adapt_keys = jax.vmap(transition)(keys, carry.states,
-                                                                   carry.adaptation)
+        states, info, step_size, adapt_keys = jax.vmap(
+            transition, in_axes=(0, 0, 0, None))(keys, carry.states, carry.adaptation, iteration)
         tuning = carry.adaptation
-        if num_warmup > 0:
+        if num_warmup > 0 and cross_chain:
+            tuning = jax.lax.cond(
+                iteration < num_warmup,
+                lambda t: adaptation.update(adapt_keys, t, iteration, states, info,
+                                            num_warmup=num_warmup, logdensity_fn=logdensity_fn,
+                                            integrator=integrator, axis_name=axis_name),
+                lambda t: t,
+                tuning,
+            )
+        elif num_warmup > 0:
             tuning = jax.lax.cond(
                 iteration < num_warmup,
                 lambda t: jax.vmap(update, in_axes=(0, 0, None, 0, 0))(
@@ -237,6 +256,12 @@ def _chunk(config: RunConfig, posterior: Posterior | None, carry: RunCarry, star
     if config.chain_method == "vectorized":
         return _scan_slots(config, posterior, carry, start, num_active)
     if config.chain_method == "sequential":
+        if is_cross_chain(config.adaptation):
+            raise ValueError(
+                f"{type(config.adaptation).__name__} pools all chains at every warm-up "
+                f"iteration, and chain_method='sequential' runs them one at a time; use "
+                f"chain_method='vectorized' (or 'parallel' over several devices)")
+
         def one_chain(chain_carry):
             batch = jax.tree_util.tree_map(lambda a: a[None], chain_carry)
             out = _scan_slots(config, posterior, batch, start, num_active)
@@ -247,7 +272,7 @@ def _chunk(config: RunConfig, posterior: Posterior | None, carry: RunCarry, star
     chains = PartitionSpec("chains")
 
     def shard(carry, posterior, start, num_active):
-        return _scan_slots(config, posterior, carry, start, num_active)
+        return _scan_slots(config, posterior, carry, start, num_active, axis_name="chains")
 
     return jax.shard_map(
         shard, mesh=chain_mesh(num_chains),

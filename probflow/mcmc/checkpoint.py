@@ -69,14 +69,17 @@ def _x64_enabled() -> bool:
 
 def _classes() -> dict[str, type]:
     from probflow.mcmc.adaptation import WindowAdaptation
+    from probflow.mcmc.chees import ChEESHMC
+    from probflow.mcmc.chees_adaptation import ChEESAdaptation
     from probflow.mcmc.gradient_adaptation import GradientAdaptation
     from probflow.mcmc.hmc import HMC, MALA
     from probflow.mcmc.integrators import Integrator
     from probflow.mcmc.nuts import NUTS
     from probflow.mcmc.rwm import RandomWalkMetropolis
 
-    return {cls.__name__: cls for cls in (NUTS, HMC, MALA, RandomWalkMetropolis,
-                                          WindowAdaptation, GradientAdaptation, Integrator)}
+    return {cls.__name__: cls for cls in (NUTS, HMC, MALA, RandomWalkMetropolis, ChEESHMC,
+                                          WindowAdaptation, GradientAdaptation,
+                                          ChEESAdaptation, Integrator)}
 
 
 def encode_object(obj: object) -> Any:

@@ -41,6 +41,9 @@ from probflow.mcmc.chains import (
     run_chains_chunked,
 )
 from probflow.mcmc.checkpoint import ChainStore, new_header, restore_carry
+from probflow.mcmc.chees import ChEESHMC
+from probflow.mcmc.chees_adaptation import ChEESAdaptation
+from probflow.mcmc.cross_chain import is_cross_chain
 from probflow.mcmc.gradient_adaptation import GradientAdaptation
 from probflow.mcmc.interrupt import DeferredInterrupt, InterruptedRunWarning
 from probflow.mcmc.nuts import NUTS
@@ -56,9 +59,10 @@ if TYPE_CHECKING:
 
 __all__ = ["sample", "extend", "MCMCRun", "ADAPTATIONS"]
 
-ADAPTATIONS: dict[str, type[WindowAdaptation] | type[GradientAdaptation]] = {
-    "stan": WindowAdaptation, "nutpie": GradientAdaptation}
-AdaptationName = Literal["stan", "nutpie"]
+ADAPTATIONS: dict[str, type[WindowAdaptation] | type[GradientAdaptation]
+                  | type[ChEESAdaptation]] = {
+    "stan": WindowAdaptation, "nutpie": GradientAdaptation, "chees": ChEESAdaptation}
+AdaptationName = Literal["stan", "nutpie", "chees"]
 InitStrategy = Literal["uniform", "prior", "median", "pathfinder"]
 ChainMethod = Literal["vectorized", "sequential", "parallel", "auto"]
 
@@ -281,6 +285,13 @@ def _resolve_adaptation(adaptation: Adaptation | AdaptationName | None,
                              f"{adaptation!r}")
         adaptation = ADAPTATIONS[adaptation]()
     check_adaptation("sample", adaptation)
+    if is_cross_chain(adaptation):
+        adaptation = adaptation.for_kernel("sample", kernel)
+    elif isinstance(kernel, ChEESHMC) and kernel.trajectory_length is None:
+        raise ValueError(f"sample: ChEESHMC needs a trajectory length, which "
+                         f"{type(adaptation).__name__} does not tune; use "
+                         f"adaptation=pf.mcmc.ChEESAdaptation() (or 'chees'), or set "
+                         f"ChEESHMC(trajectory_length=...)")
     if adaptation.needs_gradients and not kernel.uses_gradients:
         raise TypeError(f"sample: {type(adaptation).__name__} learns from gradients and needs a "
                         f"gradient-based kernel (NUTS, HMC, MALA), got {type(kernel).__name__}; "
@@ -383,10 +394,14 @@ def sample(
 
     Warm-up is an adaptation object: [`WindowAdaptation`][probflow.mcmc.adaptation.WindowAdaptation]
     (``"stan"``, the default:
-    Stan's dual averaging and windowed mass matrix, 1000 warm-up iterations) or
+    Stan's dual averaging and windowed mass matrix, 1000 warm-up iterations),
     [`GradientAdaptation`][probflow.mcmc.gradient_adaptation.GradientAdaptation] (``"nutpie"``: the
     mass matrix from the variances of draws
-    and gradients, 500 warm-up iterations). Warm-up and sampling run in one compiled program,
+    and gradients, 500 warm-up iterations) or
+    [`ChEESAdaptation`][probflow.mcmc.chees_adaptation.ChEESAdaptation] (``"chees"``, for
+    [`ChEESHMC`][probflow.mcmc.chees.ChEESHMC] with hundreds or thousands of chains: one step
+    size, trajectory length and mass matrix learnt across all chains, 500 warm-up
+    iterations). Warm-up and sampling run in one compiled program,
     called in chunks of about a quarter of a second: Ctrl-C stops the run between two chunks
     and returns the draws so far (with an
     [`InterruptedRunWarning`][probflow.mcmc.interrupt.InterruptedRunWarning]), and only the kept
@@ -399,15 +414,16 @@ def sample(
             draws are reported constrained, with deterministics, dims and coords) or a log
             density ``f(position) -> scalar`` of a PyTree (then ``initial_position`` is needed).
         kernel: any [`Kernel`][probflow.mcmc.base.Kernel]: [`NUTS`][probflow.mcmc.nuts.NUTS]
-            (default), [`HMC`][probflow.mcmc.hmc.HMC], [`MALA`][probflow.mcmc.hmc.MALA] or
+            (default; [`ChEESHMC`][probflow.mcmc.chees.ChEESHMC] with ``adaptation="chees"``),
+            [`HMC`][probflow.mcmc.hmc.HMC], [`MALA`][probflow.mcmc.hmc.MALA] or
             [`RandomWalkMetropolis`][probflow.mcmc.rwm.RandomWalkMetropolis].
         key: a JAX PRNG key (keyword; typed or raw).
         num_chains, num_samples, thin: chains, kept draws per chain, and iterations per kept
             draw.
         num_warmup: warm-up iterations (default: the adaptation's, 1000 for ``"stan"``, 500
             for ``"nutpie"``).
-        adaptation: ``"stan"``, ``"nutpie"``, or an adaptation object (target acceptance,
-            dense mass matrix, initial step size and mass matrix are set there).
+        adaptation: ``"stan"``, ``"nutpie"``, ``"chees"``, or an adaptation object (target
+            acceptance, dense mass matrix, initial step size and mass matrix are set there).
         init: for a Posterior: ``"uniform"`` (uniform in (-2, 2) on the unconstrained space,
             Stan's default), ``"prior"``, ``"median"``, ``"pathfinder"`` (starting points
             drawn from [`pathfinder`][probflow.vi.pathfinder.pathfinder]'s approximation,
@@ -463,6 +479,8 @@ def sample(
             raise TypeError(f"sample: {name}= is now set on the adaptation: pass "
                             f"{_REMOVED[name]}")
         raise TypeError(f"sample() got an unexpected keyword argument {name!r}")
+    if kernel is None and (adaptation == "chees" or isinstance(adaptation, ChEESAdaptation)):
+        kernel = ChEESHMC()
     kernel = _check_kernel_argument(kernel)
     if key is None:
         raise TypeError("sample: key= is required (a JAX PRNG key, e.g. key=jax.random.key(0))")
@@ -476,6 +494,11 @@ def sample(
     thin = check_count("sample", "thin", thin)
     _check_target("sample", target)
     method = _resolve_chain_method(chain_method, num_chains, target)
+    if method == "sequential" and is_cross_chain(adaptation):
+        raise ValueError(f"sample: {type(adaptation).__name__} pools all chains at every "
+                         f"warm-up iteration, and chain_method='sequential' runs them one at a "
+                         f"time; use chain_method='vectorized' (or 'parallel' over several "
+                         f"devices)")
     if checkpoint_every is not None:
         checkpoint_every = check_count("sample", "checkpoint_every", checkpoint_every)
         if checkpoint is None:
