@@ -35,7 +35,7 @@ class FiniteSet(constraints.Constraint):
     rtol: jax.Array
     is_discrete: ClassVar[bool] = True
 
-    def check(self, value: Any) -> Array:  # pyright: ignore[reportIncompatibleMethodOverride]
+    def check(self, value: Any) -> Array:
         return jnp.any(_matches(value, self.outcomes, self.atol, self.rtol), axis=-1)
 
 

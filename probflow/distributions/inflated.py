@@ -48,7 +48,7 @@ class PointInflatedSupport(constraints.Constraint):
     def is_discrete(self) -> bool:  # pyright: ignore[reportIncompatibleVariableOverride]
         return self.base.is_discrete
 
-    def check(self, value: Any) -> Array:  # pyright: ignore[reportIncompatibleMethodOverride]
+    def check(self, value: Any) -> Array:
         return self.base.check(value) | _close(value, self.loc, self.atol, self.rtol)
 
 

@@ -16,6 +16,7 @@ from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.mvn import _check_dims
 from probflow.distributions.wishart import WishartTriL, _multidigamma, value_cholesky
+from probflow.typing import ArrayLike
 
 __all__ = ["InverseWishartTriL", "InverseWishart"]
 
@@ -53,12 +54,12 @@ class _InverseWishart(Distribution):
         return self.scale_tril.shape[-1]
 
     @property
-    def batch_shape(self):
+    def batch_shape(self) -> tuple[int, ...]:
         return broadcast_shapes(jnp.shape(self._df), self.scale_tril.shape[:-2],
                                 what=f"{type(self).__name__}: degrees of freedom and scale_tril")
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> tuple[int, ...]:
         return (self._dim, self._dim)
 
     @property
@@ -66,7 +67,7 @@ class _InverseWishart(Distribution):
         return self.scale_tril.dtype
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.lower_cholesky if self._cholesky_io else constraints.positive_definite
 
     def _sample(self, key, sample_shape):
@@ -173,8 +174,9 @@ class InverseWishartTriL(_InverseWishart):
     input_output_cholesky: bool = static_field(default=False)
     param_event_ndims = {"scale_tril": 2}
 
-    def __init__(self, df, scale_tril=None, input_output_cholesky: bool = False, *,
-                 validate_args: bool = False, name: str | None = None):
+    def __init__(self, df: ArrayLike, scale_tril: ArrayLike | None = None,
+                 input_output_cholesky: bool = False, *, validate_args: bool = False,
+                 name: str | None = None):
         if scale_tril is None:
             raise ValueError("InverseWishartTriL: scale_tril is required")
         df, scale_tril = promote_floats(df, scale_tril)
@@ -221,7 +223,8 @@ class InverseWishart(_InverseWishart):
     concentration: jax.Array
     param_event_ndims = {"scale_tril": 2}
 
-    def __init__(self, concentration, scale_matrix=None, rate_matrix=None, scale_tril=None, *,
+    def __init__(self, concentration: ArrayLike, scale_matrix: ArrayLike | None = None,
+                 rate_matrix: ArrayLike | None = None, scale_tril: ArrayLike | None = None, *,
                  validate_args: bool = False, name: str | None = None):
         given = [n for n, v in (("scale_matrix", scale_matrix), ("rate_matrix", rate_matrix),
                                 ("scale_tril", scale_tril)) if v is not None]
@@ -230,6 +233,7 @@ class InverseWishart(_InverseWishart):
                              f"scale_tril, got {given or 'none'}")
         matrix = {"scale_matrix": scale_matrix, "rate_matrix": rate_matrix,
                   "scale_tril": scale_tril}[given[0]]
+        assert matrix is not None  # the one given
         concentration, matrix = promote_floats(concentration, matrix)
         _check_dims("InverseWishart", matrix[..., 0], matrix, given[0])
         if given[0] != "scale_tril":

@@ -9,15 +9,22 @@ raises [`NoKLError`][probflow.core.errors.NoKLError] naming both types when none
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from probflow.core.errors import NoKLError
 
+if TYPE_CHECKING:
+    from probflow.distributions.distribution import Distribution
+    from probflow.typing import Array
+
 __all__ = ["register_kl", "kl_divergence", "registered_kl_pairs"]
 
-_KL_REGISTRY: dict[tuple[type, type], Callable] = {}
+_KL_REGISTRY: dict[tuple[type, type], Callable[..., Any]] = {}
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
-def register_kl(type_p: type, type_q: type):
+def register_kl(type_p: type, type_q: type) -> Callable[[_F], _F]:
     """Decorator registering ``fn(p, q) -> KL(p || q)`` for ``p: type_p``, ``q: type_q``.
 
     The registry is filled once at import time by probflow and, optionally, by
@@ -34,7 +41,7 @@ def register_kl(type_p: type, type_q: type):
         0.0
     """
 
-    def decorator(fn):
+    def decorator(fn: _F) -> _F:
         _KL_REGISTRY[(type_p, type_q)] = fn
         return fn
 
@@ -52,7 +59,7 @@ def registered_kl_pairs() -> list[tuple[type, type]]:
     return list(_KL_REGISTRY)
 
 
-def _lookup(type_p: type, type_q: type):
+def _lookup(type_p: type, type_q: type) -> tuple[Callable[..., Any], int] | tuple[None, None]:
     for i, cls_p in enumerate(type_p.__mro__):
         for j, cls_q in enumerate(type_q.__mro__):
             fn = _KL_REGISTRY.get((cls_p, cls_q))
@@ -61,7 +68,7 @@ def _lookup(type_p: type, type_q: type):
     return None, None
 
 
-def kl_divergence(p, q):
+def kl_divergence(p: Distribution, q: Distribution) -> Array:
     """``KL(p || q)``, in nats, of shape ``broadcast(p.batch_shape, q.batch_shape)``.
 
     Examples:

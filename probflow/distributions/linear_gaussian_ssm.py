@@ -15,10 +15,11 @@ floating point.
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from probflow.core import checks
 from probflow.core.errors import ShapeError
@@ -30,6 +31,7 @@ from probflow.distributions import constraints
 from probflow.distributions._markov import sample_expanded, time_to_back, time_to_front
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.mvn import _MultivariateNormal, matvec
+from probflow.typing import Array, ArrayLike, PRNGKey, ShapeLike
 
 __all__ = ["LinearGaussianStateSpaceModel", "KalmanFilterResults"]
 
@@ -85,7 +87,7 @@ def _cho_solve(chol, rhs):
                                            transpose_a=True)
 
 
-def _check_gaussian(arg: str, dist) -> None:
+def _check_gaussian(arg: str, dist: Any) -> None:
     if not isinstance(dist, _MultivariateNormal):
         raise TypeError(
             f"{_OWNER}: {arg} must be a multivariate normal (MultivariateNormalTriL, "
@@ -151,9 +153,10 @@ class LinearGaussianStateSpaceModel(Distribution):
     num_timesteps: int = static_field()
     reparameterized = True
 
-    def __init__(self, num_timesteps, transition_matrix, transition_noise, observation_matrix,
-                 observation_noise, initial_state_prior, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, num_timesteps: int, transition_matrix: ArrayLike,
+                 transition_noise: Distribution, observation_matrix: ArrayLike,
+                 observation_noise: Distribution, initial_state_prior: Distribution, *,
+                 validate_args: bool = False, name: str | None = None):
         num_timesteps = checks.check_count(_OWNER, "num_timesteps", num_timesteps)
         _check_gaussian("transition_noise", transition_noise)
         _check_gaussian("observation_noise", observation_noise)
@@ -201,7 +204,7 @@ class LinearGaussianStateSpaceModel(Distribution):
         return int(self.observation_matrix.shape[-2])
 
     @property
-    def batch_shape(self):
+    def batch_shape(self) -> tuple[int, ...]:
         return broadcast_shapes(
             self.transition_matrix.shape[:-2], self.observation_matrix.shape[:-2],
             tuple(self.transition_noise.batch_shape), tuple(self.observation_noise.batch_shape),
@@ -209,17 +212,17 @@ class LinearGaussianStateSpaceModel(Distribution):
             what=f"{_OWNER}: the batch shapes of the matrices and noise distributions")
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> tuple[int, ...]:
         return (self.num_timesteps, self.observation_size)
 
     @property
-    def dtype(self):
+    def dtype(self) -> np.dtype:
         return jnp.result_type(self.transition_matrix, self.observation_matrix,
                                self.initial_state_prior.dtype, self.transition_noise.dtype,
                                self.observation_noise.dtype)
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.real_matrix
 
     # -- moments of the pieces ---------------------------------------------------------------------
@@ -275,7 +278,7 @@ class LinearGaussianStateSpaceModel(Distribution):
         _, outs = jax.lax.scan(step, init, observations)
         return outs
 
-    def forward_filter(self, x) -> KalmanFilterResults:
+    def forward_filter(self, x: ArrayLike) -> KalmanFilterResults:
         """Run the Kalman filter on observations ``x`` of shape ``(...) + (T, M)``.
 
         Returns:
@@ -310,7 +313,7 @@ class LinearGaussianStateSpaceModel(Distribution):
         chol = jnp.linalg.cholesky(predicted_cov_next)
         return _transpose(_cho_solve(chol, f_cov))
 
-    def posterior_marginals(self, x):
+    def posterior_marginals(self, x: ArrayLike) -> tuple[Array, Array]:
         """Smoothed means and covariances ``p(z_t | x_0, ..., x_{T-1})`` (Rauch-Tung-Striebel).
 
         Args:
@@ -348,7 +351,7 @@ class LinearGaussianStateSpaceModel(Distribution):
         covs = jnp.concatenate([covs, last[1][None]], axis=0)
         return time_to_back(means, 1), time_to_back(covs, 2)
 
-    def posterior_sample(self, key, x, sample_shape=()):
+    def posterior_sample(self, key: PRNGKey, x: ArrayLike, sample_shape: ShapeLike = ()) -> Array:
         """Latent paths from ``p(z_0, ..., z_{T-1} | x)`` by forward filtering, backward sampling.
 
         Args:
@@ -446,7 +449,8 @@ class LinearGaussianStateSpaceModel(Distribution):
         obs_covs = self._observation_moments(means, covs)[1]
         return time_to_back(jnp.diagonal(obs_covs, axis1=-2, axis2=-1), 1)
 
-    def latents_to_observations(self, latent_means, latent_covs):
+    def latents_to_observations(self, latent_means: ArrayLike,
+                                latent_covs: ArrayLike) -> tuple[Array, Array]:
         """Push latent moments through the observation model: ``(H m + c, H P H^T + R)``.
 
         Args:

@@ -12,6 +12,7 @@ from probflow.core.numerics import log_beta, promote_floats
 from probflow.core.pytree import static_field
 from probflow.distributions import _gamma_draws, constraints
 from probflow.distributions.distribution import Distribution
+from probflow.typing import ArrayLike
 
 __all__ = ["LKJ", "CholeskyLKJ"]
 
@@ -82,11 +83,11 @@ class CholeskyLKJ(Distribution):
         (3, 3)
     """
 
-    dimension: int = static_field(default=2)
-    concentration: jax.Array = None
+    dimension: int = static_field()
+    concentration: jax.Array
     param_event_ndims = {}
 
-    def __init__(self, dimension: int, concentration, *, validate_args: bool = False,
+    def __init__(self, dimension: int, concentration: ArrayLike, *, validate_args: bool = False,
                  name: str | None = None):
         if int(dimension) != dimension or dimension < 1:
             raise ValueError(f"{type(self).__name__}: dimension must be a positive integer, "
@@ -97,15 +98,15 @@ class CholeskyLKJ(Distribution):
         self._validate(checks.positive("concentration", concentration))
 
     @property
-    def batch_shape(self):
+    def batch_shape(self) -> tuple[int, ...]:
         return tuple(jnp.shape(self.concentration))
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> tuple[int, ...]:
         return (self.dimension, self.dimension)
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.correlation_cholesky
 
     def _sample(self, key, sample_shape):
@@ -146,13 +147,14 @@ class LKJ(CholeskyLKJ):
 
     input_output_cholesky: bool = static_field(default=False)
 
-    def __init__(self, dimension: int, concentration, input_output_cholesky: bool = False, *,
-                 validate_args: bool = False, name: str | None = None):
+    def __init__(self, dimension: int, concentration: ArrayLike,
+                 input_output_cholesky: bool = False, *, validate_args: bool = False,
+                 name: str | None = None):
         super().__init__(dimension, concentration, validate_args=validate_args, name=name)
         self._set(input_output_cholesky=bool(input_output_cholesky))
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return (constraints.correlation_cholesky if self.input_output_cholesky
                 else constraints.correlation_matrix)
 

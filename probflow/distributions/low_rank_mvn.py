@@ -11,6 +11,7 @@ from probflow.core import checks
 from probflow.core.errors import ShapeError
 from probflow.core.numerics import promote_floats
 from probflow.distributions.mvn import _MultivariateNormal, matvec, solve_lower
+from probflow.typing import Array, ArrayLike
 
 __all__ = ["LowRankMultivariateNormal"]
 
@@ -50,8 +51,8 @@ class LowRankMultivariateNormal(_MultivariateNormal):
     cov_diag: jax.Array
     param_event_ndims = {"loc": 1, "cov_factor": 2, "cov_diag": 1}
 
-    def __init__(self, loc, cov_factor, cov_diag, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, loc: ArrayLike, cov_factor: ArrayLike, cov_diag: ArrayLike, *,
+                 validate_args: bool = False, name: str | None = None):
         loc, cov_factor, cov_diag = promote_floats(loc, cov_factor, cov_diag)
         if loc.ndim < 1 or cov_factor.ndim < 2 or cov_diag.ndim < 1:
             raise ShapeError(
@@ -69,7 +70,7 @@ class LowRankMultivariateNormal(_MultivariateNormal):
         self._validate(checks.positive("cov_diag", cov_diag))
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> tuple[int, ...]:
         return (self.loc.shape[-1],)
 
     # -- low-rank algebra ---------------------------------------------------------------------
@@ -116,7 +117,7 @@ class LowRankMultivariateNormal(_MultivariateNormal):
 
     # -- the dense scale, for the shared multivariate-normal code (KL) --------------------------
     @property
-    def scale_tril(self):
+    def scale_tril(self) -> Array:
         """Cholesky factor of the covariance, ``batch + (d, d)`` (formed densely)."""
         return jnp.linalg.cholesky(self._covariance())
 

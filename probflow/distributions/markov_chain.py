@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -20,6 +21,7 @@ from probflow.distributions._markov import (
 )
 from probflow.distributions.categorical import Categorical
 from probflow.distributions.distribution import Distribution
+from probflow.typing import ArrayLike
 
 __all__ = ["MarkovChain"]
 
@@ -74,18 +76,20 @@ class MarkovChain(Distribution):
 
     initial_state_prior: Distribution
     transition_distribution: Distribution | None
-    transition_fn: Callable | None = static_field()
+    transition_fn: Callable[..., Distribution] | None = static_field()
     num_steps: int = static_field()
 
-    def __init__(self, initial_state_prior, transition_fn, num_steps, *,
+    def __init__(self, initial_state_prior: Distribution,
+                 transition_fn: Callable[..., Distribution] | Distribution, num_steps: int, *,
                  validate_args: bool = False, name: str | None = None):
         if not isinstance(initial_state_prior, Distribution):
             raise TypeError(f"{_OWNER}: initial_state_prior must be a Distribution, got "
                             f"{initial_state_prior!r}")
         num_steps = checks.check_count(_OWNER, "num_steps", num_steps)
         transition_distribution = None
+        fn: Callable[..., Distribution] | None = None
         if isinstance(transition_fn, Distribution):
-            transition_distribution, transition_fn = transition_fn, None
+            transition_distribution = transition_fn
             _check_matrix_chain(initial_state_prior, transition_distribution)
         elif not callable(transition_fn):
             raise TypeError(
@@ -93,25 +97,27 @@ class MarkovChain(Distribution):
                 f"Distribution, or a batch of K categoricals (the rows of a transition matrix), "
                 f"got {transition_fn!r}"
             )
+        else:
+            fn = transition_fn
         self._set(initial_state_prior=initial_state_prior,
-                  transition_distribution=transition_distribution, transition_fn=transition_fn,
+                  transition_distribution=transition_distribution, transition_fn=fn,
                   num_steps=num_steps, validate_args=validate_args, name=name)
 
     # -- shapes --------------------------------------------------------------------------------
     @property
-    def batch_shape(self):
+    def batch_shape(self) -> tuple[int, ...]:
         return tuple(self.initial_state_prior.batch_shape)
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> tuple[int, ...]:
         return (self.num_steps,) + tuple(self.initial_state_prior.event_shape)
 
     @property
-    def dtype(self):
+    def dtype(self) -> Any:
         return self.initial_state_prior.dtype
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.independent(self.initial_state_prior.support, 1)
 
     @property
@@ -119,7 +125,7 @@ class MarkovChain(Distribution):
         return bool(self.initial_state_prior.is_discrete)
 
     # -- transitions ---------------------------------------------------------------------------
-    def transition(self, previous_step, previous_state) -> Distribution:
+    def transition(self, previous_step: ArrayLike, previous_state: ArrayLike) -> Distribution:
         """The distribution of the state after ``previous_state`` at step ``previous_step``.
 
         Examples:
@@ -131,6 +137,7 @@ class MarkovChain(Distribution):
             1.0
         """
         if self.transition_distribution is None:
+            assert self.transition_fn is not None  # one of the two is set
             return self.transition_fn(previous_step, previous_state)
         k = int(self.transition_distribution.batch_shape[-1])
         log_matrix = state_log_probs(self.transition_distribution, k)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import jax
 import jax.numpy as jnp
 
 from probflow.core.shapes import broadcast_shapes
+from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
+from probflow.typing import ArrayLike
 
 __all__ = ["Masked"]
 
@@ -33,8 +37,8 @@ class Masked(Distribution):
     distribution: Distribution
     validity_mask: jax.Array
 
-    def __init__(self, distribution, validity_mask, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, distribution: Distribution, validity_mask: ArrayLike, *,
+                 validate_args: bool = False, name: str | None = None):
         mask = jnp.asarray(validity_mask, dtype=bool)
         broadcast_shapes(mask.shape, distribution.batch_shape,
                          what="Masked: validity_mask and the distribution's batch_shape")
@@ -42,23 +46,23 @@ class Masked(Distribution):
                   name=name)
 
     @property
-    def reparameterized(self) -> bool:  # type: ignore[override]
+    def reparameterized(self) -> bool:  # pyright: ignore[reportIncompatibleVariableOverride]
         return self.distribution.reparameterized
 
     @property
-    def batch_shape(self):
+    def batch_shape(self) -> tuple[int, ...]:
         return broadcast_shapes(self.validity_mask.shape, self.distribution.batch_shape)
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> tuple[int, ...]:
         return self.distribution.event_shape
 
     @property
-    def dtype(self):
+    def dtype(self) -> Any:
         return self.distribution.dtype
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return self.distribution.support
 
     @property

@@ -15,6 +15,7 @@ from probflow.core.shapes import broadcast_shapes
 from probflow.distributions import _gamma_draws, constraints
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.kl import register_kl
+from probflow.typing import ArrayLike
 
 __all__ = ["MatrixNormal", "MatrixT"]
 
@@ -64,7 +65,7 @@ class _MatrixLocationScale(Distribution):
                 checks.lower_triangular_positive_diag("scale_column", scale_column))
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> tuple[int, ...]:
         return tuple(self.loc.shape[-2:])
 
     @property
@@ -72,7 +73,7 @@ class _MatrixLocationScale(Distribution):
         return self.loc.dtype
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.real_matrix
 
     def _num_entries(self) -> int:
@@ -134,8 +135,8 @@ class MatrixNormal(_MatrixLocationScale):
 
     reparameterized = True
 
-    def __init__(self, loc, scale_row, scale_column, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, loc: ArrayLike, scale_row: ArrayLike, scale_column: ArrayLike, *,
+                 validate_args: bool = False, name: str | None = None):
         loc, scale_row, scale_column = promote_floats(loc, scale_row, scale_column)
         scale_checks = self._init_params("MatrixNormal", loc, scale_row, scale_column)
         self._set(loc=loc, scale_row=scale_row, scale_column=scale_column,
@@ -204,8 +205,8 @@ class MatrixT(_MatrixLocationScale):
     reparameterized = True
     param_event_ndims = {"df": 0, "loc": 2, "scale_row": 2, "scale_column": 2}
 
-    def __init__(self, df, loc, scale_row, scale_column, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, df: ArrayLike, loc: ArrayLike, scale_row: ArrayLike, scale_column: ArrayLike,
+                 *, validate_args: bool = False, name: str | None = None):
         df, loc, scale_row, scale_column = promote_floats(df, loc, scale_row, scale_column)
         scale_checks = self._init_params("MatrixT", loc, scale_row, scale_column)
         self._set(df=df, loc=loc, scale_row=scale_row, scale_column=scale_column,
@@ -213,7 +214,7 @@ class MatrixT(_MatrixLocationScale):
         self._validate(checks.positive("df", df), *scale_checks)
 
     @property
-    def batch_shape(self):
+    def batch_shape(self) -> tuple[int, ...]:
         return broadcast_shapes(jnp.shape(self.df), self.loc.shape[:-2], self.scale_row.shape[:-2],
                                 self.scale_column.shape[:-2], what="MatrixT parameters")
 

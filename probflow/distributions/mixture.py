@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, cast
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from probflow.core.errors import ShapeError, UnsupportedError
 from probflow.core.pytree import static_field
+from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
+from probflow.typing import Array
+
+if TYPE_CHECKING:
+    from probflow.distributions.independent import Independent
 
 __all__ = ["MixtureSameFamily", "Mixture"]
 
 
-def _log_weights(mixture_distribution, num_components: int):
+def _log_weights(mixture_distribution: Distribution, num_components: int) -> Array:
     """``log P(k)`` of a categorical-like distribution, shape ``batch + (K,)``."""
     logits = getattr(mixture_distribution, "logits", None)
     if logits is not None:
@@ -26,7 +34,7 @@ def _log_weights(mixture_distribution, num_components: int):
     return jnp.moveaxis(mixture_distribution.log_prob(index), 0, -1)
 
 
-def _check_reparameterizable(components):
+def _check_reparameterizable(components: Distribution) -> None:
     from probflow.distributions.independent import Independent
 
     if not components.reparameterized:
@@ -44,7 +52,7 @@ def _check_reparameterizable(components):
         )
 
 
-def _check_categorical(owner, mixture_distribution):
+def _check_categorical(owner: str, mixture_distribution: Any) -> None:
     if not isinstance(mixture_distribution, Distribution) or mixture_distribution.event_shape:
         raise TypeError(
             f"{owner}: mixture_distribution must be a categorical distribution over component "
@@ -100,8 +108,9 @@ class MixtureSameFamily(Distribution):
     components_distribution: Distribution
     reparameterize: bool = static_field(default=False)
 
-    def __init__(self, mixture_distribution, components_distribution, reparameterize=False, *,
-                 validate_args: bool = False, name: str | None = None):
+    def __init__(self, mixture_distribution: Distribution, components_distribution: Distribution,
+                 reparameterize: bool = False, *, validate_args: bool = False,
+                 name: str | None = None):
         _check_categorical("MixtureSameFamily", mixture_distribution)
         if not isinstance(reparameterize, bool):
             raise TypeError(f"MixtureSameFamily: reparameterize must be True or False, got "
@@ -126,7 +135,7 @@ class MixtureSameFamily(Distribution):
                   reparameterize=reparameterize, validate_args=validate_args, name=name)
 
     @property
-    def reparameterized(self) -> bool:  # type: ignore[override]
+    def reparameterized(self) -> bool:  # pyright: ignore[reportIncompatibleVariableOverride]
         return self.reparameterize
 
     @property
@@ -134,20 +143,20 @@ class MixtureSameFamily(Distribution):
         return self.components_distribution.batch_shape[-1]
 
     @property
-    def batch_shape(self):
+    def batch_shape(self) -> tuple[int, ...]:
         comp = self.components_distribution.batch_shape[:-1]
         return tuple(jnp.broadcast_shapes(comp, self.mixture_distribution.batch_shape))
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> tuple[int, ...]:
         return self.components_distribution.event_shape
 
     @property
-    def dtype(self):
+    def dtype(self) -> Any:
         return self.components_distribution.dtype
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return self.components_distribution.support
 
     @property
@@ -185,7 +194,8 @@ class MixtureSameFamily(Distribution):
         """``F(x)``: each coordinate's cdf given the previous ones (uniforms), shape of ``x``."""
         ev = len(self.event_shape)
         comps = self.components_distribution
-        univariate = comps.distribution if ev else comps
+        # reparameterize=True checked that event components are Independent
+        univariate = cast("Independent", comps).distribution if ev else comps
         padded = self._component_axis_value(x)  # S + B + (1,) + E
         log_p = univariate.log_prob(padded)  # S + B + (K,) + E
         cdf = univariate.cdf(padded)
@@ -272,10 +282,10 @@ class Mixture(Distribution):
     """
 
     cat: Distribution
-    components: tuple
+    components: tuple[Distribution, ...]
 
-    def __init__(self, cat, components, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, cat: Distribution, components: Sequence[Distribution], *,
+                 validate_args: bool = False, name: str | None = None):
         _check_categorical("Mixture", cat)
         components = tuple(components)
         if not components:
@@ -295,19 +305,19 @@ class Mixture(Distribution):
         self._set(cat=cat, components=components, validate_args=validate_args, name=name)
 
     @property
-    def batch_shape(self):
+    def batch_shape(self) -> tuple[int, ...]:
         return tuple(jnp.broadcast_shapes(self.components[0].batch_shape, self.cat.batch_shape))
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> tuple[int, ...]:
         return self.components[0].event_shape
 
     @property
-    def dtype(self):
+    def dtype(self) -> Any:
         return self.components[0].dtype
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return self.components[0].support
 
     @property

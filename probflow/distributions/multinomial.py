@@ -4,23 +4,25 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.scipy import special
 
 from probflow.core import checks
 from probflow.distributions import constraints
 from probflow.distributions.bernoulli import _exactly_one, _promote_optional
 from probflow.distributions.distribution import Distribution
+from probflow.typing import Array, ArrayLike, PRNGKey
 
 __all__ = ["Multinomial"]
 
 
-def counts_ok(value, total_count):
+def counts_ok(value: Array, total_count: Array) -> Array:
     """Non-negative whole numbers summing to ``total_count`` along the last axis."""
     whole = jnp.all((value >= 0) & (value == jnp.floor(value)), axis=-1)
     return whole & (jnp.sum(value, axis=-1) == total_count)
 
 
-def sample_counts(key, total_count, probs):
+def sample_counts(key: PRNGKey, total_count: Array, probs: Array) -> Array:
     """Multinomial counts by the chain of conditional binomials (vectorised over the batch)."""
     k = probs.shape[-1]
     keys = jax.random.split(key, k)
@@ -64,34 +66,41 @@ class Multinomial(Distribution):
     param_event_ndims = {"logits": 1, "probs": 1}
     infinite_params = {"logits": "-inf"}
 
-    def __init__(self, total_count, logits=None, probs=None, *, validate_args: bool = False,
+    def __init__(self, total_count: ArrayLike, logits: ArrayLike | None = None,
+                 probs: ArrayLike | None = None, *, validate_args: bool = False,
                  name: str | None = None):
         _exactly_one("Multinomial", logits=logits, probs=probs)
-        total_count, logits, probs = _promote_optional(total_count, logits, probs)
-        self._set(total_count=total_count, logits=logits, probs=probs,
+        count, logits, probs = _promote_optional(total_count, logits, probs)
+        self._set(total_count=count, logits=logits, probs=probs,
                   validate_args=validate_args, name=name)
-        self._validate(checks.integer_valued("total_count", total_count),
+        self._validate(checks.integer_valued("total_count", count),
                        checks.simplex("probs", probs))
 
     @property
-    def event_shape(self):
-        return (self.logits if self.logits is not None else self.probs).shape[-1:]
+    def event_shape(self) -> tuple[int, ...]:
+        param = self.logits if self.logits is not None else self.probs
+        assert param is not None  # exactly one of logits and probs is given
+        return param.shape[-1:]
 
     @property
-    def dtype(self):
+    def dtype(self) -> np.dtype:
         return jnp.result_type(self.total_count)
 
     @property
-    def support(self):
-        return constraints.MultinomialCounts(self.total_count)
+    def support(self) -> constraints.Constraint:
+        return constraints.MultinomialCounts(self.total_count)  # pyright: ignore[reportCallIssue]
 
     def _log_probs(self):
         if self.logits is not None:
             return jax.nn.log_softmax(self.logits, axis=-1)
+        assert self.probs is not None  # exactly one of logits and probs is given
         return jnp.log(self.probs)
 
     def _probs(self):
-        return self.probs if self.probs is not None else jax.nn.softmax(self.logits, axis=-1)
+        if self.probs is not None:
+            return self.probs
+        assert self.logits is not None  # exactly one of logits and probs is given
+        return jax.nn.softmax(self.logits, axis=-1)
 
     def _sample(self, key, sample_shape):
         shape = tuple(sample_shape) + self.batch_shape

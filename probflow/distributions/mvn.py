@@ -10,9 +10,11 @@ solve rather than 10^6 small ones.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from probflow.core import checks
 from probflow.core.errors import ShapeError
@@ -21,6 +23,7 @@ from probflow.core.shapes import broadcast_shapes
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.kl import register_kl
+from probflow.typing import Array, ArrayLike
 
 __all__ = [
     "MultivariateNormalTriL",
@@ -32,12 +35,12 @@ __all__ = [
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
-def matvec(matrix, vector):
+def matvec(matrix: Array, vector: Array) -> Array:
     """``matrix @ vector`` over broadcast batch dimensions."""
     return jnp.matmul(matrix, vector[..., None])[..., 0]
 
 
-def solve_lower(tril, y, transpose: bool = False):
+def solve_lower(tril: Array, y: Array, transpose: bool = False) -> Array:
     """``tril^{-1} y`` (``tril^{-T} y`` when ``transpose``) for lower-triangular ``tril``.
 
     ``tril`` has shape ``B + (d, d)`` and ``y`` shape ``S + B' + (d,)`` with ``B'``
@@ -97,15 +100,15 @@ class _MultivariateNormal(Distribution):
         return self.event_shape[0]
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> tuple[int, ...]:
         return (jnp.shape(self.loc)[-1],)
 
     @property
-    def dtype(self):
+    def dtype(self) -> np.dtype:
         return self.loc.dtype
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.real_vector
 
     def _sample(self, key, sample_shape):
@@ -133,7 +136,7 @@ class _MultivariateNormal(Distribution):
         return jnp.broadcast_to(h, self.batch_shape)
 
 
-def _default_loc(loc, dim, dtype_like):
+def _default_loc(loc: ArrayLike | None, dim: int, dtype_like: Any) -> ArrayLike:
     if loc is None:
         return jnp.zeros((dim,), jnp.result_type(dtype_like))
     return loc
@@ -162,8 +165,8 @@ class MultivariateNormalTriL(_MultivariateNormal):
     scale_tril: jax.Array
     param_event_ndims = {"loc": 1, "scale_tril": 2}
 
-    def __init__(self, loc=None, scale_tril=None, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, loc: ArrayLike | None = None, scale_tril: ArrayLike | None = None, *,
+                 validate_args: bool = False, name: str | None = None):
         if scale_tril is None:
             raise ValueError("MultivariateNormalTriL: scale_tril is required")
         scale_tril = jnp.asarray(scale_tril)
@@ -205,11 +208,12 @@ class MultivariateNormalDiag(_MultivariateNormal):
     scale_diag: jax.Array
     param_event_ndims = {"loc": 1, "scale_diag": 1}
 
-    def __init__(self, loc=None, scale_diag=None, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, loc: ArrayLike | None = None, scale_diag: ArrayLike | None = None, *,
+                 validate_args: bool = False, name: str | None = None):
         if loc is None and scale_diag is None:
             raise ValueError("MultivariateNormalDiag: give loc or scale_diag (or both)")
         if scale_diag is None:
+            assert loc is not None  # one of them is given (checked above)
             scale_diag = jnp.ones(jnp.shape(loc)[-1:], jnp.result_type(loc, float))
         scale_diag = jnp.asarray(scale_diag)
         loc = _default_loc(loc, scale_diag.shape[-1], scale_diag)
@@ -223,7 +227,7 @@ class MultivariateNormalDiag(_MultivariateNormal):
         self._validate(checks.positive("scale_diag", scale_diag))
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> tuple[int, ...]:
         return (jnp.broadcast_shapes(jnp.shape(self.loc), jnp.shape(self.scale_diag))[-1],)
 
     def _scale_apply(self, x):
@@ -268,8 +272,8 @@ class MultivariateNormalFullCovariance(_MultivariateNormal):
     covariance_matrix: jax.Array
     param_event_ndims = {"loc": 1, "covariance_matrix": 2}
 
-    def __init__(self, loc=None, covariance_matrix=None, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, loc: ArrayLike | None = None, covariance_matrix: ArrayLike | None = None, *,
+                 validate_args: bool = False, name: str | None = None):
         if covariance_matrix is None:
             raise ValueError("MultivariateNormalFullCovariance: covariance_matrix is required")
         covariance_matrix = jnp.asarray(covariance_matrix)
@@ -282,7 +286,7 @@ class MultivariateNormalFullCovariance(_MultivariateNormal):
         self._validate(checks.positive_definite("covariance_matrix", covariance_matrix))
 
     @property
-    def scale_tril(self):
+    def scale_tril(self) -> Array:
         """Cholesky factor of the covariance."""
         return jnp.linalg.cholesky(self.covariance_matrix)
 
@@ -332,8 +336,9 @@ class MultivariateNormalDiagPlusLowRank(_MultivariateNormal):
     param_event_ndims = {"loc": 1, "scale_diag": 1, "scale_perturb_factor": 2,
                          "scale_perturb_diag": 1}
 
-    def __init__(self, loc=None, scale_diag=None, scale_perturb_factor=None,
-                 scale_perturb_diag=None, *, validate_args: bool = False,
+    def __init__(self, loc: ArrayLike | None = None, scale_diag: ArrayLike | None = None,
+                 scale_perturb_factor: ArrayLike | None = None,
+                 scale_perturb_diag: ArrayLike | None = None, *, validate_args: bool = False,
                  name: str | None = None):
         if scale_diag is None or scale_perturb_factor is None:
             raise ValueError("MultivariateNormalDiagPlusLowRank: scale_diag and "
@@ -357,7 +362,7 @@ class MultivariateNormalDiagPlusLowRank(_MultivariateNormal):
                        checks.positive("scale_perturb_diag", scale_perturb_diag))
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> tuple[int, ...]:
         return (jnp.shape(self.scale_diag)[-1],)
 
     def _capacitance(self):
@@ -394,7 +399,7 @@ class MultivariateNormalDiagPlusLowRank(_MultivariateNormal):
         return jnp.broadcast_to(s, self.batch_shape + (self._dim, self._dim))
 
 
-def _check_dims(owner, loc, matrix, name):
+def _check_dims(owner: str, loc: ArrayLike, matrix: Array, name: str) -> None:
     if matrix.ndim < 2 or matrix.shape[-1] != matrix.shape[-2]:
         raise ShapeError(f"{owner}: {name} must be square matrices, got shape {matrix.shape}")
     if jnp.shape(loc)[-1] != matrix.shape[-1]:

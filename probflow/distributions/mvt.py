@@ -13,6 +13,7 @@ from probflow.core.numerics import promote_floats
 from probflow.distributions import _gamma_draws, constraints
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.mvn import _check_dims, matvec, solve_lower
+from probflow.typing import ArrayLike
 
 __all__ = ["MultivariateStudentT"]
 
@@ -59,8 +60,8 @@ class MultivariateStudentT(Distribution):
     reparameterized = True
     param_event_ndims = {"loc": 1, "scale_tril": 2}
 
-    def __init__(self, df, loc, scale_tril, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, df: ArrayLike, loc: ArrayLike, scale_tril: ArrayLike, *,
+                 validate_args: bool = False, name: str | None = None):
         df, loc, scale_tril = promote_floats(df, loc, scale_tril)
         _check_dims("MultivariateStudentT", loc, scale_tril, "scale_tril")
         self._set(df=df, loc=loc, scale_tril=scale_tril, validate_args=validate_args, name=name)
@@ -68,11 +69,11 @@ class MultivariateStudentT(Distribution):
                        checks.lower_triangular_positive_diag("scale_tril", scale_tril))
 
     @property
-    def event_shape(self):
+    def event_shape(self) -> tuple[int, ...]:
         return (self.loc.shape[-1],)
 
     @property
-    def support(self):
+    def support(self) -> constraints.Constraint:
         return constraints.real_vector
 
     def _log_det(self):
