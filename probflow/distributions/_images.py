@@ -160,6 +160,7 @@ def _soft_clip(b, domain):
     if b.low is None and b.high is None:
         return c.real
     if b.high is None:
+        assert b.low is not None  # both None returned above
         return c.GreaterThan(b.low)
     if b.low is None:
         return c.LessThan(b.high)

@@ -10,11 +10,12 @@ from unconstrained reals onto it.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import dataclasses
+from typing import Any, ClassVar, dataclass_transform
 
 import jax.numpy as jnp
 
-from probflow.core.pytree import Struct, static_field
+from probflow.core.pytree import Struct, field, static_field
 from probflow.typing import Array, ArrayLike
 
 __all__ = [
@@ -57,8 +58,13 @@ __all__ = [
 ]
 
 
+@dataclass_transform(eq_default=False, frozen_default=True,
+                     field_specifiers=(dataclasses.field, field, static_field))
 class Constraint(Struct):
     """Base class of supports.
+
+    Subclasses are frozen dataclasses (``Struct``); ``dataclass_transform`` tells type
+    checkers so, and that their constructors take the declared fields.
 
     Examples:
         >>> import jax.numpy as jnp
