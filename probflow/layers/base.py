@@ -10,16 +10,21 @@ those numbers, so it works inside a user's own optax loop and under ``jit``/``vm
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar, TypeAlias
 
 import jax
 import jax.numpy as jnp
 
 from probflow.core.deprecation import key_from_positional
+from probflow.typing import Array, ArrayLike, DTypeLike, PRNGKey, PyTree, Shape
 
 __all__ = ["Layer", "get_activation", "layer_from_config", "ACTIVATIONS"]
 
-ACTIVATIONS = {
+#: An activation: a name in ``ACTIVATIONS``, a function of an array, or ``None`` (linear).
+ActivationLike: TypeAlias = str | Callable[[Array], Array] | None
+
+ACTIVATIONS: dict[str, Callable[[Array], Array]] = {
     "linear": lambda x: x,
     "relu": jax.nn.relu,
     "tanh": jnp.tanh,
@@ -38,7 +43,7 @@ ACTIVATIONS = {
 _REGISTRY: dict[str, type] = {}
 
 
-def get_activation(activation, owner: str = "layer"):
+def get_activation(activation: ActivationLike, owner: str = "layer") -> Callable[[Array], Array]:
     """Resolve an activation name (or ``None`` for linear, or a callable) to a function.
 
     Examples:
@@ -80,7 +85,7 @@ class Layer:
     is_bayesian: ClassVar[bool] = False
     is_head: ClassVar[bool] = False
 
-    def __init_subclass__(cls, **kwargs):
+    def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         _REGISTRY[cls.__name__] = cls
 
@@ -88,13 +93,17 @@ class Layer:
         self.name = name if name is not None else type(self).__name__.lower()
 
     # -- the functional core ----------------------------------------------------------------
-    def init(self, key, input_shape, dtype=jnp.float32):
+    def init(self, key: PRNGKey, input_shape: Sequence[int],
+             dtype: DTypeLike = jnp.float32) -> PyTree:
         """Return this layer's parameter PyTree for inputs of shape ``(batch,) + input_shape``."""
         del key, input_shape, dtype
         return {}
 
-    def apply(self, params, x, *_old_key, key=None, training: bool = False):
+    def apply(self, params: PyTree, x: ArrayLike, *_old_key: PRNGKey, key: PRNGKey | None = None,
+              training: bool = False) -> tuple[Any, Array]:
         """Return ``(output, kl)``; ``key=None`` uses the surrogate means (no sampling).
+
+        The output is an array (a distribution for heads)
 
         Pure and compiled once per input shape (``jax.jit`` with ``training`` static), so
         eager calls are fast; inside a user's ``jit``/``vmap``/``grad`` it is inlined.
@@ -120,10 +129,12 @@ class Layer:
             self._jitted_apply = fn
         return fn(params, x, key, training=bool(training))
 
-    def _apply(self, params, x, key=None, *, training: bool = False):
+    def _apply(self, params: PyTree, x: Array, key: PRNGKey | None = None, *,
+               training: bool = False) -> tuple[Any, Array]:
         raise NotImplementedError
 
-    def output_shape(self, params, input_shape, input_dtype=jnp.float32):
+    def output_shape(self, params: PyTree, input_shape: Sequence[int],
+                     input_dtype: DTypeLike = jnp.float32) -> Shape | None:
         """Shape of one example's output (no batch axis), by abstract evaluation.
 
         Examples:
@@ -140,12 +151,13 @@ class Layer:
         return None
 
     # -- MCMC support ---------------------------------------------------------------------
-    def point_weights(self, params):
+    def point_weights(self, params: PyTree) -> PyTree:
         """The weights MCMC samples (a PyTree), at their surrogate means."""
         del params
         return {}
 
-    def apply_weights(self, weights, x, *_old_key, key=None, training: bool = False):
+    def apply_weights(self, weights: PyTree, x: Array, *_old_key: PRNGKey,
+                      key: PRNGKey | None = None, training: bool = False) -> Any:
         """Output for fixed weights (the MCMC counterpart of
         [`apply`][probflow.layers.base.Layer.apply]); ``key=`` keyword-only, as there."""
         del weights
@@ -154,13 +166,13 @@ class Layer:
                                   new="apply_weights(weights, x, key=key)")
         return self.apply({}, x, key=key, training=training)[0]
 
-    def log_prior(self, weights):
+    def log_prior(self, weights: PyTree) -> ArrayLike:
         """Prior log density of [`point_weights`][probflow.layers.base.Layer.point_weights]-shaped
         weights."""
         del weights
         return jnp.zeros(())
 
-    def with_point_weights(self, params, weights):
+    def with_point_weights(self, params: PyTree, weights: PyTree) -> PyTree:
         """Parameters whose surrogate means are ``weights`` (used to warm-start MCMC)."""
         del weights
         return params
@@ -186,7 +198,7 @@ class Layer:
         return f"{type(self).__name__}({args})"
 
 
-def layer_from_config(config: dict) -> Layer:
+def layer_from_config(config: dict[str, Any]) -> Layer:
     """Rebuild a layer from [`Layer.get_config`][probflow.layers.base.Layer.get_config]'s
     dictionary.
 
@@ -207,7 +219,8 @@ def layer_from_config(config: dict) -> Layer:
     return cls(**kwargs)
 
 
-def glorot_normal(key, shape, fan_in: int, fan_out: int, dtype):
+def glorot_normal(key: PRNGKey, shape: Sequence[int], fan_in: int, fan_out: int,
+                  dtype: DTypeLike) -> Array:
     """Glorot (Xavier) normal initialisation.
 
     Examples:

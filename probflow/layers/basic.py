@@ -4,15 +4,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import jax
 import jax.numpy as jnp
 
 from probflow.core.checks import check_count
 from probflow.core.deprecation import key_from_positional
 from probflow.core.errors import ShapeError
-from probflow.layers.base import Layer, get_activation
+from probflow.layers.base import ActivationLike, Layer, get_activation
 from probflow.layers.bayes import _check_prior
-from probflow.layers.priors import cast_distribution
+from probflow.layers.priors import PriorLike, cast_distribution
+from probflow.typing import Array, ArrayLike, DTypeLike, PRNGKey, PyTree
 
 __all__ = ["Flatten", "Dropout", "Activation", "Embedding"]
 
@@ -30,7 +33,8 @@ class Flatten(Layer):
     def __init__(self, name: str | None = None):
         super().__init__(name)
 
-    def _apply(self, params, x, key=None, *, training: bool = False):
+    def _apply(self, params: PyTree, x: Array, key: PRNGKey | None = None, *,
+               training: bool = False) -> tuple[Array, Array]:
         """``(x.reshape(batch, -1), 0.0)``."""
         return x.reshape(x.shape[0], -1), jnp.zeros((), x.dtype)
 
@@ -47,12 +51,13 @@ class Activation(Layer):
 
     _config_keys = ("activation",)
 
-    def __init__(self, activation, name: str | None = None):
+    def __init__(self, activation: ActivationLike, name: str | None = None):
         super().__init__(name)
         self.activation = activation
         self._act = get_activation(activation, "Activation")
 
-    def _apply(self, params, x, key=None, *, training: bool = False):
+    def _apply(self, params: PyTree, x: Array, key: PRNGKey | None = None, *,
+               training: bool = False) -> tuple[Array, Array]:
         """``(activation(x), 0.0)``."""
         return self._act(x), jnp.zeros((), x.dtype)
 
@@ -81,7 +86,8 @@ class Dropout(Layer):
         self.rate = float(rate)
         self.mc = bool(mc)
 
-    def _apply(self, params, x, key=None, *, training: bool = False):
+    def _apply(self, params: PyTree, x: Array, key: PRNGKey | None = None, *,
+               training: bool = False) -> tuple[Array, Array]:
         """``(x * mask / (1 - rate), 0.0)`` when active, else ``(x, 0.0)``."""
         zero = jnp.zeros((), x.dtype)
         if key is None or not (training or self.mc) or self.rate == 0.0:
@@ -109,24 +115,28 @@ class Embedding(Layer):
 
     _config_keys = ("input_dim", "output_dim", "prior")
 
-    def __init__(self, input_dim: int, output_dim: int, *, prior=None, name: str | None = None):
+    def __init__(self, input_dim: int, output_dim: int, *, prior: PriorLike | None = None,
+                 name: str | None = None):
         super().__init__(name)
         self.input_dim = check_count("Embedding", "input_dim", input_dim)
         self.output_dim = check_count("Embedding", "output_dim", output_dim)
         self.prior = _check_prior("Embedding", "prior", prior)
 
-    def init(self, key, input_shape, dtype=jnp.float32):
+    def init(self, key: PRNGKey, input_shape: Sequence[int],
+             dtype: DTypeLike = jnp.float32) -> PyTree:
         """``{"embeddings": (input_dim, output_dim)}`` with N(0, 0.05^2) entries."""
         if not jnp.issubdtype(dtype, jnp.floating):
             dtype = jnp.float32
         return {"embeddings": 0.05 * jax.random.normal(key, (self.input_dim, self.output_dim),
                                                        dtype)}
 
-    def _apply(self, params, x, key=None, *, training: bool = False):
+    def _apply(self, params: PyTree, x: Array, key: PRNGKey | None = None, *,
+               training: bool = False) -> tuple[Array, Array]:
         """``(embeddings[x], 0.0)``."""
         return self.apply_weights(params, x), jnp.zeros((), params["embeddings"].dtype)
 
-    def apply_weights(self, weights, x, *_old_key, key=None, training: bool = False):
+    def apply_weights(self, weights: PyTree, x: Array, *_old_key: PRNGKey,
+                      key: PRNGKey | None = None, training: bool = False) -> Array:
         """``embeddings[x]`` (``key`` is unused; keyword-only)."""
         key_from_positional("Embedding.apply_weights", key, _old_key,
                             old="apply_weights(weights, x, key)",
@@ -135,15 +145,15 @@ class Embedding(Layer):
             raise ShapeError(f"Embedding: input must hold integer ids, got dtype {x.dtype}")
         return jnp.take(weights["embeddings"], x, axis=0)
 
-    def point_weights(self, params):
+    def point_weights(self, params: PyTree) -> PyTree:
         """The table itself."""
         return params
 
-    def with_point_weights(self, params, weights):
+    def with_point_weights(self, params: PyTree, weights: PyTree) -> PyTree:
         """``weights``."""
         return weights
 
-    def log_prior(self, weights):
+    def log_prior(self, weights: PyTree) -> ArrayLike:
         """Prior log density of the table (for MCMC)."""
         w = weights["embeddings"]
         return jnp.sum(cast_distribution(self.prior, w.dtype).log_prob(w))

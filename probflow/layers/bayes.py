@@ -14,24 +14,34 @@ fans; this class provides the three gradient estimators:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any, Literal, TypeAlias
+
 import jax
 import jax.numpy as jnp
 
-from probflow.layers.base import Layer, get_activation
+from probflow import distributions as pfd
+from probflow.layers.base import ActivationLike, Layer, get_activation
 from probflow.layers.priors import (
+    KLMethod,
     MeanField,
+    PriorLike,
     cast_distribution,
     default_prior,
     kl_term,
     uniform_and_signs,
 )
+from probflow.typing import Array, ArrayLike, DTypeLike, PRNGKey, PyTree
 
 __all__ = ["BayesianLayer", "ESTIMATORS"]
 
 ESTIMATORS = ("reparameterization", "flipout", "local_reparameterization")
 
+#: The gradient estimator of a Bayesian layer (one of ``ESTIMATORS``).
+Estimator: TypeAlias = Literal["reparameterization", "flipout", "local_reparameterization"]
 
-def _check_prior(owner: str, name: str, prior):
+
+def _check_prior(owner: str, name: str, prior: PriorLike | None) -> PriorLike:
     if prior is None:
         return default_prior()
     if not hasattr(prior, "log_prob"):
@@ -53,10 +63,12 @@ class BayesianLayer(Layer):
     """
 
     is_bayesian = True
-    estimator: str = "reparameterization"
+    estimator: Estimator = "reparameterization"
+    kl_method: KLMethod
 
-    def _setup(self, activation, use_bias, kernel_prior, bias_prior, surrogate, kl_method,
-               estimator):
+    def _setup(self, activation: ActivationLike, use_bias: bool, kernel_prior: PriorLike | None,
+               bias_prior: PriorLike | None, surrogate: MeanField | None,
+               kl_method: KLMethod, estimator: Estimator) -> None:
         owner = type(self).__name__
         self.activation = activation
         self._act = get_activation(activation, owner)
@@ -81,27 +93,28 @@ class BayesianLayer(Layer):
         self.estimator = estimator
 
     # -- subclass hooks -------------------------------------------------------------------
-    def _kernel_shape(self, input_shape) -> tuple[int, ...]:
+    def _kernel_shape(self, input_shape: Sequence[int]) -> tuple[int, ...]:
         raise NotImplementedError
 
     def _bias_shape(self) -> tuple[int, ...]:
         raise NotImplementedError
 
-    def _fans(self, input_shape) -> tuple[int, int]:
+    def _fans(self, input_shape: Sequence[int]) -> tuple[int, int]:
         raise NotImplementedError
 
-    def _linear(self, x, kernel):
+    def _linear(self, x: Array, kernel: Array) -> Array:
         raise NotImplementedError
 
-    def _check_input(self, x):
+    def _check_input(self, x: Array) -> None:
         pass
 
-    def _channel_shape(self, x):
+    def _channel_shape(self, x: Array) -> tuple[int, ...]:
         """Shape of the flipout input signs: per example and input channel."""
         return x.shape[:1] + (1,) * (x.ndim - 2) + x.shape[-1:]
 
     # -- parameters ------------------------------------------------------------------------
-    def init(self, key, input_shape, dtype=jnp.float32):
+    def init(self, key: PRNGKey, input_shape: Sequence[int],
+             dtype: DTypeLike = jnp.float32) -> PyTree:
         """Surrogate parameters ``{"kernel": {"loc", "rho"}, "bias": {"loc", "rho"}}``."""
         input_shape = tuple(input_shape)
         fan_in, fan_out = self._fans(input_shape)
@@ -113,14 +126,14 @@ class BayesianLayer(Layer):
                                                  fan_out=fan_out, dtype=dtype, zero_loc=True)
         return params
 
-    def _q(self, params, part):
+    def _q(self, params: PyTree, part: str) -> pfd.Distribution:
         return self.surrogate.distribution(params[part])
 
-    def _prior(self, part, dtype):
+    def _prior(self, part: str, dtype: DTypeLike) -> PriorLike:
         prior = self.kernel_prior if part == "kernel" else self.bias_prior
         return cast_distribution(prior, dtype)
 
-    def _kl(self, params, samples):
+    def _kl(self, params: PyTree, samples: dict[str, Any]) -> Array:
         total = 0.0
         for part in params:
             q = self._q(params, part)
@@ -129,7 +142,8 @@ class BayesianLayer(Layer):
         return jnp.asarray(total, params["kernel"]["loc"].dtype)
 
     # -- forward -----------------------------------------------------------------------------
-    def _apply(self, params, x, key=None, *, training: bool = False):
+    def _apply(self, params: PyTree, x: Array, key: PRNGKey | None = None, *,
+               training: bool = False) -> tuple[Array, Array]:
         """``(activation(x W + b), KL(q || prior))`` with weights drawn from the surrogate.
 
         With ``key=None`` the surrogate means are used (a deterministic pass).
@@ -144,6 +158,8 @@ class BayesianLayer(Layer):
             return self._act(y), self._kl(params, {})
         parts = list(params)
         shapes = [params[part]["loc"].shape for part in parts]
+        y_mean: Array | None = None  # flipout: the output at the surrogate means
+        mean: Array | None = None  # local reparameterization: the pre-activations' mean
         if self.estimator == "flipout":
             y_mean = self._linear(x, params["kernel"]["loc"])
             signs = [self._channel_shape(x), self._channel_shape(y_mean)]
@@ -159,27 +175,30 @@ class BayesianLayer(Layer):
         if self.estimator == "reparameterization":
             y = self._linear(x, samples["kernel"])
         elif self.estimator == "flipout":
+            assert y_mean is not None
             delta = samples["kernel"] - params["kernel"]["loc"]
             y = y_mean + self._linear(x * signs[0], delta) * signs[1]
         else:  # local reparameterization: sample the pre-activations
             scale = jax.nn.softplus(params["kernel"]["rho"])
             var = self._linear(jnp.square(x), jnp.square(scale))
             z = self.surrogate.standard_from_uniform(uniforms[-1])
+            assert mean is not None
             y = mean + jnp.sqrt(var + 1e-30) * z
         if self.use_bias:
             y = y + samples["bias"]
         return self._act(y), self._kl(params, samples)
 
     # -- MCMC support ------------------------------------------------------------------------
-    def point_weights(self, params):
+    def point_weights(self, params: PyTree) -> PyTree:
         """``{"kernel": loc, "bias": loc}``: the surrogate means."""
         return {part: params[part]["loc"] for part in params}
 
-    def with_point_weights(self, params, weights):
+    def with_point_weights(self, params: PyTree, weights: PyTree) -> PyTree:
         """Parameters with the surrogate means replaced by ``weights``."""
         return {part: {**params[part], "loc": weights[part]} for part in params}
 
-    def apply_weights(self, weights, x, key=None, *, training: bool = False):
+    def apply_weights(self, weights: PyTree, x: Array, *_old_key: PRNGKey,
+                      key: PRNGKey | None = None, training: bool = False) -> Array:
         """``activation(x W + b)`` for given weights."""
         del key, training
         self._check_input(x)
@@ -188,7 +207,7 @@ class BayesianLayer(Layer):
             y = y + weights["bias"]
         return self._act(y)
 
-    def log_prior(self, weights):
+    def log_prior(self, weights: PyTree) -> ArrayLike:
         """Sum of the kernel and bias prior log densities."""
         total = 0.0
         for part, w in weights.items():

@@ -4,10 +4,16 @@
 from __future__ import annotations
 
 import math
+import os
+from typing import TYPE_CHECKING, Any, Literal
 
 import jax
 
 from probflow.core.checks import check_count
+from probflow.typing import PyTree
+
+if TYPE_CHECKING:
+    from probflow.layers.sequential import Sequential
 
 __all__ = ["History", "Callback", "EarlyStopping", "ModelCheckpoint"]
 
@@ -25,7 +31,7 @@ class History:
         ([1.5], [0])
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.history: dict[str, list[float]] = {}
         self.epoch: list[int] = []
 
@@ -64,16 +70,16 @@ class Callback:
         0 0.2
     """
 
-    def on_train_begin(self, model) -> None:
+    def on_train_begin(self, model: Sequential) -> None:
         """Called before the first epoch."""
 
-    def on_epoch_end(self, epoch: int, logs: dict[str, float], model) -> None:
+    def on_epoch_end(self, epoch: int, logs: dict[str, float], model: Sequential) -> None:
         """Called after each epoch with its metrics."""
 
-    def on_train_end(self, model) -> None:
+    def on_train_end(self, model: Sequential) -> None:
         """Called after the last epoch."""
 
-    def get_state(self) -> tuple[dict, object]:
+    def get_state(self) -> tuple[dict[str, Any], PyTree]:
         """The callback's state for a ``fit`` checkpoint: a JSON-able dict and a PyTree shaped
         like the model's parameters (or ``None``). Override both this and
         [`set_state`][probflow.layers.callbacks.Callback.set_state] so that a resumed ``fit``
@@ -86,7 +92,7 @@ class Callback:
         """
         return {}, None
 
-    def set_state(self, state: dict, params) -> None:
+    def set_state(self, state: dict[str, Any], params: PyTree) -> None:
         """Put back what [`get_state`][probflow.layers.callbacks.Callback.get_state] returned
         (called on resume, after ``on_train_begin``; ``params`` is restored into the
         structure of the model's parameters).
@@ -127,7 +133,7 @@ class EarlyStopping(Callback):
     """
 
     def __init__(self, monitor: str = "val_loss", patience: int = 5, *, min_delta: float = 0.0,
-                 mode: str = "auto", restore_best: bool = True):
+                 mode: Literal["auto", "min", "max"] = "auto", restore_best: bool = True):
         patience = check_count("EarlyStopping", "patience", patience, 0)
         self.monitor = monitor
         self.patience = patience
@@ -137,7 +143,7 @@ class EarlyStopping(Callback):
         self.stopped_epoch: int | None = None
         self.best_epoch: int | None = None
 
-    def on_train_begin(self, model) -> None:
+    def on_train_begin(self, model: Sequential) -> None:
         """Reset the state."""
         self.best = math.inf if self.mode == "min" else -math.inf
         self.best_params = None
@@ -145,7 +151,7 @@ class EarlyStopping(Callback):
         self.stopped_epoch = None
         self.best_epoch = None
 
-    def on_epoch_end(self, epoch, logs, model) -> None:
+    def on_epoch_end(self, epoch: int, logs: dict[str, float], model: Sequential) -> None:
         """Track the best value; stop after ``patience`` epochs without improvement."""
         if self.monitor not in logs:
             raise KeyError(f"EarlyStopping: monitor={self.monitor!r} is not among the epoch "
@@ -161,12 +167,12 @@ class EarlyStopping(Callback):
                 self.stopped_epoch = epoch
                 model.stop_training = True
 
-    def on_train_end(self, model) -> None:
+    def on_train_end(self, model: Sequential) -> None:
         """Restore the best parameters if asked."""
         if self.restore_best and self.best_params is not None:
             model.params = self.best_params
 
-    def get_state(self) -> tuple[dict, object]:
+    def get_state(self) -> tuple[dict[str, Any], PyTree]:
         """Best value, its epoch, the epochs waited and the best parameters (for checkpoints).
 
         Examples:
@@ -179,7 +185,7 @@ class EarlyStopping(Callback):
                  "stopped_epoch": self.stopped_epoch}
         return state, self.best_params
 
-    def set_state(self, state: dict, params) -> None:
+    def set_state(self, state: dict[str, Any], params: PyTree) -> None:
         """Put back a [`get_state`][probflow.layers.callbacks.EarlyStopping.get_state].
 
         Examples:
@@ -209,19 +215,19 @@ class ModelCheckpoint(Callback):
         True
     """
 
-    def __init__(self, path, monitor: str = "val_loss", *, save_best_only: bool = True,
-                 mode: str = "auto"):
+    def __init__(self, path: str | os.PathLike[str], monitor: str = "val_loss", *,
+                 save_best_only: bool = True, mode: Literal["auto", "min", "max"] = "auto"):
         self.path = str(path)
         self.monitor = monitor
         self.save_best_only = bool(save_best_only)
         self.mode = _resolve_mode(mode, monitor, "ModelCheckpoint")
         self.saved: list[str] = []
 
-    def on_train_begin(self, model) -> None:
+    def on_train_begin(self, model: Sequential) -> None:
         """Reset the best value."""
         self.best = math.inf if self.mode == "min" else -math.inf
 
-    def on_epoch_end(self, epoch, logs, model) -> None:
+    def on_epoch_end(self, epoch: int, logs: dict[str, float], model: Sequential) -> None:
         """Save if due."""
         if self.save_best_only:
             if self.monitor not in logs:
@@ -235,7 +241,7 @@ class ModelCheckpoint(Callback):
         model.save(path)
         self.saved.append(path)
 
-    def get_state(self) -> tuple[dict, object]:
+    def get_state(self) -> tuple[dict[str, Any], PyTree]:
         """The best value and the files saved so far (for checkpoints).
 
         Examples:
@@ -246,7 +252,7 @@ class ModelCheckpoint(Callback):
         """
         return {"best": self.best, "saved": list(self.saved)}, None
 
-    def set_state(self, state: dict, params) -> None:
+    def set_state(self, state: dict[str, Any], params: PyTree) -> None:
         """Put back a [`get_state`][probflow.layers.callbacks.ModelCheckpoint.get_state].
 
         Examples:

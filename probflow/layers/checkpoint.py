@@ -36,6 +36,8 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import jax
 import numpy as np
@@ -56,6 +58,11 @@ from probflow.core.fingerprints import (
     key_digest,
     optimizer_probe,
 )
+from probflow.typing import Array, PRNGKey, PyTree
+
+if TYPE_CHECKING:
+    from probflow.layers.callbacks import Callback, History
+    from probflow.layers.sequential import Sequential
 
 __all__ = ["FIT_FORMAT", "FIT_VERSION", "DEFAULT_SECONDS", "FitCheckpoint", "FitState",
            "fit_header", "restore_fit_state"]
@@ -65,12 +72,13 @@ FIT_VERSION = 1
 DEFAULT_SECONDS = 60.0
 
 
-def _describe(a) -> list:
+def _describe(a: Array) -> list[Any]:
     return [list(a.shape), str(a.dtype)]
 
 
-def fit_header(net, xs, ys, val, *, key, batch_size: int, validation_samples: int,
-               every: int | None) -> dict:
+def fit_header(net: Sequential, xs: Array, ys: Array, val: tuple[Array, Array] | None, *,
+               key: PRNGKey, batch_size: int, validation_samples: int,
+               every: int | None) -> dict[str, Any]:
     """The JSON header describing one ``fit`` call (its checkpoint's identity).
 
     Examples:
@@ -89,7 +97,7 @@ def fit_header(net, xs, ys, val, *, key, batch_size: int, validation_samples: in
         "version": FIT_VERSION,
         "probflow_version": probflow.__version__,
         "jax_version": jax.__version__,
-        "x64": bool(jax.config.jax_enable_x64),
+        "x64": bool(jax.config.jax_enable_x64),  # pyright: ignore[reportAttributeAccessIssue]
         "architecture": {"layers": config["layers"], "input_shape": config["input_shape"],
                          "input_dtype": config["input_dtype"]},
         "kl_weight": net.kl_weight,
@@ -131,7 +139,8 @@ class FitCheckpoint:
         3
     """
 
-    def __init__(self, path, header: dict, every: int | None, saved_epochs: int = 0):
+    def __init__(self, path: str | os.PathLike[str], header: dict[str, Any], every: int | None,
+                 saved_epochs: int = 0):
         self.path = os.fspath(path)
         self.header = dict(header, every=every)
         self.every = every
@@ -144,8 +153,9 @@ class FitCheckpoint:
             return time.monotonic() - self.last_save >= DEFAULT_SECONDS
         return epochs_done - self.saved_epochs >= self.every
 
-    def save(self, net, params, opt_state, key, history, epochs_done: int, *,
-             stopped: bool = False, callbacks=()) -> None:
+    def save(self, net: Sequential, params: PyTree, opt_state: PyTree, key: PRNGKey,
+             history: History, epochs_done: int, *, stopped: bool = False,
+             callbacks: Sequence[Callback] = ()) -> None:
         """Replace the file atomically with the state after ``epochs_done`` epochs (and the
         callbacks' [`get_state`][probflow.layers.callbacks.Callback.get_state])."""
         arrays, params_info = tree_to_arrays("params/", params)
@@ -193,17 +203,19 @@ class FitState:
         1
     """
 
-    def __init__(self, params, opt_state, key, history, epochs_done, stopped, every,
-                 callbacks=()):
+    def __init__(self, params: PyTree, opt_state: PyTree, key: PRNGKey,
+                 history: dict[str, list[float]], epochs_done: int, stopped: bool,
+                 every: int | None, callbacks: Sequence[dict[str, Any]] = ()):
         self.params, self.opt_state, self.key = params, opt_state, key
         self.history, self.epochs_done, self.stopped = history, epochs_done, stopped
         self.every = every
         self.callbacks = list(callbacks)
 
-    def callback_states(self, path, callbacks) -> list:
+    def callback_states(self, path: str, callbacks: Sequence[Callback]
+                        ) -> list[tuple[Any, PyTree] | None]:
         """``[(state, params)]`` for ``callbacks`` (the resumed call's), checked against the
         run's: a callback in the same position must be of the same class."""
-        out = []
+        out: list[tuple[Any, PyTree] | None] = []
         for i, cb in enumerate(callbacks):
             if i >= len(self.callbacks):
                 out.append(None)
@@ -218,12 +230,13 @@ class FitState:
         return out
 
 
-def _mismatch(path, what: str, saved, given, hint: str) -> CheckpointError:
+def _mismatch(path: str, what: str, saved: Any, given: Any, hint: str) -> CheckpointError:
     return CheckpointError(f"{path}: the run was trained with {what} {saved}, this call has "
                            f"{given}; {hint}")
 
 
-def restore_fit_state(path, net, expected: dict, key_template) -> FitState:
+def restore_fit_state(path: str | os.PathLike[str], net: Sequential, expected: dict[str, Any],
+                      key_template: PRNGKey) -> FitState:
     """Read ``path`` and check it against the call described by ``expected`` (a
     [`fit_header`][probflow.layers.checkpoint.fit_header]); ``net`` holds parameter and
     optimizer-state templates of the right structure and its optimizer.

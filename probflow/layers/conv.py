@@ -4,12 +4,17 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
+from typing import Any, ClassVar, cast
 
 import jax
 
 from probflow.core.checks import check_count
 from probflow.core.errors import ShapeError
-from probflow.layers.bayes import BayesianLayer
+from probflow.layers.base import ActivationLike
+from probflow.layers.bayes import BayesianLayer, Estimator
+from probflow.layers.priors import KLMethod, MeanField, PriorLike
+from probflow.typing import Array
 
 __all__ = [
     "ConvVariational",
@@ -22,10 +27,10 @@ __all__ = [
 _DIMENSION_NUMBERS = {1: ("NWC", "WIO", "NWC"), 2: ("NHWC", "HWIO", "NHWC")}
 
 
-def _tuple(owner: str, name: str, value, rank: int) -> tuple[int, ...]:
+def _tuple(owner: str, name: str, value: Any, rank: int) -> tuple[int, ...]:
     if isinstance(value, int) and not isinstance(value, bool):
         value = (value,) * rank
-    value = tuple(value)
+    value = tuple(cast("Iterable[int]", value))  # (a bool raises TypeError here)
     if len(value) != rank or not all(isinstance(v, int) and v >= 1 for v in value):
         raise ValueError(f"{owner}: {name} must be a positive integer or a tuple of {rank} "
                          f"positive integers, got {value!r}")
@@ -60,12 +65,15 @@ class ConvVariational(BayesianLayer):
                     "estimator", "use_bias", "kernel_prior", "bias_prior", "surrogate",
                     "kl_method")
     _rank = 2
-    _default_estimator = "reparameterization"
+    _default_estimator: ClassVar[Estimator] = "reparameterization"
 
-    def __init__(self, filters: int, kernel_size, strides=1, padding: str = "same",
-                 activation=None, *, rank: int | None = None, estimator: str | None = None,
-                 use_bias: bool = True, kernel_prior=None, bias_prior=None, surrogate=None,
-                 kl_method: str = "auto", name: str | None = None):
+    def __init__(self, filters: int, kernel_size: int | Sequence[int],
+                 strides: int | Sequence[int] = 1, padding: str = "same",
+                 activation: ActivationLike = None, *, rank: int | None = None,
+                 estimator: Estimator | None = None,
+                 use_bias: bool = True, kernel_prior: PriorLike | None = None,
+                 bias_prior: PriorLike | None = None, surrogate: MeanField | None = None,
+                 kl_method: KLMethod = "auto", name: str | None = None):
         super().__init__(name)
         owner = type(self).__name__
         rank = self._rank if rank is None else rank
@@ -85,24 +93,24 @@ class ConvVariational(BayesianLayer):
         self._setup(activation, use_bias, kernel_prior, bias_prior, surrogate, kl_method,
                     estimator)
 
-    def _kernel_shape(self, input_shape):
+    def _kernel_shape(self, input_shape: Sequence[int]) -> tuple[int, ...]:
         return self.kernel_size + (int(input_shape[-1]), self.filters)
 
-    def _bias_shape(self):
+    def _bias_shape(self) -> tuple[int, ...]:
         return (self.filters,)
 
-    def _fans(self, input_shape):
+    def _fans(self, input_shape: Sequence[int]) -> tuple[int, int]:
         k = math.prod(self.kernel_size)
         return k * int(input_shape[-1]), k * self.filters
 
-    def _check_input(self, x):
+    def _check_input(self, x: Array) -> None:
         if x.ndim != self.rank + 2:
             layout = "(batch, width, channels)" if self.rank == 1 else (
                 "(batch, height, width, channels)")
             raise ShapeError(f"{type(self).__name__}: input must have shape {layout}, got "
                              f"shape {tuple(x.shape)}")
 
-    def _linear(self, x, kernel):
+    def _linear(self, x: Array, kernel: Array) -> Array:
         if x.shape[-1] != kernel.shape[-2]:
             raise ShapeError(f"{type(self).__name__}: input has {x.shape[-1]} channels (shape "
                              f"{tuple(x.shape)}), expected {kernel.shape[-2]}")
@@ -115,9 +123,12 @@ class _Fixed(ConvVariational):
     _config_keys = ("filters", "kernel_size", "strides", "padding", "activation", "use_bias",
                     "kernel_prior", "bias_prior", "surrogate", "kl_method")
 
-    def __init__(self, filters: int, kernel_size, strides=1, padding: str = "same",
-                 activation=None, *, use_bias: bool = True, kernel_prior=None, bias_prior=None,
-                 surrogate=None, kl_method: str = "auto", name: str | None = None):
+    def __init__(self, filters: int, kernel_size: int | Sequence[int],
+                 strides: int | Sequence[int] = 1, padding: str = "same",
+                 activation: ActivationLike = None, *, use_bias: bool = True,
+                 kernel_prior: PriorLike | None = None, bias_prior: PriorLike | None = None,
+                 surrogate: MeanField | None = None, kl_method: KLMethod = "auto",
+                 name: str | None = None):
         super().__init__(filters, kernel_size, strides, padding, activation, use_bias=use_bias,
                          kernel_prior=kernel_prior, bias_prior=bias_prior, surrogate=surrogate,
                          kl_method=kl_method, name=name)

@@ -3,14 +3,18 @@ variants."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import ClassVar
+
 import jax
 import jax.numpy as jnp
 
 from probflow.core.checks import check_count
 from probflow.core.errors import ShapeError
-from probflow.layers.base import Layer, get_activation, glorot_normal
-from probflow.layers.bayes import BayesianLayer, _check_prior
-from probflow.layers.priors import cast_distribution
+from probflow.layers.base import ActivationLike, Layer, get_activation, glorot_normal
+from probflow.layers.bayes import BayesianLayer, Estimator, _check_prior
+from probflow.layers.priors import KLMethod, MeanField, PriorLike, cast_distribution
+from probflow.typing import Array, ArrayLike, DTypeLike, PRNGKey, PyTree
 
 __all__ = [
     "Dense",
@@ -21,7 +25,7 @@ __all__ = [
 ]
 
 
-def _check_features(owner: str, x, expected: int | None = None):
+def _check_features(owner: str, x: Array, expected: int | None = None) -> None:
     if x.ndim < 2:
         raise ShapeError(f"{owner}: input must have shape (batch, ..., features), got shape "
                          f"{tuple(x.shape)}")
@@ -56,8 +60,8 @@ class Dense(Layer):
 
     _config_keys = ("units", "activation", "use_bias", "prior")
 
-    def __init__(self, units: int, activation=None, *, use_bias: bool = True, prior=None,
-                 name: str | None = None):
+    def __init__(self, units: int, activation: ActivationLike = None, *, use_bias: bool = True,
+                 prior: PriorLike | None = None, name: str | None = None):
         super().__init__(name)
         self.units = check_count("Dense", "units", units)
         self.activation = activation
@@ -65,7 +69,8 @@ class Dense(Layer):
         self.use_bias = bool(use_bias)
         self.prior = _check_prior("Dense", "prior", prior)
 
-    def init(self, key, input_shape, dtype=jnp.float32):
+    def init(self, key: PRNGKey, input_shape: Sequence[int],
+             dtype: DTypeLike = jnp.float32) -> PyTree:
         """``{"kernel": (in, units), "bias": (units,)}``, Glorot-normal kernel, zero bias."""
         fan_in = int(input_shape[-1])
         params = {"kernel": glorot_normal(key, (fan_in, self.units), fan_in, self.units, dtype)}
@@ -73,19 +78,21 @@ class Dense(Layer):
             params["bias"] = jnp.zeros((self.units,), dtype)
         return params
 
-    def _apply(self, params, x, key=None, *, training: bool = False):
+    def _apply(self, params: PyTree, x: Array, key: PRNGKey | None = None, *,
+               training: bool = False) -> tuple[Array, Array]:
         """``(activation(x @ kernel + bias), 0.0)``."""
         return self.apply_weights(params, x), jnp.zeros((), params["kernel"].dtype)
 
-    def point_weights(self, params):
+    def point_weights(self, params: PyTree) -> PyTree:
         """The weights themselves."""
         return params
 
-    def with_point_weights(self, params, weights):
+    def with_point_weights(self, params: PyTree, weights: PyTree) -> PyTree:
         """``weights``."""
         return weights
 
-    def apply_weights(self, weights, x, key=None, *, training: bool = False):
+    def apply_weights(self, weights: PyTree, x: Array, *_old_key: PRNGKey,
+                      key: PRNGKey | None = None, training: bool = False) -> Array:
         """``activation(x @ kernel + bias)``."""
         _check_features("Dense", x, weights["kernel"].shape[0])
         y = x @ weights["kernel"]
@@ -93,7 +100,7 @@ class Dense(Layer):
             y = y + weights["bias"]
         return self._act(y)
 
-    def log_prior(self, weights):
+    def log_prior(self, weights: PyTree) -> ArrayLike:
         """Prior log density of the weights (for MCMC)."""
         return sum(jnp.sum(cast_distribution(self.prior, w.dtype).log_prob(w))
                    for w in jax.tree_util.tree_leaves(weights))
@@ -134,11 +141,12 @@ class DenseVariational(BayesianLayer):
 
     _config_keys = ("units", "activation", "use_bias", "kernel_prior", "bias_prior",
                     "surrogate", "kl_method", "estimator")
-    _default_estimator = "reparameterization"
+    _default_estimator: ClassVar[Estimator] = "reparameterization"
 
-    def __init__(self, units: int, activation=None, *, use_bias: bool = True,
-                 kernel_prior=None, bias_prior=None, surrogate=None, kl_method: str = "auto",
-                 estimator: str | None = None, name: str | None = None):
+    def __init__(self, units: int, activation: ActivationLike = None, *, use_bias: bool = True,
+                 kernel_prior: PriorLike | None = None, bias_prior: PriorLike | None = None,
+                 surrogate: MeanField | None = None, kl_method: KLMethod = "auto",
+                 estimator: Estimator | None = None, name: str | None = None):
         super().__init__(name)
         owner = type(self).__name__
         self.units = check_count(owner, "units", units)
@@ -146,19 +154,19 @@ class DenseVariational(BayesianLayer):
         self._setup(activation, use_bias, kernel_prior, bias_prior, surrogate, kl_method,
                     estimator)
 
-    def _kernel_shape(self, input_shape):
+    def _kernel_shape(self, input_shape: Sequence[int]) -> tuple[int, ...]:
         return (int(input_shape[-1]), self.units)
 
-    def _bias_shape(self):
+    def _bias_shape(self) -> tuple[int, ...]:
         return (self.units,)
 
-    def _fans(self, input_shape):
+    def _fans(self, input_shape: Sequence[int]) -> tuple[int, int]:
         return int(input_shape[-1]), self.units
 
-    def _check_input(self, x):
+    def _check_input(self, x: Array) -> None:
         _check_features(type(self).__name__, x)
 
-    def _linear(self, x, kernel):
+    def _linear(self, x: Array, kernel: Array) -> Array:
         if x.shape[-1] != kernel.shape[0]:
             raise ShapeError(f"{type(self).__name__}: input has {x.shape[-1]} features (shape "
                              f"{tuple(x.shape)}), expected {kernel.shape[0]}")
@@ -179,10 +187,11 @@ class DenseReparameterization(DenseVariational):
 
     _config_keys = ("units", "activation", "use_bias", "kernel_prior", "bias_prior",
                     "surrogate", "kl_method")
-    _default_estimator = "reparameterization"
+    _default_estimator: ClassVar[Estimator] = "reparameterization"
 
-    def __init__(self, units: int, activation=None, *, use_bias: bool = True,
-                 kernel_prior=None, bias_prior=None, surrogate=None, kl_method: str = "auto",
+    def __init__(self, units: int, activation: ActivationLike = None, *, use_bias: bool = True,
+                 kernel_prior: PriorLike | None = None, bias_prior: PriorLike | None = None,
+                 surrogate: MeanField | None = None, kl_method: KLMethod = "auto",
                  name: str | None = None):
         super().__init__(units, activation, use_bias=use_bias, kernel_prior=kernel_prior,
                          bias_prior=bias_prior, surrogate=surrogate, kl_method=kl_method,

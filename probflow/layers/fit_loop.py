@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import jax
 import jax.numpy as jnp
@@ -26,24 +28,32 @@ import jax.numpy as jnp
 from probflow.core.progress import progress_bar
 from probflow.layers.callbacks import History
 from probflow.layers.training import make_epoch_fn, make_replay_fn, num_batches
+from probflow.typing import Array, PRNGKey, PyTree
+
+if TYPE_CHECKING:
+    from probflow.layers.callbacks import Callback
+    from probflow.layers.checkpoint import FitCheckpoint
+    from probflow.layers.sequential import Sequential
 
 __all__ = ["run_epochs"]
 
 
-def _all_finite(tree) -> bool:
+def _all_finite(tree: PyTree) -> bool:
     return all(bool(jnp.all(jnp.isfinite(leaf))) for leaf in jax.tree_util.tree_leaves(tree)
                if jnp.issubdtype(jnp.asarray(leaf).dtype, jnp.inexact))
 
 
-def _cached(net, kind: str, batch_size: int, make):
+def _cached(net: Sequential, kind: str, batch_size: int,
+            make: Callable[..., Callable[..., Any]]) -> Callable[..., Any]:
     fns = net._epoch_fns
     if (kind, batch_size) not in fns:
         fns[(kind, batch_size)] = make(net, net.optimizer, batch_size)
     return fns[(kind, batch_size)]
 
 
-def _recover(net, start, previous, args, batch_size: int, bad_step: int, epoch: int,
-             steps: int, loss: float):
+def _recover(net: Sequential, start: tuple[PyTree, PyTree, PRNGKey],
+             previous: tuple[PyTree, PyTree, PRNGKey] | None, args: Sequence[Any],
+             batch_size: int, bad_step: int, epoch: int, steps: int, loss: float) -> str:
     """Put back the last weights with a finite loss; return the error message."""
     replay = _cached(net, "replay", batch_size, make_replay_fn)
     params, opt_state, key = start
@@ -70,16 +80,19 @@ def _recover(net, start, previous, args, batch_size: int, bad_step: int, epoch: 
         params, opt_state = start[0], start[1]
         kept = f"the weights epoch {epoch + 1} started from"
     net.params, net.opt_state = params, opt_state
+    assert net.history is not None  # set by run_epochs
     done = len(net.history.epoch)
     return (f"Sequential.fit: {what}; net.params keep {kept}, and net.history holds the "
             f"{done} completed epoch{'' if done == 1 else 's'}. Lower the learning rate or "
             f"standardise the inputs and targets")
 
 
-def run_epochs(net, xs, ys, *, key, epochs: int, batch_size: int, val, callbacks,
+def run_epochs(net: Sequential, xs: Array, ys: Array, *, key: PRNGKey, epochs: int,
+               batch_size: int, val: tuple[Array, Array] | None, callbacks: Sequence[Callback],
                verbose: int, validation_samples: int, start_epoch: int = 0,
-               history: History | None = None, checkpoint=None, stopped: bool = False,
-               callback_states=()) -> History:
+               history: History | None = None, checkpoint: FitCheckpoint | None = None,
+               stopped: bool = False,
+               callback_states: Sequence[tuple[Any, PyTree] | None] = ()) -> History:
     """Train ``net`` (built and compiled) for up to ``epochs`` epochs; see ``Sequential.fit``.
 
     ``start_epoch``, ``history`` and ``stopped`` continue a resumed run (``key`` is then the

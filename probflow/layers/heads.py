@@ -9,6 +9,9 @@ targets. When the input's last axis has length one it is dropped, so a network e
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any, cast
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -19,6 +22,7 @@ from probflow.core.errors import ShapeError
 from probflow.core.numerics import softplus_inverse
 from probflow.layers.base import Layer
 from probflow.layers.priors import standard_normal_from_uniform, uniform_and_signs
+from probflow.typing import Array, ArrayLike, DTypeLike, PRNGKey, PyTree
 
 __all__ = ["Head", "NormalHead", "StudentTHead", "BernoulliHead", "CategoricalHead",
            "PoissonHead"]
@@ -26,11 +30,11 @@ __all__ = ["Head", "NormalHead", "StudentTHead", "BernoulliHead", "CategoricalHe
 _HEAD_PRIOR_SCALE = 3.0
 
 
-def _squeeze(h):
+def _squeeze(h: Array) -> Array:
     return h[..., 0] if h.shape[-1] == 1 else h
 
 
-def _fixed_or_learned(owner: str, name: str, value):
+def _fixed_or_learned(owner: str, name: str, value: Any) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
@@ -58,44 +62,48 @@ class Head(Layer):
     is_head = True
     is_classifier = False
 
-    def distribution(self, params, h):
+    def distribution(self, params: PyTree, h: Array) -> pfd.Distribution:
         """The predictive distribution given the previous layer's output ``h``."""
         raise NotImplementedError
 
-    def moments(self, dist):
+    def moments(self, dist: pfd.Distribution) -> tuple[Array, Array]:
         """``(mean, variance)`` of the targets (class probabilities for classifiers)."""
         raise NotImplementedError
 
-    def sample(self, key, dist):
+    def sample(self, key: PRNGKey, dist: pfd.Distribution) -> Array:
         """One draw of the targets from ``dist`` (the head's distribution)."""
         return dist.sample(key)
 
-    def _apply(self, params, x, key=None, *, training: bool = False):
+    def _apply(self, params: PyTree, x: Array, key: PRNGKey | None = None, *,
+               training: bool = False) -> tuple[pfd.Distribution, Array]:
         """``(distribution, 0.0)``."""
         del key, training
         return self.distribution(params, x), jnp.zeros((), x.dtype)
 
-    def apply_weights(self, weights, x, *_old_key, key=None, training: bool = False):
+    def apply_weights(self, weights: PyTree, x: Array, *_old_key: PRNGKey,
+                      key: PRNGKey | None = None,
+                      training: bool = False) -> pfd.Distribution:
         """The distribution for given head parameters (``key`` is unused; keyword-only)."""
         key_from_positional(f"{type(self).__name__}.apply_weights", key, _old_key,
                             old="apply_weights(weights, x, key)",
                             new="apply_weights(weights, x, key=key)")
         return self.distribution(weights, x)
 
-    def point_weights(self, params):
+    def point_weights(self, params: PyTree) -> PyTree:
         """The head's own parameters (unconstrained)."""
         return params
 
-    def with_point_weights(self, params, weights):
+    def with_point_weights(self, params: PyTree, weights: PyTree) -> PyTree:
         """``weights``."""
         return weights
 
-    def log_prior(self, weights):
+    def log_prior(self, weights: PyTree) -> ArrayLike:
         """``Normal(0, 3)`` log density of the unconstrained head parameters."""
         return sum(jnp.sum(pfd.Normal(jnp.zeros((), w.dtype), _HEAD_PRIOR_SCALE).log_prob(w))
                    for w in jax.tree_util.tree_leaves(weights))
 
-    def target_shape(self, input_shape, dtype=jnp.float32) -> tuple[int, ...]:
+    def target_shape(self, input_shape: Sequence[int],
+                     dtype: DTypeLike = jnp.float32) -> tuple[int, ...]:
         """One example's target shape, given one example's input shape to the head.
 
         Found by abstract evaluation of [`sample`][probflow.layers.heads.Head.sample] (no
@@ -113,14 +121,15 @@ class Head(Layer):
         cache = self.__dict__.setdefault("_target_shapes", {})
         cache_key = (input_shape, jnp.dtype(dtype).name)
         if cache_key not in cache:
-            def draw(key, h):
+            def draw(key: PRNGKey, h: Array) -> Array:
                 return self.sample(key, self.distribution(self.init(key, input_shape, dtype), h))
 
             spec = jax.ShapeDtypeStruct((1,) + input_shape, dtype)
             cache[cache_key] = tuple(jax.eval_shape(draw, jax.random.key(0), spec).shape[1:])
         return cache[cache_key]
 
-    def check_targets(self, y, argument: str = "y", input_shape=None):
+    def check_targets(self, y: ArrayLike, argument: str = "y",
+                      input_shape: Sequence[int] | None = None) -> None:
         """Eager check of targets; errors name ``argument``, the bad value and the expectation.
 
         Targets must be finite and, when one example's ``input_shape`` to the head is given,
@@ -144,7 +153,8 @@ class Head(Layer):
         if input_shape is not None:
             self._check_target_shape(y, argument, input_shape)
 
-    def _check_target_shape(self, y, argument, input_shape):
+    def _check_target_shape(self, y: np.ndarray, argument: str,
+                            input_shape: Sequence[int]) -> None:
         expected = self.target_shape(input_shape)
         got = tuple(y.shape[1:])
         if tuple(s for s in got if s != 1) != tuple(s for s in expected if s != 1):
@@ -155,7 +165,7 @@ class Head(Layer):
                 f"layer before the head gives {tuple(input_shape)} per example); reshape "
                 f"{argument} or change the last layer's units")
 
-    def target_dtype(self, dtype):
+    def target_dtype(self, dtype: DTypeLike) -> DTypeLike:
         """dtype the targets are converted to (floating heads: the network's dtype)."""
         return dtype
 
@@ -191,7 +201,8 @@ class NormalHead(Head):
             raise ValueError("NormalHead: give either a fixed scale or heteroscedastic=True, "
                              "not both")
 
-    def init(self, key, input_shape, dtype=jnp.float32):
+    def init(self, key: PRNGKey, input_shape: Sequence[int],
+             dtype: DTypeLike = jnp.float32) -> PyTree:
         """``{"scale_rho": (d,)}`` when the scale is learned, else ``{}``."""
         if self.heteroscedastic:
             if input_shape[-1] % 2:
@@ -204,7 +215,7 @@ class NormalHead(Head):
         rho = softplus_inverse(jnp.asarray(self.init_scale, dtype))
         return {"scale_rho": jnp.full((int(input_shape[-1]),), rho, dtype)}
 
-    def _loc_scale(self, params, h):
+    def _loc_scale(self, params: PyTree, h: Array) -> tuple[Array, Array]:
         if self.heteroscedastic:
             d = h.shape[-1] // 2
             return _squeeze(h[..., :d]), _squeeze(jax.nn.softplus(h[..., d:]) + 1e-6)
@@ -213,18 +224,20 @@ class NormalHead(Head):
         scale = jnp.broadcast_to(jax.nn.softplus(params["scale_rho"]), h.shape)
         return _squeeze(h), _squeeze(scale)
 
-    def distribution(self, params, h):
+    def distribution(self, params: PyTree, h: Array) -> pfd.Distribution:
         """``Normal(loc, scale)``."""
         loc, scale = self._loc_scale(params, h)
         return pfd.Normal(loc, scale)
 
-    def sample(self, key, dist):
+    def sample(self, key: PRNGKey, dist: pfd.Distribution) -> Array:
         """``loc + scale * z``."""
+        dist = cast(pfd.Normal, dist)  # this head's distribution
         (u,), _ = uniform_and_signs(key, [dist.loc.shape], [], dist.loc.dtype)
         return dist.loc + dist.scale * standard_normal_from_uniform(u)
 
-    def moments(self, dist):
+    def moments(self, dist: pfd.Distribution) -> tuple[Array, Array]:
         """``(loc, scale**2)``."""
+        dist = cast(pfd.Normal, dist)
         return dist.loc, jnp.square(dist.scale)
 
 
@@ -254,7 +267,8 @@ class StudentTHead(Head):
         self.scale = _fixed_or_learned("StudentTHead", "scale", scale)
         self.init_scale = _fixed_or_learned("StudentTHead", "init_scale", init_scale)
 
-    def init(self, key, input_shape, dtype=jnp.float32):
+    def init(self, key: PRNGKey, input_shape: Sequence[int],
+             dtype: DTypeLike = jnp.float32) -> PyTree:
         """Learned ``scale_rho`` and ``df_rho`` (each ``(d,)``) where not fixed."""
         d = int(input_shape[-1])
         params = {}
@@ -265,7 +279,7 @@ class StudentTHead(Head):
             params["df_rho"] = jnp.full((d,), softplus_inverse(jnp.asarray(4.0, dtype)), dtype)
         return params
 
-    def distribution(self, params, h):
+    def distribution(self, params: PyTree, h: Array) -> pfd.Distribution:
         """``StudentT(df, loc, scale)``."""
         if self.scale is None:
             scale = jnp.broadcast_to(jax.nn.softplus(params["scale_rho"]), h.shape)
@@ -277,8 +291,9 @@ class StudentTHead(Head):
             df = jnp.full(h.shape, self.df, h.dtype)
         return pfd.StudentT(_squeeze(df), _squeeze(h), _squeeze(scale))
 
-    def moments(self, dist):
+    def moments(self, dist: pfd.Distribution) -> tuple[Array, Array]:
         """``(loc, scale**2 df / (df - 2))`` (infinite for ``df <= 2``)."""
+        dist = cast(pfd.StudentT, dist)
         df = dist.df
         var = jnp.where(df > 2, jnp.square(dist.scale) * df / jnp.where(df > 2, df - 2, 1.0),
                         jnp.inf)
@@ -302,21 +317,26 @@ class BernoulliHead(Head):
     def __init__(self, name: str | None = None):
         super().__init__(name)
 
-    def distribution(self, params, h):
+    def distribution(self, params: PyTree, h: Array) -> pfd.Distribution:
         """``Bernoulli(logits=h[..., 0])``."""
         return pfd.Bernoulli(logits=_squeeze(h))
 
-    def sample(self, key, dist):
+    def sample(self, key: PRNGKey, dist: pfd.Distribution) -> Array:
         """``1`` with probability ``sigmoid(logits)``."""
-        (u,), _ = uniform_and_signs(key, [dist.logits.shape], [], dist.logits.dtype)
-        return (u < jax.nn.sigmoid(dist.logits)).astype(jnp.int32)
+        logits = cast(pfd.Bernoulli, dist).logits
+        assert logits is not None  # the head builds it from logits
+        (u,), _ = uniform_and_signs(key, [logits.shape], [], logits.dtype)
+        return (u < jax.nn.sigmoid(logits)).astype(jnp.int32)
 
-    def moments(self, dist):
+    def moments(self, dist: pfd.Distribution) -> tuple[Array, Array]:
         """``(p, p (1 - p))``."""
-        p = jax.nn.sigmoid(dist.logits)
+        logits = cast(pfd.Bernoulli, dist).logits
+        assert logits is not None  # the head builds it from logits
+        p = jax.nn.sigmoid(logits)
         return p, p * (1 - p)
 
-    def check_targets(self, y, argument: str = "y", input_shape=None):
+    def check_targets(self, y: ArrayLike, argument: str = "y",
+                      input_shape: Sequence[int] | None = None) -> None:
         """Targets must be 0 or 1 (and shaped like the head's output)."""
         super().check_targets(y, argument, input_shape)
         y = np.asarray(y)
@@ -326,7 +346,7 @@ class BernoulliHead(Head):
             raise ValueError(f"{argument} must hold 0/1 labels for BernoulliHead, got "
                              f"{y.reshape(-1)[i].item()!r} at flat index {i}")
 
-    def target_dtype(self, dtype):
+    def target_dtype(self, dtype: DTypeLike) -> DTypeLike:
         """Targets are stored in the network's float dtype."""
         return dtype
 
@@ -348,21 +368,26 @@ class CategoricalHead(Head):
     def __init__(self, name: str | None = None):
         super().__init__(name)
 
-    def distribution(self, params, h):
+    def distribution(self, params: PyTree, h: Array) -> pfd.Distribution:
         """``Categorical(logits=h)``."""
         return pfd.Categorical(logits=h)
 
-    def sample(self, key, dist):
+    def sample(self, key: PRNGKey, dist: pfd.Distribution) -> Array:
         """Class labels by the Gumbel-max trick."""
-        (u,), _ = uniform_and_signs(key, [dist.logits.shape], [], dist.logits.dtype)
-        return jnp.argmax(dist.logits - jnp.log(-jnp.log(u)), axis=-1).astype(jnp.int32)
+        logits = cast(pfd.Categorical, dist).logits
+        assert logits is not None  # the head builds it from logits
+        (u,), _ = uniform_and_signs(key, [logits.shape], [], logits.dtype)
+        return jnp.argmax(logits - jnp.log(-jnp.log(u)), axis=-1).astype(jnp.int32)
 
-    def moments(self, dist):
+    def moments(self, dist: pfd.Distribution) -> tuple[Array, Array]:
         """``(probs, probs (1 - probs))``, class by class."""
-        p = jax.nn.softmax(dist.logits, axis=-1)
+        logits = cast(pfd.Categorical, dist).logits
+        assert logits is not None  # the head builds it from logits
+        p = jax.nn.softmax(logits, axis=-1)
         return p, p * (1 - p)
 
-    def check_targets(self, y, argument: str = "y", input_shape=None):
+    def check_targets(self, y: ArrayLike, argument: str = "y",
+                      input_shape: Sequence[int] | None = None) -> None:
         """Targets must be integer class labels in ``[0, K)``, ``K = input_shape[-1]``.
 
         Integer arrays, or floating arrays holding whole numbers, are accepted; anything
@@ -404,7 +429,7 @@ class CategoricalHead(Head):
                 f"{flat.min().item()!r}..{flat.max().item()!r}); give the layer before the head "
                 f"{int(flat.max()) + 1} units or relabel the classes 0..{num_classes - 1}")
 
-    def target_dtype(self, dtype):
+    def target_dtype(self, dtype: DTypeLike) -> DTypeLike:
         """Integer labels."""
         return jnp.int32
 
@@ -424,16 +449,19 @@ class PoissonHead(Head):
     def __init__(self, name: str | None = None):
         super().__init__(name)
 
-    def distribution(self, params, h):
+    def distribution(self, params: PyTree, h: Array) -> pfd.Distribution:
         """``Poisson(log_rate=h)``."""
         return pfd.Poisson(log_rate=_squeeze(h))
 
-    def moments(self, dist):
+    def moments(self, dist: pfd.Distribution) -> tuple[Array, Array]:
         """``(rate, rate)``."""
-        rate = jnp.exp(dist.log_rate)
+        log_rate = cast(pfd.Poisson, dist).log_rate
+        assert log_rate is not None  # the head builds it from log_rate
+        rate = jnp.exp(log_rate)
         return rate, rate
 
-    def check_targets(self, y, argument: str = "y", input_shape=None):
+    def check_targets(self, y: ArrayLike, argument: str = "y",
+                      input_shape: Sequence[int] | None = None) -> None:
         """Targets must be non-negative counts (and shaped like the head's output)."""
         super().check_targets(y, argument, input_shape)
         flat = np.asarray(y).reshape(-1)

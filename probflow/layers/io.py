@@ -19,10 +19,15 @@ from __future__ import annotations
 import json
 import os
 import zipfile
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+
+if TYPE_CHECKING:
+    from probflow.layers.sequential import Sequential
 
 try:  # POSIX only; elsewhere concurrent saves to one path are not serialised
     import fcntl
@@ -35,12 +40,12 @@ FORMAT = "probflow.layers/1"
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 
 
-def _leaf_key(i: int, path) -> str:
+def _leaf_key(i: int, path: Sequence[Any]) -> str:
     parts = [str(getattr(p, "key", getattr(p, "idx", p))) for p in path]
     return "/".join(["param", str(i)] + parts)
 
 
-def partial_path(path) -> str:
+def partial_path(path: str | os.PathLike[str]) -> str:
     """The temporary file [`save`][probflow.layers.io.save] writes before renaming it to ``path``.
 
     Examples:
@@ -86,7 +91,7 @@ def _fsync_directory(directory: str) -> None:
         os.close(fd)
 
 
-def save(net, path) -> None:
+def save(net: Sequential, path: str | os.PathLike[str]) -> None:
     """Write ``net`` (built or trained) to ``path`` atomically.
 
     The file gets the permissions ``numpy.savez`` would give it (``0666`` less the umask);
@@ -103,7 +108,9 @@ def save(net, path) -> None:
         raise RuntimeError("save: the network has no parameters yet; fit or build it first")
     path = os.fspath(path)
     config = json.dumps(net.get_config())
-    arrays = {"__config__": np.asarray(config), "__format__": np.asarray(FORMAT)}
+    # (Any values: numpy's stubs would match **arrays against savez's allow_pickle)
+    arrays: dict[str, Any] = {"__config__": np.asarray(config),
+                              "__format__": np.asarray(FORMAT)}
     for i, p in enumerate(net.params):
         for leaf_path, leaf in jax.tree_util.tree_flatten_with_path(p)[0]:
             arrays[_leaf_key(i, leaf_path)] = np.asarray(leaf)
@@ -130,7 +137,7 @@ def save(net, path) -> None:
     _fsync_directory(os.path.dirname(partial))
 
 
-def load(path):
+def load(path: str | os.PathLike[str]) -> Sequential:
     """Read a network written by [`Sequential.save`][probflow.layers.sequential.Sequential.save];
     returns a built ``Sequential``.
 

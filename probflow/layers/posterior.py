@@ -15,6 +15,7 @@ as ``posterior=``.
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING, Any
 
 import arviz as az
 import jax
@@ -25,11 +26,15 @@ from probflow.core.checks import check_count
 from probflow.core.deprecation import user_stacklevel
 from probflow.core.keys import as_key
 from probflow.mcmc.sgmcmc import SGHMC, SGLD
+from probflow.typing import Array, ArrayLike, LogDensityFn, PRNGKey, PyTree
+
+if TYPE_CHECKING:
+    from probflow.layers.sequential import Sequential
 
 __all__ = ["sample_posterior", "sample_sgmcmc", "weights_from_idata", "log_density_fn"]
 
 
-def _leaf_names(tree) -> list[str]:
+def _leaf_names(tree: PyTree) -> list[str]:
     # The naming pf.mcmc.sample gives the leaves of a log-density target's position.
     names = []
     for path, _ in jax.tree_util.tree_flatten_with_path(tree)[0]:
@@ -38,7 +43,7 @@ def _leaf_names(tree) -> list[str]:
     return names
 
 
-def _prepare(net, x, y, key):
+def _prepare(net: Sequential, x: ArrayLike, y: ArrayLike, key: PRNGKey) -> tuple[Array, Array]:
     from probflow.layers.training import check_inputs
 
     x_np = check_inputs(x, "x", net.input_shape)
@@ -52,13 +57,13 @@ def _prepare(net, x, y, key):
     return xs, ys
 
 
-def _log_likelihood(net, weights, x, y):
+def _log_likelihood(net: Sequential, weights: PyTree, x: Array, y: Array) -> Array:
     dist = net.apply_weights(weights, x)
     lp = dist.log_prob(y.reshape(dist.batch_shape))
     return lp.reshape(lp.shape[0], -1).sum(-1)
 
 
-def log_density_fn(net, x, y):
+def log_density_fn(net: Sequential, x: Array, y: Array) -> LogDensityFn:
     """``f(weights) -> log prior + full-data log likelihood`` for the network's weights.
 
     Examples:
@@ -70,15 +75,16 @@ def log_density_fn(net, x, y):
         >>> f(net.point_weights(net.params)).shape
         ()
     """
-    def logdensity(weights):
+    def logdensity(weights: PyTree) -> ArrayLike:
         return net.log_prior(weights) + jnp.sum(_log_likelihood(net, weights, x, y))
 
     return logdensity
 
 
-def sample_posterior(net, x, y, *, key, num_samples: int = 500, num_warmup: int = 500,
-                     num_chains: int = 2, kernel=None, init_jitter: float = 0.01,
-                     progress_bar: bool = False, **kwargs):
+def sample_posterior(net: Sequential, x: ArrayLike, y: ArrayLike, *, key: PRNGKey,
+                     num_samples: int = 500, num_warmup: int = 500, num_chains: int = 2,
+                     kernel: Any = None, init_jitter: float = 0.01, progress_bar: bool = False,
+                     **kwargs: Any) -> az.InferenceData:
     """Full-batch MCMC (NUTS by default) over all the network's weights.
 
     The log density is the sum of every layer's prior (the Bayesian layers' ``kernel_prior``
@@ -115,6 +121,7 @@ def sample_posterior(net, x, y, *, key, num_samples: int = 500, num_warmup: int 
     key = as_key(key)
     k_build, k_init, k_run = jax.random.split(key, 3)
     xs, ys = _prepare(net, x, y, k_build)
+    assert net.params is not None  # built by _prepare
     start = net.point_weights(net.params)
     leaves, treedef = jax.tree_util.tree_flatten(start)
     keys = jax.random.split(k_init, len(leaves))
@@ -126,7 +133,8 @@ def sample_posterior(net, x, y, *, key, num_samples: int = 500, num_warmup: int 
                   initial_position=initial_position, progress_bar=progress_bar, **kwargs)
 
 
-def weights_from_idata(net, idata, num_samples: int | None = None):
+def weights_from_idata(net: Sequential, idata: az.InferenceData,
+                       num_samples: int | None = None) -> PyTree:
     """Weight PyTree with a leading draw axis from MCMC output (chains flattened, thinned).
 
     Examples:
@@ -139,6 +147,7 @@ def weights_from_idata(net, idata, num_samples: int | None = None):
         >>> weights_from_idata(net, idata, 5)[0]["kernel"].shape
         (5, 2, 1)
     """
+    assert net.params is not None  # callers (predict, evaluate) check the net is built
     template = net.point_weights(net.params)
     posterior = getattr(idata, "posterior", None)
     if posterior is None:
@@ -167,9 +176,10 @@ def weights_from_idata(net, idata, num_samples: int | None = None):
         [jnp.asarray(a, leaf.dtype) for a, leaf in zip(out, leaves, strict=True)])
 
 
-def sample_sgmcmc(net, x, y, *, key, kernel=None, num_samples: int = 200,
+def sample_sgmcmc(net: Sequential, x: ArrayLike, y: ArrayLike, *, key: PRNGKey,
+                  kernel: SGLD | SGHMC | None = None, num_samples: int = 200,
                   num_warmup: int = 1000, thin: int = 10, batch_size: int = 32,
-                  num_burnin: int | None = None):
+                  num_burnin: int | None = None) -> az.InferenceData:
     """Stochastic-gradient MCMC over the weights with mini-batch gradients.
 
     Runs ``num_warmup`` steps (discarded), then keeps every ``thin``-th of
@@ -221,31 +231,32 @@ def sample_sgmcmc(net, x, y, *, key, kernel=None, num_samples: int = 200,
     n = xs.shape[0]
     b = min(batch_size, n)
 
-    def grad_fn(w, idx):
-        def objective(w):
+    def grad_fn(w: PyTree, idx: Array) -> PyTree:
+        def objective(w: PyTree) -> ArrayLike:
             ll = _log_likelihood(net, w, xs[idx], ys[idx])
             return net.log_prior(w) + n / b * jnp.sum(ll)
         return jax.grad(objective)(w)
 
-    def one_step(state, k):
+    def one_step(state: Any, k: PRNGKey) -> tuple[Any, None]:
         k_batch, k_step = jax.random.split(k)
         idx = jax.random.randint(k_batch, (b,), 0, n)
         return kernel.step(k_step, state, grad_fn(state.position, idx)), None
 
     @jax.jit
-    def run(start, key):
+    def run(start: PyTree, key: PRNGKey) -> PyTree:
         k_warmup, k_keep = jax.random.split(key)
         state = kernel.init(start)
         if num_warmup:
             state, _ = jax.lax.scan(one_step, state, jax.random.split(k_warmup, num_warmup))
 
-        def keep(state, k):
+        def keep(state: Any, k: PRNGKey) -> tuple[Any, PyTree]:
             state, _ = jax.lax.scan(one_step, state, jax.random.split(k, thin))
             return state, state.position
 
         state, draws = jax.lax.scan(keep, state, jax.random.split(k_keep, num_samples))
         return draws
 
+    assert net.params is not None  # built by _prepare
     draws = run(net.point_weights(net.params), k_run)
     names = _leaf_names(draws)
     posterior = {name: np.asarray(a)[None] for name, a in

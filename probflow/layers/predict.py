@@ -11,12 +11,19 @@ means) and its aleatoric part (the mean of the per-draw variances).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Self
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from probflow.core.errors import UnsupportedError
 from probflow.core.pytree import Struct, static_field
+from probflow.typing import Array, ArrayLike, PyTree
+
+if TYPE_CHECKING:
+    from probflow.layers.sequential import Sequential
 
 __all__ = ["Prediction", "expected_calibration_error", "interval_coverage", "predictive_draws",
            "draws_in_chunks", "DEFAULT_BATCH_SIZE"]
@@ -54,18 +61,21 @@ class Prediction(Struct):
     is_classifier: bool = static_field(default=False)
 
     @classmethod
-    def from_draws(cls, means, variances, samples, is_classifier: bool = False):
+    def from_draws(cls, means: Array, variances: ArrayLike, samples: Array,
+                   is_classifier: bool = False) -> Self:
         """Summarise per-draw means and variances (leading axis = draws)."""
         mean = jnp.mean(means, axis=0)
         epistemic = jnp.var(means, axis=0)
         aleatoric = jnp.mean(variances, axis=0)
         variance = epistemic + aleatoric
-        return cls(mean=mean, std=jnp.sqrt(variance), variance=variance,
-                   epistemic_variance=epistemic, aleatoric_variance=aleatoric, samples=samples,
-                   mean_samples=means, is_classifier=is_classifier)
+        fields = dict(mean=mean, std=jnp.sqrt(variance), variance=variance,
+                      epistemic_variance=epistemic, aleatoric_variance=aleatoric,
+                      samples=samples, mean_samples=means, is_classifier=is_classifier)
+        # Struct's __init__ is generated at class creation (invisible to pyright)
+        return cls(**fields)  # pyright: ignore[reportCallIssue]
 
     @property
-    def probs(self):
+    def probs(self) -> Array:
         """Predictive class probabilities (classifiers only)."""
         if not self.is_classifier:
             raise AttributeError("Prediction.probs: only classification heads have class "
@@ -73,12 +83,12 @@ class Prediction(Struct):
         return self.mean
 
     @property
-    def classes(self):
+    def classes(self) -> Array:
         """Most probable class (classifiers only)."""
         p = self.probs
         return (p > 0.5).astype(jnp.int32) if p.ndim == 1 else jnp.argmax(p, axis=-1)
 
-    def interval(self, level: float = 0.9):
+    def interval(self, level: float = 0.9) -> tuple[Array, Array]:
         """Central predictive interval ``(lower, upper)`` from `samples`.
 
         Examples:
@@ -95,7 +105,9 @@ class Prediction(Struct):
         return q[0], q[1]
 
 
-def predictive_draws(net, params, x, keys, y=None, weights=None, row_offset=0):
+def predictive_draws(net: Sequential, params: PyTree, x: Array, keys: Array,
+                     y: Array | None = None, weights: PyTree | None = None,
+                     row_offset: ArrayLike = 0) -> dict[str, Array]:
     """Per-draw moments, a target sample and (given ``y``) log densities and CDF values.
 
     Runs under ``jit``; draws are mapped in chunks of 16 to bound memory (padded, so the
@@ -125,11 +137,11 @@ def predictive_draws(net, params, x, keys, y=None, weights=None, row_offset=0):
     """
     head = net.head
 
-    def one(args):
+    def one(args: tuple[Array, PyTree]) -> dict[str, Array]:
         key, w = args
         k_net, k_y = jax.random.split(key)
 
-        def row(x_row, y_row, index):
+        def row(x_row: Array, y_row: Array | None, index: Array) -> dict[str, Array]:
             if w is None:
                 dist, _ = net.apply(params, x_row[None], key=k_net)
             else:
@@ -166,7 +178,8 @@ def predictive_draws(net, params, x, keys, y=None, weights=None, row_offset=0):
 DEFAULT_BATCH_SIZE = 1024
 
 
-def draws_in_chunks(draw_fn, x, y=None, batch_size: int | None = None):
+def draws_in_chunks(draw_fn: Callable[[Array, Array | None, int], dict[str, Array]], x: Array,
+                    y: Array | None = None, batch_size: int | None = None) -> dict[str, Array]:
     """Run ``draw_fn(x_rows, y_rows, row_offset)`` over chunks of rows; join the draws.
 
     Every chunk has ``batch_size`` rows (``None``: all rows up to
@@ -197,7 +210,7 @@ def draws_in_chunks(draw_fn, x, y=None, batch_size: int | None = None):
     return jax.tree_util.tree_map(lambda *a: jnp.concatenate(a, axis=1), *parts)
 
 
-def expected_calibration_error(probs, labels, num_bins: int = 15):
+def expected_calibration_error(probs: ArrayLike, labels: ArrayLike, num_bins: int = 15) -> float:
     """Expected calibration error of the top-class confidence (equal-width bins).
 
     Args:
@@ -227,7 +240,7 @@ def expected_calibration_error(probs, labels, num_bins: int = 15):
     return float(ece)
 
 
-def interval_coverage(cdf_values, level: float = 0.9):
+def interval_coverage(cdf_values: ArrayLike, level: float = 0.9) -> float:
     """Fraction of targets inside the central ``level`` predictive interval.
 
     ``cdf_values``: per-draw predictive CDFs at the targets (leading axis = draws). The
@@ -244,7 +257,7 @@ def interval_coverage(cdf_values, level: float = 0.9):
     return float(np.mean((f > lo) & (f < hi)))
 
 
-def summarize_draws(draws, is_classifier: bool) -> Prediction:
+def summarize_draws(draws: dict[str, Array], is_classifier: bool) -> Prediction:
     """[`Prediction`][probflow.layers.predict.Prediction] from
     [`predictive_draws`][probflow.layers.predict.predictive_draws]' output.
 
@@ -257,7 +270,7 @@ def summarize_draws(draws, is_classifier: bool) -> Prediction:
     return Prediction.from_draws(draws["mean"], draws["var"], draws["sample"], is_classifier)
 
 
-def logmeanexp(a, axis=0):
+def logmeanexp(a: ArrayLike, axis: int = 0) -> Array:
     """``log(mean(exp(a)))`` along ``axis``, stably.
 
     Examples:

@@ -15,6 +15,8 @@ Carlo estimate otherwise.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import Any, Literal, TypeAlias
 
 import jax
 import jax.numpy as jnp
@@ -24,11 +26,12 @@ from probflow import distributions as pfd
 from probflow.core.errors import NoKLError
 from probflow.core.numerics import softplus_inverse
 from probflow.core.pytree import Struct, static_field
+from probflow.typing import Array, ArrayLike, DTypeLike, PRNGKey, PyTree
 
 __all__ = ["ScaleMixturePrior", "MeanField", "kl_term", "cast_distribution", "default_prior"]
 
 
-def default_prior():
+def default_prior() -> pfd.Distribution:
     """The default weight prior, a standard normal.
 
     Examples:
@@ -55,7 +58,8 @@ class ScaleMixturePrior(Struct):
     scale1: jax.Array
     scale2: jax.Array
 
-    def __init__(self, mixture_weight=0.5, scale1=1.0, scale2=0.0025):
+    def __init__(self, mixture_weight: ArrayLike = 0.5, scale1: ArrayLike = 1.0,
+                 scale2: ArrayLike = 0.0025):
         values = {"mixture_weight": mixture_weight, "scale1": scale1, "scale2": scale2}
         for name, v in values.items():
             if isinstance(v, int | float) and not (v > 0 and math.isfinite(v)):
@@ -67,18 +71,18 @@ class ScaleMixturePrior(Struct):
         self._set(**values)
 
     @property
-    def parameters(self) -> dict:
+    def parameters(self) -> dict[str, Any]:
         """The parameters as a dict."""
         return {"mixture_weight": self.mixture_weight, "scale1": self.scale1,
                 "scale2": self.scale2}
 
-    def log_prob(self, w):
+    def log_prob(self, w: ArrayLike) -> Array:
         """Elementwise log density."""
         lp1 = pfd.Normal(0.0, self.scale1).log_prob(w) + jnp.log(self.mixture_weight)
         lp2 = pfd.Normal(0.0, self.scale2).log_prob(w) + jnp.log1p(-self.mixture_weight)
         return jnp.logaddexp(lp1, lp2)
 
-    def sample(self, key, sample_shape=()):
+    def sample(self, key: PRNGKey, sample_shape: Sequence[int] = ()) -> Array:
         """Elementwise draws."""
         k1, k2 = jax.random.split(key)
         z = jax.random.normal(k1, tuple(sample_shape))
@@ -102,10 +106,11 @@ class MeanField(Struct):
         (3, 2)
     """
 
-    family: str = static_field(default="Normal")
+    family: Literal["Normal", "Laplace", "Logistic", "Cauchy"] = static_field(default="Normal")
     init_scale: float = static_field(default=1e-3)
 
-    def __init__(self, family: str = "Normal", init_scale: float = 1e-3):
+    def __init__(self, family: Literal["Normal", "Laplace", "Logistic", "Cauchy"] = "Normal",
+                 init_scale: float = 1e-3):
         if family not in ("Normal", "Laplace", "Logistic", "Cauchy"):
             raise ValueError(f"MeanField: family must be one of 'Normal', 'Laplace', "
                              f"'Logistic', 'Cauchy', got {family!r}")
@@ -115,12 +120,12 @@ class MeanField(Struct):
         self._set(family=family, init_scale=float(init_scale))
 
     @property
-    def parameters(self) -> dict:
+    def parameters(self) -> dict[str, Any]:
         """Configuration as a dict (for saving)."""
         return {"family": self.family, "init_scale": self.init_scale}
 
-    def init(self, key, shape, *, fan_in: int, fan_out: int, dtype=jnp.float32,
-             zero_loc: bool = False):
+    def init(self, key: PRNGKey, shape: Sequence[int], *, fan_in: int, fan_out: int,
+             dtype: DTypeLike = jnp.float32, zero_loc: bool = False) -> dict[str, Array]:
         """Initial ``{"loc", "rho"}``: Glorot-normal (or zero) locations, small scales."""
         std = math.sqrt(2.0 / (fan_in + fan_out))
         loc = (jnp.zeros(shape, dtype) if zero_loc
@@ -128,7 +133,7 @@ class MeanField(Struct):
         rho = jnp.full(shape, softplus_inverse(jnp.asarray(self.init_scale, dtype)), dtype)
         return {"loc": loc, "rho": rho}
 
-    def standard_from_uniform(self, u):
+    def standard_from_uniform(self, u: Array) -> Array:
         """Standard draws of the family (loc 0, scale 1) by inverting its CDF at ``u``."""
         if self.family == "Normal":
             return standard_normal_from_uniform(u)
@@ -139,17 +144,23 @@ class MeanField(Struct):
             return jnp.log(u) - jnp.log1p(-u)
         return jnp.tan(jnp.pi * (u - 0.5))
 
-    def sample_from_uniform(self, params, u):
+    def sample_from_uniform(self, params: PyTree, u: Array) -> Array:
         """A reparameterized draw ``loc + softplus(rho) * standard(u)``."""
         return params["loc"] + jax.nn.softplus(params["rho"]) * self.standard_from_uniform(u)
 
-    def distribution(self, params):
+    def distribution(self, params: PyTree) -> pfd.Distribution:
         """The elementwise distribution of the weights."""
         scale = jax.nn.softplus(params["rho"])
         return getattr(pfd, self.family)(params["loc"], scale)
 
 
-def _mix32(x):
+#: A weight prior: a probflow distribution or a ScaleMixturePrior.
+PriorLike: TypeAlias = pfd.Distribution | ScaleMixturePrior
+#: How a layer computes its KL term (see `kl_term`).
+KLMethod: TypeAlias = Literal["auto", "analytic", "mc"]
+
+
+def _mix32(x: Array) -> Array:
     """Chris Wellons' ``lowbias32`` integer hash (a bijection of uint32 with strong avalanche)."""
     x = x ^ (x >> 16)
     x = x * jnp.uint32(0x7FEB352D)
@@ -158,7 +169,7 @@ def _mix32(x):
     return x ^ (x >> 16)
 
 
-def random_bits(key, n: int):
+def random_bits(key: PRNGKey, n: int) -> Array:
     """``n`` pseudo-random uint32 words: two threefry words seed a counter-based hash.
 
     Threefry itself costs more per word than a layer's whole forward pass on CPU (and each
@@ -176,7 +187,9 @@ def random_bits(key, n: int):
     return _mix32(_mix32(counters ^ seed[0]) + seed[1])
 
 
-def uniform_and_signs(key, uniform_shapes, sign_shapes, dtype):
+def uniform_and_signs(key: PRNGKey, uniform_shapes: Sequence[Sequence[int]],
+                      sign_shapes: Sequence[Sequence[int]],
+                      dtype: DTypeLike) -> tuple[list[Array], list[Array]]:
     """Open-interval uniforms and random signs of the given shapes from one key.
 
     Uniforms have 23-bit resolution, in ``(0, 1)``; see
@@ -211,7 +224,7 @@ def uniform_and_signs(key, uniform_shapes, sign_shapes, dtype):
     return uniforms, signs
 
 
-def standard_normal_from_uniform(u):
+def standard_normal_from_uniform(u: Array) -> Array:
     """``Phi^{-1}(u)`` through XLA's ``erf_inv`` (cheaper than ``ndtri``).
 
     Examples:
@@ -222,7 +235,7 @@ def standard_normal_from_uniform(u):
     return jnp.sqrt(jnp.asarray(2.0, u.dtype)) * jax.lax.erf_inv(2.0 * u - 1.0)
 
 
-def cast_distribution(dist, dtype):
+def cast_distribution(dist: PriorLike, dtype: DTypeLike) -> PriorLike:
     """The same distribution with its floating parameters cast to ``dtype``.
 
     Examples:
@@ -230,14 +243,15 @@ def cast_distribution(dist, dtype):
         >>> cast_distribution(default_prior(), jnp.float32).loc.dtype
         dtype('float32')
     """
-    def cast(a):
+    def cast(a: ArrayLike) -> Array:
         a = jnp.asarray(a)
         return a.astype(dtype) if jnp.issubdtype(a.dtype, jnp.floating) else a
 
     return jax.tree_util.tree_map(cast, dist)
 
 
-def kl_term(q, prior, sample=None, method: str = "auto"):
+def kl_term(q: pfd.Distribution, prior: PriorLike, sample: Array | None = None,
+            method: KLMethod = "auto") -> Array:
     """``sum KL(q || prior)`` over all weights: closed form where registered, else Monte Carlo.
 
     Args:
@@ -270,7 +284,7 @@ def kl_term(q, prior, sample=None, method: str = "auto"):
 SAVABLE_PRIORS = ("Normal", "Laplace", "Logistic", "Cauchy", "StudentT", "GeneralizedNormal")
 
 
-def _savable_prior(name: str):
+def _savable_prior(name: str) -> type | None:
     if name == "ScaleMixturePrior":
         return ScaleMixturePrior
     if name in SAVABLE_PRIORS:
@@ -278,7 +292,7 @@ def _savable_prior(name: str):
     return None
 
 
-def encode(value, where: str):
+def encode(value: Any, where: str) -> Any:
     """JSON-ready form of a layer argument (numbers, strings, priors, surrogates).
 
     Examples:
@@ -305,7 +319,7 @@ def encode(value, where: str):
                     f"numbers, probflow distributions and MeanField surrogates can be saved")
 
 
-def decode(value):
+def decode(value: Any) -> Any:
     """Inverse of [`encode`][probflow.layers.priors.encode].
 
     Examples:

@@ -4,6 +4,10 @@ Keras-like ``compile``/``fit``/``predict``/``evaluate`` workflow on top of pure 
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -27,17 +31,23 @@ from probflow.layers.predict import (
     summarize_draws,
 )
 from probflow.layers.training import check_inputs, check_targets
+from probflow.typing import Array, ArrayLike, DTypeLike, PRNGKey, PyTree, Shape
+
+if TYPE_CHECKING:
+    import arviz as az
+
+    from probflow import distributions as pfd
 
 __all__ = ["Sequential"]
 
 
-def _batch_size(owner: str, value):
+def _batch_size(owner: str, value: Any) -> int | None:
     if value is None:
         return None
     return _positive(owner, "batch_size", value)
 
 
-def _positive(owner: str, name: str, value, integer: bool = True):
+def _positive(owner: str, name: str, value: Any, integer: bool = True) -> Any:
     ok = (isinstance(value, int) and not isinstance(value, bool)) if integer else (
         isinstance(value, int | float) and not isinstance(value, bool))
     if not ok or value <= 0:
@@ -75,7 +85,7 @@ class Sequential:
         >>> net.compile(optimizer=optax.adam(1e-2))
     """
 
-    def __init__(self, layers, name: str | None = None):
+    def __init__(self, layers: Sequence[Layer], name: str | None = None):
         layers = list(layers)
         if not layers:
             raise ValueError("Sequential: layers must be a non-empty list of layers")
@@ -91,24 +101,27 @@ class Sequential:
                              f"CategoricalHead, ...), got {type(layers[-1]).__name__}")
         self.layers = layers
         self.name = name or "sequential"
-        self.params = None
-        self.input_shape = None
-        self.input_dtype = None
-        self.optimizer = None
+        self.params: tuple[PyTree, ...] | None = None
+        self.input_shape: Shape | None = None
+        self.input_dtype: np.dtype | None = None
+        self.optimizer: optax.GradientTransformation | None = None
         self.kl_weight = 1.0
-        self.opt_state = None
+        self.opt_state: PyTree = None
         self.stop_training = False
-        self._epoch_fns = {}
-        self._jitted = {}
-        self.history = None
+        self._epoch_fns: dict[Any, Any] = {}
+        self._jitted: dict[Any, Any] = {}
+        self.history: History | None = None
 
     @property
     def head(self) -> Head:
         """The output head (last layer)."""
-        return self.layers[-1]
+        head = self.layers[-1]
+        assert isinstance(head, Head)  # checked in __init__
+        return head
 
     # -- pure functions ------------------------------------------------------------------------
-    def init(self, key, input_shape, dtype=jnp.float32, input_dtype=None):
+    def init(self, key: PRNGKey, input_shape: Sequence[int], dtype: DTypeLike = jnp.float32,
+             input_dtype: DTypeLike | None = None) -> tuple[PyTree, ...]:
         """Parameter PyTree (a tuple, one entry per layer) for one example's ``input_shape``.
 
         Examples:
@@ -134,7 +147,9 @@ class Sequential:
                 shape, current_dtype = tuple(out.shape[1:]), out.dtype
         return tuple(params)
 
-    def apply(self, params, x, *_old_key, key=None, training: bool = False):
+    def apply(self, params: Sequence[PyTree], x: ArrayLike, *_old_key: PRNGKey,
+              key: PRNGKey | None = None,
+              training: bool = False) -> tuple[pfd.Distribution, Array]:
         """``(head distribution, total KL)``; ``key=None`` uses the surrogate means.
 
         ``key`` is keyword-only (a key that may be omitted is passed as ``key=``, see
@@ -158,8 +173,9 @@ class Sequential:
             fn = self._jitted["apply"] = jax.jit(self._apply, static_argnames=("training",))
         return fn(tuple(params), x, key=key, training=bool(training))
 
-    def _apply(self, params, x, key=None, *, training: bool = False):
-        keys = [None] * len(self.layers) if key is None else list(
+    def _apply(self, params: Sequence[PyTree], x: Array, key: PRNGKey | None = None, *,
+               training: bool = False) -> tuple[Any, Array]:
+        keys: list[Any] = [None] * len(self.layers) if key is None else list(
             jax.random.split(key, len(self.layers)))
         kl = 0.0
         h = x
@@ -168,36 +184,38 @@ class Sequential:
             kl = kl + layer_kl
         return h, jnp.asarray(kl)
 
-    def point_weights(self, params):
+    def point_weights(self, params: Sequence[PyTree]) -> tuple[PyTree, ...]:
         """Weights for MCMC (surrogate means), a tuple with one PyTree per layer."""
         return tuple(layer.point_weights(p) for layer, p in zip(self.layers, params,
                                                                 strict=True))
 
-    def apply_weights(self, weights, x, *_old_key, key=None, training: bool = False):
+    def apply_weights(self, weights: Sequence[PyTree], x: Array, *_old_key: PRNGKey,
+                      key: PRNGKey | None = None, training: bool = False) -> pfd.Distribution:
         """Head distribution for fixed weights (see
         [`point_weights`][probflow.layers.sequential.Sequential.point_weights]); ``key=``
         keyword-only, as in [`apply`][probflow.layers.sequential.Sequential.apply]."""
         key = key_from_positional("Sequential.apply_weights", key, _old_key,
                                   old="apply_weights(weights, x, key)",
                                   new="apply_weights(weights, x, key=key)")
-        keys = [None] * len(self.layers) if key is None else list(
+        keys: list[Any] = [None] * len(self.layers) if key is None else list(
             jax.random.split(key, len(self.layers)))
-        h = x
+        h: Any = x
         for layer, w, k in zip(self.layers, weights, keys, strict=True):
             h = layer.apply_weights(w, h, key=k, training=training)
         return h
 
-    def log_prior(self, weights):
+    def log_prior(self, weights: Sequence[PyTree]) -> ArrayLike:
         """Sum of every layer's prior log density at ``weights``."""
         return sum(layer.log_prior(w) for layer, w in zip(self.layers, weights, strict=True))
 
-    def _check_params(self, params):
+    def _check_params(self, params: Any) -> None:
         if not isinstance(params, tuple | list) or len(params) != len(self.layers):
             raise ValueError(f"Sequential: params must be the tuple from net.init (one entry "
                              f"per layer, {len(self.layers)}), got {type(params).__name__}")
 
     # -- building --------------------------------------------------------------------------
-    def build(self, key, input_shape, dtype=jnp.float32, input_dtype=None):
+    def build(self, key: PRNGKey, input_shape: Sequence[int], dtype: DTypeLike = jnp.float32,
+              input_dtype: DTypeLike | None = None) -> tuple[PyTree, ...]:
         """Initialise ``net.params`` for inputs of one example's shape ``input_shape``."""
         self.params = self.init(key, input_shape, dtype, input_dtype)
         self.input_shape = tuple(int(s) for s in input_shape)
@@ -206,19 +224,20 @@ class Sequential:
         return self.params
 
     @property
-    def dtype(self):
+    def dtype(self) -> np.dtype:
         """The floating dtype of the parameters."""
         for leaf in jax.tree_util.tree_leaves(self.params):
             if jnp.issubdtype(leaf.dtype, jnp.floating):
                 return leaf.dtype
         return jnp.dtype(jnp.float32)
 
-    def _require_built(self, method: str):
+    def _require_built(self, method: str) -> None:
         if self.params is None:
             raise RuntimeError(f"Sequential.{method}: the network has no parameters yet; call "
                                f"fit (or build/load) first")
 
-    def compile(self, optimizer=None, kl_weight: float = 1.0):
+    def compile(self, optimizer: optax.GradientTransformation | None = None,
+                kl_weight: float = 1.0) -> None:
         """Set the optax optimizer (default ``optax.adam(1e-3)``) and the KL weight.
 
         Examples:
@@ -242,7 +261,7 @@ class Sequential:
         self._epoch_fns = {}
 
     # -- data ---------------------------------------------------------------------------------
-    def _prepare_x(self, x, argument="x"):
+    def _prepare_x(self, x: ArrayLike, argument: str = "x") -> Array:
         x = check_inputs(x, argument, self.input_shape)
         if self.input_dtype is not None:
             dtype = self.input_dtype
@@ -255,16 +274,18 @@ class Sequential:
     def _takes_ids(self) -> bool:
         return type(self.layers[0]).__name__ == "Embedding"
 
-    def _prepare_y(self, y, n, argument="y", x_argument="x"):
+    def _prepare_y(self, y: ArrayLike, n: int, argument: str = "y",
+                   x_argument: str = "x") -> Array:
         head_input = None if self.input_shape is None else self._layer_shapes()[-1][0]
         y = check_targets(y, n, self.head, argument, x_argument, head_input)
         return jnp.asarray(y, self.head.target_dtype(self.dtype))
 
-    def _layer_shapes(self):
+    def _layer_shapes(self) -> list[tuple[Shape, Any]]:
         """``[(shape, dtype)]`` of one example entering each layer (by abstract evaluation)."""
         cache = self.__dict__.setdefault("_shape_cache", {})
         cache_key = (self.input_shape, str(self.input_dtype))
         if cache_key not in cache:
+            assert self.input_shape is not None and self.params is not None  # built
             shape, dtype = tuple(self.input_shape), self.input_dtype
             shapes = [(shape, dtype)]
             for layer, p in zip(self.layers[:-1], self.params[:-1], strict=True):
@@ -277,9 +298,12 @@ class Sequential:
         return cache[cache_key]
 
     # -- training -----------------------------------------------------------------------------
-    def fit(self, x, y, epochs: int = 10, batch_size: int = 32, *, key, validation_data=None,
-            callbacks=None, verbose: int = 1, validation_samples: int = 20, checkpoint=None,
-            checkpoint_every: int | None = None, resume=None):
+    def fit(self, x: ArrayLike, y: ArrayLike, epochs: int = 10, batch_size: int = 32, *,
+            key: PRNGKey, validation_data: tuple[ArrayLike, ArrayLike] | None = None,
+            callbacks: Sequence[Callback] | None = None, verbose: int = 1,
+            validation_samples: int = 20, checkpoint: str | os.PathLike[str] | None = None,
+            checkpoint_every: int | None = None,
+            resume: str | os.PathLike[str] | bool | None = None) -> History:
         """Train by maximising the ELBO with mini-batches; returns a
         [`History`][probflow.layers.callbacks.History].
 
@@ -374,6 +398,7 @@ class Sequential:
             yv = self._prepare_y(validation_data[1], xv.shape[0], "validation_data[1]",
                                  "validation_data[0]")
             val = (xv, yv)
+        assert self.optimizer is not None and self.params is not None  # compiled and built
         if self.opt_state is None or resume is not None:
             self.opt_state = self.optimizer.init(self.params)
         if checkpoint is None and resume is None:
@@ -393,17 +418,20 @@ class Sequential:
             history.history = state.history
             if checkpoint_every is None:
                 checkpoint_every = state.every
-        writer = FitCheckpoint(checkpoint or resume, header, checkpoint_every, start)
+        path = checkpoint or resume
+        assert path is not None  # one of them is set here
+        writer = FitCheckpoint(path, header, checkpoint_every, start)
         return run_epochs(self, xs, ys, key=key, epochs=epochs, batch_size=batch_size,
                           val=val, callbacks=callbacks, verbose=verbose,
                           validation_samples=validation_samples, start_epoch=start,
                           history=history, checkpoint=writer, stopped=stopped,
                           callback_states=callback_states)
 
-    def _validation_metrics(self, params, x, y, key, num_samples):
+    def _validation_metrics(self, params: PyTree, x: Array, y: Array, key: PRNGKey,
+                            num_samples: int) -> dict[str, float]:
         fn = self._jitted.get(("val", num_samples))
         if fn is None:
-            def val_fn(params, x, y, key):
+            def val_fn(params: PyTree, x: Array, y: Array, key: PRNGKey) -> dict[str, Array]:
                 keys = jax.random.split(key, num_samples)
                 d = predictive_draws(self, params, x, keys, y)
                 nll = -jnp.mean(logmeanexp(d["log_prob"], 0))
@@ -419,13 +447,16 @@ class Sequential:
         return {k: float(v) for k, v in fn(params, x, y, key).items()}
 
     # -- prediction -----------------------------------------------------------------------------
-    def _draws(self, x, key, num_samples, y=None, posterior=None, batch_size=None):
+    def _draws(self, x: Array, key: PRNGKey, num_samples: int, y: Array | None = None,
+               posterior: az.InferenceData | None = None,
+               batch_size: int | None = None) -> dict[str, Array]:
         from probflow.layers.posterior import weights_from_idata
 
         if posterior is None:
             fn = self._jitted.get(("draws", num_samples, y is None))
             if fn is None:
-                def draws_fn(params, x, key, y, row_offset):
+                def draws_fn(params: PyTree, x: Array, key: PRNGKey, y: Array | None,
+                             row_offset: Any) -> dict[str, Array]:
                     keys = jax.random.split(key, num_samples)
                     return predictive_draws(self, params, x, keys, y, row_offset=row_offset)
 
@@ -436,7 +467,8 @@ class Sequential:
         weights = weights_from_idata(self, posterior, num_samples)
         fn = self._jitted.get(("post", y is None))
         if fn is None:
-            def post_fn(weights, x, key, y, row_offset):
+            def post_fn(weights: PyTree, x: Array, key: PRNGKey, y: Array | None,
+                        row_offset: Any) -> dict[str, Array]:
                 n = jax.tree_util.tree_leaves(weights)[0].shape[0]
                 keys = jax.random.split(key, n)
                 return predictive_draws(self, None, x, keys, y, weights, row_offset)
@@ -445,7 +477,8 @@ class Sequential:
         return draws_in_chunks(lambda x, y, offset: fn(weights, x, key, y, offset), x, y,
                                batch_size)
 
-    def predict(self, x, num_samples: int = 100, *, key, posterior=None,
+    def predict(self, x: ArrayLike, num_samples: int = 100, *, key: PRNGKey,
+                posterior: az.InferenceData | None = None,
                 batch_size: int | None = None) -> Prediction:
         """Posterior predictive summary from ``num_samples`` weight draws.
 
@@ -484,9 +517,9 @@ class Sequential:
         draws = self._draws(xs, key, num_samples, posterior=posterior, batch_size=batch_size)
         return summarize_draws(draws, self.head.is_classifier)
 
-    def evaluate(self, x, y, num_samples: int = 100, *, key, posterior=None,
-                 interval: float = 0.9, num_bins: int = 15,
-                 batch_size: int | None = None) -> dict:
+    def evaluate(self, x: ArrayLike, y: ArrayLike, num_samples: int = 100, *, key: PRNGKey,
+                 posterior: az.InferenceData | None = None, interval: float = 0.9,
+                 num_bins: int = 15, batch_size: int | None = None) -> dict[str, float]:
         """Predictive metrics on held-out data.
 
         Returns a dict with ``nll`` (mean negative log predictive density per example) and,
@@ -537,7 +570,7 @@ class Sequential:
         return out
 
     # -- description and persistence ---------------------------------------------------------
-    def summary(self, print_fn=print) -> str:
+    def summary(self, print_fn: Callable[[str], Any] = print) -> str:
         """Print (and return) a table of layers, output shapes and parameter counts.
 
         Examples:
@@ -550,6 +583,7 @@ class Sequential:
             True
         """
         self._require_built("summary")
+        assert self.params is not None
         rows = [("Layer", "Output shape", "Parameters")]
         shapes = self._layer_shapes()
         total = 0
@@ -577,7 +611,7 @@ class Sequential:
         print_fn(text)
         return text
 
-    def get_config(self) -> dict:
+    def get_config(self) -> dict[str, Any]:
         """JSON-ready architecture description (layers, input shape and dtype)."""
         return {
             "name": self.name,
@@ -587,7 +621,7 @@ class Sequential:
             "kl_weight": self.kl_weight,
         }
 
-    def save(self, path) -> None:
+    def save(self, path: str | os.PathLike[str]) -> None:
         """Save architecture (JSON) and parameters to an ``.npz`` file (no pickling).
 
         Examples:
@@ -605,8 +639,9 @@ class Sequential:
         save(self, path)
 
     # -- MCMC -------------------------------------------------------------------------------
-    def sample_posterior(self, x, y, *, key, num_samples: int = 500, num_warmup: int = 500,
-                         num_chains: int = 2, kernel=None, **kwargs):
+    def sample_posterior(self, x: ArrayLike, y: ArrayLike, *, key: PRNGKey,
+                         num_samples: int = 500, num_warmup: int = 500, num_chains: int = 2,
+                         kernel: Any = None, **kwargs: Any) -> az.InferenceData:
         """Full-batch MCMC (NUTS by default) over all weights; returns ``InferenceData``.
 
         See [`probflow.layers.sample_posterior`][probflow.layers.posterior.sample_posterior].
@@ -617,7 +652,8 @@ class Sequential:
                                 num_warmup=num_warmup, num_chains=num_chains, kernel=kernel,
                                 **kwargs)
 
-    def fit_sgmcmc(self, x, y, *, key, **kwargs):
+    def fit_sgmcmc(self, x: ArrayLike, y: ArrayLike, *, key: PRNGKey,
+                   **kwargs: Any) -> az.InferenceData:
         """Stochastic-gradient MCMC (SGLD/SGHMC) over the weights; see
         [`probflow.layers.sample_sgmcmc`][probflow.layers.posterior.sample_sgmcmc]."""
         from probflow.layers.posterior import sample_sgmcmc

@@ -10,18 +10,27 @@ padding masked out of the likelihood.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
 
 from probflow.core.errors import ShapeError
+from probflow.typing import Array, ArrayLike, DTypeLike, PRNGKey, PyTree
+
+if TYPE_CHECKING:
+    from probflow.layers.heads import Head
+    from probflow.layers.sequential import Sequential
 
 __all__ = ["check_inputs", "check_targets", "make_epoch_fn", "make_loss_fn",
            "make_replay_fn", "num_batches"]
 
 
-def check_inputs(x, argument: str = "x", expected_shape=None):
+def check_inputs(x: ArrayLike, argument: str = "x",
+                 expected_shape: Sequence[int] | None = None) -> np.ndarray:
     """``x`` as a NumPy array of shape ``(n, ...)``, finite; errors name ``argument``.
 
     Examples:
@@ -48,8 +57,8 @@ def check_inputs(x, argument: str = "x", expected_shape=None):
     return x
 
 
-def check_targets(y, n: int, head, argument: str = "y", x_argument: str = "x",
-                  head_input_shape=None):
+def check_targets(y: ArrayLike, n: int, head: Head, argument: str = "y", x_argument: str = "x",
+                  head_input_shape: Sequence[int] | None = None) -> np.ndarray:
     """``y`` as a NumPy array with ``n`` rows, checked by the head.
 
     With ``head_input_shape`` (one example's input shape to the head) the head also checks
@@ -70,7 +79,7 @@ def check_targets(y, n: int, head, argument: str = "y", x_argument: str = "x",
     return y
 
 
-def make_loss_fn(net):
+def make_loss_fn(net: Sequential) -> Callable[..., tuple[Array, tuple[Array, Array]]]:
     """``loss(params, x, y, mask, key, n_train, kl_weight) -> (loss, (nll, kl))``.
 
     Examples:
@@ -84,7 +93,8 @@ def make_loss_fn(net):
         True
     """
 
-    def loss_fn(params, x, y, mask, key, n_train, kl_weight):
+    def loss_fn(params: PyTree, x: Array, y: Array, mask: Array, key: PRNGKey, n_train: Array,
+                kl_weight: ArrayLike) -> tuple[Array, tuple[Array, Array]]:
         dist, kl = net.apply(params, x, key=key, training=True)
         lp = dist.log_prob(y.reshape(dist.batch_shape))
         lp = lp.reshape(lp.shape[0], -1).sum(-1)
@@ -95,7 +105,8 @@ def make_loss_fn(net):
     return loss_fn
 
 
-def _schedule(key, n: int, batch_size: int, dtype):
+def _schedule(key: PRNGKey, n: int, batch_size: int,
+              dtype: DTypeLike) -> tuple[Array, Array, Array]:
     """Shuffled mini-batch indices ``(num_batches, b)``, padding mask and per-step keys."""
     b = min(batch_size, n)
     num_batches = -(-n // b)
@@ -107,10 +118,12 @@ def _schedule(key, n: int, batch_size: int, dtype):
     return idx, mask, jax.random.split(k_steps, num_batches)
 
 
-def _step_fn(net, optimizer):
+def _step_fn(net: Sequential, optimizer: optax.GradientTransformation
+             ) -> Callable[..., tuple[PyTree, PyTree, Array]]:
     grad_fn = jax.value_and_grad(make_loss_fn(net), has_aux=True)
 
-    def step(params, opt_state, x, y, i, m, k, n_train, kl_weight):
+    def step(params: PyTree, opt_state: PyTree, x: Array, y: Array, i: Array, m: Array,
+             k: PRNGKey, n_train: Array, kl_weight: ArrayLike) -> tuple[PyTree, PyTree, Array]:
         (loss, (nll, kl)), grads = grad_fn(params, x[i], y[i], m, k, n_train, kl_weight)
         updates, opt_state = optimizer.update(grads, opt_state, params)
         return optax.apply_updates(params, updates), opt_state, jnp.stack([loss, nll, kl])
@@ -118,7 +131,7 @@ def _step_fn(net, optimizer):
     return step
 
 
-def _mask_dtype(x):
+def _mask_dtype(x: Array) -> DTypeLike:
     return x.dtype if jnp.issubdtype(x.dtype, jnp.floating) else jnp.float32
 
 
@@ -132,7 +145,8 @@ def num_batches(n: int, batch_size: int) -> int:
     return -(-n // min(batch_size, n))
 
 
-def make_epoch_fn(net, optimizer, batch_size: int):
+def make_epoch_fn(net: Sequential, optimizer: optax.GradientTransformation,
+                  batch_size: int) -> Callable[..., tuple[PyTree, PyTree, dict[str, Array]]]:
     """Jitted ``epoch(params, opt_state, key, x, y, kl_weight) -> (params, opt_state, logs)``.
 
     ``logs`` holds the epoch means of ``loss``, ``nll`` and ``kl``, and ``bad_step``: ``-1``
@@ -156,12 +170,14 @@ def make_epoch_fn(net, optimizer, batch_size: int):
     """
     step_fn = _step_fn(net, optimizer)
 
-    def epoch(params, opt_state, key, x, y, kl_weight):
+    def epoch(params: PyTree, opt_state: PyTree, key: PRNGKey, x: Array, y: Array,
+              kl_weight: ArrayLike) -> tuple[PyTree, PyTree, dict[str, Array]]:
         n = x.shape[0]
         idx, mask, keys = _schedule(key, n, batch_size, _mask_dtype(x))
         n_train = jnp.asarray(n, mask.dtype)
 
-        def step(carry, inputs):
+        def step(carry: tuple[PyTree, PyTree],
+                 inputs: tuple[Array, Array, Array]) -> tuple[tuple[PyTree, PyTree], Array]:
             params, opt_state = carry
             i, m, k = inputs
             params, opt_state, logs = step_fn(params, opt_state, x, y, i, m, k, n_train,
@@ -184,7 +200,8 @@ def make_epoch_fn(net, optimizer, batch_size: int):
     return jax.jit(epoch)
 
 
-def make_replay_fn(net, optimizer, batch_size: int):
+def make_replay_fn(net: Sequential, optimizer: optax.GradientTransformation,
+                   batch_size: int) -> Callable[..., tuple[PyTree, PyTree]]:
     """Jitted ``replay(params, opt_state, key, x, y, kl_weight, num_steps)``.
 
     Repeats the first ``num_steps`` steps of the epoch that
@@ -209,12 +226,14 @@ def make_replay_fn(net, optimizer, batch_size: int):
     """
     step_fn = _step_fn(net, optimizer)
 
-    def replay(params, opt_state, key, x, y, kl_weight, num_steps):
+    def replay(params: PyTree, opt_state: PyTree, key: PRNGKey, x: Array, y: Array,
+               kl_weight: ArrayLike, num_steps: ArrayLike) -> tuple[PyTree, PyTree]:
         n = x.shape[0]
         idx, mask, keys = _schedule(key, n, batch_size, _mask_dtype(x))
         n_train = jnp.asarray(n, mask.dtype)
 
-        def step(carry, inputs):
+        def step(carry: tuple[PyTree, PyTree],
+                 inputs: tuple[Array, Array, Array, Array]) -> tuple[Any, None]:
             params, opt_state = carry
             s, i, m, k = inputs
             new_params, new_state, _ = step_fn(params, opt_state, x, y, i, m, k, n_train,

@@ -358,7 +358,7 @@ def _fit_from(posterior: Posterior, guide: Guide, optimizer: optax.GradientTrans
         khat = approximation_khat(posterior, guide.distribution(out.params), key=key_psis,
                                   num_draws=num_psis_draws)
         warn_if_unreliable(label, khat, guide.name, stacklevel=4)
-    return VIResult(posterior, out.params, out.opt_state, losses, guide=guide,
+    return VIResult(posterior, out.params, out.opt_state, losses, guide=guide,  # pyright: ignore[reportCallIssue]
                     optimizer=optimizer, elbo=elbo, plan=plan, converged=out.converged,
                     interrupted=out.interrupted,
                     last_params=out.last_params if out.num_averaged else None,

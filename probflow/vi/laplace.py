@@ -223,6 +223,6 @@ def laplace(posterior: Posterior, *, key: PRNGKey, num_steps: int = 500,
     khat = approximation_khat(posterior, guide.distribution(params),
                               key=jax.random.fold_in(key, 1), num_draws=num_psis_draws)
     warn_if_unreliable("laplace", khat, guide.name)
-    return VIResult(posterior, params, None, losses, guide=guide, optimizer=None,
+    return VIResult(posterior, params, None, losses, guide=guide, optimizer=None,  # pyright: ignore[reportCallIssue]
                     elbo=ELBOConfig(entropy="analytic"), plan=None, converged=True, khat=khat)
 

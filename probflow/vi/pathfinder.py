@@ -305,7 +305,7 @@ def pathfinder(posterior: Posterior, *, key: PRNGKey, num_paths: int = 4,
     warn_if_unreliable("pathfinder", khat, guide.name)
     trace = -elbos[best_path]
     trace = trace[: int(np.max(np.nonzero(np.isfinite(trace))[0])) + 1]
-    return VIResult(posterior, params, None, trace, guide=guide, optimizer=None,
+    return VIResult(posterior, params, None, trace, guide=guide, optimizer=None,  # pyright: ignore[reportCallIssue]
                     elbo=ELBOConfig(num_particles=num_elbo_draws), plan=None,
                     converged=True, khat=khat, importance_resample=True)
 

@@ -157,7 +157,7 @@ class VIResult(Struct):
     def surrogate(self) -> Surrogate:
         """The fitted distribution over the constrained latents
         ([`Surrogate`][probflow.vi.surrogate.Surrogate])."""
-        return Surrogate(self.posterior, self.guide.distribution(self.params))
+        return Surrogate(self.posterior, self.guide.distribution(self.params))  # pyright: ignore[reportCallIssue]
 
     @property
     def num_steps(self) -> int:
