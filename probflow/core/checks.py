@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, ParamSpec, TypeAlias, TypeVar
 
 import jax
 import jax.numpy as jnp
@@ -54,6 +54,10 @@ __all__ = [
     "lower_triangular_positive_diag",
     "positive_definite",
 ]
+
+# What the check builders accept: numbers and arrays (NumPy scalars included); ``None`` for an
+# absent optional parameter, which ``validate`` skips.
+CheckValue: TypeAlias = ArrayLike | np.generic | None
 
 # True while ``checked`` traces its function: traced checks are then emitted as checkify
 # checks. A JAX user context, so jit caches traces made inside and outside separately.
@@ -246,8 +250,11 @@ def _parameter_message(exc) -> str | None:
     return template.format(value=_fmt(np.asarray(kwargs["value"])), index=index)
 
 
-def checked(fn: Callable[..., Any], *,
-            errors: frozenset[Any] | set[Any] = frozenset()) -> Callable[..., Any]:
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def checked(fn: Callable[_P, _R], *, errors: Iterable[Any] = frozenset()) -> Callable[_P, _R]:
     """Wrap ``fn`` so that failed ``validate_args=True`` checks raise ``ParameterError``.
 
     ``fn`` may be (or call) a jitted function: its checks on traced parameters are
@@ -278,7 +285,7 @@ def checked(fn: Callable[..., Any], *,
     categories = checkify.user_checks | frozenset(errors)
 
     @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         with _FUNCTIONAL(True):
             err, out = checkify.checkify(fn, errors=categories)(*args, **kwargs)
         exc = err.get_exception()
@@ -302,7 +309,7 @@ def _smallest_positive(v):
     return jnp.finfo(dtype).tiny if jnp.issubdtype(dtype, jnp.floating) else 1
 
 
-def positive(name: str, value: ArrayLike | None) -> Check:
+def positive(name: str, value: CheckValue) -> Check:
     """``value > 0`` elementwise, and not subnormal (XLA flushes subnormals to zero).
 
     Examples:
@@ -316,7 +323,7 @@ def positive(name: str, value: ArrayLike | None) -> Check:
     return Check(name, value, lambda v: v >= _smallest_positive(v), "positive")
 
 
-def nonnegative(name: str, value: ArrayLike | None) -> Check:
+def nonnegative(name: str, value: CheckValue) -> Check:
     """``value >= 0`` elementwise.
 
     Examples:
@@ -334,7 +341,7 @@ _INFINITIES = {
 }
 
 
-def finite(name: str, value: ArrayLike | None, allow_infinity: str | None = None) -> Check:
+def finite(name: str, value: CheckValue, allow_infinity: str | None = None) -> Check:
     """No NaN and no infinity, except the infinities ``allow_infinity`` names.
 
     Args:
@@ -371,7 +378,7 @@ def finite(name: str, value: ArrayLike | None, allow_infinity: str | None = None
     return Check(name, value, test, expected)
 
 
-def greater_than(name: str, value: ArrayLike | None, bound: ArrayLike,
+def greater_than(name: str, value: CheckValue, bound: ArrayLike,
                  bound_name: str) -> Check:
     """``value > bound`` elementwise (``bound`` may be an array that broadcasts).
 
@@ -383,7 +390,7 @@ def greater_than(name: str, value: ArrayLike | None, bound: ArrayLike,
     return Check(name, value, lambda v: v > bound, f"greater than {bound_name}")
 
 
-def in_unit_interval(name: str, value: ArrayLike | None) -> Check:
+def in_unit_interval(name: str, value: CheckValue) -> Check:
     """``0 <= value <= 1`` elementwise.
 
     Examples:
@@ -393,7 +400,7 @@ def in_unit_interval(name: str, value: ArrayLike | None) -> Check:
     return Check(name, value, lambda v: (v >= 0) & (v <= 1), "in [0, 1]")
 
 
-def in_open_unit_interval(name: str, value: ArrayLike | None) -> Check:
+def in_open_unit_interval(name: str, value: CheckValue) -> Check:
     """``0 < value < 1`` elementwise.
 
     Examples:
@@ -403,7 +410,7 @@ def in_open_unit_interval(name: str, value: ArrayLike | None) -> Check:
     return Check(name, value, lambda v: (v > 0) & (v < 1), "in (0, 1)")
 
 
-def integer_valued(name: str, value: ArrayLike | None) -> Check:
+def integer_valued(name: str, value: CheckValue) -> Check:
     """Finite whole numbers (of any dtype) that are non-negative.
 
     Examples:
@@ -418,7 +425,7 @@ def integer_valued(name: str, value: ArrayLike | None) -> Check:
     return Check(name, value, test, "a non-negative integer")
 
 
-def simplex(name: str, value: ArrayLike | None, atol: float | None = None) -> Check:
+def simplex(name: str, value: CheckValue, atol: float | None = None) -> Check:
     """Non-negative entries summing to one along the last axis.
 
     Examples:
@@ -434,7 +441,7 @@ def simplex(name: str, value: ArrayLike | None, atol: float | None = None) -> Ch
     return Check(name, value, test, "non-negative and sum to 1 along the last axis")
 
 
-def lower_triangular_positive_diag(name: str, value: ArrayLike | None) -> Check:
+def lower_triangular_positive_diag(name: str, value: CheckValue) -> Check:
     """Square lower-triangular matrices with a positive (normal, not subnormal) diagonal.
 
     Examples:
@@ -451,7 +458,7 @@ def lower_triangular_positive_diag(name: str, value: ArrayLike | None) -> Check:
     return Check(name, value, test, "lower triangular with a positive diagonal")
 
 
-def positive_definite(name: str, value: ArrayLike | None) -> Check:
+def positive_definite(name: str, value: CheckValue) -> Check:
     """Symmetric positive-definite matrices (checked by their eigenvalues).
 
     Examples:
