@@ -132,7 +132,7 @@ class FiniteDiscrete(Distribution):
 
     @property
     def support(self) -> FiniteSet:
-        return FiniteSet(self.outcomes, self.atol, self.rtol)  # pyright: ignore[reportCallIssue]
+        return FiniteSet(self.outcomes, self.atol, self.rtol)
 
     def probs_parameter(self) -> Array:
         """Probabilities of the outcomes (softmax of ``logits`` when those were given)."""

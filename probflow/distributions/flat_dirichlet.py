@@ -34,8 +34,8 @@ class FlatDirichlet(Dirichlet):
         0.6931
     """
 
-    def __init__(self, concentration_shape: ShapeLike, dtype: DTypeLike | None = None, *, validate_args: bool = False,
-                 name: str | None = None):
+    def __init__(self, concentration_shape: ShapeLike, dtype: DTypeLike | None = None, *,
+                 validate_args: bool = False, name: str | None = None):
         shape = as_shape(concentration_shape)
         if len(shape) < 1 or shape[-1] < 1:
             raise ValueError(f"FlatDirichlet: concentration_shape must end in the number of "

@@ -53,7 +53,7 @@ class GeneralizedPareto(Distribution):
     def support(self) -> constraints.Constraint:
         xi = self.concentration
         high = jnp.where(xi < 0, bound(self.loc, self.scale, xi), jnp.inf)
-        return constraints.ExtendedInterval(jnp.broadcast_to(self.loc, jnp.shape(high)), high)  # pyright: ignore[reportCallIssue]
+        return constraints.ExtendedInterval(jnp.broadcast_to(self.loc, jnp.shape(high)), high)
 
     def _sample(self, key, sample_shape):
         u = jax.random.uniform(key, sample_shape + self.batch_shape, self.dtype)

@@ -85,7 +85,7 @@ class GeneralizedExtremeValue(Distribution):
         end = bound(self.loc, self.scale, xi)
         low = jnp.where(xi > 0, end, -jnp.inf)
         high = jnp.where(xi < 0, end, jnp.inf)
-        return constraints.ExtendedInterval(low, high)  # pyright: ignore[reportCallIssue]
+        return constraints.ExtendedInterval(low, high)
 
     def _sample(self, key, sample_shape):
         u = jax.random.uniform(key, sample_shape + self.batch_shape, self.dtype,

@@ -132,7 +132,7 @@ class HurdleDistribution(Distribution):
     def support(self) -> PointInflatedSupport:
         zero = jnp.zeros((), self.dtype if jnp.issubdtype(self.dtype, jnp.floating)
                          else jnp.float32)
-        return PointInflatedSupport(self.base_dist.support, zero, zero, zero)  # pyright: ignore[reportCallIssue]
+        return PointInflatedSupport(self.base_dist.support, zero, zero, zero)
 
     @property
     def is_discrete(self) -> bool:

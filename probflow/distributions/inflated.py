@@ -157,9 +157,8 @@ class Inflated(Distribution):
 
     @property
     def support(self) -> PointInflatedSupport:
-        return PointInflatedSupport(self.distribution.support,  # pyright: ignore[reportCallIssue]
-                                    self.inflated_loc, self.inflated_loc_atol,
-                                    self.inflated_loc_rtol)
+        return PointInflatedSupport(self.distribution.support, self.inflated_loc,
+                                    self.inflated_loc_atol, self.inflated_loc_rtol)
 
     @property
     def is_discrete(self) -> bool:

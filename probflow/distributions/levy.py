@@ -53,7 +53,7 @@ class Levy(Distribution):
 
     @property
     def support(self) -> constraints.Constraint:
-        return constraints.GreaterThan(self.loc)  # pyright: ignore[reportCallIssue]
+        return constraints.GreaterThan(self.loc)
 
     def _sample(self, key, sample_shape):
         z = jax.random.normal(key, sample_shape + self.batch_shape, self.dtype)

@@ -47,7 +47,7 @@ class LogUniform(Distribution):
 
     @property
     def support(self) -> constraints.Constraint:
-        return constraints.Interval(self.low, self.high)  # pyright: ignore[reportCallIssue]
+        return constraints.Interval(self.low, self.high)
 
     def _log_width(self):
         return jnp.log(self.high) - jnp.log(self.low)

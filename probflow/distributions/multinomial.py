@@ -88,7 +88,7 @@ class Multinomial(Distribution):
 
     @property
     def support(self) -> constraints.Constraint:
-        return constraints.MultinomialCounts(self.total_count)  # pyright: ignore[reportCallIssue]
+        return constraints.MultinomialCounts(self.total_count)
 
     def _log_probs(self):
         if self.logits is not None:
