@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import jax
 import jax.numpy as jnp
@@ -115,9 +115,7 @@ class Sequential:
     @property
     def head(self) -> Head:
         """The output head (last layer)."""
-        head = self.layers[-1]
-        assert isinstance(head, Head)  # checked in __init__
-        return head
+        return cast(Head, self.layers[-1])  # checked in __init__
 
     # -- pure functions ------------------------------------------------------------------------
     def init(self, key: PRNGKey, input_shape: Sequence[int], dtype: DTypeLike = jnp.float32,
