@@ -68,7 +68,7 @@ class _CutpointCategories(Distribution):
 
     @property
     def support(self) -> constraints.Constraint:
-        return constraints.IntegerInterval(0, self.num_categories - 1)  # pyright: ignore[reportCallIssue]
+        return constraints.IntegerInterval(0, self.num_categories - 1)
 
     def categorical_log_probs(self) -> Array:  # pragma: no cover - abstract
         """Log-probabilities of the ``K + 1`` categories, shape ``batch_shape + (K + 1,)``."""

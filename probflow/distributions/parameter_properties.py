@@ -164,13 +164,13 @@ _EVENT_NDIMS_BY_NAME: dict[str, int] = {
 _BY_CLASS: dict[str, dict[str, c.Constraint]] = {
     "probflow.distributions.two_piece_normal.TwoPieceNormal": {"skewness": c.positive},
     "probflow.distributions.two_piece_student_t.TwoPieceStudentT": {"skewness": c.positive},
-    "probflow.distributions.zipf.Zipf": {"power": c.GreaterThan(1.0)},  # pyright: ignore[reportCallIssue]
+    "probflow.distributions.zipf.Zipf": {"power": c.GreaterThan(1.0)},
     "probflow.distributions.generalized_pareto.GeneralizedPareto": {"concentration": c.real},
     "probflow.distributions.gev.GeneralizedExtremeValue": {"concentration": c.real},
-    "probflow.distributions.lkj.LKJ": {"concentration": c.GreaterThan(1.0)},  # pyright: ignore[reportCallIssue]
-    "probflow.distributions.lkj.CholeskyLKJ": {"concentration": c.GreaterThan(1.0)},  # pyright: ignore[reportCallIssue]
+    "probflow.distributions.lkj.LKJ": {"concentration": c.GreaterThan(1.0)},
+    "probflow.distributions.lkj.CholeskyLKJ": {"concentration": c.GreaterThan(1.0)},
     "probflow.distributions.inverse_gaussian.InverseGaussian": {"loc": c.positive},
-    "probflow.distributions.student_t_process.StudentTProcess": {"df": c.GreaterThan(2.0)},  # pyright: ignore[reportCallIssue]
+    "probflow.distributions.student_t_process.StudentTProcess": {"df": c.GreaterThan(2.0)},
 }
 
 # Existing classes that compute their batch shape by hand, with TFP's event ranks.

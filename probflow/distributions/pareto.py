@@ -50,7 +50,7 @@ class Pareto(Distribution):
 
     @property
     def support(self) -> constraints.Constraint:
-        return constraints.GreaterThan(self.scale, closed=True)  # pyright: ignore[reportCallIssue]
+        return constraints.GreaterThan(self.scale, closed=True)
 
     def _sample(self, key, sample_shape):
         shape = sample_shape + self.batch_shape

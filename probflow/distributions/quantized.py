@@ -111,7 +111,7 @@ class QuantizedDistribution(Distribution):
     @property
     def support(self) -> constraints.Constraint:
         shape = self.batch_shape
-        return constraints.IntegerInterval(jnp.broadcast_to(self.low, shape),  # pyright: ignore[reportCallIssue]
+        return constraints.IntegerInterval(jnp.broadcast_to(self.low, shape),
                                            jnp.broadcast_to(self.high, shape))
 
     def _sample(self, key, sample_shape):

@@ -236,7 +236,7 @@ class HalfStudentT(Distribution):
 
     @property
     def support(self) -> constraints.Constraint:
-        return constraints.GreaterThan(self.loc, closed=True)  # pyright: ignore[reportCallIssue]
+        return constraints.GreaterThan(self.loc, closed=True)
 
     def _sample(self, key, sample_shape):
         shape = sample_shape + self.batch_shape
@@ -411,7 +411,7 @@ class HalfCauchy(Distribution):
 
     @property
     def support(self) -> constraints.Constraint:
-        return constraints.GreaterThan(self.loc, closed=True)  # pyright: ignore[reportCallIssue]
+        return constraints.GreaterThan(self.loc, closed=True)
 
     def _sample(self, key, sample_shape):
         eps = jax.random.cauchy(key, sample_shape + self.batch_shape, dtype=self.dtype)

@@ -54,7 +54,7 @@ class Triangular(Distribution):
 
     @property
     def support(self) -> constraints.Constraint:
-        return constraints.Interval(self.low, self.high)  # pyright: ignore[reportCallIssue]
+        return constraints.Interval(self.low, self.high)
 
     def _sample(self, key, sample_shape):
         u = jax.random.uniform(key, sample_shape + self.batch_shape, self.dtype)

@@ -115,8 +115,8 @@ class TruncatedDistribution(Distribution):
         low = jnp.broadcast_to(jnp.maximum(self.low, bounds[0]), shape)
         high = jnp.broadcast_to(jnp.minimum(self.high, bounds[1]), shape)
         if self.base_dist.is_discrete:
-            return constraints.IntegerInterval(jnp.ceil(low), jnp.floor(high))  # pyright: ignore[reportCallIssue]
-        return constraints.ExtendedInterval(low, high)  # pyright: ignore[reportCallIssue]
+            return constraints.IntegerInterval(jnp.ceil(low), jnp.floor(high))
+        return constraints.ExtendedInterval(low, high)
 
     # -- the normaliser and the truncated cdf ------------------------------------------------
     def _log_mass_at_low(self):

@@ -95,7 +95,7 @@ class TruncatedNormal(_TruncatedLocScale):
     @property
     def support(self) -> constraints.Constraint:
         shape = self.batch_shape
-        return constraints.ExtendedInterval(jnp.broadcast_to(self.low, shape),  # pyright: ignore[reportCallIssue]
+        return constraints.ExtendedInterval(jnp.broadcast_to(self.low, shape),
                                             jnp.broadcast_to(self.high, shape))
 
     def _log_z(self):

@@ -54,7 +54,7 @@ class Uniform(Distribution):
 
     @property
     def support(self) -> constraints.Constraint:
-        return constraints.Interval(self.low, self.high)  # pyright: ignore[reportCallIssue]
+        return constraints.Interval(self.low, self.high)
 
     def _width(self):
         return self.high - self.low

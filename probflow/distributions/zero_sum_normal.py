@@ -172,7 +172,7 @@ class ZeroSumNormal(Distribution):
 
     @property
     def support(self) -> Constraint:
-        return ZeroSum(len(self.event_shape))  # pyright: ignore[reportCallIssue]
+        return ZeroSum(len(self.event_shape))
 
     def _dim(self) -> int:
         return math.prod(n - 1 for n in self.event_shape)

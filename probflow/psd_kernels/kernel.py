@@ -10,7 +10,6 @@ result of ``apply`` has shape ``broadcast(batch_shape, B1, B2) + broadcast(E1, E
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import jax
@@ -288,8 +287,8 @@ class SumKernel(PositiveSemidefiniteKernel):
 
     kernels: tuple
 
-    def __init__(self, kernels: Sequence[PositiveSemidefiniteKernel], *,
-                 validate_args: bool = False):
+    def __init__(self, kernels: list[PositiveSemidefiniteKernel]
+                 | tuple[PositiveSemidefiniteKernel, ...], *, validate_args: bool = False):
         kernels = _check_kernels(SumKernel, kernels)
         self._set(kernels=kernels, feature_ndims=kernels[0].feature_ndims,
                   validate_args=validate_args)
@@ -321,8 +320,8 @@ class ProductKernel(PositiveSemidefiniteKernel):
 
     kernels: tuple
 
-    def __init__(self, kernels: Sequence[PositiveSemidefiniteKernel], *,
-                 validate_args: bool = False):
+    def __init__(self, kernels: list[PositiveSemidefiniteKernel]
+                 | tuple[PositiveSemidefiniteKernel, ...], *, validate_args: bool = False):
         kernels = _check_kernels(ProductKernel, kernels)
         self._set(kernels=kernels, feature_ndims=kernels[0].feature_ndims,
                   validate_args=validate_args)
