@@ -3,39 +3,41 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import jax.numpy as jnp
 import numpy as np
 
 from probflow.core.checks import Check
 from probflow.core.numerics import promote_floats
+from probflow.typing import Array, ArrayLike
 
 LOG_2 = math.log(2.0)
 
 
-def float_params(*values):
+def float_params(*values: ArrayLike | None) -> tuple[Any, ...]:
     """Promote the non-``None`` values to one floating dtype; ``None`` stays ``None``."""
     present = [v for v in values if v is not None]
     promoted = iter(promote_floats(*present)) if present else iter(())
     return tuple(None if v is None else next(promoted) for v in values)
 
 
-def nonzero(name: str, value) -> Check:
+def nonzero(name: str, value: ArrayLike | None) -> Check:
     """``value != 0`` elementwise."""
     return Check(name, value, lambda v: v != 0, "non-zero")
 
 
-def positive(name: str, value) -> Check:
+def positive(name: str, value: ArrayLike | None) -> Check:
     """``value > 0`` elementwise."""
     return Check(name, value, lambda v: v > 0, "positive")
 
 
-def log_cosh(x):
+def log_cosh(x: Array) -> Array:
     """``log(cosh(x))`` without overflow."""
     return jnp.logaddexp(x, -x) - LOG_2
 
 
-def log_hypot1(x):
+def log_hypot1(x: ArrayLike) -> Array:
     """``log(sqrt(1 + x**2))`` accurate for tiny and huge ``x``."""
     ax = jnp.abs(x)
     small = ax < 1.0
@@ -47,7 +49,7 @@ def log_hypot1(x):
     )
 
 
-def static_int_tuple(owner: str, name: str, value) -> tuple[int, ...]:
+def static_int_tuple(owner: str, name: str, value: Any) -> tuple[int, ...]:
     """A concrete sequence of integers as a (hashable) tuple, or a clear error."""
     try:
         array = np.asarray(value)

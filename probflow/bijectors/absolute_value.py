@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 import jax.numpy as jnp
 
 from probflow.bijectors.bijector import Bijector
 from probflow.core.checks import Check
 from probflow.core.errors import UnsupportedError
+from probflow.typing import Array, ArrayLike
 
 __all__ = ["AbsoluteValue"]
 
@@ -49,7 +52,8 @@ class AbsoluteValue(Bijector):
         y = self._checked(y)
         return -y, y
 
-    def inverse_and_log_det(self, y, event_ndims: int | None = None):
+    def inverse_and_log_det(self, y: ArrayLike, event_ndims: int | None = None
+                            ) -> tuple[tuple[Array, Array], tuple[Array, Array]]:
         """``((-y, y), (ildj, ildj))``: both preimages and the log-determinant on each
         branch (zero), summed over ``event_ndims`` trailing dims of ``y``."""
         y = self._checked(jnp.asarray(y))
@@ -57,17 +61,18 @@ class AbsoluteValue(Bijector):
         ildj = self._reduce(zero, event_ndims, 0, y)
         return (-y, y), (ildj, ildj)
 
-    def inverse_log_det_jacobian(self, y, event_ndims: int | None = None):
+    def inverse_log_det_jacobian(self, y: ArrayLike,
+                                 event_ndims: int | None = None) -> tuple[Array, Array]:
         """``(0, 0)``: the log-determinant on each of the two branches."""
         return self.inverse_and_log_det(y, event_ndims)[1]
 
-    def forward_and_log_det(self, x, event_ndims: int | None = None):
+    def forward_and_log_det(self, x: ArrayLike, event_ndims: int | None = None) -> NoReturn:
         """Raises: a non-injective map has no forward log-determinant."""
         raise UnsupportedError(
             "AbsoluteValue: forward_log_det_jacobian is undefined for a non-injective map; "
             "use inverse_log_det_jacobian, which gives one value per branch"
         )
 
-    def forward_log_det_jacobian(self, x, event_ndims: int | None = None):
+    def forward_log_det_jacobian(self, x: ArrayLike, event_ndims: int | None = None) -> NoReturn:
         """Raises: a non-injective map has no forward log-determinant."""
         return self.forward_and_log_det(x, event_ndims)

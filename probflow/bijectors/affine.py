@@ -7,6 +7,7 @@ import jax.numpy as jnp
 
 from probflow.bijectors._utils import float_params, nonzero
 from probflow.bijectors.bijector import Bijector
+from probflow.typing import ArrayLike
 
 __all__ = ["Shift", "Scale"]
 
@@ -25,7 +26,7 @@ class Shift(Bijector):
     shift: jax.Array
     is_constant_jacobian = True
 
-    def __init__(self, shift, *, validate_args=False, name=None):
+    def __init__(self, shift: ArrayLike, *, validate_args: bool = False, name: str | None = None):
         (shift,) = float_params(shift)
         self._set(shift=shift, validate_args=validate_args, name=name)
 
@@ -62,7 +63,8 @@ class Scale(Bijector):
     log_scale: jax.Array | None
     is_constant_jacobian = True
 
-    def __init__(self, scale=None, log_scale=None, *, validate_args=False, name=None):
+    def __init__(self, scale: ArrayLike | None = None, log_scale: ArrayLike | None = None, *,
+                 validate_args: bool = False, name: str | None = None):
         if (scale is None) == (log_scale is None):
             raise ValueError("Scale: give exactly one of scale or log_scale")
         scale, log_scale = float_params(scale, log_scale)
@@ -83,7 +85,11 @@ class Scale(Bijector):
     def _forward_log_det_jacobian(self, x):
         if self.log_scale is not None:
             return self.log_scale
+        assert self.scale is not None  # exactly one of scale, log_scale is set
         return jnp.log(jnp.abs(self.scale))
 
     def _is_increasing(self):
-        return True if self.log_scale is not None else self.scale > 0
+        if self.log_scale is not None:
+            return True
+        assert self.scale is not None
+        return self.scale > 0

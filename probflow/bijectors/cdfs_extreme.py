@@ -13,6 +13,7 @@ from probflow.bijectors._lambertw import lambertw_of_log
 from probflow.bijectors._utils import float_params, positive
 from probflow.bijectors.bijector import Bijector
 from probflow.core.numerics import log1mexp
+from probflow.typing import ArrayLike
 
 __all__ = [
     "GompertzCDF",
@@ -40,7 +41,8 @@ class _ConcentrationRateCDF(_IncreasingCDF):
     concentration: jax.Array
     rate: jax.Array
 
-    def __init__(self, concentration, rate, *, validate_args=False, name=None):
+    def __init__(self, concentration: ArrayLike, rate: ArrayLike, *, validate_args: bool = False,
+                 name: str | None = None):
         concentration, rate = float_params(concentration, rate)
         self._set(concentration=concentration, rate=rate, validate_args=validate_args, name=name)
         self._validate(positive("concentration", concentration), positive("rate", rate))
@@ -140,8 +142,9 @@ class FrechetCDF(_IncreasingCDF):
     scale: jax.Array
     concentration: jax.Array
 
-    def __init__(self, loc=0.0, scale=1.0, concentration=1.0, *, validate_args=False,
-                 name=None):
+    def __init__(self, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0,
+                 concentration: ArrayLike = 1.0, *, validate_args: bool = False,
+                 name: str | None = None):
         loc, scale, concentration = float_params(loc, scale, concentration)
         self._set(loc=loc, scale=scale, concentration=concentration,
                   validate_args=validate_args, name=name)
@@ -181,7 +184,8 @@ class RayleighCDF(_IncreasingCDF):
 
     scale: jax.Array
 
-    def __init__(self, scale=1.0, *, validate_args=False, name=None):
+    def __init__(self, scale: ArrayLike = 1.0, *, validate_args: bool = False,
+                 name: str | None = None):
         (scale,) = float_params(scale)
         self._set(scale=scale, validate_args=validate_args, name=name)
         self._validate(positive("scale", scale))
@@ -219,7 +223,8 @@ class MoyalCDF(_IncreasingCDF):
     loc: jax.Array
     scale: jax.Array
 
-    def __init__(self, loc=0.0, scale=1.0, *, validate_args=False, name=None):
+    def __init__(self, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0, *,
+                 validate_args: bool = False, name: str | None = None):
         loc, scale = float_params(loc, scale)
         self._set(loc=loc, scale=scale, validate_args=validate_args, name=name)
         self._validate(positive("scale", scale))
@@ -264,8 +269,9 @@ class GeneralizedExtremeValueCDF(_IncreasingCDF):
     scale: jax.Array
     concentration: jax.Array
 
-    def __init__(self, loc=0.0, scale=1.0, concentration=0.0, *, validate_args=False,
-                 name=None):
+    def __init__(self, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0,
+                 concentration: ArrayLike = 0.0, *, validate_args: bool = False,
+                 name: str | None = None):
         loc, scale, concentration = float_params(loc, scale, concentration)
         self._set(loc=loc, scale=scale, concentration=concentration,
                   validate_args=validate_args, name=name)

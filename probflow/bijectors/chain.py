@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from probflow.bijectors.bijector import Bijector
 from probflow.bijectors.composition import Composition
+from probflow.typing import PyTree
 
 __all__ = ["Chain", "Invert"]
 
@@ -49,21 +50,22 @@ class Invert(Bijector):
 
     bijector: Bijector
 
-    def __init__(self, bijector, *, validate_args=False, name=None):
+    def __init__(self, bijector: Bijector, *, validate_args: bool = False,
+                 name: str | None = None):
         if not isinstance(bijector, Bijector):
             raise TypeError(f"Invert: bijector must be a Bijector, got {bijector!r}")
         self._set(bijector=bijector, validate_args=validate_args, name=name)
 
     @property
-    def forward_min_event_ndims(self) -> int:  # type: ignore[override]
+    def forward_min_event_ndims(self) -> int:  # pyright: ignore[reportIncompatibleVariableOverride]
         return self.bijector.inverse_min_event_ndims
 
     @property
-    def inverse_min_event_ndims(self) -> int:  # type: ignore[override]
+    def inverse_min_event_ndims(self) -> int:  # pyright: ignore[reportIncompatibleVariableOverride]
         return self.bijector.forward_min_event_ndims
 
     @property
-    def is_constant_jacobian(self) -> bool:  # type: ignore[override]
+    def is_constant_jacobian(self) -> bool:  # pyright: ignore[reportIncompatibleVariableOverride]
         return self.bijector.is_constant_jacobian
 
     def forward_event_ndims(self, event_ndims: int) -> int:
@@ -84,10 +86,10 @@ class Invert(Bijector):
     def _inverse_and_log_det(self, y):
         return self.bijector.forward_and_log_det(y)
 
-    def forward_event_shape(self, input_shape):
+    def forward_event_shape(self, input_shape: PyTree) -> PyTree:
         return self.bijector.inverse_event_shape(input_shape)
 
-    def inverse_event_shape(self, output_shape):
+    def inverse_event_shape(self, output_shape: PyTree) -> PyTree:
         return self.bijector.forward_event_shape(output_shape)
 
     def _is_increasing(self):

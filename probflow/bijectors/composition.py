@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import jax
 import jax.numpy as jnp
 
 from probflow.bijectors.bijector import Bijector
+from probflow.typing import PyTree
 
 __all__ = ["Composition"]
 
@@ -71,7 +74,8 @@ class Composition(Bijector):
 
     bijectors: tuple
 
-    def __init__(self, bijectors=(), *, validate_args=False, name=None):
+    def __init__(self, bijectors: Sequence[Bijector] = (), *, validate_args: bool = False,
+                 name: str | None = None):
         bijectors = tuple(bijectors)
         for b in bijectors:
             if not isinstance(b, Bijector):
@@ -94,7 +98,7 @@ class Composition(Bijector):
 
     # -- event ranks -----------------------------------------------------------------------------
     @property
-    def forward_min_event_ndims(self) -> int:  # type: ignore[override]
+    def forward_min_event_ndims(self) -> int:  # pyright: ignore[reportIncompatibleVariableOverride]
         def step(b, state):
             needed, offset = state
             return (max(needed, b.forward_min_event_ndims - offset),
@@ -103,7 +107,7 @@ class Composition(Bijector):
         return self._walk_forward(step, (0, 0))[0]
 
     @property
-    def inverse_min_event_ndims(self) -> int:  # type: ignore[override]
+    def inverse_min_event_ndims(self) -> int:  # pyright: ignore[reportIncompatibleVariableOverride]
         return self.forward_event_ndims(self.forward_min_event_ndims)
 
     def forward_event_ndims(self, event_ndims: int) -> int:
@@ -113,7 +117,7 @@ class Composition(Bijector):
         return self._walk_inverse(lambda b, nd: b.inverse_event_ndims(nd), event_ndims)
 
     @property
-    def is_constant_jacobian(self) -> bool:  # type: ignore[override]
+    def is_constant_jacobian(self) -> bool:  # pyright: ignore[reportIncompatibleVariableOverride]
         return all(b.is_constant_jacobian for b in self.bijectors)
 
     # -- maps ------------------------------------------------------------------------------------
@@ -141,10 +145,10 @@ class Composition(Bijector):
         x, _, total = self._walk_inverse(step, (y, self.inverse_min_event_ndims, None))
         return x, jnp.zeros((), dtype=_dtype_of(x)) if total is None else total
 
-    def forward_event_shape(self, input_shape):
+    def forward_event_shape(self, input_shape: PyTree) -> PyTree:
         return self._walk_forward(lambda b, s: b.forward_event_shape(s), input_shape)
 
-    def inverse_event_shape(self, output_shape):
+    def inverse_event_shape(self, output_shape: PyTree) -> PyTree:
         return self._walk_inverse(lambda b, s: b.inverse_event_shape(s), output_shape)
 
     def _is_increasing(self):

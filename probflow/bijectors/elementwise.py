@@ -12,6 +12,7 @@ import jax.numpy as jnp
 from probflow.bijectors._utils import LOG_2, float_params, log_cosh, log_hypot1, nonzero, positive
 from probflow.bijectors.bijector import Bijector
 from probflow.core.numerics import softplus
+from probflow.typing import ArrayLike
 
 __all__ = [
     "Identity",
@@ -240,7 +241,8 @@ class SinhArcsinh(Bijector):
     skewness: jax.Array | None
     tailweight: jax.Array | None
 
-    def __init__(self, skewness=None, tailweight=None, *, validate_args=False, name=None):
+    def __init__(self, skewness: ArrayLike | None = None, tailweight: ArrayLike | None = None, *,
+                 validate_args: bool = False, name: str | None = None):
         skewness, tailweight = float_params(skewness, tailweight)
         self._set(skewness=skewness, tailweight=tailweight, validate_args=validate_args,
                   name=name)
@@ -285,7 +287,7 @@ class Power(Bijector):
 
     power: jax.Array
 
-    def __init__(self, power, *, validate_args=False, name=None):
+    def __init__(self, power: ArrayLike, *, validate_args: bool = False, name: str | None = None):
         (power,) = float_params(power)
         self._set(power=power, validate_args=validate_args, name=name)
         self._validate(nonzero("power", power))

@@ -8,6 +8,7 @@ import jax.numpy as jnp
 from probflow.bijectors._utils import float_params
 from probflow.bijectors.bijector import Bijector
 from probflow.core.numerics import softplus, softplus_inverse
+from probflow.typing import ArrayLike
 
 __all__ = ["ExtendedInterval"]
 
@@ -37,7 +38,8 @@ class ExtendedInterval(Bijector):
     low: jax.Array
     high: jax.Array
 
-    def __init__(self, low, high, *, validate_args=False, name=None):
+    def __init__(self, low: ArrayLike, high: ArrayLike, *, validate_args: bool = False,
+                 name: str | None = None):
         low, high = float_params(low, high)
         self._set(low=low, high=high, validate_args=validate_args, name=name)
 

@@ -8,6 +8,7 @@ import jax.numpy as jnp
 from probflow.bijectors._utils import float_params, positive
 from probflow.bijectors.bijector import Bijector
 from probflow.core.numerics import softplus, softplus_inverse
+from probflow.typing import ArrayLike
 
 __all__ = ["GeneralizedPareto"]
 
@@ -39,7 +40,8 @@ class GeneralizedPareto(Bijector):
     scale: jax.Array
     concentration: jax.Array
 
-    def __init__(self, loc, scale, concentration, *, validate_args=False, name=None):
+    def __init__(self, loc: ArrayLike, scale: ArrayLike, concentration: ArrayLike, *,
+                 validate_args: bool = False, name: str | None = None):
         loc, scale, concentration = float_params(loc, scale, concentration)
         self._set(loc=loc, scale=scale, concentration=concentration,
                   validate_args=validate_args, name=name)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import jax.numpy as jnp
 
@@ -68,11 +69,17 @@ class Inline(Bijector):
     is_increasing: object = static_field(default=None)
     min_event_ndims: tuple[int, int] = static_field(default=(0, 0))
 
-    def __init__(self, forward_fn=None, inverse_fn=None, inverse_log_det_jacobian_fn=None,
-                 forward_log_det_jacobian_fn=None, forward_event_shape_fn=None,
-                 inverse_event_shape_fn=None, is_constant_jacobian=False, is_increasing=None,
-                 forward_min_event_ndims=None, inverse_min_event_ndims=None, *,
-                 validate_args=False, name=None):
+    def __init__(self, forward_fn: Callable[[Any], Any] | None = None,
+                 inverse_fn: Callable[[Any], Any] | None = None,
+                 inverse_log_det_jacobian_fn: Callable[[Any], Any] | None = None,
+                 forward_log_det_jacobian_fn: Callable[[Any], Any] | None = None,
+                 forward_event_shape_fn: Callable[[tuple[int, ...]], Sequence[int]] | None = None,
+                 inverse_event_shape_fn: Callable[[tuple[int, ...]], Sequence[int]] | None = None,
+                 is_constant_jacobian: bool = False,
+                 is_increasing: bool | Callable[[], Any] | None = None,
+                 forward_min_event_ndims: int | None = None,
+                 inverse_min_event_ndims: int | None = None, *,
+                 validate_args: bool = False, name: str | None = None):
         functions = dict(zip(_FUNCTIONS, (
             forward_fn, inverse_fn, forward_log_det_jacobian_fn, inverse_log_det_jacobian_fn,
             forward_event_shape_fn, inverse_event_shape_fn), strict=True))
@@ -101,15 +108,15 @@ class Inline(Bijector):
                   validate_args=validate_args, name=name)
 
     @property
-    def forward_min_event_ndims(self) -> int:  # type: ignore[override]
+    def forward_min_event_ndims(self) -> int:  # pyright: ignore[reportIncompatibleVariableOverride]
         return self.min_event_ndims[0]
 
     @property
-    def inverse_min_event_ndims(self) -> int:  # type: ignore[override]
+    def inverse_min_event_ndims(self) -> int:  # pyright: ignore[reportIncompatibleVariableOverride]
         return self.min_event_ndims[1]
 
     @property
-    def is_constant_jacobian(self) -> bool:  # type: ignore[override]
+    def is_constant_jacobian(self) -> bool:  # pyright: ignore[reportIncompatibleVariableOverride]
         return self.constant_jacobian
 
     def _function(self, label):
@@ -142,12 +149,12 @@ class Inline(Bijector):
         raise UnsupportedError("Inline: give forward_log_det_jacobian_fn or "
                                "inverse_log_det_jacobian_fn for log-determinants")
 
-    def forward_event_shape(self, input_shape):
+    def forward_event_shape(self, input_shape: Sequence[int]) -> tuple[int, ...]:
         if self.forward_event_shape_fn is None:
             return tuple(input_shape)
         return tuple(self.forward_event_shape_fn(tuple(input_shape)))
 
-    def inverse_event_shape(self, output_shape):
+    def inverse_event_shape(self, output_shape: Sequence[int]) -> tuple[int, ...]:
         if self.inverse_event_shape_fn is None:
             return tuple(output_shape)
         return tuple(self.inverse_event_shape_fn(tuple(output_shape)))

@@ -3,6 +3,8 @@ per part of a structure) and ``Restructure`` (re-nest the parts)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -11,6 +13,7 @@ from probflow.bijectors._utils import static_int_tuple
 from probflow.bijectors.bijector import Bijector, _as_arrays
 from probflow.core.errors import ShapeError
 from probflow.core.pytree import static_field
+from probflow.typing import Array, PyTree
 
 __all__ = ["Blockwise", "JointMap", "Restructure"]
 
@@ -43,7 +46,8 @@ class Blockwise(Bijector):
     forward_min_event_ndims = 1
     inverse_min_event_ndims = 1
 
-    def __init__(self, bijectors, block_sizes=None, *, validate_args=False, name=None):
+    def __init__(self, bijectors: Sequence[Bijector], block_sizes: Sequence[int] | None = None, *,
+                 validate_args: bool = False, name: str | None = None):
         bijectors = tuple(bijectors)
         for b in bijectors:
             if not isinstance(b, Bijector):
@@ -91,10 +95,10 @@ class Blockwise(Bijector):
             total = total + ldj
         return jnp.concatenate(parts, axis=-1), total
 
-    def forward_event_shape(self, input_shape):
+    def forward_event_shape(self, input_shape: Sequence[int]) -> tuple[int, ...]:
         return tuple(input_shape)[:-1] + (sum(self._out_sizes()),)
 
-    def inverse_event_shape(self, output_shape):
+    def inverse_event_shape(self, output_shape: Sequence[int]) -> tuple[int, ...]:
         return tuple(output_shape)[:-1] + (sum(self.block_sizes),)
 
 
@@ -121,7 +125,8 @@ class JointMap(Bijector):
 
     bijectors: object
 
-    def __init__(self, bijectors, *, validate_args=False, name=None):
+    def __init__(self, bijectors: PyTree, *, validate_args: bool = False,
+                 name: str | None = None):
         if isinstance(bijectors, list):
             bijectors = list(bijectors)
         leaves = jax.tree_util.tree_leaves(bijectors, is_leaf=_is_bijector)
@@ -145,28 +150,28 @@ class JointMap(Bijector):
         return self._conform(event_ndims)
 
     @property
-    def forward_min_event_ndims(self):  # type: ignore[override]
+    def forward_min_event_ndims(self) -> PyTree:  # pyright: ignore[reportIncompatibleVariableOverride]
         return self._map(lambda b: b.forward_min_event_ndims)
 
     @property
-    def inverse_min_event_ndims(self):  # type: ignore[override]
+    def inverse_min_event_ndims(self) -> PyTree:  # pyright: ignore[reportIncompatibleVariableOverride]
         return self._map(lambda b: b.inverse_min_event_ndims)
 
     @property
-    def is_constant_jacobian(self) -> bool:  # type: ignore[override]
+    def is_constant_jacobian(self) -> bool:  # pyright: ignore[reportIncompatibleVariableOverride]
         leaves = jax.tree_util.tree_leaves(self.bijectors, is_leaf=_is_bijector)
         return all(b.is_constant_jacobian for b in leaves)
 
-    def forward_event_ndims(self, event_ndims):
+    def forward_event_ndims(self, event_ndims: PyTree) -> PyTree:
         return self._map(lambda b, n: b.forward_event_ndims(n), self._conform(event_ndims))
 
-    def inverse_event_ndims(self, event_ndims):
+    def inverse_event_ndims(self, event_ndims: PyTree) -> PyTree:
         return self._map(lambda b, n: b.inverse_event_ndims(n), self._conform(event_ndims))
 
-    def forward(self, x):
+    def forward(self, x: PyTree) -> PyTree:
         return self._map(lambda b, v: b.forward(v), self._conform(_as_arrays(x)))
 
-    def inverse(self, y):
+    def inverse(self, y: PyTree) -> PyTree:
         return self._map(lambda b, v: b.inverse(v), self._conform(_as_arrays(y)))
 
     def _apply_with_log_det(self, method, value, event_ndims, attribute):
@@ -183,11 +188,13 @@ class JointMap(Bijector):
             total = total + ldj
         return outputs, total
 
-    def forward_and_log_det(self, x, event_ndims=None):
+    def forward_and_log_det(self, x: PyTree,
+                            event_ndims: PyTree = None) -> tuple[PyTree, Array]:
         return self._apply_with_log_det("forward_and_log_det", x, event_ndims,
                                         "forward_min_event_ndims")
 
-    def inverse_and_log_det(self, y, event_ndims=None):
+    def inverse_and_log_det(self, y: PyTree,
+                            event_ndims: PyTree = None) -> tuple[PyTree, Array]:
         return self._apply_with_log_det("inverse_and_log_det", y, event_ndims,
                                         "inverse_min_event_ndims")
 
@@ -200,10 +207,10 @@ class JointMap(Bijector):
         out = [getattr(b, method)(tuple(p)) for b, p in zip(members, parts, strict=True)]
         return jax.tree_util.tree_unflatten(treedef, out)
 
-    def forward_event_shape(self, input_shape):
+    def forward_event_shape(self, input_shape: PyTree) -> PyTree:
         return self._shapes("forward_event_shape", input_shape)
 
-    def inverse_event_shape(self, output_shape):
+    def inverse_event_shape(self, output_shape: PyTree) -> PyTree:
         return self._shapes("inverse_event_shape", output_shape)
 
     def _is_increasing(self):
@@ -234,8 +241,8 @@ class Restructure(Bijector):
     input_tokens: tuple = static_field()
     is_constant_jacobian = True
 
-    def __init__(self, output_structure, input_structure=None, *, validate_args=False,
-                 name=None):
+    def __init__(self, output_structure: PyTree, input_structure: PyTree = None, *,
+                 validate_args: bool = False, name: str | None = None):
         out_tokens, out_def = jax.tree_util.tree_flatten(output_structure)
         if len(set(out_tokens)) != len(out_tokens):
             raise ValueError(f"Restructure: tokens must be distinct, got {out_tokens}")
@@ -257,12 +264,12 @@ class Restructure(Bijector):
                   validate_args=validate_args, name=name)
 
     @property
-    def output_structure(self):
+    def output_structure(self) -> PyTree:
         """The output nest of tokens."""
         return jax.tree_util.tree_unflatten(self.output_treedef, self.output_tokens)
 
     @property
-    def input_structure(self):
+    def input_structure(self) -> PyTree:
         """The input nest of tokens."""
         return jax.tree_util.tree_unflatten(self.input_treedef, self.input_tokens)
 
@@ -276,11 +283,11 @@ class Restructure(Bijector):
         by_token = dict(zip(from_tokens, parts, strict=True))
         return jax.tree_util.tree_unflatten(to_def, [by_token[t] for t in to_tokens])
 
-    def forward(self, x):
+    def forward(self, x: PyTree) -> PyTree:
         return self._move(_as_arrays(x), self.input_treedef, self.input_tokens,
                           self.output_treedef, self.output_tokens)
 
-    def inverse(self, y):
+    def inverse(self, y: PyTree) -> PyTree:
         return self._move(_as_arrays(y), self.output_treedef, self.output_tokens,
                           self.input_treedef, self.input_tokens)
 
@@ -291,35 +298,37 @@ class Restructure(Bijector):
             dtype = jnp.result_type(float)
         return jnp.zeros((), dtype=dtype)
 
-    def forward_and_log_det(self, x, event_ndims=None):
+    def forward_and_log_det(self, x: PyTree,
+                            event_ndims: PyTree = None) -> tuple[PyTree, Array]:
         y = self.forward(x)
         return y, self._zero(y)
 
-    def inverse_and_log_det(self, y, event_ndims=None):
+    def inverse_and_log_det(self, y: PyTree,
+                            event_ndims: PyTree = None) -> tuple[PyTree, Array]:
         x = self.inverse(y)
         return x, self._zero(x)
 
     @property
-    def forward_min_event_ndims(self):  # type: ignore[override]
+    def forward_min_event_ndims(self) -> PyTree:  # pyright: ignore[reportIncompatibleVariableOverride]
         return jax.tree_util.tree_unflatten(self.input_treedef, [0] * len(self.input_tokens))
 
     @property
-    def inverse_min_event_ndims(self):  # type: ignore[override]
+    def inverse_min_event_ndims(self) -> PyTree:  # pyright: ignore[reportIncompatibleVariableOverride]
         return jax.tree_util.tree_unflatten(self.output_treedef, [0] * len(self.output_tokens))
 
-    def forward_event_ndims(self, event_ndims):
+    def forward_event_ndims(self, event_ndims: PyTree) -> PyTree:
         return self._move(event_ndims, self.input_treedef, self.input_tokens,
                           self.output_treedef, self.output_tokens)
 
-    def inverse_event_ndims(self, event_ndims):
+    def inverse_event_ndims(self, event_ndims: PyTree) -> PyTree:
         return self._move(event_ndims, self.output_treedef, self.output_tokens,
                           self.input_treedef, self.input_tokens)
 
-    def forward_event_shape(self, input_shape):
+    def forward_event_shape(self, input_shape: PyTree) -> PyTree:
         return self._move_shapes(input_shape, self.input_treedef, self.input_tokens,
                                  self.output_treedef, self.output_tokens)
 
-    def inverse_event_shape(self, output_shape):
+    def inverse_event_shape(self, output_shape: PyTree) -> PyTree:
         return self._move_shapes(output_shape, self.output_treedef, self.output_tokens,
                                  self.input_treedef, self.input_tokens)
 

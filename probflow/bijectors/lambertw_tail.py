@@ -9,6 +9,7 @@ from probflow.bijectors._lambertw import lambertw, lambertw_of_log
 from probflow.bijectors._utils import float_params, positive
 from probflow.bijectors.bijector import Bijector
 from probflow.core.checks import Check
+from probflow.typing import ArrayLike
 
 __all__ = ["LambertWTail"]
 
@@ -41,7 +42,8 @@ class LambertWTail(Bijector):
     scale: jax.Array
     tailweight: jax.Array
 
-    def __init__(self, shift, scale, tailweight, *, validate_args=False, name=None):
+    def __init__(self, shift: ArrayLike, scale: ArrayLike, tailweight: ArrayLike, *,
+                 validate_args: bool = False, name: str | None = None):
         shift, scale, tailweight = float_params(shift, scale, tailweight)
         self._set(shift=shift, scale=scale, tailweight=tailweight,
                   validate_args=validate_args, name=name)

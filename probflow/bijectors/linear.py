@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -11,6 +13,7 @@ from probflow.bijectors._utils import float_params, nonzero, static_int_tuple
 from probflow.bijectors.bijector import Bijector
 from probflow.core.checks import Check
 from probflow.core.pytree import static_field
+from probflow.typing import ArrayLike
 
 __all__ = ["ScaleMatvecDiag", "ScaleMatvecTriL", "ScaleMatvecLU", "MatvecLU"]
 
@@ -58,7 +61,8 @@ class ScaleMatvecDiag(Bijector):
     inverse_min_event_ndims = 1
     is_constant_jacobian = True
 
-    def __init__(self, scale_diag, adjoint=False, *, validate_args=False, name=None):
+    def __init__(self, scale_diag: ArrayLike, adjoint: bool = False, *,
+                 validate_args: bool = False, name: str | None = None):
         (scale_diag,) = float_params(scale_diag)
         self._set(scale_diag=scale_diag, adjoint=bool(adjoint), validate_args=validate_args,
                   name=name)
@@ -100,7 +104,8 @@ class ScaleMatvecTriL(Bijector):
     inverse_min_event_ndims = 1
     is_constant_jacobian = True
 
-    def __init__(self, scale_tril, adjoint=False, *, validate_args=False, name=None):
+    def __init__(self, scale_tril: ArrayLike, adjoint: bool = False, *,
+                 validate_args: bool = False, name: str | None = None):
         (scale_tril,) = float_params(scale_tril)
         self._set(scale_tril=scale_tril, adjoint=bool(adjoint), validate_args=validate_args,
                   name=name)
@@ -149,11 +154,12 @@ class ScaleMatvecLU(Bijector):
     inverse_min_event_ndims = 1
     is_constant_jacobian = True
 
-    def __init__(self, lower_upper, permutation, *, validate_args=False, name=None):
+    def __init__(self, lower_upper: ArrayLike, permutation: ArrayLike | Sequence[int], *,
+                 validate_args: bool = False, name: str | None = None):
         (lower_upper,) = float_params(lower_upper)
         owner = type(self).__name__
         permutation = static_int_tuple(owner, "permutation", permutation)
-        n = lower_upper.shape[-1]
+        n = jnp.shape(lower_upper)[-1]
         if sorted(permutation) != list(range(n)):
             raise ValueError(
                 f"{owner}: permutation must be a permutation of range({n}), got {permutation}"

@@ -12,6 +12,7 @@ from probflow.bijectors._utils import LOG_2, float_params
 from probflow.bijectors.bijector import Bijector
 from probflow.core.checks import Check
 from probflow.core.errors import ShapeError
+from probflow.typing import ArrayLike
 
 __all__ = ["Householder", "MatrixInverseTriL", "CholeskyToInvCholesky"]
 
@@ -58,7 +59,8 @@ class Householder(Bijector):
     inverse_min_event_ndims = 1
     is_constant_jacobian = True
 
-    def __init__(self, reflection_axis, *, validate_args=False, name=None):
+    def __init__(self, reflection_axis: ArrayLike, *, validate_args: bool = False,
+                 name: str | None = None):
         (reflection_axis,) = float_params(reflection_axis)
         if jnp.ndim(reflection_axis) < 1:
             raise ShapeError(f"Householder: reflection_axis must be a vector (at least 1-D), "

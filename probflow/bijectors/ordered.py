@@ -55,17 +55,17 @@ class Cumsum(Bijector):
     axis: int = static_field(default=-1)
     is_constant_jacobian = True
 
-    def __init__(self, axis=-1, *, validate_args=False, name=None):
+    def __init__(self, axis: int = -1, *, validate_args: bool = False, name: str | None = None):
         if int(axis) >= 0:
             raise ValueError(f"Cumsum: axis must be negative (counted from the right), got {axis}")
         self._set(axis=int(axis), validate_args=validate_args, name=name)
 
     @property
-    def forward_min_event_ndims(self) -> int:  # type: ignore[override]
+    def forward_min_event_ndims(self) -> int:  # pyright: ignore[reportIncompatibleVariableOverride]
         return -self.axis
 
     @property
-    def inverse_min_event_ndims(self) -> int:  # type: ignore[override]
+    def inverse_min_event_ndims(self) -> int:  # pyright: ignore[reportIncompatibleVariableOverride]
         return -self.axis
 
     def _forward(self, x):

@@ -35,7 +35,8 @@ class PowerTransform(Bijector):
 
     power: float = static_field(default=0.0)
 
-    def __init__(self, power=0.0, *, validate_args=False, name=None):
+    def __init__(self, power: float = 0.0, *, validate_args: bool = False,
+                 name: str | None = None):
         try:
             value = float(power)
         except (TypeError, ValueError) as err:

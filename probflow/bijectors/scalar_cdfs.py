@@ -10,6 +10,7 @@ from jax.scipy import special
 
 from probflow.bijectors._utils import float_params, positive
 from probflow.bijectors.bijector import Bijector
+from probflow.typing import ArrayLike
 
 __all__ = ["NormalCDF", "GumbelCDF", "WeibullCDF", "KumaraswamyCDF"]
 
@@ -58,7 +59,8 @@ class GumbelCDF(Bijector):
     loc: jax.Array
     scale: jax.Array
 
-    def __init__(self, loc=0.0, scale=1.0, *, validate_args=False, name=None):
+    def __init__(self, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0, *,
+                 validate_args: bool = False, name: str | None = None):
         loc, scale = float_params(loc, scale)
         self._set(loc=loc, scale=scale, validate_args=validate_args, name=name)
         self._validate(positive("scale", scale))
@@ -103,7 +105,8 @@ class WeibullCDF(Bijector):
     scale: jax.Array
     concentration: jax.Array
 
-    def __init__(self, scale=1.0, concentration=1.0, *, validate_args=False, name=None):
+    def __init__(self, scale: ArrayLike = 1.0, concentration: ArrayLike = 1.0, *,
+                 validate_args: bool = False, name: str | None = None):
         scale, concentration = float_params(scale, concentration)
         self._set(scale=scale, concentration=concentration, validate_args=validate_args,
                   name=name)
@@ -143,8 +146,8 @@ class KumaraswamyCDF(Bijector):
     concentration1: jax.Array
     concentration0: jax.Array
 
-    def __init__(self, concentration1=1.0, concentration0=1.0, *, validate_args=False,
-                 name=None):
+    def __init__(self, concentration1: ArrayLike = 1.0, concentration0: ArrayLike = 1.0, *,
+                 validate_args: bool = False, name: str | None = None):
         concentration1, concentration0 = float_params(concentration1, concentration0)
         self._set(concentration1=concentration1, concentration0=concentration0,
                   validate_args=validate_args, name=name)

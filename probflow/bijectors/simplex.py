@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import jax
 import jax.numpy as jnp
@@ -43,11 +44,11 @@ class SoftmaxCentered(Bijector):
         x = log_y[..., :-1] - log_y[..., -1:]
         return x, -jnp.sum(log_y, axis=-1) - 0.5 * math.log(y.shape[-1])
 
-    def forward_event_shape(self, input_shape):
+    def forward_event_shape(self, input_shape: Sequence[int]) -> tuple[int, ...]:
         shape = tuple(input_shape)
         return shape[:-1] + (shape[-1] + 1,)
 
-    def inverse_event_shape(self, output_shape):
+    def inverse_event_shape(self, output_shape: Sequence[int]) -> tuple[int, ...]:
         shape = tuple(output_shape)
         return shape[:-1] + (shape[-1] - 1,)
 
@@ -96,10 +97,10 @@ class IteratedSigmoidCentered(Bijector):
         ildj = -jnp.sum(log_y + log_next - jnp.log(tails[..., :-1]), axis=-1)
         return x, ildj
 
-    def forward_event_shape(self, input_shape):
+    def forward_event_shape(self, input_shape: Sequence[int]) -> tuple[int, ...]:
         shape = tuple(input_shape)
         return shape[:-1] + (shape[-1] + 1,)
 
-    def inverse_event_shape(self, output_shape):
+    def inverse_event_shape(self, output_shape: Sequence[int]) -> tuple[int, ...]:
         shape = tuple(output_shape)
         return shape[:-1] + (shape[-1] - 1,)

@@ -9,6 +9,7 @@ from probflow.bijectors._utils import float_params, positive
 from probflow.bijectors.bijector import Bijector
 from probflow.core.checks import Check
 from probflow.core.numerics import softplus, softplus_inverse
+from probflow.typing import ArrayLike
 
 __all__ = ["SoftClip"]
 
@@ -44,14 +45,16 @@ class SoftClip(Bijector):
     high: jax.Array | None
     hinge_softness: jax.Array | None
 
-    def __init__(self, low=None, high=None, hinge_softness=None, *, validate_args=False,
-                 name=None):
+    def __init__(self, low: ArrayLike | None = None, high: ArrayLike | None = None,
+                 hinge_softness: ArrayLike | None = None, *, validate_args: bool = False,
+                 name: str | None = None):
         low, high, hinge_softness = float_params(low, high, hinge_softness)
         self._set(low=low, high=high, hinge_softness=hinge_softness,
                   validate_args=validate_args, name=name)
         self._validate(positive("hinge_softness", hinge_softness))
         if low is not None and high is not None:
-            self._validate(Check("high - low", high - low, lambda v: v > 0, "positive"))
+            self._validate(Check("high - low", jnp.subtract(high, low), lambda v: v > 0,
+                                 "positive"))
 
     def _c(self):
         return 1.0 if self.hinge_softness is None else self.hinge_softness
@@ -73,6 +76,7 @@ class SoftClip(Bijector):
         if low is None and high is None:
             return x
         if high is None:
+            assert low is not None
             return low + self._soft(x - low)
         if low is None:
             return high - self._soft(high - x)
@@ -84,6 +88,7 @@ class SoftClip(Bijector):
         if low is None and high is None:
             return y
         if high is None:
+            assert low is not None
             return low + self._soft_inverse(y - low)
         if low is None:
             return high - self._soft_inverse(high - y)

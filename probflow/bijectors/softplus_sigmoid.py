@@ -9,6 +9,7 @@ from probflow.bijectors._utils import float_params, nonzero
 from probflow.bijectors.bijector import Bijector
 from probflow.core.checks import Check
 from probflow.core.numerics import log1mexp, softplus, softplus_inverse
+from probflow.typing import ArrayLike
 
 __all__ = ["Softplus", "Sigmoid"]
 
@@ -38,7 +39,8 @@ class Softplus(Bijector):
     hinge_softness: jax.Array | None
     low: jax.Array | None
 
-    def __init__(self, hinge_softness=None, low=None, *, validate_args=False, name=None):
+    def __init__(self, hinge_softness: ArrayLike | None = None, low: ArrayLike | None = None, *,
+                 validate_args: bool = False, name: str | None = None):
         hinge_softness, low = float_params(hinge_softness, low)
         self._set(hinge_softness=hinge_softness, low=low, validate_args=validate_args, name=name)
         self._validate(nonzero("hinge_softness", hinge_softness))
@@ -94,34 +96,41 @@ class Sigmoid(Bijector):
     low: jax.Array | None
     high: jax.Array | None
 
-    def __init__(self, low=None, high=None, *, validate_args=False, name=None):
+    def __init__(self, low: ArrayLike | None = None, high: ArrayLike | None = None, *,
+                 validate_args: bool = False, name: str | None = None):
         if (low is None) != (high is None):
             raise ValueError("Sigmoid: give both low and high, or neither")
         low, high = float_params(low, high)
         self._set(low=low, high=high, validate_args=validate_args, name=name)
         if low is not None:
-            self._validate(Check("high - low", high - low, lambda v: v > 0, "positive"))
+            assert high is not None  # checked above: both or neither
+            self._validate(Check("high - low", jnp.subtract(high, low), lambda v: v > 0,
+                                 "positive"))
 
     def _forward(self, x):
         s = jax.nn.sigmoid(x)
         if self.low is None:
             return s
+        assert self.high is not None  # low and high are both set or both None
         return self.low + (self.high - self.low) * s
 
     def _inverse(self, y):
         if self.low is None:
             return jnp.log(y) - jnp.log1p(-y)
+        assert self.high is not None
         return jnp.log(y - self.low) - jnp.log(self.high - y)
 
     def _forward_log_det_jacobian(self, x):
         ldj = -softplus(-x) - softplus(x)
         if self.low is None:
             return ldj
+        assert self.high is not None
         return ldj + jnp.log(self.high - self.low)
 
     def _inverse_log_det_jacobian(self, y):
         if self.low is None:
             return -jnp.log(y) - jnp.log1p(-y)
+        assert self.high is not None
         return jnp.log(self.high - self.low) - jnp.log(y - self.low) - jnp.log(self.high - y)
 
     def _is_increasing(self):

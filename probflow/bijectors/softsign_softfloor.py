@@ -8,6 +8,7 @@ import jax.numpy as jnp
 from probflow.bijectors._utils import float_params, positive
 from probflow.bijectors.bijector import Bijector
 from probflow.core.numerics import log1mexp, softplus
+from probflow.typing import ArrayLike
 
 __all__ = ["Softsign", "Softfloor"]
 
@@ -72,7 +73,8 @@ class Softfloor(Bijector):
 
     temperature: jax.Array
 
-    def __init__(self, temperature, *, validate_args=False, name=None):
+    def __init__(self, temperature: ArrayLike, *, validate_args: bool = False,
+                 name: str | None = None):
         (temperature,) = float_params(temperature)
         self._set(temperature=temperature, validate_args=validate_args, name=name)
         self._validate(positive("temperature", temperature))

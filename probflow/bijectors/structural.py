@@ -7,6 +7,7 @@ zero. Their configuration (shapes, permutations, paddings) is static.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import jax
 import jax.numpy as jnp
@@ -16,6 +17,7 @@ from probflow.bijectors._utils import float_params, static_int_tuple
 from probflow.bijectors.bijector import Bijector
 from probflow.core.errors import ShapeError
 from probflow.core.pytree import static_field
+from probflow.typing import ArrayLike, PyTree
 
 __all__ = ["Reshape", "Transpose", "Permute", "Pad", "Split"]
 
@@ -64,8 +66,8 @@ class Reshape(Bijector):
     event_shape_in: tuple[int, ...] = static_field(default=(-1,))
     is_constant_jacobian = True
 
-    def __init__(self, event_shape_out, event_shape_in=(-1,), *, validate_args=False,
-                 name=None):
+    def __init__(self, event_shape_out: Sequence[int], event_shape_in: Sequence[int] = (-1,), *,
+                 validate_args: bool = False, name: str | None = None):
         owner = type(self).__name__
         event_shape_out = static_int_tuple(owner, "event_shape_out", event_shape_out)
         event_shape_in = static_int_tuple(owner, "event_shape_in", event_shape_in)
@@ -78,11 +80,11 @@ class Reshape(Bijector):
                   validate_args=validate_args, name=name)
 
     @property
-    def forward_min_event_ndims(self) -> int:  # type: ignore[override]
+    def forward_min_event_ndims(self) -> int:  # pyright: ignore[reportIncompatibleVariableOverride]
         return len(self.event_shape_in)
 
     @property
-    def inverse_min_event_ndims(self) -> int:  # type: ignore[override]
+    def inverse_min_event_ndims(self) -> int:  # pyright: ignore[reportIncompatibleVariableOverride]
         return len(self.event_shape_out)
 
     def _convert(self, value, pattern_from, pattern_to, label):
@@ -108,7 +110,7 @@ class Reshape(Bijector):
     def _inverse_log_det_jacobian(self, y):
         return _zero_ldj(y)
 
-    def forward_event_shape(self, input_shape):
+    def forward_event_shape(self, input_shape: Sequence[int]) -> tuple[int, ...]:
         shape = tuple(input_shape)
         n = len(self.event_shape_in)
         event = shape[len(shape) - n:] if n else ()
@@ -117,7 +119,7 @@ class Reshape(Bijector):
         return shape[: len(shape) - n] + _resolve("Reshape", self.event_shape_out,
                                                   math.prod(event))
 
-    def inverse_event_shape(self, output_shape):
+    def inverse_event_shape(self, output_shape: Sequence[int]) -> tuple[int, ...]:
         shape = tuple(output_shape)
         n = len(self.event_shape_out)
         event = shape[len(shape) - n:] if n else ()
@@ -143,11 +145,13 @@ class Transpose(Bijector):
     perm: tuple[int, ...] = static_field()
     is_constant_jacobian = True
 
-    def __init__(self, perm=None, rightmost_transposed_ndims=None, *, validate_args=False,
-                 name=None):
+    def __init__(self, perm: Sequence[int] | None = None,
+                 rightmost_transposed_ndims: int | None = None, *, validate_args: bool = False,
+                 name: str | None = None):
         if (perm is None) == (rightmost_transposed_ndims is None):
             raise ValueError("Transpose: give exactly one of perm or rightmost_transposed_ndims")
         if perm is None:
+            assert rightmost_transposed_ndims is not None  # exactly one of the two is given
             perm = tuple(range(int(rightmost_transposed_ndims) - 1, -1, -1))
         perm = static_int_tuple("Transpose", "perm", perm)
         if sorted(perm) != list(range(len(perm))):
@@ -156,11 +160,11 @@ class Transpose(Bijector):
         self._set(perm=perm, validate_args=validate_args, name=name)
 
     @property
-    def forward_min_event_ndims(self) -> int:  # type: ignore[override]
+    def forward_min_event_ndims(self) -> int:  # pyright: ignore[reportIncompatibleVariableOverride]
         return len(self.perm)
 
     @property
-    def inverse_min_event_ndims(self) -> int:  # type: ignore[override]
+    def inverse_min_event_ndims(self) -> int:  # pyright: ignore[reportIncompatibleVariableOverride]
         return len(self.perm)
 
     def _apply(self, value, perm):
@@ -179,12 +183,12 @@ class Transpose(Bijector):
     def _inverse_log_det_jacobian(self, y):
         return _zero_ldj(y)
 
-    def forward_event_shape(self, input_shape):
+    def forward_event_shape(self, input_shape: Sequence[int]) -> tuple[int, ...]:
         shape = tuple(input_shape)
         nb = len(shape) - len(self.perm)
         return shape[:nb] + tuple(shape[nb + p] for p in self.perm)
 
-    def inverse_event_shape(self, output_shape):
+    def inverse_event_shape(self, output_shape: Sequence[int]) -> tuple[int, ...]:
         shape = tuple(output_shape)
         nb = len(shape) - len(self.perm)
         inv = np.argsort(self.perm)
@@ -208,7 +212,8 @@ class Permute(Bijector):
     axis: int = static_field(default=-1)
     is_constant_jacobian = True
 
-    def __init__(self, permutation, axis=-1, *, validate_args=False, name=None):
+    def __init__(self, permutation: Sequence[int], axis: int = -1, *, validate_args: bool = False,
+                 name: str | None = None):
         permutation = static_int_tuple("Permute", "permutation", permutation)
         if sorted(permutation) != list(range(len(permutation))):
             raise ValueError(f"Permute: permutation must be a permutation of "
@@ -220,11 +225,11 @@ class Permute(Bijector):
                   name=name)
 
     @property
-    def forward_min_event_ndims(self) -> int:  # type: ignore[override]
+    def forward_min_event_ndims(self) -> int:  # pyright: ignore[reportIncompatibleVariableOverride]
         return -self.axis
 
     @property
-    def inverse_min_event_ndims(self) -> int:  # type: ignore[override]
+    def inverse_min_event_ndims(self) -> int:  # pyright: ignore[reportIncompatibleVariableOverride]
         return -self.axis
 
     def _forward(self, x):
@@ -261,8 +266,9 @@ class Pad(Bijector):
     axis: tuple[int, ...] = static_field(default=(-1,))
     is_constant_jacobian = True
 
-    def __init__(self, paddings=((0, 1),), mode="CONSTANT", constant_values=0, axis=None, *,
-                 validate_args=False, name=None):
+    def __init__(self, paddings: Sequence[Sequence[int]] = ((0, 1),), mode: str = "CONSTANT",
+                 constant_values: ArrayLike = 0, axis: int | Sequence[int] | None = None, *,
+                 validate_args: bool = False, name: str | None = None):
         if str(mode).upper() != "CONSTANT":
             raise ValueError(f"Pad: only mode='CONSTANT' is supported, got {mode!r}")
         pairs = np.asarray(paddings)
@@ -279,11 +285,11 @@ class Pad(Bijector):
                   validate_args=validate_args, name=name)
 
     @property
-    def forward_min_event_ndims(self) -> int:  # type: ignore[override]
+    def forward_min_event_ndims(self) -> int:  # pyright: ignore[reportIncompatibleVariableOverride]
         return -min(self.axis)
 
     @property
-    def inverse_min_event_ndims(self) -> int:  # type: ignore[override]
+    def inverse_min_event_ndims(self) -> int:  # pyright: ignore[reportIncompatibleVariableOverride]
         return -min(self.axis)
 
     def _forward(self, x):
@@ -304,13 +310,13 @@ class Pad(Bijector):
     def _inverse_log_det_jacobian(self, y):
         return _zero_ldj(y)
 
-    def forward_event_shape(self, input_shape):
+    def forward_event_shape(self, input_shape: Sequence[int]) -> tuple[int, ...]:
         shape = list(input_shape)
         for a, (before, after) in zip(self.axis, self.paddings, strict=True):
             shape[len(shape) + a] += before + after
         return tuple(shape)
 
-    def inverse_event_shape(self, output_shape):
+    def inverse_event_shape(self, output_shape: Sequence[int]) -> tuple[int, ...]:
         shape = list(output_shape)
         for a, (before, after) in zip(self.axis, self.paddings, strict=True):
             shape[len(shape) + a] -= before + after
@@ -337,7 +343,8 @@ class Split(Bijector):
     axis: int = static_field(default=-1)
     is_constant_jacobian = True
 
-    def __init__(self, num_or_size_splits, axis=-1, *, validate_args=False, name=None):
+    def __init__(self, num_or_size_splits: int | Sequence[int], axis: int = -1, *,
+                 validate_args: bool = False, name: str | None = None):
         if isinstance(num_or_size_splits, int | np.integer):
             splits = int(num_or_size_splits)
             if splits < 1:
@@ -353,11 +360,11 @@ class Split(Bijector):
                   name=name)
 
     @property
-    def forward_min_event_ndims(self) -> int:  # type: ignore[override]
+    def forward_min_event_ndims(self) -> int:  # pyright: ignore[reportIncompatibleVariableOverride]
         return -self.axis
 
     @property
-    def inverse_min_event_ndims(self) -> int:  # type: ignore[override]
+    def inverse_min_event_ndims(self) -> int:  # pyright: ignore[reportIncompatibleVariableOverride]
         return -self.axis
 
     def _sizes(self, total: int) -> tuple[int, ...]:
@@ -389,7 +396,7 @@ class Split(Bijector):
     def _inverse_log_det_jacobian(self, y):
         return _zero_ldj(y)
 
-    def forward_event_shape(self, input_shape):
+    def forward_event_shape(self, input_shape: Sequence[int]) -> PyTree:
         shape = tuple(input_shape)
         sizes = self._sizes(shape[self.axis])
         out = []
@@ -399,7 +406,7 @@ class Split(Bijector):
             out.append(tuple(part))
         return out
 
-    def inverse_event_shape(self, output_shape):
+    def inverse_event_shape(self, output_shape: Sequence[Sequence[int]]) -> tuple[int, ...]:
         shapes = [tuple(s) for s in output_shape]
         first = list(shapes[0])
         first[len(first) + self.axis] = sum(s[self.axis] for s in shapes)

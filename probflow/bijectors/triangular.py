@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Sequence
 
 import jax
 import jax.numpy as jnp
@@ -22,6 +23,7 @@ from probflow.bijectors.chain import Chain
 from probflow.bijectors.softplus_sigmoid import Softplus
 from probflow.core.errors import ShapeError
 from probflow.core.pytree import static_field
+from probflow.typing import Array, ArrayLike
 
 __all__ = [
     "FillTriangular",
@@ -63,14 +65,14 @@ def _fill_indices(n: int, upper: bool):
     return full, mask, positions
 
 
-def fill_triangular(x, upper: bool = False):
+def fill_triangular(x: Array, upper: bool = False) -> Array:
     """Arrange the last axis of ``x`` (length ``n (n + 1) / 2``) into an ``n x n`` triangle."""
     n = _side_from_length("FillTriangular", x.shape[-1])
     full, mask, _ = _fill_indices(n, upper)
     return jnp.where(mask, x[..., full], jnp.zeros((), x.dtype))
 
 
-def fill_triangular_inverse(y, upper: bool = False):
+def fill_triangular_inverse(y: Array, upper: bool = False) -> Array:
     """The vector that [`fill_triangular`][probflow.bijectors.triangular.fill_triangular] arranges
     into the triangle of ``y``."""
     n = y.shape[-1]
@@ -102,7 +104,8 @@ class FillTriangular(Bijector):
     inverse_min_event_ndims = 2
     is_constant_jacobian = True
 
-    def __init__(self, upper=False, *, validate_args=False, name=None):
+    def __init__(self, upper: bool = False, *, validate_args: bool = False,
+                 name: str | None = None):
         self._set(upper=bool(upper), validate_args=validate_args, name=name)
 
     def _forward(self, x):
@@ -119,12 +122,12 @@ class FillTriangular(Bijector):
     def _inverse_log_det_jacobian(self, y):
         return jnp.zeros((), dtype=y.dtype)
 
-    def forward_event_shape(self, input_shape):
+    def forward_event_shape(self, input_shape: Sequence[int]) -> tuple[int, ...]:
         shape = tuple(input_shape)
         n = _side_from_length("FillTriangular", shape[-1])
         return shape[:-1] + (n, n)
 
-    def inverse_event_shape(self, output_shape):
+    def inverse_event_shape(self, output_shape: Sequence[int]) -> tuple[int, ...]:
         shape = tuple(output_shape)
         n = shape[-1]
         return shape[:-2] + (n * (n + 1) // 2,)
@@ -147,7 +150,8 @@ class TransformDiagonal(Bijector):
     forward_min_event_ndims = 2
     inverse_min_event_ndims = 2
 
-    def __init__(self, diag_bijector, *, validate_args=False, name=None):
+    def __init__(self, diag_bijector: Bijector, *, validate_args: bool = False,
+                 name: str | None = None):
         if not isinstance(diag_bijector, Bijector):
             raise TypeError(f"TransformDiagonal: diag_bijector must be a Bijector, "
                             f"got {diag_bijector!r}")
@@ -156,7 +160,7 @@ class TransformDiagonal(Bijector):
         self._set(diag_bijector=diag_bijector, validate_args=validate_args, name=name)
 
     @property
-    def is_constant_jacobian(self) -> bool:  # type: ignore[override]
+    def is_constant_jacobian(self) -> bool:  # pyright: ignore[reportIncompatibleVariableOverride]
         return self.diag_bijector.is_constant_jacobian
 
     @staticmethod
@@ -198,7 +202,9 @@ class FillScaleTriL(Bijector):
     forward_min_event_ndims = 1
     inverse_min_event_ndims = 2
 
-    def __init__(self, diag_bijector=None, diag_shift=1e-5, *, validate_args=False, name=None):
+    def __init__(self, diag_bijector: Bijector | None = None,
+                 diag_shift: ArrayLike | None = 1e-5, *,
+                 validate_args: bool = False, name: str | None = None):
         if diag_bijector is None:
             diag_bijector = Softplus()
         if not isinstance(diag_bijector, Bijector):
@@ -220,10 +226,10 @@ class FillScaleTriL(Bijector):
     def _inverse_and_log_det(self, y):
         return self._chain().inverse_and_log_det(y, 2)
 
-    def forward_event_shape(self, input_shape):
+    def forward_event_shape(self, input_shape: Sequence[int]) -> tuple[int, ...]:
         return FillTriangular().forward_event_shape(input_shape)
 
-    def inverse_event_shape(self, output_shape):
+    def inverse_event_shape(self, output_shape: Sequence[int]) -> tuple[int, ...]:
         return FillTriangular().inverse_event_shape(output_shape)
 
 
@@ -321,12 +327,12 @@ class CorrelationCholesky(Bijector):
         ratios = y / diag[..., :, None]
         return fill_triangular_inverse(ratios[..., 1:, :-1]), ildj
 
-    def forward_event_shape(self, input_shape):
+    def forward_event_shape(self, input_shape: Sequence[int]) -> tuple[int, ...]:
         shape = tuple(input_shape)
         n = self._side(shape[-1])
         return shape[:-1] + (n, n)
 
-    def inverse_event_shape(self, output_shape):
+    def inverse_event_shape(self, output_shape: Sequence[int]) -> tuple[int, ...]:
         shape = tuple(output_shape)
         n = shape[-1]
         return shape[:-2] + (n * (n - 1) // 2,)

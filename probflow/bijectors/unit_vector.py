@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import jax.numpy as jnp
 
@@ -62,13 +63,13 @@ class UnitVector(Bijector):
         n = y.shape[-1] - 1
         return -n * jnp.log1p(-y[..., -1])
 
-    def forward_event_shape(self, input_shape):
+    def forward_event_shape(self, input_shape: Sequence[int]) -> tuple[int, ...]:
         shape = tuple(input_shape)
         if not shape:
             raise ShapeError("UnitVector: the input event must be a vector, got shape ()")
         return shape[:-1] + (shape[-1] + 1,)
 
-    def inverse_event_shape(self, output_shape):
+    def inverse_event_shape(self, output_shape: Sequence[int]) -> tuple[int, ...]:
         shape = tuple(output_shape)
         if not shape or shape[-1] < 2:
             raise ShapeError(f"UnitVector: the output event must be a vector of length >= 2, "

@@ -26,7 +26,8 @@ frozen dataclasses, so they are hashable and compare by value.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Literal, Self
 
 import jax
 import jax.numpy as jnp
@@ -36,6 +37,7 @@ from probflow.bijectors.flows.networks import made_apply, made_init, mlp_apply, 
 from probflow.bijectors.flows.spline import RationalQuadraticSpline, spline_params_from_raw
 from probflow.core.errors import ShapeError
 from probflow.core.pytree import static_field
+from probflow.typing import Array, DTypeLike, PRNGKey, PyTree
 
 __all__ = [
     "MLPConditioner",
@@ -59,13 +61,14 @@ class MLPConditioner:
 
     num_params: int
     num_outputs: int
-    hidden_units: tuple = (64, 64)
+    hidden_units: tuple[int, ...] = (64, 64)
 
-    def init(self, key, in_size: int, dtype=jnp.float32):
+    def init(self, key: PRNGKey, in_size: int,
+             dtype: DTypeLike = jnp.float32) -> list[dict[str, Array]]:
         return mlp_init(key, in_size, self.num_params * self.num_outputs, self.hidden_units,
                         dtype)
 
-    def __call__(self, params, x):
+    def __call__(self, params: PyTree, x: Array) -> Array:
         out = mlp_apply(params, x)
         return out.reshape(out.shape[:-1] + (self.num_params, self.num_outputs))
 
@@ -83,17 +86,17 @@ class MADEConditioner:
 
     num_params: int
     event_size: int
-    hidden_units: tuple = (64, 64)
+    hidden_units: tuple[int, ...] = (64, 64)
 
-    def init(self, key, dtype=jnp.float32):
+    def init(self, key: PRNGKey, dtype: DTypeLike = jnp.float32) -> list[dict[str, Array]]:
         return made_init(key, self.event_size, self.hidden_units, self.num_params, dtype)
 
-    def __call__(self, params, x):
+    def __call__(self, params: PyTree, x: Array) -> Array:
         return made_apply(params, x, event_size=self.event_size, hidden_units=self.hidden_units,
                           params_per_dim=self.num_params)
 
 
-def _conditioner_output(kind, raw, num_bins):
+def _conditioner_output(kind: str, raw: Any, num_bins: int) -> Any:
     """Normalise a conditioner's output (array or tuple, see the module docstring) to
     ``(shift, raw_log_scale)``, each ``(.., n)``, or a spline block ``(.., n, 3K - 1)``."""
     k = num_bins
@@ -211,14 +214,15 @@ class RealNVP(_Coupling):
         Array([2., 3.], dtype=float32)
     """
 
-    def __init__(self, params, num_masked: int, conditioner, *, validate_args=False, name=None):
+    def __init__(self, params: PyTree, num_masked: int, conditioner: Callable[[PyTree, Array], Any],
+                 *, validate_args: bool = False, name: str | None = None):
         _check_num_masked(type(self).__name__, num_masked)
         self._set(params=params, num_masked=int(num_masked), conditioner=conditioner,
                   kind="affine", num_bins=8, bound=3.0, validate_args=validate_args, name=name)
 
     @classmethod
-    def init(cls, key, event_size: int, num_masked: int | None = None,
-             hidden_units=(64, 64), dtype=jnp.float32):
+    def init(cls, key: PRNGKey, event_size: int, num_masked: int | None = None,
+             hidden_units: Sequence[int] = (64, 64), dtype: DTypeLike = jnp.float32) -> Self:
         """A layer with a fresh [`MLPConditioner`][probflow.bijectors.flows.layers.MLPConditioner]
         (identity map at initialisation)."""
         m = event_size // 2 if num_masked is None else num_masked
@@ -258,8 +262,9 @@ class SplineCoupling(_Coupling):
         0.0
     """
 
-    def __init__(self, params, num_masked: int, conditioner, num_bins: int = 8,
-                 bound: float = 3.0, *, validate_args=False, name=None):
+    def __init__(self, params: PyTree, num_masked: int, conditioner: Callable[[PyTree, Array], Any],
+                 num_bins: int = 8, bound: float = 3.0, *, validate_args: bool = False,
+                 name: str | None = None):
         _check_num_masked(type(self).__name__, num_masked)
         if int(num_bins) < 1 or not float(bound) > 0:
             raise ValueError(f"SplineCoupling: num_bins must be >= 1 and bound > 0, got "
@@ -269,8 +274,9 @@ class SplineCoupling(_Coupling):
                   validate_args=validate_args, name=name)
 
     @classmethod
-    def init(cls, key, event_size: int, num_masked: int | None = None, num_bins: int = 8,
-             bound: float = 3.0, hidden_units=(64, 64), dtype=jnp.float32):
+    def init(cls, key: PRNGKey, event_size: int, num_masked: int | None = None,
+             num_bins: int = 8, bound: float = 3.0, hidden_units: Sequence[int] = (64, 64),
+             dtype: DTypeLike = jnp.float32) -> Self:
         """A layer with a fresh [`MLPConditioner`][probflow.bijectors.flows.layers.MLPConditioner]
         (identity map at initialisation)."""
         m = event_size // 2 if num_masked is None else num_masked
@@ -326,8 +332,9 @@ class MaskedAutoregressiveFlow(Bijector):
     forward_min_event_ndims = 1
     inverse_min_event_ndims = 1
 
-    def __init__(self, params, conditioner, kind: str = "affine", num_bins: int = 8,
-                 bound: float = 3.0, *, validate_args=False, name=None):
+    def __init__(self, params: PyTree, conditioner: Callable[[PyTree, Array], Any],
+                 kind: Literal["affine", "spline"] = "affine", num_bins: int = 8,
+                 bound: float = 3.0, *, validate_args: bool = False, name: str | None = None):
         if kind not in ("affine", "spline"):
             raise ValueError(f"MaskedAutoregressiveFlow: kind must be 'affine' or 'spline', "
                              f"got {kind!r}")
@@ -335,8 +342,9 @@ class MaskedAutoregressiveFlow(Bijector):
                   bound=float(bound), validate_args=validate_args, name=name)
 
     @classmethod
-    def init(cls, key, event_size: int, hidden_units=(64, 64), kind: str = "affine",
-             num_bins: int = 8, bound: float = 3.0, dtype=jnp.float32):
+    def init(cls, key: PRNGKey, event_size: int, hidden_units: Sequence[int] = (64, 64),
+             kind: Literal["affine", "spline"] = "affine", num_bins: int = 8, bound: float = 3.0,
+             dtype: DTypeLike = jnp.float32) -> Self:
         """A flow with a fresh [`MADEConditioner`][probflow.bijectors.flows.layers.MADEConditioner]
         (identity map at initialisation)."""
         conditioner = MADEConditioner(_num_params(kind, num_bins), event_size,

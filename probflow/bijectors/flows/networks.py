@@ -9,23 +9,27 @@ the parameter PyTree holds only trainable weights.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping, Sequence
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from probflow.typing import Array, DTypeLike, PRNGKey
+
 __all__ = ["mlp_init", "mlp_apply", "made_init", "made_apply", "made_masks"]
 
 
-def _dense_init(key, fan_in: int, fan_out: int, dtype, zero: bool = False):
+def _dense_init(key: PRNGKey, fan_in: int, fan_out: int, dtype: DTypeLike,
+                zero: bool = False) -> dict[str, Array]:
     if zero:
         return {"w": jnp.zeros((fan_in, fan_out), dtype), "b": jnp.zeros((fan_out,), dtype)}
     w = jax.random.normal(key, (fan_in, fan_out), dtype) * math.sqrt(1.0 / fan_in)
     return {"w": w, "b": jnp.zeros((fan_out,), dtype)}
 
 
-def mlp_init(key, in_size: int, out_size: int, hidden_units=(64, 64), dtype=jnp.float32,
-             zero_last: bool = True):
+def mlp_init(key: PRNGKey, in_size: int, out_size: int, hidden_units: Sequence[int] = (64, 64),
+             dtype: DTypeLike = jnp.float32, zero_last: bool = True) -> list[dict[str, Array]]:
     """Parameters of a dense network ``in_size -> hidden_units -> out_size``.
 
     The last layer starts at zero (``zero_last``), so a flow built on it starts as the
@@ -45,7 +49,8 @@ def mlp_init(key, in_size: int, out_size: int, hidden_units=(64, 64), dtype=jnp.
     ]
 
 
-def mlp_apply(params, x, activation=jax.nn.relu):
+def mlp_apply(params: Sequence[Mapping[str, Array]], x: Array,
+              activation: Callable[[Array], Array] = jax.nn.relu) -> Array:
     """Apply the dense network (``x`` of shape ``batch + (in_size,)``).
 
     Examples:
@@ -59,7 +64,8 @@ def mlp_apply(params, x, activation=jax.nn.relu):
     return x @ params[-1]["w"] + params[-1]["b"]
 
 
-def made_masks(event_size: int, hidden_units, params_per_dim: int):
+def made_masks(event_size: int, hidden_units: Sequence[int],
+               params_per_dim: int) -> list[np.ndarray]:
     """Masks of a MADE with inputs ordered ``1..D``; output ``i`` sees inputs ``< i``.
 
     Returns NumPy boolean masks ``(fan_in, fan_out)``, one per layer. Hidden degrees cycle
@@ -82,8 +88,8 @@ def made_masks(event_size: int, hidden_units, params_per_dim: int):
     return masks
 
 
-def made_init(key, event_size: int, hidden_units=(64, 64), params_per_dim: int = 2,
-              dtype=jnp.float32):
+def made_init(key: PRNGKey, event_size: int, hidden_units: Sequence[int] = (64, 64),
+              params_per_dim: int = 2, dtype: DTypeLike = jnp.float32) -> list[dict[str, Array]]:
     """Parameters of a MADE with ``params_per_dim`` outputs per input dimension.
 
     Examples:
@@ -95,8 +101,9 @@ def made_init(key, event_size: int, hidden_units=(64, 64), params_per_dim: int =
     return mlp_init(key, event_size, event_size * params_per_dim, hidden_units, dtype)
 
 
-def made_apply(params, x, *, event_size: int, hidden_units, params_per_dim: int = 2,
-               activation=jax.nn.relu):
+def made_apply(params: Sequence[Mapping[str, Array]], x: Array, *, event_size: int,
+               hidden_units: Sequence[int], params_per_dim: int = 2,
+               activation: Callable[[Array], Array] = jax.nn.relu) -> Array:
     """Apply the MADE; returns ``batch + (params_per_dim, event_size)``.
 
     Examples:

@@ -7,13 +7,14 @@ import jax.numpy as jnp
 
 from probflow.bijectors.bijector import Bijector
 from probflow.core.pytree import static_field
+from probflow.typing import Array, ArrayLike
 
 __all__ = ["RationalQuadraticSpline", "spline_params_from_raw"]
 
 
-def spline_params_from_raw(raw, num_bins: int, range_min: float = -3.0,
+def spline_params_from_raw(raw: Array, num_bins: int, range_min: float = -3.0,
                            range_max: float = 3.0, min_width: float = 1e-3,
-                           min_slope: float = 1e-3):
+                           min_slope: float = 1e-3) -> tuple[Array, Array, Array]:
     """Map unconstrained conditioner outputs (``... x (3K - 1)``) to valid spline parameters.
 
     Widths and heights come from softmaxes scaled to the interval (each at least
@@ -67,7 +68,8 @@ class RationalQuadraticSpline(Bijector):
     knot_slopes: jax.Array
     range_min: float = static_field(default=-3.0)
 
-    def __init__(self, bin_widths, bin_heights, knot_slopes, range_min=-3.0, *,
+    def __init__(self, bin_widths: ArrayLike, bin_heights: ArrayLike, knot_slopes: ArrayLike,
+                 range_min: float = -3.0, *,
                  validate_args: bool = False, name: str | None = None):
         self._set(bin_widths=jnp.asarray(bin_widths), bin_heights=jnp.asarray(bin_heights),
                   knot_slopes=jnp.asarray(knot_slopes), range_min=range_min,

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import jax
 import jax.numpy as jnp
 
 from probflow.bijectors.chain import Chain
 from probflow.bijectors.flows.layers import MaskedAutoregressiveFlow, RealNVP, SplineCoupling
 from probflow.bijectors.structural import Permute
+from probflow.typing import DTypeLike, PRNGKey
 
 __all__ = ["stacked_flow", "FLOW_KINDS"]
 
 FLOW_KINDS = ("realnvp", "spline_coupling", "maf", "spline_autoregressive")
 
 
-def stacked_flow(key, kind: str = "realnvp", *, event_size: int, num_layers: int = 4,
-                 hidden_units=(64, 64), num_bins: int = 8, bound: float = 3.0,
-                 dtype=jnp.float32):
+def stacked_flow(key: PRNGKey, kind: str = "realnvp", *, event_size: int, num_layers: int = 4,
+                 hidden_units: Sequence[int] = (64, 64), num_bins: int = 8, bound: float = 3.0,
+                 dtype: DTypeLike = jnp.float32) -> Chain:
     """A ``Chain`` of ``num_layers`` flow layers with reversing permutations between them.
 
     Every layer starts as the identity, so the stacked flow does too. Its parameters are the
