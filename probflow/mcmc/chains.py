@@ -41,7 +41,7 @@ import numpy as np
 from jax.sharding import PartitionSpec
 
 from probflow.mcmc.base import Adaptation, Kernel, KernelParams, TransitionInfo
-from probflow.mcmc.cross_chain import is_cross_chain
+from probflow.mcmc.cross_chain import CrossChainAdaptation, is_cross_chain
 from probflow.mcmc.distributed import agree, chain_mesh, is_multiprocess, to_global, to_host
 from probflow.mcmc.integrators import Integrator
 from probflow.typing import Array, ArrayLike, LogDensityFn, PRNGKey, PyTree
@@ -79,7 +79,7 @@ class RunConfig(NamedTuple):
     """
 
     kernel: Kernel
-    adaptation: Adaptation
+    adaptation: Adaptation | CrossChainAdaptation
     logdensity_fn: LogDensityFn | None
     num_warmup: int
     num_samples: int
@@ -187,7 +187,6 @@ def _scan_slots(config: RunConfig, posterior: Posterior | None, carry: RunCarry,
     ``axis_name`` names the device axis the batch is a shard of (``"parallel"``), for the
     reductions of a cross-chain adaptation."""
     kernel, adaptation = config.kernel, config.adaptation
-    cross_chain = is_cross_chain(adaptation)
     logdensity_fn = _logdensity_fn(config, posterior)
     integrator = _kernel_integrator(kernel)
     num_warmup, thin = config.num_warmup, config.thin
@@ -207,12 +206,13 @@ def _scan_slots(config: RunConfig, posterior: Posterior | None, carry: RunCarry,
         states, info, step_size, adapt_keys = jax.vmap(
             transition, in_axes=(0, 0, 0, None))(keys, carry.states, carry.adaptation, iteration)
         tuning = carry.adaptation
-        if num_warmup > 0 and cross_chain:
+        if num_warmup > 0 and is_cross_chain(adaptation):
+            pooled = adaptation  # (narrowed to a CrossChainAdaptation, for the lambda)
             tuning = jax.lax.cond(
                 iteration < num_warmup,
-                lambda t: adaptation.update(adapt_keys, t, iteration, states, info,
-                                            num_warmup=num_warmup, logdensity_fn=logdensity_fn,
-                                            integrator=integrator, axis_name=axis_name),
+                lambda t: pooled.update(adapt_keys, t, iteration, states, info,
+                                        num_warmup=num_warmup, logdensity_fn=logdensity_fn,
+                                        integrator=integrator, axis_name=axis_name),
                 lambda t: t,
                 tuning,
             )

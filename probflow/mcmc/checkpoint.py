@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 
     from probflow.mcmc.base import Adaptation, Kernel
     from probflow.mcmc.chains import RunCarry, RunConfig
+    from probflow.mcmc.cross_chain import CrossChainAdaptation
     from probflow.models.posterior import Posterior
 
 __all__ = ["ChainStore", "resume", "CHECKPOINT_FORMAT", "CHECKPOINT_VERSION"]
@@ -363,7 +364,8 @@ def _rebuild(header: dict[str, Any], given: object, what: str, where: str) -> An
 
 
 def resume(path: str | os.PathLike[str], target: Posterior | LogDensityFn, *,
-           kernel: Kernel | None = None, adaptation: Adaptation | None = None,
+           kernel: Kernel | None = None,
+           adaptation: Adaptation | CrossChainAdaptation | None = None,
            progress_bar: bool = True, warn: bool = True) -> az.InferenceData:
     """Continue a run checkpointed by ``pf.mcmc.sample(..., checkpoint=path)`` to its end.
 
@@ -417,7 +419,8 @@ def resume(path: str | os.PathLike[str], target: Posterior | LogDensityFn, *,
         raise CheckpointError(f"{path}: written with jax_enable_x64={header.get('x64')}, now "
                               f"{_x64_enabled()}; set it as the run had it")
     run_kernel: Kernel = _rebuild(header, kernel, "kernel", path)
-    run_adaptation: Adaptation = _rebuild(header, adaptation, "adaptation", path)
+    run_adaptation: Adaptation | CrossChainAdaptation = _rebuild(header, adaptation,
+                                                                 "adaptation", path)
     return resume_run(path, header, arrays, target, run_kernel, run_adaptation,
                       _positions_template(header["positions"]), progress_bar=progress_bar,
                       warn=warn)

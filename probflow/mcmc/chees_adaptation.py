@@ -41,7 +41,7 @@ Every chain's adaptation state holds the same values, so the usual per-chain sha
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import jax
 import jax.numpy as jnp
@@ -285,6 +285,9 @@ class ChEESAdaptation:
         if not isinstance(states, ChEESState):
             raise TypeError(f"ChEESAdaptation needs the states of pf.mcmc.ChEESHMC, got "
                             f"{type(states).__name__}")
+        # (pf.mcmc.sample replaces target_accept=None by the kernel's default before the run)
+        target_accept = self.target_accept
+        assert target_accept is not None, "ChEESAdaptation: target_accept is unresolved"
         num_chains = infos.acceptance_rate.shape[0]
         s = jax.tree_util.tree_map(lambda a: a[0], adapt_states)
         dtype = s.step_size.dtype
@@ -333,7 +336,7 @@ class ChEESAdaptation:
             harmonic = num_valid / chain_sum(jnp.where(valid, inverse, 0.0), axis_name)
             harmonic = jnp.where(jnp.isfinite(harmonic) & (num_valid > 0), harmonic, 0.0)
             da = dual_averaging_update(s.dual_averaging, harmonic,
-                                       target_accept=self.target_accept)
+                                       target_accept=target_accept)
             da = jax.tree_util.tree_map(lambda x, old: x.astype(old.dtype), da,
                                         s.dual_averaging)
             ok = jnp.isfinite(da.log_step_size)
@@ -351,7 +354,7 @@ class ChEESAdaptation:
         # iterations to come back; only the length the kernel uses is clipped.
         updates, optimizer_state = self._optimizer().update(-gradient, s.optimizer_state,
                                                             s.log_trajectory_length)
-        step = jnp.clip(updates, -LOG_UPDATE_CLIP, LOG_UPDATE_CLIP)
+        step = jnp.clip(cast(Array, updates), -LOG_UPDATE_CLIP, LOG_UPDATE_CLIP)  # (a scalar)
         log_length = s.log_trajectory_length + step
         ok = jnp.isfinite(log_length)
         log_length = jnp.where(ok, log_length, s.log_trajectory_length)

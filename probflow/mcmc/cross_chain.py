@@ -25,8 +25,9 @@ from typing import Any, Protocol, TypeGuard, runtime_checkable
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
-from probflow.typing import Array, ArrayLike, LogDensityFn, PRNGKey
+from probflow.typing import Array, ArrayLike, DTypeLike, LogDensityFn, PRNGKey
 
 __all__ = ["CrossChainAdaptation", "is_cross_chain", "chain_sum", "chain_mean"]
 
@@ -54,14 +55,30 @@ class CrossChainAdaptation(Protocol):
         False
     """
 
+    # (the Adaptation members, but for update; read-only properties as in Adaptation)
+    @property
+    def target_accept(self) -> float | None: ...
+
+    @property
+    def default_num_warmup(self) -> int: ...
+
+    @property
+    def needs_gradients(self) -> bool: ...
+
+    def initial_tuning(self, owner: str, dim: int,
+                       dtype: DTypeLike) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def init(self, state: Any, step_size: ArrayLike, inverse_mass_matrix: ArrayLike, *,
+             num_warmup: int) -> Any: ...
+
     @property
     def cross_chain(self) -> bool: ...
 
-    def for_kernel(self, owner: str, kernel: Any) -> Any: ...
+    def for_kernel(self, owner: str, kernel: Any) -> CrossChainAdaptation: ...
 
     def update(self, keys: PRNGKey, adapt_states: Any, iteration: ArrayLike, states: Any,
                infos: Any, *, num_warmup: int, logdensity_fn: LogDensityFn,
-               integrator: Any, axis_name: str | None) -> Any: ...
+               integrator: Any, axis_name: str | None = None) -> Any: ...
 
 
 def is_cross_chain(adaptation: object) -> TypeGuard[CrossChainAdaptation]:

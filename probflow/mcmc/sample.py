@@ -43,7 +43,7 @@ from probflow.mcmc.chains import (
 from probflow.mcmc.checkpoint import ChainStore, new_header, restore_carry
 from probflow.mcmc.chees import ChEESHMC
 from probflow.mcmc.chees_adaptation import ChEESAdaptation
-from probflow.mcmc.cross_chain import is_cross_chain
+from probflow.mcmc.cross_chain import CrossChainAdaptation, is_cross_chain
 from probflow.mcmc.gradient_adaptation import GradientAdaptation
 from probflow.mcmc.interrupt import DeferredInterrupt, InterruptedRunWarning
 from probflow.mcmc.nuts import NUTS
@@ -194,8 +194,8 @@ def _initial_positions(target: Posterior | LogDensityFn, key: PRNGKey | None, nu
     return target.init(key, num_chains, strategy=init)
 
 
-def _from_pathfinder(start: PathfinderInit,
-                     adaptation: Adaptation) -> tuple[dict[str, Any], Adaptation]:
+def _from_pathfinder(start: PathfinderInit, adaptation: Adaptation | CrossChainAdaptation,
+                     ) -> tuple[dict[str, Any], Adaptation | CrossChainAdaptation]:
     """Pathfinder's starting points; its diagonal inverse mass matrix starts Stan's warm-up
     when the adaptation has none of its own (and a diagonal one)."""
     if (isinstance(adaptation, WindowAdaptation) and not adaptation.dense_mass
@@ -274,8 +274,8 @@ def _check_kernel_argument(kernel: Kernel | None) -> Kernel:
     return kernel
 
 
-def _resolve_adaptation(adaptation: Adaptation | AdaptationName | None,
-                        kernel: Kernel) -> Adaptation:
+def _resolve_adaptation(adaptation: Adaptation | CrossChainAdaptation | AdaptationName | None,
+                        kernel: Kernel) -> Adaptation | CrossChainAdaptation:
     if adaptation is None:
         adaptation = DEFAULT_ADAPTATION
     if isinstance(adaptation, str):
@@ -298,7 +298,7 @@ def _resolve_adaptation(adaptation: Adaptation | AdaptationName | None,
                         f"use adaptation='stan'")
     if adaptation.target_accept is None:
         # (adaptation objects are frozen dataclasses; the Adaptation protocol cannot say so)
-        resolved: Adaptation = dataclasses.replace(
+        resolved: Adaptation | CrossChainAdaptation = dataclasses.replace(
             adaptation,  # pyright: ignore[reportArgumentType]
             target_accept=float(kernel.default_target_accept))
         return resolved
@@ -379,7 +379,7 @@ def sample(
     num_warmup: int | None = None,
     num_samples: int = 1000,
     thin: int = 1,
-    adaptation: Adaptation | AdaptationName | None = None,
+    adaptation: Adaptation | CrossChainAdaptation | AdaptationName | None = None,
     init: InitStrategy | dict[str, Any] = "uniform",
     initial_position: PyTree = None,
     chain_method: ChainMethod = "vectorized",
@@ -554,7 +554,8 @@ def _new_store(path: str, config: RunConfig, target: Posterior | LogDensityFn, k
 
 
 def resume_run(path: str, header: dict[str, Any], arrays: dict[str, np.ndarray],
-               target: Posterior | LogDensityFn, kernel: Kernel, adaptation: Adaptation,
+               target: Posterior | LogDensityFn, kernel: Kernel,
+               adaptation: Adaptation | CrossChainAdaptation,
                positions_spec: PyTree, *, progress_bar: bool, warn: bool) -> az.InferenceData:
     """Continue a checkpointed run (the body of [`resume`][probflow.mcmc.checkpoint.resume])."""
     kind = "posterior" if isinstance(target, Posterior) else "function"
