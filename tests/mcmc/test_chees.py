@@ -1,5 +1,6 @@
 """ChEES-HMC: the jittered kernel, the cross-chain adaptation and the driver around them."""
 
+import os
 import sys
 
 import arviz as az
@@ -60,6 +61,7 @@ def _run_kernel(num_chains, num_iterations, step_size, trajectory_length, key):
     return np.asarray(draws), np.asarray(acceptance)
 
 
+@pytest.mark.slow
 def test_kernel_leaves_a_gaussian_invariant():
     # 256 chains started in the target, 200 transitions with a large step (acceptance ~0.6, so
     # the Metropolis correction matters: without it the variances come out biased by several
@@ -112,6 +114,7 @@ def adapted():
     return _chees_sample(_gaussian, initial_position=start)
 
 
+@pytest.mark.slow
 def test_adaptation_gives_every_chain_the_same_tuning_and_learns_the_scales(adapted):
     run = adapted.mcmc_run
     for field in ("step_size", "trajectory_length", "inverse_mass_matrix"):
@@ -127,6 +130,7 @@ def test_adaptation_gives_every_chain_the_same_tuning_and_learns_the_scales(adap
     assert int(stats["diverging"].sum()) == 0
 
 
+@pytest.mark.slow
 def test_step_size_reaches_the_target_acceptance(adapted):
     # the step size is tuned so that the harmonic mean over chains of the acceptance
     # probabilities is 0.651; over 128 chains x 100 draws the harmonic mean of the sampling
@@ -154,12 +158,14 @@ def _mean_integration_time(idata):
 OPTIMAL_TIME = 2.2467 / 2
 
 
+@pytest.mark.slow
 def test_trajectory_length_approaches_the_chees_optimum(adapted):
     # the mass matrix whitens the target to N(0, I)
     time = _mean_integration_time(adapted)
     assert OPTIMAL_TIME / 1.5 < time < OPTIMAL_TIME * 1.5, time
 
 
+@pytest.mark.slow
 def test_adaptation_without_mass_matrix_scales_the_trajectory_with_the_target():
     # isotropic N(0, 3^2 I) with the identity metric: the optimum is 3 times longer
     def target(x):
@@ -206,6 +212,7 @@ def test_fixed_length_jittered_hmc_under_stan_adaptation():
     assert int(idata.sample_stats["n_steps"].max()) > 1
 
 
+@pytest.mark.slow
 def test_checkpoint_resume_continues_the_adaptation(tmp_path):
     from probflow.mcmc.chains import run_chains_chunked
 
@@ -233,3 +240,38 @@ def test_checkpoint_resume_continues_the_adaptation(tmp_path):
     np.testing.assert_array_equal(resumed.posterior["x"], full.posterior["x"])
     np.testing.assert_array_equal(resumed.mcmc_run.adaptation.trajectory_length,
                                   full.mcmc_run.adaptation.trajectory_length)
+
+
+PARALLEL = """
+import os
+os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=2"
+import jax, jax.numpy as jnp, numpy as np
+jax.config.update("jax_enable_x64", True)
+import probflow as pf
+assert len(jax.devices()) == 2
+f = lambda x: -0.5 * jnp.sum((x / jnp.array([0.5, 2.0])) ** 2)
+kw = dict(key=jax.random.key(0), adaptation="chees", num_chains=16, num_warmup=60,
+          num_samples=10, initial_position=jax.random.normal(jax.random.key(1), (16, 2)),
+          progress_bar=False, warn=False)
+a = pf.mcmc.sample(f, chain_method="parallel", **kw)
+b = pf.mcmc.sample(f, **kw)
+for name in ("step_size", "trajectory_length", "inverse_mass_matrix"):
+    x, y = (np.asarray(getattr(r.mcmc_run.adaptation, name)) for r in (a, b))
+    np.testing.assert_array_equal(x, np.broadcast_to(x[0], x.shape))
+    np.testing.assert_allclose(x, y, rtol=1e-6)
+np.testing.assert_allclose(a.posterior["x"], b.posterior["x"], rtol=1e-6, atol=1e-8)
+print("ok")
+"""
+
+
+@pytest.mark.slow
+def test_parallel_chains_pool_the_adaptation_across_devices():
+    # the chains sharded over two host devices: the reductions cross devices (psum), so every
+    # chain gets the tuning of the vectorised run (equal up to the order of the sums)
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+    result = subprocess.run([sys.executable, "-c", PARALLEL], capture_output=True, text=True,
+                            env=env, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "ok" in result.stdout
