@@ -91,6 +91,9 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true",
                         help="one round of 100 + 50 iterations at 64 and 1,024 chains")
     parser.add_argument("--out", default=os.path.join(HERE, "results", "many_chains.json"))
+    parser.add_argument("--from-log", nargs="+", metavar="LOG",
+                        help="build the table and JSON from the '# round' lines that earlier "
+                             "runs wrote to stderr (e.g. runs stopped early)")
     parser.add_argument("--worker", nargs=4, metavar=("SAMPLER", "CHAINS", "WARMUP", "SAMPLES"))
     args = parser.parse_args(argv)
     if args.worker:
@@ -99,7 +102,18 @@ def main(argv=None):
         return
     if args.quick:
         args.chains, args.warmup, args.samples, args.rounds = [64, 1024], 100, 50, 1
-    from common import machine_line, markdown_table
+    if args.from_log:
+        runs: dict = {}
+        for path in args.from_log:
+            with open(path) as f:
+                for line in f:
+                    if line.startswith("# round"):
+                        r = json.loads(line.split(": ", 1)[1])
+                        runs.setdefault((r["sampler"], r["chains"]), []).append(r)
+        args.chains = sorted({c for _, c in runs})
+        args.rounds = max(len(v) for v in runs.values())
+        report(args, runs, [os.getloadavg()[0]])
+        return
 
     env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
     env.setdefault("JAX_PLATFORMS", "cpu")
@@ -119,6 +133,12 @@ def main(argv=None):
                 print(f"# round {round_ + 1}: {json.dumps(result)}", file=sys.stderr,
                       flush=True)
                 runs.setdefault((sampler, chains), []).append(result)
+    report(args, runs, load)
+
+
+def report(args, runs: dict, load: list) -> None:
+    """Print the Markdown table of medians and write the JSON file."""
+    from common import machine_line, markdown_table
 
     medians = {}
     for key, results in runs.items():
@@ -141,14 +161,16 @@ def main(argv=None):
                 f"{m['ess_per_s']:.0f}", f"{m['peak_rss_mb']:.0f}",
                 f"{m['ess_per_s'] / nuts['ess_per_s']:.2f}x",
                 f"{m['ess_per_kgrad'] / nuts['ess_per_kgrad']:.2f}x"])
+    counts = sorted({len(v) for v in runs.values()})
     print(f"\n{machine_line()}; {args.warmup} warm-up + {args.samples} draws per chain, "
-          f"medians of {args.rounds} round(s); load average during the runs "
+          f"medians of {'/'.join(map(str, counts))} run(s) per case; load average during the runs "
           f"{min(load):.1f}-{max(load):.1f} (cores: {os.cpu_count()})\n")
     print(markdown_table(header, rows))
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:
         json.dump({"machine": machine_line(), "warmup": args.warmup, "samples": args.samples,
-                   "rounds": args.rounds, "load_average": [min(load), max(load)],
+                   "runs_per_case": {f"{s} {c}": len(v) for (s, c), v in runs.items()},
+                   "load_average": [min(load), max(load)],
                    "runs": [r for results in runs.values() for r in results],
                    "medians": [{"sampler": s, "chains": c, **m}
                                for (s, c), m in medians.items()]}, f, indent=1)
