@@ -608,7 +608,8 @@ def _recording(init: Any) -> Any:
                 arguments.update(arguments.pop(name))
         object.__setattr__(self, "_init_arguments", arguments)
 
-    recording_init._records_arguments = True
+    # a marker on the function object, which functools.wraps's type does not declare
+    recording_init._records_arguments = True  # pyright: ignore[reportAttributeAccessIssue]
     return recording_init
 
 
