@@ -112,7 +112,7 @@ def main(argv=None):
                         runs.setdefault((r["sampler"], r["chains"]), []).append(r)
         args.chains = sorted({c for _, c in runs})
         args.rounds = max(len(v) for v in runs.values())
-        report(args, runs, [os.getloadavg()[0]])
+        report(args, runs, [])
         return
 
     env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
@@ -164,13 +164,14 @@ def report(args, runs: dict, load: list) -> None:
     counts = sorted({len(v) for v in runs.values()})
     print(f"\n{machine_line()}; {args.warmup} warm-up + {args.samples} draws per chain, "
           f"medians of {'/'.join(map(str, counts))} run(s) per case; load average during the runs "
-          f"{min(load):.1f}-{max(load):.1f} (cores: {os.cpu_count()})\n")
+          + (f"{min(load):.1f}-{max(load):.1f}" if load else "not recorded (from logs)")
+          + f" (cores: {os.cpu_count()})\n")
     print(markdown_table(header, rows))
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:
         json.dump({"machine": machine_line(), "warmup": args.warmup, "samples": args.samples,
                    "runs_per_case": {f"{s} {c}": len(v) for (s, c), v in runs.items()},
-                   "load_average": [min(load), max(load)],
+                   "load_average": [min(load), max(load)] if load else None,
                    "runs": [r for results in runs.values() for r in results],
                    "medians": [{"sampler": s, "chains": c, **m}
                                for (s, c), m in medians.items()]}, f, indent=1)
