@@ -215,8 +215,36 @@ class Kernel(Protocol):
              params: KernelParams) -> tuple[Any, TransitionInfo]: ...
 
 
+class _AdaptationMembers(Protocol):
+    """What every warm-up scheme has, per chain or across chains: the base of
+    [`Adaptation`][probflow.mcmc.base.Adaptation] and
+    [`CrossChainAdaptation`][probflow.mcmc.cross_chain.CrossChainAdaptation], which add
+    their own ``update``.
+
+    Examples:
+        >>> from probflow import mcmc
+        >>> isinstance(mcmc.WindowAdaptation(), mcmc.Adaptation)
+        True
+    """
+
+    @property
+    def target_accept(self) -> float | None: ...
+
+    @property
+    def default_num_warmup(self) -> int: ...
+
+    @property
+    def needs_gradients(self) -> bool: ...
+
+    def initial_tuning(self, owner: str, dim: int,
+                       dtype: DTypeLike) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def init(self, state: Any, step_size: ArrayLike, inverse_mass_matrix: ArrayLike, *,
+             num_warmup: int) -> Any: ...
+
+
 @runtime_checkable
-class Adaptation(Protocol):
+class Adaptation(_AdaptationMembers, Protocol):
     """The contract of a warm-up scheme; [`pf.mcmc.sample`][probflow.mcmc.sample] checks it.
 
     An adaptation is a frozen (hashable) object of static settings with
@@ -238,21 +266,6 @@ class Adaptation(Protocol):
         >>> isinstance(mcmc.GradientAdaptation(), mcmc.Adaptation)
         True
     """
-
-    @property
-    def target_accept(self) -> float | None: ...
-
-    @property
-    def default_num_warmup(self) -> int: ...
-
-    @property
-    def needs_gradients(self) -> bool: ...
-
-    def initial_tuning(self, owner: str, dim: int,
-                       dtype: DTypeLike) -> tuple[np.ndarray, np.ndarray]: ...
-
-    def init(self, state: Any, step_size: ArrayLike, inverse_mass_matrix: ArrayLike, *,
-             num_warmup: int) -> Any: ...
 
     def update(self, key: PRNGKey, adapt_state: Any, iteration: ArrayLike, state: Any,
                info: TransitionInfo, *, num_warmup: int, logdensity_fn: LogDensityFn,

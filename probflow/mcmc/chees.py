@@ -31,15 +31,9 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
-from probflow.mcmc.base import (
-    KernelParams,
-    TransitionInfo,
-    energy_error_checks,
-    flat_logdensity_and_grad,
-    init_gradient_state,
-)
-from probflow.mcmc.integrators import Integrator, IntegratorState, integrator_step, velocity_verlet
-from probflow.mcmc.metrics import gaussian_euclidean
+from probflow.mcmc.base import KernelParams, TransitionInfo, init_gradient_state
+from probflow.mcmc.hmc import _move, _setup
+from probflow.mcmc.integrators import Integrator, velocity_verlet
 from probflow.typing import Array, ArrayLike, DTypeLike, LogDensityFn, PRNGKey, PyTree
 
 __all__ = ["ChEESHMC", "ChEESState", "ChEESProposal", "halton", "num_jittered_steps"]
@@ -195,47 +189,21 @@ class ChEESHMC:
                 "ChEESHMC: no trajectory length: params.trajectory_length is None and the "
                 "kernel has none; use adaptation=pf.mcmc.ChEESAdaptation() (or 'chees'), or "
                 "set ChEESHMC(trajectory_length=...)")
-        flat, unravel = ravel_pytree(state.position)
-        grad, _ = ravel_pytree(state.logdensity_grad)
-        dtype = flat.dtype
-        metric = gaussian_euclidean(jnp.asarray(params.inverse_mass_matrix, dtype))
-        step_size = jnp.asarray(params.step_size, dtype)
-        logdensity_and_grad_fn = flat_logdensity_and_grad(logdensity_fn, unravel)
-        key_momentum, key_accept = jax.random.split(key)
+        setup = _setup(key, state, logdensity_fn, params)
+        dtype = setup.flat.dtype
         if params.iteration is None:
-            key_accept, key_jitter = jax.random.split(key_accept)
+            key_accept, key_jitter = jax.random.split(setup.key_accept)
+            setup = setup._replace(key_accept=key_accept)
             jitter = 1.0 - jax.random.uniform(key_jitter, dtype=dtype)   # in (0, 1]
         else:
             jitter = halton(params.iteration, dtype)
         num_steps = num_jittered_steps(jitter, jnp.asarray(trajectory_length, dtype),
-                                       step_size, self.max_leapfrog_steps)
-        momentum = metric.sample_momentum(key_momentum, flat)
-        logdensity = jnp.asarray(state.logdensity, dtype)
-        initial_energy = -logdensity + metric.kinetic_energy(momentum)
-
-        def one_step(_: Array, s: IntegratorState) -> IntegratorState:
-            return integrator_step(self.integrator, s, step_size, metric,
-                                   logdensity_and_grad_fn)
-
-        end = jax.lax.fori_loop(0, num_steps, one_step,
-                                IntegratorState(flat, momentum, logdensity, grad))
-        energy = -end.logdensity + metric.kinetic_energy(end.momentum)
-        is_divergent, _, acceptance = energy_error_checks(
-            energy - initial_energy, end.logdensity_grad, self.divergence_threshold)
-        accept = jnp.isfinite(energy) & jnp.all(jnp.isfinite(end.logdensity_grad))
-        accept = accept & (jax.random.uniform(key_accept, dtype=dtype) < acceptance)
+                                       setup.step_size, self.max_leapfrog_steps)
+        move = _move(setup, num_steps, self.integrator, self.divergence_threshold)
+        unravel = setup.unravel
         new_state = ChEESState(
-            unravel(jnp.where(accept, end.position, flat)),
-            jnp.where(accept, end.logdensity, logdensity),
-            unravel(jnp.where(accept, end.logdensity_grad, grad)),
-            ChEESProposal(flat, end.position, end.momentum),
+            unravel(move.flat), move.logdensity, unravel(move.grad),
+            ChEESProposal(setup.flat, move.end.position, move.end.momentum),
         )
-        info = TransitionInfo(
-            acceptance_rate=acceptance,
-            is_divergent=is_divergent,
-            energy=jnp.where(accept, energy, initial_energy),
-            num_integration_steps=num_steps,
-            tree_depth=jnp.zeros((), jnp.int32),
-            reached_max_treedepth=jnp.zeros((), bool),
-        )
+        info = move.info
         return new_state, info

@@ -25,15 +25,15 @@ from typing import Any, Protocol, TypeGuard, runtime_checkable
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
-from probflow.typing import Array, ArrayLike, DTypeLike, LogDensityFn, PRNGKey
+from probflow.mcmc.base import _AdaptationMembers
+from probflow.typing import Array, ArrayLike, LogDensityFn, PRNGKey
 
 __all__ = ["CrossChainAdaptation", "is_cross_chain", "chain_sum", "chain_mean"]
 
 
 @runtime_checkable
-class CrossChainAdaptation(Protocol):
+class CrossChainAdaptation(_AdaptationMembers, Protocol):
     """An [`Adaptation`][probflow.mcmc.base.Adaptation] whose update sees every chain at once.
 
     Besides the ``Adaptation`` members (``initial_tuning``, a per-chain ``init``,
@@ -54,22 +54,6 @@ class CrossChainAdaptation(Protocol):
         >>> isinstance(mcmc.WindowAdaptation(), CrossChainAdaptation)
         False
     """
-
-    # (the Adaptation members, but for update; read-only properties as in Adaptation)
-    @property
-    def target_accept(self) -> float | None: ...
-
-    @property
-    def default_num_warmup(self) -> int: ...
-
-    @property
-    def needs_gradients(self) -> bool: ...
-
-    def initial_tuning(self, owner: str, dim: int,
-                       dtype: DTypeLike) -> tuple[np.ndarray, np.ndarray]: ...
-
-    def init(self, state: Any, step_size: ArrayLike, inverse_mass_matrix: ArrayLike, *,
-             num_warmup: int) -> Any: ...
 
     @property
     def cross_chain(self) -> bool: ...

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from typing import NamedTuple, Protocol
 
 import jax
 import jax.numpy as jnp
@@ -17,47 +19,86 @@ from probflow.mcmc.base import (
     init_gradient_state,
 )
 from probflow.mcmc.integrators import Integrator, IntegratorState, integrator_step, velocity_verlet
-from probflow.mcmc.metrics import gaussian_euclidean
+from probflow.mcmc.metrics import Metric, gaussian_euclidean
 from probflow.typing import Array, LogDensityFn, PRNGKey, PyTree
 
 __all__ = ["HMC", "MALA"]
 
 
-def _hmc_step(key: PRNGKey, state: HMCState, logdensity_fn: LogDensityFn,
-              params: KernelParams, *, num_steps: int, integrator: Integrator,
-              threshold: float, jitter: float = 0.0) -> tuple[HMCState, TransitionInfo]:
+class _GradientState(Protocol):
+    """A kernel state with a position and its log density and gradient (HMC's, ChEES's)."""
+
+    @property
+    def position(self) -> PyTree: ...
+
+    @property
+    def logdensity(self) -> Array: ...
+
+    @property
+    def logdensity_grad(self) -> PyTree: ...
+
+
+class _Setup(NamedTuple):
+    """What one HMC-style transition needs, on the flat (raveled) position."""
+
+    flat: Array
+    unravel: Callable[[Array], PyTree]
+    grad: Array
+    logdensity: Array
+    metric: Metric
+    step_size: Array
+    logdensity_and_grad_fn: Callable[[Array], tuple[Array, Array]]
+    key_momentum: PRNGKey
+    key_accept: PRNGKey
+
+
+class _Move(NamedTuple):
+    """A Metropolis-corrected trajectory: the next flat state, the trajectory's end, stats."""
+
+    flat: Array
+    logdensity: Array
+    grad: Array
+    end: IntegratorState
+    info: TransitionInfo
+
+
+def _setup(key: PRNGKey, state: _GradientState, logdensity_fn: LogDensityFn,
+           params: KernelParams) -> _Setup:
+    """Ravel the state, build the metric and split ``key`` into momentum and accept keys."""
     flat, unravel = ravel_pytree(state.position)
     grad, _ = ravel_pytree(state.logdensity_grad)
     dtype = flat.dtype
-    metric = gaussian_euclidean(jnp.asarray(params.inverse_mass_matrix, dtype))
-    step_size = jnp.asarray(params.step_size, dtype)
-    logdensity_and_grad_fn = flat_logdensity_and_grad(logdensity_fn, unravel)
     key_momentum, key_accept = jax.random.split(key)
-    if jitter:
-        key_accept, key_jitter = jax.random.split(key_accept)
-        u = jax.random.uniform(key_jitter, dtype=dtype, minval=-1.0, maxval=1.0)
-        step_size = step_size * (1.0 + jnp.asarray(jitter, dtype) * u)
-    momentum = metric.sample_momentum(key_momentum, flat)
-    logdensity = jnp.asarray(state.logdensity, dtype)
-    initial_energy = -logdensity + metric.kinetic_energy(momentum)
+    return _Setup(
+        flat, unravel, grad, jnp.asarray(state.logdensity, dtype),
+        gaussian_euclidean(jnp.asarray(params.inverse_mass_matrix, dtype)),
+        jnp.asarray(params.step_size, dtype),
+        flat_logdensity_and_grad(logdensity_fn, unravel), key_momentum, key_accept,
+    )  # fmt: skip
+
+
+def _move(setup: _Setup, num_steps: int | Array, integrator: Integrator,
+          threshold: float) -> _Move:
+    """``num_steps`` integrator steps from a fresh momentum, then the Metropolis test.
+
+    A non-finite energy or gradient at the end rejects the proposal; an energy error above
+    ``threshold`` is reported as a divergence. ``num_steps`` may be traced (ChEES-HMC)."""
+    flat, metric, step_size = setup.flat, setup.metric, setup.step_size
+    dtype = flat.dtype
+    momentum = metric.sample_momentum(setup.key_momentum, flat)
+    initial_energy = -setup.logdensity + metric.kinetic_energy(momentum)
 
     def one_step(_: Array, s: IntegratorState) -> IntegratorState:
-        return integrator_step(integrator, s, step_size, metric, logdensity_and_grad_fn)
+        return integrator_step(integrator, s, step_size, metric, setup.logdensity_and_grad_fn)
 
-    end = IntegratorState(flat, momentum, logdensity, grad)
+    end = IntegratorState(flat, momentum, setup.logdensity, setup.grad)
     end = jax.lax.fori_loop(0, num_steps, one_step, end)
     energy = -end.logdensity + metric.kinetic_energy(end.momentum)
     is_divergent, _, acceptance = energy_error_checks(
         energy - initial_energy, end.logdensity_grad, threshold
     )
     accept = jnp.isfinite(energy) & jnp.all(jnp.isfinite(end.logdensity_grad))
-    accept = accept & (jax.random.uniform(key_accept, dtype=dtype) < acceptance)
-    new_flat = jnp.where(accept, end.position, flat)
-    new_state = HMCState(
-        unravel(new_flat),
-        jnp.where(accept, end.logdensity, logdensity),
-        unravel(jnp.where(accept, end.logdensity_grad, grad)),
-    )
+    accept = accept & (jax.random.uniform(setup.key_accept, dtype=dtype) < acceptance)
     info = TransitionInfo(
         acceptance_rate=acceptance,
         is_divergent=is_divergent,
@@ -66,7 +107,27 @@ def _hmc_step(key: PRNGKey, state: HMCState, logdensity_fn: LogDensityFn,
         tree_depth=jnp.zeros((), jnp.int32),
         reached_max_treedepth=jnp.zeros((), bool),
     )
-    return new_state, info
+    return _Move(
+        jnp.where(accept, end.position, flat),
+        jnp.where(accept, end.logdensity, setup.logdensity),
+        jnp.where(accept, end.logdensity_grad, setup.grad),
+        end, info,
+    )  # fmt: skip
+
+
+def _hmc_step(key: PRNGKey, state: HMCState, logdensity_fn: LogDensityFn,
+              params: KernelParams, *, num_steps: int, integrator: Integrator,
+              threshold: float, jitter: float = 0.0) -> tuple[HMCState, TransitionInfo]:
+    setup = _setup(key, state, logdensity_fn, params)
+    if jitter:
+        key_accept, key_jitter = jax.random.split(setup.key_accept)
+        dtype = setup.flat.dtype
+        u = jax.random.uniform(key_jitter, dtype=dtype, minval=-1.0, maxval=1.0)
+        setup = setup._replace(key_accept=key_accept,
+                               step_size=setup.step_size * (1.0 + jnp.asarray(jitter, dtype) * u))
+    move = _move(setup, num_steps, integrator, threshold)
+    unravel = setup.unravel
+    return HMCState(unravel(move.flat), move.logdensity, unravel(move.grad)), move.info
 
 
 @dataclasses.dataclass(frozen=True)

@@ -499,6 +499,11 @@ def sample(
                          f"warm-up iteration, and chain_method='sequential' runs them one at a "
                          f"time; use chain_method='vectorized' (or 'parallel' over several "
                          f"devices)")
+    if num_chains < 2 and num_warmup > 0 and is_cross_chain(adaptation):
+        raise ValueError(f"sample: {type(adaptation).__name__} learns its tuning from "
+                         f"statistics across chains and needs num_chains >= 2 (tens or more "
+                         f"work best), got num_chains={num_chains}; for one chain use "
+                         f"kernel=pf.mcmc.NUTS() with its default adaptation")
     if checkpoint_every is not None:
         checkpoint_every = check_count("sample", "checkpoint_every", checkpoint_every)
         if checkpoint is None:

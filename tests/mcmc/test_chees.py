@@ -194,6 +194,9 @@ def test_errors_name_the_problem():
     with pytest.raises(ValueError, match="sequential.*vectorized"):
         pf.mcmc.sample(_gaussian, kernel=pf.mcmc.ChEESHMC(), adaptation="chees",
                        chain_method="sequential", **kw)
+    one = dict(kw, num_chains=1, initial_position=start[:1])
+    with pytest.raises(ValueError, match=r"needs num_chains >= 2.*got num_chains=1"):
+        pf.mcmc.sample(_gaussian, kernel=pf.mcmc.ChEESHMC(), adaptation="chees", **one)
     with pytest.raises(TypeError, match="needs kernel=pf.mcmc.ChEESHMC.*got NUTS"):
         pf.mcmc.sample(_gaussian, kernel=pf.mcmc.NUTS(), adaptation="chees", **kw)
     with pytest.raises(ValueError, match="trajectory length"):
