@@ -342,7 +342,8 @@ def table(section: str, data: dict[str, Any]) -> str:
         "vi": f"sharded_data.py, logistic regression with 5 features, {VI_DEVICES} forced "
               f"devices, median of {s['vi_inner_rounds']} inner round(s) per process",
     }[section]
-    counts = sorted({sum("error" not in r for r in e["runs"]) for e in entries})
+    # (cases that failed in every round, reported as n/a, do not count)
+    counts = sorted({n for e in entries if (n := sum("error" not in r for r in e["runs"]))})
     load = data.get("load_average")
     lines = [f"### {section}", "",
              f"{intro}; medians of {'/'.join(map(str, counts))} run(s) per case"
