@@ -30,7 +30,7 @@ The tables show medians over the rounds.
 
 Output: a Markdown table per section on stdout, ``benchmarks/results/scaling.json`` (each
 section's runs, medians, failures, settings and load average; a run of some sections
-replaces only those in the file) and ``benchmarks/scaling.png``, a log-log plot: warm seconds
+replaces only those in the file) and ``docs/images/scaling.png``, a log-log plot: warm seconds
 and ESS/s against chains (NUTS, ChEES), and VI step time against rows (sharded, not).
 ``--plot-only`` redraws the plot from the JSON. ``--quick`` runs one round of a smaller version
 (chains 1, 4, 64; short runs; 10^4 rows) to check the script.
@@ -441,7 +441,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--plot-only", action="store_true",
                         help="redraw the plot from the JSON file, run nothing")
     parser.add_argument("--out", default=os.path.join(HERE, "results", "scaling.json"))
-    parser.add_argument("--plot", default=os.path.join(HERE, "scaling.png"))
+    parser.add_argument("--plot", default=os.path.join(os.path.dirname(HERE), "docs", "images",
+                                                       "scaling.png"))
     parser.add_argument("--worker", nargs="+", metavar="ARG", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
