@@ -11,8 +11,8 @@ The tables show medians over the rounds.
   draws per chain. The work is ``many_chains.worker`` (imported, not copied): wall seconds of
   the first ``sample`` call (compilation included, "cold") and of a second call with another
   key ("warm"), the smallest bulk ESS over the 10 dimensions (ArviZ) and ESS per warm second.
-  ChEES adapts across chains; a case that fails (ChEES at one chain, say) is shown as "n/a"
-  with the reason.
+  ChEES adapts across chains; a case that fails (ChEES at one chain: ``sample`` refuses it)
+  is shown as "n/a" with the reason.
 * **devices**: NUTS, 4 chains x (1000 + 1000) on the logistic regression of ``posteriors.py``
   (5000 x 50) over 1, 2 and 4 forced CPU devices
   (``XLA_FLAGS=--xla_force_host_platform_device_count=N``, set in the worker's environment
@@ -65,9 +65,6 @@ QUICK = {"chains": [1, 4, 64], "chain_warmup": 100, "chain_samples": 50,
          "processes": [1, 2], "process_warmup": 100, "process_samples": 50,
          "rows": [10_000], "vi_inner_rounds": 1, "timeout_s": 600}
 VI_DEVICES = 4
-CHEES_ONE_CHAIN = ("ChEES adapts from cross-chain statistics (the mass-matrix variance needs two "
-                   "or more chains, the ChEES criterion is centred on the mean over chains); "
-                   "with one chain it runs, but its adaptation gets no signal")
 TOTAL_CHAINS = 4
 
 
@@ -286,12 +283,6 @@ def table(section: str, data: dict[str, Any]) -> str:
         key = entry["key"]
         if note:
             notes.append(f"- {' '.join(map(str, key))}: n/a, {note}")
-        if section == "chains" and key[0] == "chees" and key[1] == 1 and m:
-            notes.append(f"- ChEES-HMC, 1 chain: n/a. {CHEES_ONE_CHAIN} (measured here: min "
-                         f"bulk ESS {m['min_ess_bulk']:.1f} of {s['chain_samples']} draws, "
-                         f"step size {m['step_size']:.3g}, warm {m['warm_s']:.2f} s; in the "
-                         "JSON, left out of the plot)")
-            m = {}
         if section == "chains":
             nuts = next((e["medians"] for e in entries
                          if e["key"] == ["nuts", key[1]] and e["medians"]), {})
@@ -371,8 +362,7 @@ def plot(results: dict[str, Any], path: str) -> None:
         twin = left.twinx()
         for sampler, colour, label in (("nuts", "C0", "NUTS"), ("chees", "C1", "ChEES-HMC")):
             points = sorted((e["key"][1], e["medians"]) for e in chains["cases"]
-                            if e["key"][0] == sampler and e["medians"]
-                            and not (sampler == "chees" and e["key"][1] == 1))
+                            if e["key"][0] == sampler and e["medians"])
             if not points:
                 continue
             xs = [c for c, _ in points]

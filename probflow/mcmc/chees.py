@@ -205,5 +205,4 @@ class ChEESHMC:
             unravel(move.flat), move.logdensity, unravel(move.grad),
             ChEESProposal(setup.flat, move.end.position, move.end.momentum),
         )
-        info = move.info
-        return new_state, info
+        return new_state, move.info
