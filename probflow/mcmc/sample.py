@@ -44,6 +44,7 @@ from probflow.mcmc.checkpoint import ChainStore, new_header, restore_carry
 from probflow.mcmc.chees import ChEESHMC
 from probflow.mcmc.chees_adaptation import ChEESAdaptation
 from probflow.mcmc.cross_chain import CrossChainAdaptation, is_cross_chain
+from probflow.mcmc.distributed import is_multiprocess
 from probflow.mcmc.gradient_adaptation import GradientAdaptation
 from probflow.mcmc.interrupt import DeferredInterrupt, InterruptedRunWarning
 from probflow.mcmc.nuts import NUTS
@@ -510,6 +511,11 @@ def sample(
             raise ValueError("sample: checkpoint_every= needs checkpoint= (a folder to write)")
     if checkpoint is not None:
         checkpoint = os.fspath(checkpoint)
+        if method == "parallel" and is_multiprocess():
+            raise ValueError(
+                f"sample: checkpoint={checkpoint!r} is not supported yet with chains over "
+                f"several processes (jax.process_count() = {jax.process_count()}); checkpoint "
+                f"a single-process run, which can still use every device of its host")
         if os.path.exists(checkpoint):
             raise FileExistsError(
                 f"sample: checkpoint {checkpoint!r} already exists; continue that run with "

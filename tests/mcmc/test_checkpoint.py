@@ -186,6 +186,17 @@ def test_checkpoint_errors(tmp_path):
         pf.mcmc.resume(path, lambda x: -0.5 * jnp.sum(x**2))
 
 
+def test_checkpoint_with_chains_over_processes_is_refused_before_writing(tmp_path,
+                                                                         monkeypatch):
+    # (the package attribute ``pf.mcmc.sample`` is the function; patch its module)
+    monkeypatch.setattr(sys.modules["probflow.mcmc.sample"], "is_multiprocess", lambda: True)
+    path = tmp_path / "run.ckpt"
+    with pytest.raises(ValueError, match="not supported yet with chains over several processes"):
+        pf.mcmc.sample(POSTERIOR, key=jax.random.key(0), chain_method="parallel",
+                       checkpoint=path, **RUN)
+    assert not path.exists()
+
+
 def test_other_data_is_caught(tmp_path):
     path = tmp_path / "run.ckpt"
     pf.mcmc.sample(POSTERIOR, key=jax.random.key(0), checkpoint=path, **RUN)
