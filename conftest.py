@@ -8,10 +8,35 @@ Tests that check float32 behaviour build float32 arrays explicitly.
 import gc
 import os
 
-import jax
-import pytest
-from _pytest.doctest import DoctestItem
-from hypothesis import settings
+
+def _pin_xdist_worker() -> None:
+    """Give each pytest-xdist worker its own share of the CPUs (``-n 2`` on 2 cores: one each).
+
+    XLA's CPU runtime sizes its thread pools by the CPUs a process may use, and two processes
+    whose pools share the same cores slow each other down far beyond the halving one would
+    expect: the GP regression test of ``tests/distributions/test_structured_nuts.py`` took
+    27 s alone, 363 s each with two copies side by side on 2 cores, and 26 s each with the two
+    copies pinned to one core apiece (``taskset``). Threads take the affinity of the thread
+    that starts them, so this runs before JAX starts any; subprocesses of a test inherit it.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0") or 0)
+    if not worker.startswith("gw") or count < 2 or not hasattr(os, "sched_setaffinity"):
+        return
+    cpus = sorted(os.sched_getaffinity(0))
+    share = len(cpus) // count
+    if share < 1:  # more workers than CPUs: leave the placement to the OS
+        return
+    index = int(worker[2:]) % count
+    os.sched_setaffinity(0, cpus[index * share:(index + 1) * share])
+
+
+_pin_xdist_worker()
+
+import jax  # noqa: E402  (after the CPU affinity is set)
+import pytest  # noqa: E402
+from _pytest.doctest import DoctestItem  # noqa: E402
+from hypothesis import settings  # noqa: E402
 
 jax.config.update("jax_enable_x64", True)
 
