@@ -176,7 +176,7 @@ def processes_case(processes: int, num_warmup: int, num_samples: int, env: dict[
     draws' path (to compare the layouts).
     """
     sys.path.insert(0, os.path.dirname(EXAMPLE))
-    from distributed_chains import _free_port
+    from distributed_chains import _cpu_shares, _free_port
 
     folder = tempfile.mkdtemp(prefix="scaling-")
     local = TOTAL_CHAINS // processes
@@ -186,9 +186,12 @@ def processes_case(processes: int, num_warmup: int, num_samples: int, env: dict[
         commands = [base + ["--output", os.path.join(folder, "process0.npz")]]
     else:
         port = _free_port()
+        # each process on its own cores, as the example's demo does
+        pins = [["--cpus", ",".join(map(str, cpus))] if cpus else []
+                for cpus in _cpu_shares(processes)]
         commands = [base + ["--coordinator", f"127.0.0.1:{port}", "--num-processes",
                             str(processes), "--process-id", str(i), "--output",
-                            os.path.join(folder, f"process{i}.npz")]
+                            os.path.join(folder, f"process{i}.npz")] + pins[i]
                     for i in range(processes)]
     start = time.perf_counter()
     children = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -14,8 +14,11 @@ Under SLURM (one task per host), ``srun`` starts them all:
         --num-processes "$SLURM_NTASKS" --process-id "$SLURM_PROCID"
 
 Without --coordinator it demonstrates the same on this machine: it starts two local
-processes with two CPU devices each, and checks that they return the same draws as one
-process with four devices.
+processes with two CPU devices each, each pinned to its own half of the machine's CPUs
+(--cpus), and checks that they return the same draws as one process with four devices.
+Several JAX processes whose thread pools share the same cores slow each other down far more
+than the sharing alone explains, so give each process on one host its own cores (--cpus
+here, or your launcher's CPU binding, such as ``srun --cpu-bind=cores``).
 
 Every process prints (or writes, with --output) the same ArviZ summary: the draws are
 gathered from all processes after every chunk.
@@ -69,6 +72,18 @@ def run(args) -> None:
     print(text)
 
 
+def _cpu_shares(parts: int) -> list[list[int] | None]:
+    """This process's CPUs in ``parts`` disjoint equal shares (``None`` each where there are
+    fewer CPUs than parts, or the platform cannot pin processes)."""
+    if not hasattr(os, "sched_getaffinity"):
+        return [None] * parts
+    cpus = sorted(os.sched_getaffinity(0))
+    share = len(cpus) // parts
+    if share < 1:
+        return [None] * parts
+    return [cpus[i * share:(i + 1) * share] for i in range(parts)]
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -83,10 +98,12 @@ def demo(args) -> None:
     port = _free_port()
     common = [sys.executable, os.path.abspath(__file__), "--num-warmup", str(args.num_warmup),
               "--num-samples", str(args.num_samples)]
+    pins = [["--cpus", ",".join(map(str, cpus))] if cpus else []
+            for cpus in _cpu_shares(2)]
     children = [subprocess.Popen(common + ["--coordinator", f"127.0.0.1:{port}",
                                            "--num-processes", "2", "--process-id", str(i),
                                            "--local-devices", "2", "--output",
-                                           os.path.join(folder, f"process{i}.npz")],
+                                           os.path.join(folder, f"process{i}.npz")] + pins[i],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                 for i in range(2)]
     outputs = [child.communicate(timeout=600) for child in children]
@@ -117,7 +134,10 @@ def main() -> None:
     parser.add_argument("--num-warmup", type=int, default=500)
     parser.add_argument("--num-samples", type=int, default=500)
     parser.add_argument("--output", help="write this process's draws to an .npz file")
+    parser.add_argument("--cpus", help="pin this process to these CPUs, e.g. 0,1 (Linux)")
     args = parser.parse_args()
+    if args.cpus:  # before JAX starts its threads, which take this process's affinity
+        os.sched_setaffinity(0, [int(c) for c in args.cpus.split(",")])
     if args.coordinator or args.output:
         run(args)
     else:
