@@ -102,8 +102,9 @@ def test_shapes(case):
     assert x.shape == (2, 3) + d.batch_shape + d.event_shape
     assert d.log_prob(x).shape == (2, 3) + d.batch_shape
     assert d.sample(key).shape == d.batch_shape + d.event_shape
-    x2, lp2 = d.sample_and_log_prob(key, (4,))
-    assert x2.shape == (4,) + d.batch_shape + d.event_shape
+    # Same key and shape as ``x``: the same draws (and the programs compiled for ``x`` serve).
+    x2, lp2 = d.sample_and_log_prob(key, (2, 3))
+    np.testing.assert_array_equal(np.asarray(x2), np.asarray(x))
     np.testing.assert_allclose(np.asarray(lp2), np.asarray(d.log_prob(x2)), rtol=1e-6, atol=1e-8)
     np.testing.assert_array_equal(np.asarray(d.sample(key, (2, 3))), np.asarray(x))
     assert np.all(np.asarray(d.support.check(x))), "samples outside the support"
