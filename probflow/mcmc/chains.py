@@ -424,9 +424,6 @@ def run_chains_chunked(config: RunConfig, posterior: Posterior | None, key: PRNG
     run_posterior = posterior
     multiprocess = config.chain_method == "parallel" and is_multiprocess()
     if multiprocess:
-        if store is not None:
-            raise ValueError("sample: checkpoint= is not supported with chains over several "
-                             "processes yet; checkpoint a single-process run")
         mesh = chain_mesh(jax.tree_util.tree_leaves(carry.keys)[0].shape[0])
         carry = to_global(carry, mesh, sharded=True)
         run_posterior = to_global(posterior, mesh, sharded=False)
@@ -465,8 +462,13 @@ def run_chains_chunked(config: RunConfig, posterior: Posterior | None, key: PRNG
         interrupted = guard is not None and guard.interrupted
         if multiprocess:
             interrupted = bool(agree(int(interrupted)))
-        if store is not None and (interrupted or done == total or store.due(done)):
-            store.save_state(carry, done)
+        if store is not None:
+            due = store.due(done)
+            if multiprocess:  # (timed checkpoints: process 0's clock decides for all)
+                due = bool(agree(int(due)))
+            if interrupted or done == total or due:
+                # every process writes its own complete copy (see process_folder)
+                store.save_state(to_host(carry) if multiprocess else carry, done)
         # aim the next chunk at CHUNK_SECONDS (the first one also paid for compilation)
         per_slot = elapsed / active
         active = int(np.clip(CHUNK_SECONDS / max(per_slot, 1e-9), 1, config.chunk_length))

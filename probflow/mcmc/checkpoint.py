@@ -15,6 +15,13 @@
   the run. Entries past the iteration count of ``state.npz`` are ignored (a kill between
   two checkpoints loses only the iterations after the last one).
 
+In a program of several JAX processes (chains over hosts, see
+[`probflow.mcmc.distributed`][probflow.mcmc.distributed]) each process keeps a complete copy
+in its own folder, ``run.ckpt/process<i>``
+([`process_folder`][probflow.mcmc.checkpoint.process_folder]), and also keeps its previous
+``state.previous.npz``: on resume, the processes go back to the last iteration that all of
+them saved.
+
 [`resume`][probflow.mcmc.checkpoint.resume] continues such a run to its end. Draws depend on
 the key and the iteration number only (each chain's key is folded with the iteration), never
 on where chunks or checkpoints fall, so a resumed run gives the same draws as an
@@ -53,11 +60,12 @@ if TYPE_CHECKING:
     from probflow.mcmc.cross_chain import CrossChainAdaptation
     from probflow.models.posterior import Posterior
 
-__all__ = ["ChainStore", "resume", "CHECKPOINT_FORMAT", "CHECKPOINT_VERSION"]
+__all__ = ["ChainStore", "resume", "process_folder", "CHECKPOINT_FORMAT", "CHECKPOINT_VERSION"]
 
 CHECKPOINT_FORMAT = "probflow-mcmc-checkpoint"
 CHECKPOINT_VERSION = 1
 STATE_FILE = "state.npz"
+PREVIOUS_FILE = "state.previous.npz"  # kept by runs over several processes
 DEFAULT_SECONDS = 60.0
 
 
@@ -199,8 +207,10 @@ class ChainStore:
 
     def __init__(self, path: str, header: dict[str, Any], config: RunConfig,
                  posterior: Posterior | None, carry_template: PyTree, every: int | None, *,
-                 create: bool):
+                 create: bool, run_path: str | None = None):
         self.path = os.fspath(path)
+        # the path the user gave (``path`` is this process's folder inside it, with several)
+        self.run_path = os.fspath(run_path) if run_path is not None else self.path
         self.header = header
         self.config = config
         self.every = every
@@ -296,7 +306,12 @@ class ChainStore:
             mm.flush()
         arrays, leaves = tree_to_arrays("carry/", carry)
         header = dict(self.header, done=int(done), leaves=leaves, saved_at=time.time())
-        save_arrays(os.path.join(self.path, STATE_FILE), header, arrays)
+        state = os.path.join(self.path, STATE_FILE)
+        if self.header.get("num_processes", 1) > 1 and os.path.exists(state):
+            # Several processes: keep the last state too. A kill can fall between one
+            # process's save and another's; on resume they all go back to the same iteration.
+            os.replace(state, os.path.join(self.path, PREVIOUS_FILE))
+        save_arrays(state, header, arrays)
         self.header = header
         self.saved_done = int(done)
         self.last_save = time.monotonic()
@@ -346,9 +361,29 @@ def new_header(config: RunConfig, positions: PyTree, num_chains: int,
         "chain_method": config.chain_method,
         "save_warmup": config.save_warmup,
         "chunk_length": config.chunk_length,
+        "num_processes": jax.process_count(),
         "positions": describe_positions(jax.tree_util.tree_map(lambda x: x[0], positions)),
         "done": 0,
     }
+
+
+def process_folder(path: str | os.PathLike[str]) -> str:
+    """The folder of a checkpoint that this process writes and reads.
+
+    ``path`` itself in a program of one process; ``path/process<i>`` (``i`` being
+    ``jax.process_index()``) when the program runs as several JAX processes, so that processes
+    on a shared filesystem never write the same files. Every process keeps a complete copy (the
+    draws are gathered into every process after each chunk), so each can resume on its own
+    host.
+
+    Examples:
+        >>> process_folder("run.ckpt")   # one process
+        'run.ckpt'
+    """
+    path = os.fspath(path)
+    if jax.process_count() > 1:
+        return os.path.join(path, f"process{jax.process_index()}")
+    return path
 
 
 def _rebuild(header: dict[str, Any], given: object, what: str, where: str) -> Any:
@@ -408,9 +443,23 @@ def resume(path: str | os.PathLike[str], target: Posterior | LogDensityFn, *,
     """
     from probflow.mcmc.sample import resume_run
 
-    path = os.fspath(path)
+    run_path = os.fspath(path)
+    path = process_folder(run_path)
     state_file = os.path.join(path, STATE_FILE)
+    if (jax.process_count() == 1 and not os.path.exists(state_file)
+            and os.path.isdir(os.path.join(run_path, "process0"))):
+        raise CheckpointError(f"{run_path}: written by a run over several JAX processes; resume "
+                              f"it over as many processes, each calling pf.mcmc.resume")
+    previous_file = os.path.join(path, PREVIOUS_FILE)
+    if not os.path.exists(state_file) and os.path.exists(previous_file):
+        state_file = previous_file  # (killed between keeping the last state and the new one)
     header, arrays = load_arrays(state_file, CHECKPOINT_FORMAT, CHECKPOINT_VERSION)
+    if header.get("num_processes", 1) != jax.process_count():
+        raise CheckpointError(f"{run_path}: written by a run over {header.get('num_processes', 1)} "
+                              f"JAX process(es), resumed over {jax.process_count()}; resume it "
+                              f"over as many as wrote it")
+    if jax.process_count() > 1:
+        header, arrays = _same_iteration(path, header, arrays)
     if header.get("probflow_version") != probflow.__version__:
         raise CheckpointError(f"{path}: written by probflow {header.get('probflow_version')}, "
                               f"this is {probflow.__version__}; resume it with the version that "
@@ -423,7 +472,26 @@ def resume(path: str | os.PathLike[str], target: Posterior | LogDensityFn, *,
                                                                  "adaptation", path)
     return resume_run(path, header, arrays, target, run_kernel, run_adaptation,
                       _positions_template(header["positions"]), progress_bar=progress_bar,
-                      warn=warn)
+                      warn=warn, run_path=run_path)
+
+
+def _same_iteration(folder: str, header: dict[str, Any],
+                    arrays: dict[str, np.ndarray]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The state at the earliest iteration any process saved: a process one checkpoint ahead
+    (killed after its save and before another's) goes back to its previous state."""
+    from probflow.mcmc.distributed import gather
+
+    dones = gather(int(header["done"]))
+    least = min(dones)
+    if header["done"] == least:
+        return header, arrays
+    previous = os.path.join(folder, PREVIOUS_FILE)
+    if os.path.exists(previous):
+        header, arrays = load_arrays(previous, CHECKPOINT_FORMAT, CHECKPOINT_VERSION)
+        if header["done"] == least:
+            return header, arrays
+    raise CheckpointError(f"{folder}: the processes saved their states at slots {dones}, and "
+                          f"this process has none at slot {least} to go back to")
 
 
 def restore_carry(path: str, header: dict[str, Any], arrays: dict[str, np.ndarray],

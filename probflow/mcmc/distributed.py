@@ -29,7 +29,8 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from probflow.typing import PyTree
 
-__all__ = ["initialize", "is_multiprocess", "chain_mesh", "to_global", "to_host", "agree"]
+__all__ = ["initialize", "is_multiprocess", "chain_mesh", "to_global", "to_host", "agree",
+           "gather"]
 
 
 def initialize(coordinator_address: str, num_processes: int, process_id: int, *,
@@ -164,3 +165,17 @@ def agree(value: int) -> int:
     if not is_multiprocess():
         return value
     return int(multihost_utils.broadcast_one_to_all(np.int64(value)))
+
+
+def gather(value: int) -> list[int]:
+    """Every process's ``value``, in process order (``[value]`` with one process; a
+    collective: every process must call it).
+
+    Examples:
+        >>> gather(7)
+        [7]
+    """
+    if not is_multiprocess():
+        return [value]
+    values = multihost_utils.process_allgather(np.int64(value))
+    return [int(v) for v in np.asarray(values).reshape(-1)]

@@ -40,11 +40,10 @@ from probflow.mcmc.chains import (
     iterations_done,
     run_chains_chunked,
 )
-from probflow.mcmc.checkpoint import ChainStore, new_header, restore_carry
+from probflow.mcmc.checkpoint import ChainStore, new_header, process_folder, restore_carry
 from probflow.mcmc.chees import ChEESHMC
 from probflow.mcmc.chees_adaptation import ChEESAdaptation
 from probflow.mcmc.cross_chain import CrossChainAdaptation, is_cross_chain
-from probflow.mcmc.distributed import is_multiprocess
 from probflow.mcmc.gradient_adaptation import GradientAdaptation
 from probflow.mcmc.interrupt import DeferredInterrupt, InterruptedRunWarning
 from probflow.mcmc.nuts import NUTS
@@ -336,8 +335,8 @@ def _execute(target: Posterior | LogDensityFn, kernel: Kernel, config: RunConfig
     if not finite.all():
         raise InitializationError(_describe_nonfinite(target, positions, finite, owner))
     if out.draws is None:
-        saved = (f"; the state is saved in {store.path!r}: continue with "
-                 f"pf.mcmc.resume({store.path!r}, target)" if store is not None else "")
+        saved = (f"; the state is saved in {store.run_path!r}: continue with "
+                 f"pf.mcmc.resume({store.run_path!r}, target)" if store is not None else "")
         raise KeyboardInterrupt(
             f"{owner}: interrupted during warm-up, after {out.num_iterations} of "
             f"{config.num_warmup} warm-up iterations; no draws were kept{saved}")
@@ -353,7 +352,7 @@ def _execute(target: Posterior | LogDensityFn, kernel: Kernel, config: RunConfig
         warnings.warn(
             f"{owner}: interrupted (Ctrl-C): each of the {num_chains} chains has {num_draws} of "
             f"{config.num_samples} draws; the result holds them ("
-            + (f"pf.mcmc.resume({store.path!r}, target) finishes the run"
+            + (f"pf.mcmc.resume({store.run_path!r}, target) finishes the run"
                if store is not None else "pf.mcmc.extend continues the chains") + ")",
             InterruptedRunWarning, stacklevel=3)
     if warn:
@@ -446,7 +445,8 @@ def sample(
             rewritten atomically every ``checkpoint_every`` iterations, and the kept draws,
             streamed to disk chunk by chunk so memory stays flat; a killed run continues with
             [`resume`][probflow.mcmc.checkpoint.resume] and gives the same draws as an
-            uninterrupted one. See [`probflow.mcmc.checkpoint`][probflow.mcmc.checkpoint].
+            uninterrupted one. Over several JAX processes each keeps a complete copy in
+            ``checkpoint/process<i>``. See [`probflow.mcmc.checkpoint`][probflow.mcmc.checkpoint].
         checkpoint_every: iterations between checkpoints (default: about every 60 seconds);
             the state is also saved at the end and when Ctrl-C stops the run.
 
@@ -511,12 +511,7 @@ def sample(
             raise ValueError("sample: checkpoint_every= needs checkpoint= (a folder to write)")
     if checkpoint is not None:
         checkpoint = os.fspath(checkpoint)
-        if method == "parallel" and is_multiprocess():
-            raise ValueError(
-                f"sample: checkpoint={checkpoint!r} is not supported yet with chains over "
-                f"several processes (jax.process_count() = {jax.process_count()}); checkpoint "
-                f"a single-process run, which can still use every device of its host")
-        if os.path.exists(checkpoint):
+        if os.path.exists(process_folder(checkpoint)):
             raise FileExistsError(
                 f"sample: checkpoint {checkpoint!r} already exists; continue that run with "
                 f"pf.mcmc.resume({checkpoint!r}, target), or remove it to start a new one")
@@ -561,13 +556,15 @@ def _new_store(path: str, config: RunConfig, target: Posterior | LogDensityFn, k
 
     carry, _ = jax.eval_shape(lambda p, k, x, t: _prepare(config, p, k, x, t), posterior,
                               key, positions, tuning)
-    return ChainStore(path, header, config, posterior, carry, every, create=True)
+    return ChainStore(process_folder(path), header, config, posterior, carry, every,
+                      create=True, run_path=path)
 
 
 def resume_run(path: str, header: dict[str, Any], arrays: dict[str, np.ndarray],
                target: Posterior | LogDensityFn, kernel: Kernel,
                adaptation: Adaptation | CrossChainAdaptation,
-               positions_spec: PyTree, *, progress_bar: bool, warn: bool) -> az.InferenceData:
+               positions_spec: PyTree, *, progress_bar: bool, warn: bool,
+               run_path: str | None = None) -> az.InferenceData:
     """Continue a checkpointed run (the body of [`resume`][probflow.mcmc.checkpoint.resume])."""
     kind = "posterior" if isinstance(target, Posterior) else "function"
     if not isinstance(target, Posterior) and not callable(target):
@@ -607,7 +604,7 @@ def resume_run(path: str, header: dict[str, Any], arrays: dict[str, np.ndarray],
     carry = restore_carry(path, header, arrays, carry_template)
     _check_same_density(path, config, posterior, carry)
     store = ChainStore(path, header, config, posterior, carry_template, header.get("every"),
-                       create=False)
+                       create=False, run_path=run_path)
     with DeferredInterrupt() as guard:
         return _execute(target, kernel, config, None, None, None, num_chains, warn, guard,
                         progress=bool(progress_bar), store=store, owner="resume",

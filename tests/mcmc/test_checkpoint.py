@@ -13,7 +13,12 @@ import pytest
 import probflow as pf
 import probflow.distributions as pfd
 from probflow.core.checkpoint import CheckpointError, load_arrays, save_arrays
-from probflow.mcmc.checkpoint import CHECKPOINT_FORMAT, CHECKPOINT_VERSION, STATE_FILE
+from probflow.mcmc.checkpoint import (
+    CHECKPOINT_FORMAT,
+    CHECKPOINT_VERSION,
+    PREVIOUS_FILE,
+    STATE_FILE,
+)
 from tests.checkpoint_kill import kill_after_checkpoint
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -186,15 +191,115 @@ def test_checkpoint_errors(tmp_path):
         pf.mcmc.resume(path, lambda x: -0.5 * jnp.sum(x**2))
 
 
-def test_checkpoint_with_chains_over_processes_is_refused_before_writing(tmp_path,
-                                                                         monkeypatch):
-    # (the package attribute ``pf.mcmc.sample`` is the function; patch its module)
-    monkeypatch.setattr(sys.modules["probflow.mcmc.sample"], "is_multiprocess", lambda: True)
+# Two JAX processes x 2 CPU devices (gloo collectives on 127.0.0.1), or one process with 4
+# devices for the reference: argv = mode, coordinator ("none": one process), process id,
+# checkpoint path, output .npz.
+MULTIPROCESS_CHILD = textwrap.dedent("""
+    import sys
+    import jax
+    import probflow as pf
+    mode, coordinator, process_id, path, output = sys.argv[1:6]
+    if coordinator == "none":
+        jax.config.update("jax_num_cpu_devices", 4)
+    else:  # (before any JAX computation)
+        pf.mcmc.distributed.initialize(coordinator, 2, int(process_id), local_device_count=2)
+""") + MODEL + textwrap.dedent("""
+    RUN = dict(num_chains=4, num_warmup=100, num_samples=500, chain_method="parallel",
+               progress_bar=False, warn=False)
+    if mode == "sample":
+        idata = pf.mcmc.sample(POSTERIOR, key=jax.random.key(5), checkpoint=path,
+                               checkpoint_every=40, **RUN)
+    elif mode == "resume":
+        idata = pf.mcmc.resume(path, POSTERIOR, progress_bar=False, warn=False)
+    else:
+        idata = pf.mcmc.sample(POSTERIOR, key=jax.random.key(5), **RUN)
+    np.savez(output, mu=idata.posterior["mu"].values, tau=idata.posterior["theta_raw"].values,
+             diverging=idata.sample_stats["diverging"].values)
+""")
+
+
+def _start_processes(tmp_path, mode, path, tag):
+    import socket
+
+    script = tmp_path / "multiprocess_child.py"
+    script.write_text(MULTIPROCESS_CHILD)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, PYTHONPATH=ROOT, JAX_PLATFORMS="cpu")
+    return [subprocess.Popen([sys.executable, str(script), mode, f"127.0.0.1:{port}", str(i),
+                              str(path), str(tmp_path / f"{tag}{i}.npz")], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            for i in range(2)]
+
+
+def _finish(children):
+    try:
+        for child in children:
+            _, err = child.communicate(timeout=300)
+            assert child.returncode == 0, err.decode()[-3000:]
+    finally:  # (one failed process leaves the other waiting for it)
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+                child.communicate()
+
+
+@pytest.mark.slow
+def test_chains_over_two_processes_killed_and_resumed_give_the_uninterrupted_draws(tmp_path):
+    """Two processes (2 CPU devices each, one chain per device) checkpoint into
+    ``run.ckpt/process0`` and ``run.ckpt/process1``; both are SIGKILLed after a few
+    checkpoints, resumed over two processes, and both return exactly the draws of one process
+    with 4 devices (the same per-device programs and chain keys; see the Scaling page)."""
+    import signal
+    import time
+
     path = tmp_path / "run.ckpt"
-    with pytest.raises(ValueError, match="not supported yet with chains over several processes"):
-        pf.mcmc.sample(POSTERIOR, key=jax.random.key(0), chain_method="parallel",
-                       checkpoint=path, **RUN)
-    assert not path.exists()
+    children = _start_processes(tmp_path, "sample", path, "killed")
+    state = path / "process0" / STATE_FILE
+    deadline, done = time.monotonic() + 240, 0
+    while time.monotonic() < deadline and all(c.poll() is None for c in children):
+        try:
+            done = load_arrays(str(state), CHECKPOINT_FORMAT, CHECKPOINT_VERSION)[0]["done"]
+        except (FileNotFoundError, CheckpointError):
+            done = 0
+        if done >= 200:
+            break
+        time.sleep(0.01)
+    for child in children:
+        child.send_signal(signal.SIGKILL)
+    for child in children:
+        _, err = child.communicate()
+        assert child.returncode == -signal.SIGKILL, err.decode()[-3000:]
+    assert 200 <= done < 600, done
+    # A kill can fall between the two processes' saves. Make sure it did: put process 1 back
+    # to its previous checkpoint (the state it keeps for this), so process 0 is one ahead and
+    # the resumed run must take both back to the same iteration.
+    states = [load_arrays(str(path / f"process{i}" / STATE_FILE), CHECKPOINT_FORMAT,
+                          CHECKPOINT_VERSION)[0]["done"] for i in range(2)]
+    if states[0] == states[1]:
+        os.replace(path / "process1" / PREVIOUS_FILE, path / "process1" / STATE_FILE)
+    behind = load_arrays(str(path / "process1" / STATE_FILE), CHECKPOINT_FORMAT,
+                         CHECKPOINT_VERSION)[0]["done"]
+    assert behind < states[0], (states, behind)
+
+    _finish(_start_processes(tmp_path, "resume", path, "resumed"))
+    script = tmp_path / "multiprocess_child.py"
+    env = dict(os.environ, PYTHONPATH=ROOT, JAX_PLATFORMS="cpu")
+    reference = subprocess.run([sys.executable, str(script), "reference", "none", "0", "-",
+                                str(tmp_path / "reference.npz")], env=env, capture_output=True,
+                               timeout=300)
+    assert reference.returncode == 0, reference.stderr.decode()[-3000:]
+    want = np.load(tmp_path / "reference.npz")
+    assert want["mu"].shape == (4, 500)
+    for i in range(2):
+        got = np.load(tmp_path / f"resumed{i}.npz")
+        for name in ("mu", "tau", "diverging"):
+            np.testing.assert_array_equal(got[name], want[name], err_msg=f"process {i}: {name}")
+
+    # this checkpoint needs as many processes as wrote it
+    with pytest.raises(CheckpointError, match="over several JAX processes"):
+        pf.mcmc.resume(path, POSTERIOR, progress_bar=False)
 
 
 def test_other_data_is_caught(tmp_path):
