@@ -42,7 +42,14 @@ from jax.sharding import PartitionSpec
 
 from probflow.mcmc.base import Adaptation, Kernel, KernelParams, TransitionInfo
 from probflow.mcmc.cross_chain import CrossChainAdaptation, is_cross_chain
-from probflow.mcmc.distributed import agree, chain_mesh, is_multiprocess, to_global, to_host
+from probflow.mcmc.distributed import (
+    agree,
+    chain_mesh,
+    is_multiprocess,
+    to_global,
+    to_host,
+    to_local,
+)
 from probflow.mcmc.integrators import Integrator
 from probflow.typing import Array, ArrayLike, LogDensityFn, PRNGKey, PyTree
 
@@ -384,7 +391,8 @@ def run_chains_chunked(config: RunConfig, posterior: Posterior | None, key: PRNG
                        guard: DeferredInterrupt | None = None,
                        on_chunk: Callable[[int, dict[str, np.ndarray]], object] | None = None,
                        store: ChainStore | None = None,
-                       start: tuple[RunCarry, int] | None = None) -> RunOutput:
+                       start: tuple[RunCarry, int] | None = None,
+                       gather: bool = True) -> RunOutput:
     """Run chains chunk by chunk from the host; same draws as `run_chains`.
 
     ``guard`` (a [`DeferredInterrupt`][probflow.mcmc.interrupt.DeferredInterrupt]) is checked
@@ -396,7 +404,11 @@ def run_chains_chunked(config: RunConfig, posterior: Posterior | None, key: PRNG
     With a ``store`` (a [`ChainStore`][probflow.mcmc.checkpoint.ChainStore]) each chunk's draws
     go to disk instead of memory, and the state is saved at the store's checkpoints, at the end
     and on interruption; ``start=(carry, slots_done)`` continues a saved run (then ``key``,
-    ``positions`` and ``tuning`` are not used).
+    ``positions`` and ``tuning`` are not used). With chains over several processes, the draws
+    of every chain are gathered into every process after each chunk, or with
+    ``gather=False`` each process keeps those of its own chains
+    ([`local_chains`][probflow.mcmc.distributed.local_chains]); the final states are gathered
+    either way.
 
     Examples:
         >>> import jax, jax.numpy as jnp
@@ -441,7 +453,8 @@ def run_chains_chunked(config: RunConfig, posterior: Posterior | None, key: PRNG
         carry, (chunk_positions, chunk_stats) = run_chunk(config, run_posterior, carry,
                                                           np.int32(done), np.int32(active))
         if multiprocess:
-            chunk_positions, chunk_stats = to_host((chunk_positions, chunk_stats))
+            chunk_positions, chunk_stats = (to_host if gather else to_local)(
+                (chunk_positions, chunk_stats))
         keep_positions = config.save_warmup or done + active > config.num_warmup
         if store is not None:
             store.write_chunk(posterior, done, active, chunk_positions, chunk_stats)
@@ -482,7 +495,7 @@ def run_chains_chunked(config: RunConfig, posterior: Posterior | None, key: PRNG
     warm_stats = jax.tree_util.tree_map(lambda a: a[:, :warm_done], stats)
     kept_stats = jax.tree_util.tree_map(lambda a: a[:, warm_done:], stats)
 
-    def gather(lo, hi):
+    def kept_between(lo, hi):
         parts = []
         for start, count, chunk in pieces_positions:
             a, b = max(lo, start), min(hi, start + count)
@@ -492,8 +505,8 @@ def run_chains_chunked(config: RunConfig, posterior: Posterior | None, key: PRNG
             return None
         return jax.tree_util.tree_map(lambda *x: np.concatenate(x, axis=1), *parts)
 
-    draws = gather(config.num_warmup, done)
-    warm_draws = gather(0, warm_done) if config.save_warmup and warm_done else None
+    draws = kept_between(config.num_warmup, done)
+    warm_draws = kept_between(0, warm_done) if config.save_warmup and warm_done else None
     if not config.save_warmup:
         warm_stats = None
     constrained = log_likelihood = warmup_constrained = None

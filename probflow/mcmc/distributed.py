@@ -29,8 +29,8 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from probflow.typing import PyTree
 
-__all__ = ["initialize", "is_multiprocess", "chain_mesh", "to_global", "to_host", "agree",
-           "gather"]
+__all__ = ["initialize", "is_multiprocess", "chain_mesh", "to_global", "to_host", "to_local",
+           "local_chains", "agree", "gather"]
 
 
 def initialize(coordinator_address: str, num_processes: int, process_id: int, *,
@@ -153,6 +153,44 @@ def to_host(tree: PyTree) -> PyTree:
         return x
 
     return jax.tree_util.tree_map(one, tree)
+
+
+def to_local(tree: PyTree) -> PyTree:
+    """NumPy copies of this process's rows of the arrays of ``tree``: the chains on its own
+    devices, in chain order, with nothing sent between processes (arrays held whole are
+    copied whole).
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> to_local({"a": jnp.arange(3)})["a"].tolist()
+        [0, 1, 2]
+    """
+    def one(x: Any) -> Any:
+        if _is_key(x):
+            impl = jax.random.key_impl(x)
+            return jax.random.wrap_key_data(one(jax.random.key_data(x)), impl=impl)
+        if isinstance(x, jax.Array) and not x.is_fully_addressable:
+            shards = sorted(x.addressable_shards, key=lambda s: s.index[0].start or 0)
+            return np.concatenate([np.asarray(s.data) for s in shards], axis=0)
+        if isinstance(x, jax.Array):
+            return np.asarray(x)
+        return x
+
+    return jax.tree_util.tree_map(one, tree)
+
+
+def local_chains(num_chains: int) -> np.ndarray:
+    """The (global) numbers of the chains that this process's devices run under
+    ``chain_method="parallel"``, in the order of [`to_local`][probflow.mcmc.distributed.to_local].
+
+    Examples:
+        >>> local_chains(4).tolist()
+        [0, 1, 2, 3]
+    """
+    devices = list(chain_mesh(num_chains).devices.reshape(-1))
+    per_device = num_chains // len(devices)
+    mine = [i for i, d in enumerate(devices) if d.process_index == jax.process_index()]
+    return np.concatenate([np.arange(i * per_device, (i + 1) * per_device) for i in mine])
 
 
 def agree(value: int) -> int:

@@ -44,6 +44,7 @@ from probflow.mcmc.checkpoint import ChainStore, new_header, process_folder, res
 from probflow.mcmc.chees import ChEESHMC
 from probflow.mcmc.chees_adaptation import ChEESAdaptation
 from probflow.mcmc.cross_chain import CrossChainAdaptation, is_cross_chain
+from probflow.mcmc.distributed import is_multiprocess, local_chains
 from probflow.mcmc.gradient_adaptation import GradientAdaptation
 from probflow.mcmc.interrupt import DeferredInterrupt, InterruptedRunWarning
 from probflow.mcmc.nuts import NUTS
@@ -310,7 +311,7 @@ def _execute(target: Posterior | LogDensityFn, kernel: Kernel, config: RunConfig
              num_chains: int, warn: bool, guard: DeferredInterrupt, *, progress: bool,
              num_draws_before: int = 0, store: ChainStore | None = None,
              start: tuple[RunCarry, int] | None = None,
-             owner: str = "sample") -> az.InferenceData:
+             owner: str = "sample", gather: bool = True) -> az.InferenceData:
     posterior = target if isinstance(target, Posterior) else None
     factor = num_chains if config.chain_method == "sequential" else 1
     total = iterations_done(config, config.num_warmup + config.num_samples) * factor
@@ -330,7 +331,7 @@ def _execute(target: Posterior | LogDensityFn, kernel: Kernel, config: RunConfig
     with ProgressBar(total, config.num_warmup * factor, disable=not progress,
                      initial=initial) as bar:
         out = run_chains_chunked(config, posterior, key, positions, tuning, guard=guard,
-                                 on_chunk=on_chunk, store=store, start=start)
+                                 on_chunk=on_chunk, store=store, start=start, gather=gather)
     finite = np.asarray(out.initial_finite)
     if not finite.all():
         raise InitializationError(_describe_nonfinite(target, positions, finite, owner))
@@ -344,10 +345,17 @@ def _execute(target: Posterior | LogDensityFn, kernel: Kernel, config: RunConfig
     attrs = {"sampler": type(kernel).__name__, "inference_library": "probflow",
              "adaptation": getattr(config.adaptation, "name", type(config.adaptation).__name__)}
     idata = _to_idata(target, out, config, attrs)
-    idata.mcmc_run = MCMCRun(  # pyright: ignore[reportAttributeAccessIssue]
-        target, kernel, out.states, out.adaptation,
-                             config._replace(num_samples=num_draws),
-                             num_draws_before + num_draws)
+    if not gather and config.chain_method == "parallel" and is_multiprocess():
+        # this process's chains, under their numbers in the whole run; no mcmc_run: extend
+        # needs every chain's draws
+        chains = local_chains(num_chains)
+        for group in idata.groups():
+            if "chain" in idata[group].dims:
+                setattr(idata, group, idata[group].assign_coords(chain=chains))
+    else:
+        idata.mcmc_run = MCMCRun(  # pyright: ignore[reportAttributeAccessIssue]
+            target, kernel, out.states, out.adaptation,
+            config._replace(num_samples=num_draws), num_draws_before + num_draws)
     if out.interrupted:
         warnings.warn(
             f"{owner}: interrupted (Ctrl-C): each of the {num_chains} chains has {num_draws} of "
@@ -388,6 +396,7 @@ def sample(
     warn: bool = True,
     checkpoint: str | os.PathLike[str] | None = None,
     checkpoint_every: int | None = None,
+    gather_draws: bool = True,
     **removed: object,
 ) -> az.InferenceData:
     """Draw posterior samples with MCMC (NUTS by default) and return ``arviz.InferenceData``.
@@ -449,6 +458,15 @@ def sample(
             ``checkpoint/process<i>``. See [`probflow.mcmc.checkpoint`][probflow.mcmc.checkpoint].
         checkpoint_every: iterations between checkpoints (default: about every 60 seconds);
             the state is also saved at the end and when Ctrl-C stops the run.
+        gather_draws: with chains over several JAX processes
+            (``chain_method="parallel"`` after
+            [`distributed.initialize`][probflow.mcmc.distributed.initialize]), ``True``
+            (default) gathers every chain's draws into every process, which all return the
+            same result; ``False`` leaves each process the draws of its own chains (its
+            ``chain`` coordinates say which), with no draws sent between processes: for runs
+            too large to hold whole in one host. Such a partial result has no ``mcmc_run``
+            (``extend`` needs every chain), its convergence checks see only its own chains,
+            and it cannot be checkpointed. Ignored in a single process.
 
     Returns:
         ``arviz.InferenceData`` with ``posterior``, ``sample_stats`` (``lp``, ``diverging``,
@@ -505,6 +523,11 @@ def sample(
                          f"statistics across chains and needs num_chains >= 2 (tens or more "
                          f"work best), got num_chains={num_chains}; for one chain use "
                          f"kernel=pf.mcmc.NUTS() with its default adaptation")
+    if not isinstance(gather_draws, bool):
+        raise TypeError(f"sample: gather_draws must be True or False, got {gather_draws!r}")
+    if not gather_draws and checkpoint is not None:
+        raise ValueError("sample: gather_draws=False cannot be combined with checkpoint= (a "
+                         "checkpoint holds every chain's draws); drop one of them")
     if checkpoint_every is not None:
         checkpoint_every = check_count("sample", "checkpoint_every", checkpoint_every)
         if checkpoint is None:
@@ -542,7 +565,7 @@ def sample(
             store = _new_store(checkpoint, config, target, key, positions, tuning, num_chains,
                                checkpoint_every)
         return _execute(target, kernel, config, key, positions, tuning, num_chains, warn,
-                        guard, progress=bool(progress_bar), store=store)
+                        guard, progress=bool(progress_bar), store=store, gather=gather_draws)
 
 
 def _new_store(path: str, config: RunConfig, target: Posterior | LogDensityFn, key: PRNGKey,
@@ -659,7 +682,8 @@ def extend(idata: az.InferenceData, num_samples: int, *, key: PRNGKey, progress_
     run = getattr(idata, "mcmc_run", None)
     if not isinstance(run, MCMCRun):
         raise ValueError("extend: idata has no mcmc_run; pass the result of pf.mcmc.sample "
-                         "(saving to disk and loading again does not keep the sampler state)")
+                         "with every chain's draws (not gather_draws=False); saving to disk "
+                         "and loading again does not keep the sampler state")
     key = as_key(key)
     num_samples = check_count("extend", "num_samples", num_samples)
     config = run.config._replace(num_warmup=0, num_samples=num_samples, save_warmup=False)

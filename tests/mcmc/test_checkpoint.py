@@ -206,9 +206,11 @@ MULTIPROCESS_CHILD = textwrap.dedent("""
     if mode == "sample":
         idata = pf.mcmc.sample(POSTERIOR, key=jax.random.key(5), checkpoint=path,
                                checkpoint_every=40, **RUN)
+    elif mode == "local":  # each process keeps its own chains' draws
+        idata = pf.mcmc.sample(POSTERIOR, key=jax.random.key(5), gather_draws=False, **RUN)
     else:
         idata = pf.mcmc.resume(path, POSTERIOR, progress_bar=False, warn=False)
-    np.savez(output, mu=idata.posterior["mu"].values,
+    np.savez(output, chain=idata.posterior["chain"].values, mu=idata.posterior["mu"].values,
              theta_raw=idata.posterior["theta_raw"].values,
              diverging=idata.sample_stats["diverging"].values)
 """)
@@ -239,6 +241,38 @@ def _finish(children):
             if child.poll() is None:
                 child.kill()
                 child.communicate()
+
+
+def _reference():
+    """The two-process run's draws, here: one chain at a time runs the per-chain program that
+    each device runs (bit for bit the same draws; see the Scaling page)."""
+    return pf.mcmc.sample(POSTERIOR, key=jax.random.key(5), num_chains=4, num_warmup=100,
+                          num_samples=500, chain_method="sequential", progress_bar=False,
+                          warn=False)
+
+
+def _same_chains(got, want, chains, label):
+    assert got["mu"].shape[1:] == (500,), label
+    for name in ("mu", "theta_raw"):
+        np.testing.assert_array_equal(got[name], want.posterior[name].values[chains],
+                                      f"{label}: {name}")
+    np.testing.assert_array_equal(got["diverging"],
+                                  want.sample_stats["diverging"].values[chains], label)
+
+
+@pytest.mark.slow
+def test_two_processes_can_each_keep_only_their_own_chains(tmp_path):
+    """``gather_draws=False``: process ``i`` returns chains ``2i, 2i + 1`` (its two devices),
+    numbered as in the whole run, with the draws the gathered run has for them."""
+    _finish(_start_processes(tmp_path, "local", tmp_path / "unused", "local"))
+    want = _reference()
+    for i in range(2):
+        got = np.load(tmp_path / f"local{i}.npz")
+        assert got["chain"].tolist() == [2 * i, 2 * i + 1]
+        _same_chains(got, want, slice(2 * i, 2 * i + 2), f"process {i}")
+    with pytest.raises(ValueError, match="gather_draws=False cannot be combined"):
+        pf.mcmc.sample(POSTERIOR, key=jax.random.key(0), gather_draws=False,
+                       checkpoint=tmp_path / "x.ckpt", **RUN)
 
 
 @pytest.mark.slow
@@ -280,17 +314,11 @@ def test_chains_over_two_processes_killed_and_resumed_give_the_uninterrupted_dra
     assert behind < states[0], (states, behind)
 
     _finish(_start_processes(tmp_path, "resume", path, "resumed"))
-    # The reference, here: one chain at a time runs the per-chain program each device runs
-    # (bit for bit the same draws; see the Scaling page).
-    want = pf.mcmc.sample(POSTERIOR, key=jax.random.key(5), num_chains=4, num_warmup=100,
-                          num_samples=500, chain_method="sequential", progress_bar=False,
-                          warn=False)
+    want = _reference()
     for i in range(2):
         got = np.load(tmp_path / f"resumed{i}.npz")
-        assert got["mu"].shape == (4, 500)
-        np.testing.assert_array_equal(got["mu"], want.posterior["mu"].values, f"process {i}")
-        np.testing.assert_array_equal(got["theta_raw"], want.posterior["theta_raw"].values)
-        np.testing.assert_array_equal(got["diverging"], want.sample_stats["diverging"].values)
+        assert got["chain"].tolist() == [0, 1, 2, 3]
+        _same_chains(got, want, slice(None), f"process {i}")
 
     # this checkpoint needs as many processes as wrote it
     with pytest.raises(CheckpointError, match="over several JAX processes"):
