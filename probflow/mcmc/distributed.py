@@ -19,6 +19,7 @@ draws agree in distribution only (see the "Scaling and long runs" docs page).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import jax
@@ -133,6 +134,22 @@ def to_global(tree: PyTree, mesh: Mesh, sharded: bool) -> PyTree:
     return jax.tree_util.tree_map(one, tree)
 
 
+def _to_numpy(tree: PyTree, spread: Callable[[jax.Array], np.ndarray]) -> PyTree:
+    """NumPy copies of the arrays of ``tree`` (keys kept as keys); ``spread`` reads an array
+    that lies partly in other processes."""
+    def one(x: Any) -> Any:
+        if _is_key(x):
+            impl = jax.random.key_impl(x)
+            return jax.random.wrap_key_data(one(jax.random.key_data(x)), impl=impl)
+        if isinstance(x, jax.Array) and not x.is_fully_addressable:
+            return spread(x)
+        if isinstance(x, jax.Array):
+            return np.asarray(x)
+        return x
+
+    return jax.tree_util.tree_map(one, tree)
+
+
 def to_host(tree: PyTree) -> PyTree:
     """NumPy copies of the arrays of ``tree``, gathered from every process when they are
     spread over several (a collective: every process must call it).
@@ -142,17 +159,8 @@ def to_host(tree: PyTree) -> PyTree:
         >>> to_host({"a": jnp.arange(3)})["a"].tolist()
         [0, 1, 2]
     """
-    def one(x: Any) -> Any:
-        if _is_key(x):
-            impl = jax.random.key_impl(x)
-            return jax.random.wrap_key_data(one(jax.random.key_data(x)), impl=impl)
-        if isinstance(x, jax.Array) and not x.is_fully_addressable:
-            return np.asarray(multihost_utils.process_allgather(x, tiled=True))
-        if isinstance(x, jax.Array):
-            return np.asarray(x)
-        return x
-
-    return jax.tree_util.tree_map(one, tree)
+    return _to_numpy(tree, lambda x: np.asarray(multihost_utils.process_allgather(x,
+                                                                               tiled=True)))
 
 
 def to_local(tree: PyTree) -> PyTree:
@@ -165,18 +173,11 @@ def to_local(tree: PyTree) -> PyTree:
         >>> to_local({"a": jnp.arange(3)})["a"].tolist()
         [0, 1, 2]
     """
-    def one(x: Any) -> Any:
-        if _is_key(x):
-            impl = jax.random.key_impl(x)
-            return jax.random.wrap_key_data(one(jax.random.key_data(x)), impl=impl)
-        if isinstance(x, jax.Array) and not x.is_fully_addressable:
-            shards = sorted(x.addressable_shards, key=lambda s: s.index[0].start or 0)
-            return np.concatenate([np.asarray(s.data) for s in shards], axis=0)
-        if isinstance(x, jax.Array):
-            return np.asarray(x)
-        return x
+    def own_rows(x: jax.Array) -> np.ndarray:
+        shards = sorted(x.addressable_shards, key=lambda s: s.index[0].start or 0)
+        return np.concatenate([np.asarray(s.data) for s in shards], axis=0)
 
-    return jax.tree_util.tree_map(one, tree)
+    return _to_numpy(tree, own_rows)
 
 
 def local_chains(num_chains: int) -> np.ndarray:
