@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
-from typing import Any, ClassVar, cast
+import numbers
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 import jax
 
@@ -28,13 +29,18 @@ _DIMENSION_NUMBERS = {1: ("NWC", "WIO", "NWC"), 2: ("NHWC", "HWIO", "NHWC")}
 
 
 def _tuple(owner: str, name: str, value: Any, rank: int) -> tuple[int, ...]:
-    if isinstance(value, int) and not isinstance(value, bool):
+    def is_count(v: Any) -> bool:
+        return isinstance(v, numbers.Integral) and not isinstance(v, bool) and int(v) >= 1
+
+    expected = f"a positive integer or a tuple of {rank} positive integers"
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         value = (value,) * rank
-    value = tuple(cast("Iterable[int]", value))  # (a bool raises TypeError here)
-    if len(value) != rank or not all(isinstance(v, int) and v >= 1 for v in value):
-        raise ValueError(f"{owner}: {name} must be a positive integer or a tuple of {rank} "
-                         f"positive integers, got {value!r}")
-    return value
+    if not isinstance(value, (tuple, list)):
+        raise TypeError(f"{owner}: {name} must be {expected}, got {value!r} "
+                        f"({type(value).__name__})")
+    if len(value) != rank or not all(is_count(v) for v in value):
+        raise ValueError(f"{owner}: {name} must be {expected}, got {tuple(value)!r}")
+    return tuple(int(v) for v in value)
 
 
 class ConvVariational(BayesianLayer):

@@ -206,6 +206,20 @@ def test_sequential_construction_errors():
         net.predict(np.zeros((2, 1)), key=jax.random.key(0))
 
 
+def test_conv_sizes_are_checked_with_the_argument_named():
+    with pytest.raises(TypeError, match=r"kernel_size must be a positive integer or a tuple of "
+                                        r"2 positive integers, got True \(bool\)"):
+        L.Conv2DFlipout(2, True)
+    with pytest.raises(TypeError, match=r"strides must be .* got 1.5 \(float\)"):
+        L.Conv2DFlipout(2, 3, strides=1.5)
+    with pytest.raises(ValueError, match=r"kernel_size must be .* got \(3, True\)"):
+        L.Conv2DFlipout(2, (3, True))
+    with pytest.raises(ValueError, match=r"kernel_size must be .* got \(3,\)"):
+        L.Conv2DFlipout(2, (3,))
+    layer = L.Conv2DFlipout(2, (np.int64(3), 2))  # NumPy integers are integers
+    assert layer.kernel_size == (3, 2) and type(layer.kernel_size[0]) is int
+
+
 def test_pf_layers_is_wired():
     assert pf.layers.Sequential is L.Sequential
 
