@@ -39,6 +39,13 @@ def _exactly_one(owner: str, **named: object) -> None:
         raise ParameterError(f"{owner}: exactly one of {names} must be given, got {got}")
 
 
+def _required(owner: str, **named: object) -> None:
+    """Raise a clear error for a required parameter given as ``None``."""
+    for name, value in named.items():
+        if value is None:
+            raise ParameterError(f"{owner}: {name} is required, got None")
+
+
 def _promote_optional(*values):
     """[`promote_floats`][probflow.core.numerics.promote_floats] over the values that are not
     ``None`` (``None`` stays ``None``)."""

@@ -26,6 +26,7 @@ from probflow.distributions.bernoulli import (
     _probs_from,
     _probs_pair,
     _promote_optional,
+    _required,
 )
 from probflow.distributions.distribution import Distribution
 from probflow.typing import Array, ArrayLike, PRNGKey
@@ -138,6 +139,7 @@ class Binomial(Distribution):
         validate_args: bool = False,
         name: str | None = None,
     ):
+        _required("Binomial", total_count=total_count)
         _exactly_one("Binomial", logits=logits, probs=probs)
         count, logits, probs = _promote_optional(total_count, logits, probs)
         self._set(

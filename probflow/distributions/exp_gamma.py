@@ -8,7 +8,7 @@ from jax.scipy import special
 
 from probflow.core import checks
 from probflow.distributions import _gamma_draws, constraints
-from probflow.distributions.bernoulli import _exactly_one, _promote_optional
+from probflow.distributions.bernoulli import _exactly_one, _promote_optional, _required
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.gamma import _gamma_kl_log_rates
 from probflow.distributions.kl import register_kl
@@ -54,6 +54,7 @@ class ExpGamma(Distribution):
     def __init__(self, concentration: ArrayLike, rate: ArrayLike | None = None,
                  log_rate: ArrayLike | None = None, *, validate_args: bool = False,
                  name: str | None = None):
+        _required("ExpGamma", concentration=concentration)
         _exactly_one("ExpGamma", rate=rate, log_rate=log_rate)
         shape, rate, log_rate = _promote_optional(concentration, rate, log_rate)
         self._set(concentration=shape, rate=rate, log_rate=log_rate,
@@ -133,6 +134,7 @@ class ExpInverseGamma(Distribution):
     def __init__(self, concentration: ArrayLike, scale: ArrayLike | None = None,
                  log_scale: ArrayLike | None = None, *, validate_args: bool = False,
                  name: str | None = None):
+        _required("ExpInverseGamma", concentration=concentration)
         _exactly_one("ExpInverseGamma", scale=scale, log_scale=log_scale)
         shape, scale, log_scale = _promote_optional(concentration, scale, log_scale)
         self._set(concentration=shape, scale=scale, log_scale=log_scale,

@@ -26,7 +26,7 @@ from jax.scipy import special
 from probflow.core import checks
 from probflow.core.numerics import log1mexp, promote_floats
 from probflow.distributions import _gamma_draws, constraints
-from probflow.distributions.bernoulli import _exactly_one, _promote_optional
+from probflow.distributions.bernoulli import _exactly_one, _promote_optional, _required
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.kl import register_kl
 from probflow.typing import Array, ArrayLike
@@ -207,6 +207,7 @@ class Gamma(_GammaTails, Distribution):
         log_rate: ArrayLike | None = None, *, validate_args: bool = False,
         name: str | None = None
     ):
+        _required("Gamma", concentration=concentration)
         _exactly_one("Gamma", rate=rate, log_rate=log_rate)
         conc, rate, log_rate = _promote_optional(concentration, rate, log_rate)
         self._set(concentration=conc, rate=rate, log_rate=log_rate,

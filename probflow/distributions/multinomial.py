@@ -9,7 +9,7 @@ from jax.scipy import special
 
 from probflow.core import checks
 from probflow.distributions import constraints
-from probflow.distributions.bernoulli import _exactly_one, _promote_optional
+from probflow.distributions.bernoulli import _exactly_one, _promote_optional, _required
 from probflow.distributions.distribution import Distribution
 from probflow.typing import Array, ArrayLike, PRNGKey
 
@@ -69,6 +69,7 @@ class Multinomial(Distribution):
     def __init__(self, total_count: ArrayLike, logits: ArrayLike | None = None,
                  probs: ArrayLike | None = None, *, validate_args: bool = False,
                  name: str | None = None):
+        _required("Multinomial", total_count=total_count)
         _exactly_one("Multinomial", logits=logits, probs=probs)
         count, logits, probs = _promote_optional(total_count, logits, probs)
         self._set(total_count=count, logits=logits, probs=probs,

@@ -25,6 +25,7 @@ from probflow.distributions.bernoulli import (
     _probs_from,
     _probs_pair,
     _promote_optional,
+    _required,
 )
 from probflow.distributions.distribution import Distribution
 from probflow.distributions.kl import register_kl
@@ -164,6 +165,7 @@ class NegativeBinomial(Distribution):
         validate_args: bool = False,
         name: str | None = None,
     ):
+        _required("NegativeBinomial", total_count=total_count)
         _exactly_one("NegativeBinomial", logits=logits, probs=probs)
         count, logits, probs = _promote_optional(total_count, logits, probs)
         self._set(
@@ -371,6 +373,7 @@ class ZeroInflatedNegativeBinomial(Distribution):
         validate_args: bool = False,
         name: str | None = None,
     ):
+        _required("ZeroInflatedNegativeBinomial", total_count=total_count)
         _exactly_one("ZeroInflatedNegativeBinomial", logits=logits, probs=probs)
         _exactly_one("ZeroInflatedNegativeBinomial", gate=gate, gate_logits=gate_logits,
                      inflated_loc_probs=inflated_loc_probs,

@@ -20,6 +20,7 @@ from probflow.distributions.bernoulli import (
     _logits_from,
     _probs_from,
     _promote_optional,
+    _required,
     _safe_log,
 )
 from probflow.distributions.distribution import Distribution
@@ -78,6 +79,7 @@ class RelaxedBernoulli(Distribution):
         validate_args: bool = False,
         name: str | None = None,
     ):
+        _required("RelaxedBernoulli", temperature=temperature)
         _exactly_one("RelaxedBernoulli", logits=logits, probs=probs)
         temp, logits, probs = _promote_optional(temperature, logits, probs)
         self._set(
@@ -203,6 +205,7 @@ class RelaxedOneHotCategorical(Distribution):
         validate_args: bool = False,
         name: str | None = None,
     ):
+        _required("RelaxedOneHotCategorical", temperature=temperature)
         _exactly_one("RelaxedOneHotCategorical", logits=logits, probs=probs)
         temp, logits, probs = _promote_optional(temperature, logits, probs)
         self._set(

@@ -151,3 +151,24 @@ def test_subnormal_scale_is_rejected_and_the_smallest_normal_works():
     tiny = jnp.asarray(np.finfo(np.float32).tiny, jnp.float32)
     lp = pfd.Normal(jnp.float32(0.0), tiny).log_prob(jnp.float32(0.0))
     assert lp.dtype == jnp.float32 and np.isfinite(float(lp))
+
+
+@pytest.mark.parametrize("build,message", [
+    (lambda: pfd.Gamma(None, 1.0), "Gamma: concentration is required, got None"),
+    (lambda: pfd.ExpGamma(None, 1.0), "ExpGamma: concentration is required"),
+    (lambda: pfd.ExpInverseGamma(None, 1.0), "ExpInverseGamma: concentration is required"),
+    (lambda: pfd.NegativeBinomial(None, logits=0.0), "NegativeBinomial: total_count is required"),
+    (lambda: pfd.ZeroInflatedNegativeBinomial(None, logits=0.0, gate=0.1),
+     "ZeroInflatedNegativeBinomial: total_count is required"),
+    (lambda: pfd.Binomial(None, probs=0.5), "Binomial: total_count is required"),
+    (lambda: pfd.Multinomial(None, probs=jnp.ones(3) / 3), "Multinomial: total_count is required"),
+    (lambda: pfd.RelaxedBernoulli(None, probs=0.5), "RelaxedBernoulli: temperature is required"),
+    (lambda: pfd.RelaxedOneHotCategorical(None, probs=jnp.ones(3) / 3),
+     "RelaxedOneHotCategorical: temperature is required"),
+])
+def test_a_required_parameter_given_as_none_is_named(build, message):
+    """These families take their other parameter in one of two forms (probs or logits, rate or
+    log_rate), which may be None; the required one may not (it used to build an object that
+    failed later in log_prob with an unrelated TypeError)."""
+    with pytest.raises(ParameterError, match=message):
+        build()
