@@ -345,7 +345,8 @@ def _execute(target: Posterior | LogDensityFn, kernel: Kernel, config: RunConfig
     attrs = {"sampler": type(kernel).__name__, "inference_library": "probflow",
              "adaptation": getattr(config.adaptation, "name", type(config.adaptation).__name__)}
     idata = _to_idata(target, out, config, attrs)
-    if not gather and config.chain_method == "parallel" and is_multiprocess():
+    partial = not gather and config.chain_method == "parallel" and is_multiprocess()
+    if partial:
         # this process's chains, under their numbers in the whole run; no mcmc_run: extend
         # needs every chain's draws
         chains = local_chains(num_chains)
@@ -361,7 +362,8 @@ def _execute(target: Posterior | LogDensityFn, kernel: Kernel, config: RunConfig
             f"{owner}: interrupted (Ctrl-C): each of the {num_chains} chains has {num_draws} of "
             f"{config.num_samples} draws; the result holds them ("
             + (f"pf.mcmc.resume({store.run_path!r}, target) finishes the run"
-               if store is not None else "pf.mcmc.extend continues the chains") + ")",
+               if store is not None else "this process's chains only" if partial
+               else "pf.mcmc.extend continues the chains") + ")",
             InterruptedRunWarning, stacklevel=3)
     if warn:
         warn_convergence(idata, max_tree_depth=kernel.max_tree_depth, announce=progress)

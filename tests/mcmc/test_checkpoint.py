@@ -166,6 +166,11 @@ def test_checkpoint_errors(tmp_path):
         _small_run(path)
     with pytest.raises(ValueError, match="checkpoint_every= needs checkpoint="):
         pf.mcmc.sample(POSTERIOR, key=jax.random.key(0), checkpoint_every=10, **RUN)
+    with pytest.raises(TypeError, match="gather_draws must be True or False, got 'no'"):
+        pf.mcmc.sample(POSTERIOR, key=jax.random.key(0), gather_draws="no", **RUN)
+    with pytest.raises(ValueError, match="gather_draws=False cannot be combined"):
+        pf.mcmc.sample(POSTERIOR, key=jax.random.key(0), gather_draws=False,
+                       checkpoint=tmp_path / "x.ckpt", **RUN)
     with pytest.raises(FileNotFoundError, match="no checkpoint"):
         pf.mcmc.resume(tmp_path / "nothing", POSTERIOR)
     # another log density (same shapes): caught by the density at the saved positions
@@ -270,9 +275,6 @@ def test_two_processes_can_each_keep_only_their_own_chains(tmp_path):
         got = np.load(tmp_path / f"local{i}.npz")
         assert got["chain"].tolist() == [2 * i, 2 * i + 1]
         _same_chains(got, want, slice(2 * i, 2 * i + 2), f"process {i}")
-    with pytest.raises(ValueError, match="gather_draws=False cannot be combined"):
-        pf.mcmc.sample(POSTERIOR, key=jax.random.key(0), gather_draws=False,
-                       checkpoint=tmp_path / "x.ckpt", **RUN)
 
 
 @pytest.mark.slow
