@@ -23,21 +23,32 @@ def kill_after_checkpoint(tmp_path, source: str, target, state_file, file_format
     env = dict(os.environ, PYTHONPATH=ROOT, JAX_PLATFORMS="cpu")
     child = subprocess.Popen([sys.executable, str(script), str(target)], env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return kill_when_saved([child], state_file, file_format, version, counter, threshold)
+
+
+def kill_when_saved(children: list[subprocess.Popen], state_file, file_format: str,
+                    version: int, counter: str, threshold: int) -> dict:
+    """Poll ``state_file``'s header and SIGKILL every child once ``header[counter] >=
+    threshold``. Returns that header (asserting that the children were killed, not finished
+    or crashed)."""
     deadline = time.monotonic() + 240
     done = 0
     try:
-        while time.monotonic() < deadline and child.poll() is None:
+        while time.monotonic() < deadline and all(c.poll() is None for c in children):
             try:
                 done = load_arrays(str(state_file), file_format, version)[0][counter]
             except (FileNotFoundError, CheckpointError):
                 done = 0
             if done >= threshold:
-                child.send_signal(signal.SIGKILL)
+                for child in children:
+                    child.send_signal(signal.SIGKILL)
                 break
             time.sleep(0.01)
     finally:
-        if child.poll() is None and done < threshold:
-            child.kill()
-        out, err = child.communicate()
-    assert child.returncode == -signal.SIGKILL, (out.decode()[-500:], err.decode()[-2000:])
+        for child in children:
+            if child.poll() is None and done < threshold:
+                child.kill()
+        outputs = [child.communicate() for child in children]
+    for child, (out, err) in zip(children, outputs, strict=True):
+        assert child.returncode == -signal.SIGKILL, (out.decode()[-500:], err.decode()[-2000:])
     return load_arrays(str(state_file), file_format, version)[0]

@@ -108,6 +108,18 @@ def _is_key(x: Any) -> bool:
     return hasattr(x, "dtype") and jnp.issubdtype(x.dtype, jax.dtypes.prng_key)
 
 
+def _map_arrays(tree: PyTree, fn: Callable[[Any], Any]) -> PyTree:
+    """``fn`` over the leaves of ``tree``; a typed PRNG key goes through ``fn`` as its raw key
+    data and is wrapped again (global arrays and NumPy cannot hold key dtypes)."""
+    def one(x: Any) -> Any:
+        if _is_key(x):
+            impl = jax.random.key_impl(x)
+            return jax.random.wrap_key_data(fn(jax.random.key_data(x)), impl=impl)
+        return fn(x)
+
+    return jax.tree_util.tree_map(one, tree)
+
+
 def to_global(tree: PyTree, mesh: Mesh, sharded: bool) -> PyTree:
     """Arrays of ``tree`` (identical in every process) as global arrays on ``mesh``: split
     along the leading (chain) axis when ``sharded``, else replicated. Non-array leaves are
@@ -123,31 +135,25 @@ def to_global(tree: PyTree, mesh: Mesh, sharded: bool) -> PyTree:
     sharding = NamedSharding(mesh, spec)
 
     def one(x: Any) -> Any:
-        if _is_key(x):
-            impl = jax.random.key_impl(x)
-            return jax.random.wrap_key_data(one(jax.random.key_data(x)), impl=impl)
         if not hasattr(x, "shape") or not hasattr(x, "dtype"):
             return x
         host = np.asarray(x)
         return jax.make_array_from_callback(host.shape, sharding, lambda index: host[index])
 
-    return jax.tree_util.tree_map(one, tree)
+    return _map_arrays(tree, one)
 
 
 def _to_numpy(tree: PyTree, spread: Callable[[jax.Array], np.ndarray]) -> PyTree:
     """NumPy copies of the arrays of ``tree`` (keys kept as keys); ``spread`` reads an array
     that lies partly in other processes."""
     def one(x: Any) -> Any:
-        if _is_key(x):
-            impl = jax.random.key_impl(x)
-            return jax.random.wrap_key_data(one(jax.random.key_data(x)), impl=impl)
         if isinstance(x, jax.Array) and not x.is_fully_addressable:
             return spread(x)
         if isinstance(x, jax.Array):
             return np.asarray(x)
         return x
 
-    return jax.tree_util.tree_map(one, tree)
+    return _map_arrays(tree, one)
 
 
 def to_host(tree: PyTree) -> PyTree:
