@@ -154,3 +154,11 @@ def _release_compiled_programs():
     if maps is None or maps > _MAP_LIMIT or _resident_bytes() > _RSS_LIMIT:
         jax.clear_caches()
         gc.collect()
+
+
+def pytest_collection_modifyitems(config, items):
+    """The notebooks (10-46 s each, a fresh kernel apiece) belong to the slow set: CI runs
+    them; ``-m "not slow"`` leaves them out of the quick loop."""
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.slow)

@@ -19,6 +19,7 @@ def run_example(name, *args):
     return out.stdout
 
 
+@pytest.mark.slow
 def test_quickstart_prints_moment_table():
     stdout = run_example("quickstart.py", "--num-samples", "20000")
     lines = stdout.splitlines()
@@ -32,6 +33,7 @@ def test_quickstart_prints_moment_table():
         assert abs(mc_mean - mean) < 5 * sd / (20000**0.5), row
 
 
+@pytest.mark.slow
 def test_eight_schools_prints_a_converged_summary(tmp_path):
     plot = tmp_path / "trace.png"
     stdout = run_example("eight_schools.py", "--num-warmup", "500", "--num-samples", "500",
@@ -50,6 +52,7 @@ def test_eight_schools_prints_a_converged_summary(tmp_path):
     assert plot.stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_flow_two_moons_fits_and_saves_a_plot(tmp_path):
     out = tmp_path / "moons.png"
     stdout = run_example("flow_two_moons.py", "--kind", "realnvp", "--steps", "400",
@@ -59,6 +62,7 @@ def test_flow_two_moons_fits_and_saves_a_plot(tmp_path):
     assert out.stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_vi_logistic_regression_recovers_the_coefficients():
     stdout = run_example("vi_logistic_regression.py", "--num-steps", "500", "--num-rows", "5000")
     rows = {line.split(":")[0].strip(): line.split(":")[1].split("(")[0].split()

@@ -77,6 +77,7 @@ def reference():
     return net
 
 
+@pytest.mark.slow
 def test_interrupted_run_resumes_to_the_uninterrupted_result(tmp_path, reference):
     path = tmp_path / "fit.ckpt"
     net = make_net()

@@ -54,6 +54,7 @@ def _same(a, b):
                                           err_msg=f"{group}/{name}")
 
 
+@pytest.mark.slow
 def test_checkpointed_run_equals_plain_run_and_resume_of_a_finished_run(tmp_path):
     key = jax.random.key(3)
     plain = pf.mcmc.sample(POSTERIOR, key=key, save_warmup=True, **RUN)
