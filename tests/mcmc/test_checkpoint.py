@@ -390,7 +390,8 @@ def test_streamed_draws_keep_memory_flat(tmp_path):
     streamed = growth_mb(str(tmp_path))
     # Held in memory, the last 60% of the draws alone are 0.6 x draws_mb (measured: 2 x, with
     # the final copy); streamed, what remains is reading the files back and building the
-    # InferenceData (measured 12-16 MB, a fixed cost), so a quarter of the draws separates
-    # the two with room on both sides.
+    # InferenceData (measured 12-16 MB alone, a fixed cost; 50 MB once inside the full suite
+    # on a loaded 2-core machine, where the allocator keeps more of the chunks' buffers), so
+    # 0.35 of the draws (64 MB) separates the two with room on both sides.
     assert in_memory > 0.5 * draws_mb, (in_memory, draws_mb)
-    assert streamed < 0.25 * draws_mb, (streamed, in_memory, draws_mb)
+    assert streamed < 0.35 * draws_mb, (streamed, in_memory, draws_mb)
