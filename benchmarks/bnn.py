@@ -31,8 +31,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 from common import machine_line, markdown_table
+from digits import digits_split
 from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
 
 from probflow import layers as L
 
@@ -98,16 +98,6 @@ def time_plain_jax(x, y, epochs, batch_size):
         jax.block_until_ready(params)
         times.append((time.perf_counter() - start) / epochs)
     return min(times)
-
-
-def digits_split():
-    """75/25 stratified split, pixels centred and scaled on the training part (the split of
-    ``tests/layers/conftest.py`` and ``bnn_tfp_keras_worker.py``)."""
-    x, y = load_digits(return_X_y=True)
-    x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=0.25, random_state=0, stratify=y)
-    mean, scale = x_tr.mean(0), x_tr.std(0) + 1.0
-    return (((x_tr - mean) / scale).astype(np.float32), ((x_te - mean) / scale).astype(np.float32),
-            y_tr.astype(np.int32), y_te.astype(np.int32))
 
 
 def probflow_flipout_round(split, batch_size, epochs, learning_rate, num_samples, seed):

@@ -27,17 +27,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import tensorflow_probability as tfp  # noqa: E402
 import tf_keras  # noqa: E402
-from sklearn.datasets import load_digits  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
-
-
-def digits_split():
-    """The split and pixel scaling of ``bnn.py`` (and ``tests/layers/conftest.py``)."""
-    x, y = load_digits(return_X_y=True)
-    x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=0.25, random_state=0, stratify=y)
-    mean, scale = x_tr.mean(0), x_tr.std(0) + 1.0
-    return (((x_tr - mean) / scale).astype(np.float32), ((x_te - mean) / scale).astype(np.float32),
-            y_tr.astype(np.int32), y_te.astype(np.int32))
+from digits import digits_split  # noqa: E402
 
 
 def build(n_train: int, learning_rate: float):
