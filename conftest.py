@@ -78,16 +78,19 @@ def pytest_configure(config):
     if setting.lower() in ("off", "0", "false", "no"):
         return
     cache = getattr(config, "cache", None)
-    if setting:
-        path = setting
-        os.makedirs(path, exist_ok=True)
-    elif cache is not None:
-        path = str(cache.mkdir("jax-compilation-cache"))
-    else:  # pytest's cache plugin is disabled (-p no:cacheprovider): no place to keep it
+    try:
+        if setting:
+            path = setting
+            os.makedirs(path, exist_ok=True)
+        elif cache is not None:
+            path = str(cache.mkdir("jax-compilation-cache"))
+        else:  # pytest's cache plugin is disabled (-p no:cacheprovider): no place to keep it
+            return
+        if "PYTEST_XDIST_WORKER" not in os.environ and _directory_bytes(path) > _CACHE_MAX_BYTES:
+            shutil.rmtree(path, ignore_errors=True)
+            os.makedirs(path, exist_ok=True)
+    except OSError:  # a read-only checkout: run without the cache
         return
-    if "PYTEST_XDIST_WORKER" not in os.environ and _directory_bytes(path) > _CACHE_MAX_BYTES:
-        shutil.rmtree(path, ignore_errors=True)
-        os.makedirs(path, exist_ok=True)
     jax.config.update("jax_compilation_cache_dir", path)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
