@@ -65,10 +65,10 @@ def pytest_configure(config):
 
     Most of the suite's time is XLA compiling thousands of small programs, and a second run
     compiles the same ones: with the cache under ``.pytest_cache/``, a second run of the fast
-    tests of ``tests/bijectors``, ``tests/models`` and ``tests/vi`` took 85 s against 292 s for
-    the first (586 tests, ``-n 2``). The two xdist workers share it. A clean checkout (CI)
-    starts with an empty cache. ``PROBFLOW_TEST_COMPILATION_CACHE=off`` turns it off; a path
-    puts it elsewhere. Subprocesses started by tests do not inherit it.
+    tests of ``tests/bijectors``, ``tests/models`` and ``tests/vi`` took 63 s against 228 s for
+    the first (586 tests, ``-n 2``; 258 s without the cache). The two xdist workers share
+    it. A clean checkout (CI) starts with an empty cache. ``PROBFLOW_TEST_COMPILATION_CACHE=off``
+    turns it off; a path puts it elsewhere. Subprocesses started by tests do not inherit it.
 
     JAX's own size bound (``jax_compilation_cache_max_size``) rescans the whole directory on
     every write, quadratic over the ~17,000 programs (214 MB) a full run stores; instead the
