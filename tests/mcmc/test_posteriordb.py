@@ -7,7 +7,8 @@ be reported by the convergence warnings; no other convergence warning, except th
 0.5% of the transitions may reach the maximum tree depth (an efficiency warning, not a bias:
 the moment checks below catch a bias). Which transitions reach it depends on the last bits of
 the arithmetic, so it varies with the CPU: one of 4,000 does on gp_pois_regr on some. 4 chains
-x 1000 draws after each adaptation's default warm-up (Stan's windows: 1000 iterations; nutpie's gradient-based scheme: 500), fixed keys.
+x 1000 draws after each adaptation's default warm-up (Stan's windows: 1000 iterations;
+nutpie's gradient-based scheme: 500), fixed keys.
 
 Why the tolerances hold: with a bulk ESS of at least ~400 (observed 1,000 to 4,000), the Monte
 Carlo error of a mean is at most 0.05 sd (half the tolerance; 2 MCSE) and that of an sd about
