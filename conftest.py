@@ -65,6 +65,11 @@ _FAST_COMPILE_FLAGS = ("--xla_cpu_use_fusion_emitters=false",
                        "--xla_backend_optimization_level=0")
 
 
+def _switched_off(variable: str) -> bool:
+    """Whether the environment variable says off (``off``, ``0``, ``false`` or ``no``)."""
+    return os.environ.get(variable, "").lower() in ("off", "0", "false", "no")
+
+
 def _deselects_slow(config) -> bool:
     """Whether the session's ``-m`` expression leaves out the tests marked slow."""
     from _pytest.mark.expression import Expression
@@ -74,7 +79,7 @@ def _deselects_slow(config) -> bool:
         return False
     try:
         return not Expression.compile(markexpr).evaluate(lambda name, **kwargs: name == "slow")
-    except Exception:  # an expression pytest itself will reject: leave that to pytest
+    except SyntaxError:  # an expression pytest itself will reject: leave that to pytest
         return False
 
 
@@ -91,9 +96,7 @@ def _compile_fast_for_quick_sessions(config) -> None:
     they differ between CPUs. ``PROBFLOW_TEST_FAST_COMPILE=off`` keeps the defaults; flags
     already in ``XLA_FLAGS`` win. Subprocesses started by tests inherit the setting.
     """
-    if os.environ.get(_FAST_COMPILE_ENV, "").lower() in ("off", "0", "false", "no"):
-        return
-    if not _deselects_slow(config):
+    if _switched_off(_FAST_COMPILE_ENV) or not _deselects_slow(config):
         return
     from probflow.config import _backends_started
 
@@ -120,9 +123,9 @@ def pytest_configure(config):
     session (not its workers) empties the directory when it has grown past 2 GiB.
     """
     _compile_fast_for_quick_sessions(config)
-    setting = os.environ.get(_CACHE_ENV, "")
-    if setting.lower() in ("off", "0", "false", "no"):
+    if _switched_off(_CACHE_ENV):
         return
+    setting = os.environ.get(_CACHE_ENV, "")
     cache = getattr(config, "cache", None)
     try:
         if setting:
