@@ -71,7 +71,9 @@ def _switched_off(variable: str) -> bool:
 
 
 def _deselects_slow(config) -> bool:
-    """Whether the session's ``-m`` expression leaves out the tests marked slow."""
+    """Whether the session's ``-m`` expression leaves out the slow tests that run long (those
+    marked ``slow`` alone): ``-m "not slow"`` and ``-m compile_bound`` both do; ``-m slow`` and
+    no expression do not."""
     from _pytest.mark.expression import Expression
 
     markexpr = config.getoption("markexpr", "") or ""
@@ -84,8 +86,9 @@ def _deselects_slow(config) -> bool:
 
 
 def _compile_fast_for_quick_sessions(config) -> None:
-    """In a session that leaves out the slow tests (``-m "not slow"``, the README's test
-    command), compile for speed rather than for run time: XLA's CPU backend without its
+    """In a session that leaves out the slow tests that run long (``-m "not slow"``, the
+    README's test command, and ``-m compile_bound``), compile for speed rather than for run
+    time: XLA's CPU backend without its
     fusion emitters and without LLVM's optimisations. The quick tests run small programs
     once, so compiling them is nearly all their time: this halves the quick set's worker time
     (1,336 s against 2,629 s on a 2-core machine, all passing). The slow tests (long samplers,
@@ -208,9 +211,21 @@ def _release_compiled_programs():
         gc.collect()
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest's -m selection reads the markers
 def pytest_collection_modifyitems(config, items):
-    """The notebooks (10-46 s each, a fresh kernel apiece) belong to the slow set: CI runs
-    them; ``-m "not slow"`` leaves them out of the quick loop."""
+    """Markers given by kind rather than test by test.
+
+    - The notebooks (10-46 s each, a fresh kernel apiece) are slow: CI runs them; ``-m "not
+      slow"`` leaves them out of the quick loop.
+    - The docstring examples are ``compile_bound``: each compiles its own float32 programs
+      (171 of the quick set's 1,437 worker seconds on a 2-core machine); CI runs them, and
+      ``pytest probflow/<module>.py`` runs one module's.
+    - ``compile_bound`` implies ``slow``, so ``-m "not slow"`` leaves those tests out.
+    """
     for item in items:
         if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.slow)
+        if isinstance(item, DoctestItem):
+            item.add_marker(pytest.mark.compile_bound)
+        if item.get_closest_marker("compile_bound") and not item.get_closest_marker("slow"):
             item.add_marker(pytest.mark.slow)

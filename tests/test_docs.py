@@ -26,6 +26,7 @@ def site(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow  # builds the site (about 10 s); CI also builds it with --strict
 def test_no_literal_sphinx_roles(site):
     found = []
     for page in sorted(site.rglob("*.html")):
@@ -43,6 +44,7 @@ def test_role_pattern_catches_a_role():
     assert not SPHINX_ROLE.search("ratio 3:1 and `code`")
 
 
+@pytest.mark.slow
 def test_lists_survive_code_blocks_and_notebooks_render(site):
     """Getting started's list goes on after its code block (every item an <li>); the executed
     notebooks are pages with their figures; the Performance page holds the benchmark tables."""

@@ -39,6 +39,7 @@ def _event_ndims(row):
     return len(row.event_shape)
 
 
+@pytest.mark.compile_bound
 @pytest.mark.parametrize("row", ROWS, ids=IDS)
 def test_roundtrip_log_dets_shapes_and_gradients(row):
     b = row.make()
@@ -111,6 +112,7 @@ def _free_coordinates(x_event):
     return x_event[rows, cols]
 
 
+@pytest.mark.compile_bound
 @pytest.mark.parametrize("row", ROWS, ids=IDS)
 def test_log_det_matches_jacobian(row):
     b = row.make()
@@ -136,6 +138,7 @@ def test_log_det_matches_jacobian(row):
         np.testing.assert_allclose(ldj, want, rtol=1e-6, atol=1e-8)
 
 
+@pytest.mark.compile_bound
 @pytest.mark.parametrize("row", ROWS, ids=IDS)
 def test_float32_in_float32_out(row):
     b = jax.tree_util.tree_map(lambda p: jnp.asarray(p, jnp.float32), row.make())

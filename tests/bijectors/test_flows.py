@@ -23,6 +23,7 @@ def _perturb(tree, key, scale=0.3):
         for leaf, k in zip(leaves, keys, strict=True)])
 
 
+@pytest.mark.compile_bound
 @pytest.mark.parametrize("kind", flows.FLOW_KINDS)
 def test_stacked_flow_inverts_and_log_det_matches_jacobian(kind):
     flow = flows.stacked_flow(jax.random.key(0), kind, event_size=3, num_layers=3,

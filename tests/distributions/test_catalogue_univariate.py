@@ -110,6 +110,7 @@ TFP_ROWS = [
 ]
 
 
+@pytest.mark.compile_bound
 @pytest.mark.parametrize("name,fn,want,rtol", TFP_ROWS, ids=[r[0] for r in TFP_ROWS])
 def test_agrees_with_tfp(name, fn, want, rtol):
     got = np.asarray(fn(), dtype=np.float64).ravel()
@@ -188,6 +189,7 @@ EVENT_SPACE = {
 }
 
 
+@pytest.mark.compile_bound
 @pytest.mark.parametrize("name", sorted(EVENT_SPACE))
 def test_default_event_space_bijector(name):
     d = EVENT_SPACE[name]()

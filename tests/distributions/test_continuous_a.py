@@ -240,6 +240,7 @@ def test_out_of_support_is_minus_inf_with_finite_gradients(index):
 # -- float32 ------------------------------------------------------------------------------------
 
 
+@pytest.mark.compile_bound
 @pytest.mark.parametrize(
     "build",
     [
@@ -324,6 +325,7 @@ _EXPECTATION = {
 }
 
 
+@pytest.mark.compile_bound
 @pytest.mark.parametrize("name", list(_EXPECTATION))
 def test_reparameterized_gradient_of_expectations(name):
     build, _, h_prime, want, theta = _EXPECTATION[name]
@@ -367,6 +369,7 @@ _KL_PAIRS = {
 }
 
 
+@pytest.mark.compile_bound
 @pytest.mark.parametrize("name", list(_KL_PAIRS))
 def test_kl_closed_form_matches_monte_carlo(name):
     p, q = _KL_PAIRS[name]

@@ -13,6 +13,7 @@ from hypothesis import strategies as hst
 import probflow.distributions as pfd
 
 
+@pytest.mark.compile_bound
 def test_von_mises_implicit_gradient_matches_expectation_derivative():
     # d/dk E[cos X] = d/dk I1(k)/I0(k); Monte Carlo over 40000 draws, 5 standard errors.
     n, k = 40000, 2.0

@@ -146,6 +146,7 @@ _OUTSIDE_CASES = [
 ]
 
 
+@pytest.mark.compile_bound
 @pytest.mark.parametrize("name,make,param,inside,outside", _OUTSIDE_CASES, ids=[c[0] for c in _OUTSIDE_CASES])
 def test_outside_support_is_minus_inf_with_finite_gradients(name, make, param, inside, outside):
     values = jnp.asarray(inside + outside)
@@ -237,6 +238,7 @@ def test_large_count_gradients_match_digamma_closed_forms():
     np.testing.assert_allclose(g, np.sum(np.asarray(k) / rate - 1.0), rtol=1e-9)
 
 
+@pytest.mark.compile_bound
 def test_cdf_at_non_integers_equals_cdf_at_floor_and_matches_cumulative_mass():
     dists = [
         pfd.Binomial(9.0, logits=-0.4),
@@ -272,6 +274,7 @@ def test_cdf_at_non_integers_equals_cdf_at_floor_and_matches_cumulative_mass():
 # -- dtypes ----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.compile_bound
 def test_sample_dtypes_follow_tfp():
     key = jax.random.key(0)
     f32 = jnp.float32
@@ -343,6 +346,7 @@ def _mc_kl(p, q, key, n=100_000):
     return diff.mean(axis=0), diff.std(axis=0) / np.sqrt(n)
 
 
+@pytest.mark.compile_bound
 @pytest.mark.parametrize(
     "p,q",
     [
@@ -418,6 +422,7 @@ _GOF = [
 ]
 
 
+@pytest.mark.compile_bound
 @pytest.mark.parametrize("name,d,num_bins", _GOF, ids=[g[0] for g in _GOF])
 def test_chi_square_goodness_of_fit(name, d, num_bins):
     n = 20_000

@@ -53,6 +53,7 @@ CONSTRAINTS = [  # constraint, expected bijector type, event shape of the constr
 ]
 
 
+@pytest.mark.compile_bound
 @pytest.mark.parametrize("constraint,kind,event_shape", CONSTRAINTS,
                          ids=[repr(x[0])[:40] for x in CONSTRAINTS])
 def test_constraint_bijector_maps_reals_into_the_set(constraint, kind, event_shape):
@@ -301,6 +302,7 @@ def _instance(name, i):
     return EXAMPLES[name][i](pfd)
 
 
+@pytest.mark.compile_bound
 @pytest.mark.parametrize("name,i", INSTANCE_PARAMS)
 def test_default_event_space_bijector_maps_into_the_support(name, i):
     d = _instance(name, i)

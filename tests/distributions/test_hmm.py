@@ -374,6 +374,7 @@ def test_markov_chain_is_a_pytree():
     np.testing.assert_allclose(grad, (0.1 - 1.0) / 4.0, rtol=1e-12)
 
 
+@pytest.mark.compile_bound
 def test_discrete_chain_from_a_transition_matrix():
     init = np.asarray([0.2, 0.5, 0.3])
     chain = pfd.MarkovChain(pfd.Categorical(probs=jnp.asarray(init)),

@@ -59,6 +59,7 @@ COVERS = {
 }
 
 
+@pytest.mark.compile_bound
 @pytest.mark.parametrize("name", sorted(PAIRS))
 def test_closed_form_matches_monte_carlo(name):
     make_p, make_q = PAIRS[name]

@@ -189,6 +189,7 @@ _nb_grad = _grad(lambda r, p, k: pfd.NegativeBinomial(r, probs=p).log_prob(k), (
 _nb_logits_grad = _grad(lambda r, logit, k: pfd.NegativeBinomial(r, logits=logit).log_prob(k), 1)
 
 
+@pytest.mark.compile_bound
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_gradients_match_closed_forms_at_small_and_huge_counts(dtype):
     # Relative 1e-4 in float32 (a few ulps of the terms x/p and (n-x)/q that cancel in the

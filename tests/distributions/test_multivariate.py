@@ -34,6 +34,7 @@ def test_validation_messages(make, message):
         make()
 
 
+@pytest.mark.compile_bound
 def test_lkj_two_by_two_integrates_to_one_and_marginals():
     for eta in (0.5, 1.0, 3.0):
         d = pfd.LKJ(2, eta)

@@ -56,6 +56,7 @@ SUPPORT_CASES = [
 ]
 
 
+@pytest.mark.compile_bound
 @pytest.mark.parametrize("make,support", [pytest.param(m, s, id=i) for i, m, s in SUPPORT_CASES])
 def test_tiny_shapes_sample_inside_the_support_with_finite_log_prob(make, support):
     x, lp = _draw(make(), jax.random.key(11))
@@ -101,6 +102,7 @@ GOF_CASES = [
 ]
 
 
+@pytest.mark.compile_bound
 @pytest.mark.parametrize("make,cdf,bounds", [pytest.param(m, c, b, id=i)
                                              for i, m, c, b in GOF_CASES])
 def test_tiny_shapes_are_correctly_distributed(make, cdf, bounds):

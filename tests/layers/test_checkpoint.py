@@ -102,6 +102,7 @@ def test_interrupted_run_resumes_to_the_uninterrupted_result(tmp_path, reference
                   callbacks=[_InterruptAt(0)], **RUN)
 
 
+@pytest.mark.compile_bound
 def test_resume_true_starts_afresh_then_resumes_and_can_extend(tmp_path, reference):
     path = tmp_path / "fit.ckpt"
     net = make_net()

@@ -74,6 +74,7 @@ def _scripted_sgd(step, mode):
 
 
 # 64 rows in batches of 16: 4 steps per epoch; update g (0-based) makes the weights W_{g+1}.
+@pytest.mark.compile_bound
 @pytest.mark.parametrize("mode,step,message,kept,epochs_done", [
     # W_5 is NaN, so step 2 of epoch 2 has a NaN loss; keep W_4 (no replay needed).
     ("nan", 4, r"non-finite at step 2/4 of epoch 2.*those step 1 of epoch 2 started from",
@@ -372,6 +373,7 @@ _CHILD = textwrap.dedent("""
 """)
 
 
+@pytest.mark.compile_bound
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_ctrl_c_during_fit_keeps_the_last_epoch_and_returns(tmp_path):
     env = {**os.environ, "JAX_PLATFORMS": "cpu"}

@@ -41,6 +41,7 @@ def test_progress_line_history_early_stopping_and_checkpoint(tmp_path, capsys):
                 callbacks=[L.EarlyStopping()])
 
 
+@pytest.mark.compile_bound
 @pytest.mark.parametrize("head,make_y", [
     (L.BernoulliHead(), lambda x, y: (y > 0).astype(np.int32)),
     (L.PoissonHead(), lambda x, y: np.round(np.exp(0.5 * y)).astype(np.int32)),
@@ -59,6 +60,7 @@ def test_other_heads_train_and_predict(head, make_y):
         assert np.isfinite(metrics["nll"]) and metrics["accuracy"] > 0.85
 
 
+@pytest.mark.compile_bound
 def test_embedding_network_on_integer_ids():
     rng = np.random.default_rng(0)
     ids = rng.integers(0, 6, size=(200, 3)).astype(np.int32)

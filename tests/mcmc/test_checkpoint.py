@@ -98,6 +98,7 @@ def test_sigkill_then_resume_gives_the_uninterrupted_draws(tmp_path):
     _same(resumed, reference)
 
 
+@pytest.mark.compile_bound
 def test_interrupted_run_saves_its_state_and_resumes(tmp_path):
     from probflow.mcmc.chains import run_chains_chunked
 
@@ -314,6 +315,7 @@ def test_chains_over_two_processes_killed_and_resumed_give_the_uninterrupted_dra
         pf.mcmc.resume(path, POSTERIOR, progress_bar=False)
 
 
+@pytest.mark.compile_bound
 def test_other_data_is_caught(tmp_path):
     path = tmp_path / "run.ckpt"
     pf.mcmc.sample(POSTERIOR, key=jax.random.key(0), checkpoint=path, **RUN)

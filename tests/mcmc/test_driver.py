@@ -39,6 +39,7 @@ def _config(adaptation, **kwargs):
     return RunConfig(**options)
 
 
+@pytest.mark.compile_bound
 @pytest.mark.parametrize(("adaptation", "thin"), [
     (pf.mcmc.WindowAdaptation(target_accept=0.8), 1),
     (pf.mcmc.GradientAdaptation(target_accept=0.8), 3),

@@ -101,6 +101,7 @@ def test_new_data_of_the_same_shape_does_not_recompile(schools_idata):
     assert [p._cache_size() for p in programs] == before
 
 
+@pytest.mark.compile_bound
 def test_sequential_matches_vectorized():
     kwargs = dict(key=jax.random.key(5), initial_position={"x": jnp.zeros((2, 3))},
                   num_chains=2, **FAST)
@@ -111,6 +112,7 @@ def test_sequential_matches_vectorized():
                                rtol=1e-6, atol=1e-8)
 
 
+@pytest.mark.slow
 def test_parallel_chains_across_devices():
     # four host devices in a fresh process; the result equals the vectorized run
     script = textwrap.dedent("""
@@ -214,6 +216,7 @@ def test_nan_log_density_mid_run_is_a_divergence_not_a_crash():
     assert int(idata.sample_stats["diverging"].sum()) > 0
 
 
+@pytest.mark.compile_bound
 def test_funnel_divergences_are_reported():
     # a compact centred model: the funnel makes NUTS diverge
     @pf.model
@@ -293,6 +296,7 @@ def test_unknown_options_are_rejected():
         pf.mcmc.sample(_posterior(), key=jax.random.key(0), adaptation="pymc")
 
 
+@pytest.mark.compile_bound
 def test_tuning_arguments_moved_to_the_adaptation_say_where():
     for name, value in [("target_accept", 0.9), ("dense_mass", True), ("step_size", 0.1),
                         ("adapt_step_size", False)]:

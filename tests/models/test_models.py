@@ -164,6 +164,7 @@ def test_init_failure_names_variables():
         post.init(jax.random.key(0), 2, max_tries=3)
 
 
+@pytest.mark.compile_bound
 def test_init_strategies_and_values():
     post = eight_schools_generator(SIGMA).condition(y=Y)
     for strategy in ("uniform", "prior", "median"):

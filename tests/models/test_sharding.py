@@ -140,6 +140,7 @@ def exact():
     return run_child(EXACT)
 
 
+@pytest.mark.compile_bound
 def test_sharded_log_density_and_gradient_match_float32(exact):
     # Sharding changes only the order of the float32 sum over rows (each device sums its rows,
     # then an all-reduce adds the partial sums). Rounding errors of a sum of n terms grow like
@@ -158,6 +159,7 @@ def test_sharded_log_density_and_gradient_match_float32(exact):
             np.abs(np.asarray(exact[label][1]) - exact["unsharded"][1]), tol_grad)
 
 
+@pytest.mark.compile_bound
 def test_layout_of_the_sharded_posterior(exact):
     assert exact["y_spec"] == ["data"]
     assert exact["x_spec"] == ["data"]
@@ -168,6 +170,7 @@ def test_layout_of_the_sharded_posterior(exact):
     assert exact["named_leaf"] == [[], 4]
 
 
+@pytest.mark.compile_bound
 def test_sizes_that_do_not_divide_are_refused(exact):
     errors = exact["errors"]
     kind, message = errors["rows"]
@@ -185,6 +188,7 @@ def test_sizes_that_do_not_divide_are_refused(exact):
     assert kind == "ValueError" and "lists a device twice" in message
 
 
+@pytest.mark.compile_bound
 def test_parallel_chains_on_sharded_data_run_or_say_why(exact):
     error = exact["errors"]["parallel"]
     assert error is None or "shard_data" in error[1], error

@@ -14,6 +14,7 @@ from tests.posteriordb import models
 NAMES = sorted(models.POSTERIORS)
 
 
+@pytest.mark.compile_bound
 @pytest.mark.parametrize("name", NAMES)
 def test_posterior_builds_and_initialises(name):
     post = models.build(name)

@@ -95,6 +95,7 @@ def reference_matrix(formula, params, x1, x2):
     return out
 
 
+@pytest.mark.compile_bound
 @pytest.mark.parametrize("name", list(CASES))
 def test_matrix_apply_and_tensor_match_numpy(name):
     cls, params, formula = CASES[name]

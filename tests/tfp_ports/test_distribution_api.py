@@ -57,6 +57,7 @@ EXAMPLES = {
 }
 
 
+@pytest.mark.compile_bound
 @pytest.mark.parametrize("name", list(EXAMPLES))
 def test_sampling_call_forms_agree(name):
     d = EXAMPLES[name]()
@@ -121,6 +122,7 @@ def test_gamma_log_rate_matches_rate():
     assert not pfd.Gamma.parameter_properties()["rate"].is_preferred
 
 
+@pytest.mark.compile_bound
 @pytest.mark.parametrize("case_dist", ROWS, ids=[type(d).__name__ for _, d in ROWS])
 def test_generic_methods_on_every_class(case_dist):
     case, d = case_dist

@@ -22,6 +22,7 @@ from tests.tfp_ports import programs
 from tests.tfp_ports.expected import EXPECTED
 
 
+@pytest.mark.compile_bound
 @pytest.mark.parametrize("name", list(programs.PROGRAMS))
 def test_program_matches_tfp(name):
     results = programs.run(name, "probflow")

@@ -46,6 +46,7 @@ def test_meanfield_finds_the_posterior(meanfield_fit):
     assert meanfield_fit.losses[-100:].mean() < meanfield_fit.losses[:10].mean() - 10
 
 
+@pytest.mark.compile_bound
 @pytest.mark.parametrize("guide", ["fullrank", "lowrank", "map"])
 def test_other_guides_run_and_agree(posterior, meanfield_fit, guide):
     fit = pf.vi.fit(posterior, guide, key=jax.random.key(0), num_steps=1500,
@@ -157,6 +158,7 @@ def test_custom_guide(posterior):
     assert abs(float(mean) - float(Y.mean())) < 0.12
 
 
+@pytest.mark.compile_bound
 @pytest.mark.parametrize("options", [
     dict(objective="iwae", num_particles=8),
     dict(stick_the_landing=True, num_particles=2),

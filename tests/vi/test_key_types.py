@@ -44,6 +44,7 @@ def reference():
     }
 
 
+@pytest.mark.compile_bound
 @KEY_TYPES
 @pytest.mark.parametrize("init", ["uniform", "prior", "values"])
 def test_fit(make_key, init, reference):
@@ -53,6 +54,7 @@ def test_fit(make_key, init, reference):
     assert_same_tree(fit.params, reference[init].params)
 
 
+@pytest.mark.compile_bound
 @KEY_TYPES
 def test_sample_resume_and_surrogate(make_key, reference):
     fit = reference["uniform"]

@@ -80,6 +80,7 @@ def test_importance_resampling_corrects_an_underdispersed_meanfield(moderate_mea
     assert np.corrcoef(resampled.T)[0, 1] > 0.4 > abs(np.corrcoef(plain.T)[0, 1])
 
 
+@pytest.mark.compile_bound
 def test_psis_expectations(moderate_meanfield):
     fit = moderate_meanfield
     second_moment = fit.expectation(lambda d: d["x"] ** 2, key=jax.random.key(2), num_draws=8000)
