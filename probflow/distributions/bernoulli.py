@@ -147,9 +147,12 @@ class _BinaryMasses:
 
     def _log_prob(self: _BinaryFamily, value: Any) -> Array:
         x = value.astype(self._float_dtype)
+        return jnp.where((x == 0) | (x == 1), self._log_mass_at(x), -jnp.inf)
+
+    def _log_mass_at(self: _BinaryFamily, x: Array) -> Array:
+        """``log P(X = x)`` where ``x`` is 1, ``log P(X = 0)`` elsewhere (masked by the caller)."""
         log_p, log_q = self._log_masses()
-        lp = jnp.where(x == 1, log_p, log_q)
-        return jnp.where((x == 0) | (x == 1), lp, -jnp.inf)
+        return jnp.where(x == 1, log_p, log_q)
 
     def _mean(self: _BinaryFamily) -> Array:
         return jnp.broadcast_to(self.probs_parameter(), self.batch_shape)
@@ -257,6 +260,14 @@ class Bernoulli(_BinaryMasses, Distribution):
 
     def _log_masses(self) -> tuple[Array, Array]:
         return _log_pair(self.logits, self.probs)
+
+    def _log_mass_at(self, x: Array) -> Array:
+        if self.logits is None:
+            return super()._log_mass_at(x)
+        # One log-sigmoid per value rather than both masses: log p = log_sigmoid(logits) and
+        # log(1 - p) = log_sigmoid(-logits), the same numbers. Half the transcendentals of
+        # a logistic regression's likelihood and of its gradient.
+        return jax.nn.log_sigmoid(jnp.where(x == 1, self.logits, -self.logits))
 
 
 @register_kl(Bernoulli, Bernoulli)

@@ -213,6 +213,26 @@ def test_far_tails_are_finite_with_finite_gradients():
         assert np.all(np.isfinite(np.asarray(grads))), (make(params[0]), grads)
 
 
+def test_bernoulli_logits_log_prob_and_gradient_match_log_expit():
+    # From logits, log P(X = x) is log_sigmoid(+-logits), computed once per value: exact in
+    # both tails, with its gradient; values outside {0, 1} are -inf with a
+    # zero gradient.
+    logits = np.asarray([-1e4, -200.0, -30.0, -1.0, 0.0, 0.5, 30.0, 200.0, 1e4])
+    for x in (0.0, 1.0):
+        lp, grad = jax.vmap(jax.value_and_grad(
+            lambda l, x=x: pfd.Bernoulli(logits=l).log_prob(x)))(jnp.asarray(logits))
+        want = sp.log_expit(logits if x == 1.0 else -logits)
+        np.testing.assert_allclose(np.asarray(lp), want, rtol=1e-14, atol=0)
+        # x - sigmoid(logits), without the cancellation of 1 - sigmoid(logits)
+        want_grad = sp.expit(-logits) if x == 1.0 else -sp.expit(logits)
+        np.testing.assert_allclose(np.asarray(grad), want_grad, rtol=1e-14, atol=1e-300)
+    lp, grad = jax.value_and_grad(lambda l: pfd.Bernoulli(logits=l).log_prob(0.5))(0.3)
+    assert float(lp) == -np.inf and float(grad) == 0.0
+    batch = pfd.Bernoulli(logits=jnp.asarray(logits)).log_prob(jnp.asarray([[0.0], [1.0]]))
+    np.testing.assert_allclose(np.asarray(batch), [sp.log_expit(-logits), sp.log_expit(logits)],
+                               rtol=1e-14)
+
+
 def test_far_tail_cdfs():
     # log survival of the geometric and Zipf laws far in the right tail, exactly.
     g = pfd.Geometric(probs=0.5)
