@@ -124,6 +124,8 @@ class _BinaryFamily(Protocol):
 
     def _log_masses(self) -> tuple[Array, Array]: ...
 
+    def _log_mass_at(self, x: Array) -> Array: ...
+
 
 class _BinaryMasses:
     """What a Bernoulli-type family over ``{0, 1}`` computes from ``(log p, log(1 - p))``.
