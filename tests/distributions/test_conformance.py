@@ -51,6 +51,7 @@ def _rows(cases):
                          marks=() if case.id in _QUICK_IDS else pytest.mark.compile_bound)
             for case in cases]
 
+
 _SCIPY_NAMES = {
     "cdf": "cdf",
     "log_cdf": "logcdf",
