@@ -90,7 +90,7 @@ def _compile_fast_for_quick_sessions(config) -> None:
     README's test command, and ``-m compile_bound``), compile for speed rather than for run
     time: XLA's CPU backend without its fusion emitters and without LLVM's optimisations. The
     quick tests run small programs once, so compiling them is nearly all their time: this
-    halves their worker time (1,336 s against 2,629 s for stop 16's quick set on a 2-core
+    halves their worker time (1,336 s against 2,629 s, a 4,351-test quick set on a 2-core
     machine, all passing). The slow tests (long samplers,
     example scripts, multi-process runs whose draws must match bit for bit) run whole programs
     for seconds, up to 6x slower unoptimised, and are what a user runs: a session that includes
