@@ -36,6 +36,7 @@ def test_flags_already_in_xla_flags_win(monkeypatch):
     assert os.environ["XLA_FLAGS"] == ""
 
 
+@pytest.mark.slow  # a collection run in a subprocess (5-9 s)
 def test_docstring_examples_and_marked_tests_are_compile_bound_and_slow():
     # ``compile_bound`` implies ``slow``; the docstring examples are compile_bound.
     result = subprocess.run(

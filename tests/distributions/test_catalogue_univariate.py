@@ -147,6 +147,7 @@ KL_PAIRS = {
 }
 
 
+@pytest.mark.compile_bound
 @pytest.mark.parametrize("name", sorted(KL_PAIRS))
 def test_kl_closed_form_matches_monte_carlo(name):
     p, q = (f() for f in KL_PAIRS[name])

@@ -154,6 +154,7 @@ def test_regression_at_the_observations_interpolates_with_little_noise():
     np.testing.assert_allclose(post.covariance(), 0.0, atol=1e-8)
 
 
+@pytest.mark.compile_bound
 def test_student_t_process_matches_scipy_multivariate_t():
     df = np.array([3.5, 9.0])
     noise = 0.1

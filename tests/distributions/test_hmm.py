@@ -169,6 +169,7 @@ def test_tfp_weather_example_mean_and_variance_by_total_expectation():
     np.testing.assert_allclose(hmm.prior_marginals().probs_parameter(), probs, rtol=1e-12)
 
 
+@pytest.mark.compile_bound
 def test_discrete_observations_sample_frequencies_match_log_prob():
     # K = 2 states emitting one of 2 symbols over 3 steps: 8 possible sequences. A chi-square
     # test of 20000 draws against exp(log_prob) at level 1e-4 (false-fail rate 1e-4).
@@ -201,6 +202,7 @@ def test_observation_batch_broadcast_draws_are_independent():
     assert not np.any(x[:, 0] == x[:, 1])
 
 
+@pytest.mark.compile_bound
 def test_jit_vmap_grad_and_no_retrace(observations):
     traces = []
 

@@ -76,6 +76,7 @@ def test_wishart_sample_moments():
     assert np.allclose(np.triu(np.asarray(chol), 1), 0.0)
 
 
+@pytest.mark.compile_bound
 def test_dirichlet_off_simplex_and_implicit_gradient():
     d = pfd.Dirichlet(jnp.asarray([2.0, 3.0, 4.0]))
     lp = d.log_prob(jnp.asarray([[0.5, 0.6, -0.1], [0.3, 0.3, 0.3]]))

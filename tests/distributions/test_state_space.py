@@ -366,6 +366,7 @@ def ar2_cov(steps, phi=PHI, sigma=SIGMA):
     return sigma**2 * a_inv @ a_inv.T
 
 
+@pytest.mark.compile_bound
 def test_autoregressive_ar2_against_the_dense_normal():
     d = pfd.Autoregressive(AR2, sample0=jnp.zeros(6))
     assert d.event_shape == (6,) and d.batch_shape == () and d.num_steps == 6

@@ -145,6 +145,7 @@ def test_sigkill_then_resume_gives_the_uninterrupted_training(tmp_path):
     _same_training(resumed, reference)
 
 
+@pytest.mark.compile_bound
 def test_half_written_state_never_replaces_a_good_one(tmp_path, monkeypatch):
     import probflow.core.checkpoint as ck
 

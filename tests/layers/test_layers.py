@@ -92,6 +92,7 @@ def test_flipout_and_reparameterization_output_moments_agree():
     np.testing.assert_allclose(jnp.var(yf, 0), jnp.var(yr, 0), rtol=0.15)
 
 
+@pytest.mark.compile_bound
 @pytest.mark.parametrize("cls,shape,out", [
     (L.Conv2DFlipout, (8, 8, 2), (4, 4, 3)),
     (L.Conv2DReparameterization, (8, 8, 2), (4, 4, 3)),

@@ -66,6 +66,7 @@ def test_nuts_on_a_tiny_bayesian_mlp_runs_and_predicts():
     assert float(np.sqrt(np.mean((pred.mean - y) ** 2))) < 1.0
 
 
+@pytest.mark.compile_bound
 def test_sgld_and_sghmc_on_linear_regression():
     x, y = linear_data(200)
     mean, sd = exact_posterior(x, y)

@@ -135,6 +135,7 @@ def _small_run(path, **kwargs):
                           **kwargs)
 
 
+@pytest.mark.compile_bound
 def test_half_written_state_never_replaces_a_good_one(tmp_path, monkeypatch):
     import probflow.core.checkpoint as ck
 

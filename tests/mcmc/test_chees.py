@@ -30,6 +30,7 @@ def test_halton_is_the_base_2_van_der_corput_sequence():
     assert 0 < values.min() and values.max() < 1
 
 
+@pytest.mark.compile_bound
 def test_number_of_steps_is_clipped_and_the_same_for_every_chain():
     assert int(num_jittered_steps(0.01, 1.0, 0.5, 10)) == 1
     assert int(num_jittered_steps(1.0, 100.0, 0.5, 10)) == 10

@@ -137,6 +137,7 @@ def test_parallel_chains_across_devices():
     assert "ok" in result.stdout
 
 
+@pytest.mark.compile_bound
 def test_thin_and_save_warmup():
     idata = pf.mcmc.sample(_gauss, key=jax.random.key(0), initial_position={"x": jnp.zeros((2, 1))},
                            num_chains=2, num_warmup=60, num_samples=20, thin=3,
@@ -162,6 +163,7 @@ def test_extend_continues_from_the_final_state(schools_idata):
                        key=jax.random.key(0))
 
 
+@pytest.mark.compile_bound
 @pytest.mark.parametrize("kernel", [pf.mcmc.HMC(num_integration_steps=8), pf.mcmc.MALA(),
                                     pf.mcmc.RandomWalkMetropolis()], ids=lambda k: type(k).__name__)
 def test_other_kernels_run_through_the_driver(kernel):

@@ -90,6 +90,7 @@ def test_exchangeable_ordered_prior_is_sorted_exactly(jit):
     assert bool(jnp.all(constraints.ordered.check(draws)))
 
 
+@pytest.mark.compile_bound
 def test_positive_ordered_rejection_and_sorting_match_quadrature():
     # Non-exchangeable base (Stan's example): rejection sampling.
     x = phi_variable().sample(jax.random.key(2), (4000,))
@@ -104,6 +105,7 @@ def test_positive_ordered_rejection_and_sorting_match_quadrature():
     assert_means_close(y, np.asarray([low, high]), "sorted half-normals")
 
 
+@pytest.mark.compile_bound
 def test_hopeless_rejection_says_so():
     # Ten nearly i.i.d. parts (not exchangeable, so no sorting): acceptance about 1/10!.
     hopeless = Variable(pfd.Normal(jnp.arange(10.0) * 1e-3, 1.0), name="c",

@@ -103,6 +103,7 @@ def test_meanfield_has_the_exact_means_and_the_known_variance_underestimate(regr
     assert np.max(np.diag(cov) / meanfield_var) > 5  # a real underestimate
 
 
+@pytest.mark.compile_bound
 def test_laplace_is_exact_for_a_linear_gaussian_model(regression):
     posterior, (mean, cov, _) = regression
     approx = pf.vi.laplace(posterior, key=jax.random.key(0))

@@ -61,6 +61,7 @@ def reference():
     return pf.vi.fit(POSTERIOR, key=jax.random.key(4), **RUN)
 
 
+@pytest.mark.compile_bound
 def test_interrupted_fit_resumes_to_the_uninterrupted_result(tmp_path, monkeypatch, reference):
     path = tmp_path / "vi.ckpt"
     original = loop_module._check_chunk

@@ -70,6 +70,7 @@ def test_map_is_the_constrained_mode():
     np.testing.assert_allclose(np.asarray(draws["s"]), 2.0, atol=1e-3)  # a point mass
 
 
+@pytest.mark.compile_bound
 def test_surrogate_log_prob_matches_change_of_variables(posterior, meanfield_fit):
     q = meanfield_fit.surrogate
     draws = q.sample(jax.random.key(3), (7,))
@@ -145,6 +146,7 @@ def test_continue_from_params_and_resume(posterior, meanfield_fit):
                   init_params=meanfield_fit.params, progress_bar=False)
 
 
+@pytest.mark.compile_bound
 def test_custom_guide(posterior):
     def fn(p):
         return pfd.MultivariateNormalDiag(p["loc"], jnp.exp(p["log_scale"]))
@@ -204,6 +206,7 @@ def test_progress_bar_runs(posterior, capsys):
     assert "neg_elbo" in capsys.readouterr().err
 
 
+@pytest.mark.compile_bound
 def test_deterministics_are_in_the_samples():
     @pf.model
     def m():

@@ -81,6 +81,7 @@ def test_scaled_likelihood_is_unbiased_for_the_full_data():
     np.testing.assert_allclose(float(np.mean(estimates)), float(full), rtol=1e-12)
 
 
+@pytest.mark.compile_bound
 def test_minibatches_from_new_arrays_and_resume():
     x, y, _ = _logistic_data(2000, key=1)
     small = logistic(jnp.asarray(x[:10])).condition(y=jnp.asarray(y[:10]))

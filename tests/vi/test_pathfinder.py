@@ -35,6 +35,7 @@ def result(conjugate):
                             num_iterations=50)
 
 
+@pytest.mark.compile_bound
 def test_the_compact_form_is_the_bfgs_inverse_hessian():
     # two BFGS updates of diag(alpha) by hand against the compact representation
     rng = np.random.default_rng(3)
