@@ -91,10 +91,10 @@ def _compile_fast_for_quick_sessions(config) -> None:
     time: XLA's CPU backend without its fusion emitters and without LLVM's optimisations. The
     quick tests run small programs once, so compiling them is nearly all their time: this
     halves their worker time (1,336 s against 2,629 s, a 4,351-test quick set on a 2-core
-    machine, all passing). The slow tests (long samplers,
-    example scripts, multi-process runs whose draws must match bit for bit) run whole programs
-    for seconds, up to 6x slower unoptimised, and are what a user runs: a session that includes
-    them keeps XLA's defaults. The arithmetic is the same IEEE arithmetic; results may differ
+    machine, all passing). The slow tests that run long (samplers, example scripts,
+    multi-process runs whose draws must match bit for bit) run whole programs for seconds, up
+    to 6x slower unoptimised, and are what a user runs: a session that includes them keeps
+    XLA's defaults. The arithmetic is the same IEEE arithmetic; results may differ
     in the last bits (no fused multiply-adds), which a test's tolerance must allow anyway, as
     they differ between CPUs. ``PROBFLOW_TEST_FAST_COMPILE=off`` keeps the defaults; flags
     already in ``XLA_FLAGS`` win. Subprocesses started by tests inherit the setting.

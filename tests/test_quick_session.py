@@ -1,5 +1,6 @@
 """The quick session's compiler settings (``conftest.py``): a session that leaves out the slow
-tests compiles fast; one that runs them keeps XLA's defaults."""
+tests that run long compiles fast; one that runs them keeps XLA's defaults. Also the markers
+given by kind: docstring examples are ``compile_bound``, and ``compile_bound`` implies ``slow``."""
 
 import os
 import subprocess

@@ -215,8 +215,7 @@ def test_far_tails_are_finite_with_finite_gradients():
 
 def test_bernoulli_logits_log_prob_and_gradient_match_log_expit():
     # From logits, log P(X = x) is log_sigmoid(+-logits), computed once per value: exact in
-    # both tails, with its gradient; values outside {0, 1} are -inf with a
-    # zero gradient.
+    # both tails, with its gradient; values outside {0, 1} are -inf with a zero gradient.
     logits = np.asarray([-1e4, -200.0, -30.0, -1.0, 0.0, 0.5, 30.0, 200.0, 1e4])
     for x in (0.0, 1.0):
         lp, grad = jax.vmap(jax.value_and_grad(
