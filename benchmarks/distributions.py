@@ -55,7 +55,16 @@ def cases(key, n):
     def student_hand(df, loc, scale, x):
         return stats.t.logpdf(x, df, loc, scale)
 
+    x_binary = (jax.random.uniform(k3, (n,)) < 0.5).astype(x_real.dtype)
+
+    def bernoulli_hand(logits, x):  # log p(x) = x l - log(1 + e^l), one softplus per point
+        return x * logits - jnp.logaddexp(0.0, logits)
+
     return [
+        ("Bernoulli (logits per point)", (x_real,), x_binary,
+         lambda p, x: pfd.Bernoulli(logits=p[0]).log_prob(x),
+         lambda p, x: bernoulli_hand(*p, x),
+         lambda p, x: tfd.Bernoulli(logits=p[0]).log_prob(x)),
         ("Normal", (0.5, 2.0), x_real,
          lambda p, x: pfd.Normal(*p).log_prob(x),
          lambda p, x: stats.norm.logpdf(x, *p),
