@@ -24,6 +24,7 @@ import numpy as np
 
 from probflow import distributions as pfd
 from probflow.core.errors import NoKLError
+from probflow.core.fastrandom import random_bits
 from probflow.core.numerics import softplus_inverse
 from probflow.core.pytree import Struct, static_field
 from probflow.typing import Array, ArrayLike, DTypeLike, PRNGKey, PyTree
@@ -160,40 +161,13 @@ PriorLike: TypeAlias = pfd.Distribution | ScaleMixturePrior
 KLMethod: TypeAlias = Literal["auto", "analytic", "mc"]
 
 
-def _mix32(x: Array) -> Array:
-    """Chris Wellons' ``lowbias32`` integer hash (a bijection of uint32 with strong avalanche)."""
-    x = x ^ (x >> 16)
-    x = x * jnp.uint32(0x7FEB352D)
-    x = x ^ (x >> 15)
-    x = x * jnp.uint32(0x846CA68B)
-    return x ^ (x >> 16)
-
-
-def random_bits(key: PRNGKey, n: int) -> Array:
-    """``n`` pseudo-random uint32 words: two threefry words seed a counter-based hash.
-
-    Threefry itself costs more per word than a layer's whole forward pass on CPU (and each
-    call compiles separately), so the weight noise of a layer comes from one two-word
-    threefry draw that keys ``lowbias32(lowbias32(i ^ s0) + s1)`` over counters ``i``. The
-    same key gives the same words, under ``jit`` and ``vmap`` alike.
-
-    Examples:
-        >>> import jax
-        >>> random_bits(jax.random.key(0), 4).dtype
-        dtype('uint32')
-    """
-    seed = jax.random.bits(key, (2,), jnp.uint32)
-    counters = jax.lax.iota(jnp.uint32, n)
-    return _mix32(_mix32(counters ^ seed[0]) + seed[1])
-
-
 def uniform_and_signs(key: PRNGKey, uniform_shapes: Sequence[Sequence[int]],
                       sign_shapes: Sequence[Sequence[int]],
                       dtype: DTypeLike) -> tuple[list[Array], list[Array]]:
     """Open-interval uniforms and random signs of the given shapes from one key.
 
     Uniforms have 23-bit resolution, in ``(0, 1)``; see
-    [`random_bits`][probflow.layers.priors.random_bits].
+    [`random_bits`][probflow.core.fastrandom.random_bits].
 
     Examples:
         >>> import jax, jax.numpy as jnp

@@ -19,6 +19,7 @@ import numpy as np
 import optax
 
 from probflow.core.errors import ShapeError
+from probflow.core.fastrandom import random_permutation
 from probflow.typing import Array, ArrayLike, DTypeLike, PRNGKey, PyTree
 
 if TYPE_CHECKING:
@@ -112,7 +113,7 @@ def _schedule(key: PRNGKey, n: int, batch_size: int,
     num_batches = -(-n // b)
     pad = num_batches * b - n
     k_perm, k_steps = jax.random.split(key)
-    perm = jax.random.permutation(k_perm, n)
+    perm = random_permutation(k_perm, n)
     idx = jnp.concatenate([perm, perm[:pad]]).reshape(num_batches, b)
     mask = jnp.concatenate([jnp.ones(n, dtype), jnp.zeros(pad, dtype)]).reshape(num_batches, b)
     return idx, mask, jax.random.split(k_steps, num_batches)

@@ -36,6 +36,7 @@ import numpy as np
 import optax
 from tqdm.auto import tqdm
 
+from probflow.core.fastrandom import random_permutation
 from probflow.typing import Array, PRNGKey, PyTree
 from probflow.vi.elbo import ELBOConfig, negative_elbo
 from probflow.vi.minibatch import MinibatchPlan, scaled_log_density, take_rows
@@ -110,8 +111,8 @@ def _rows_for_step(plan: MinibatchPlan, key_rows: PRNGKey, t: Array,
     position = t % per_epoch
     perm = jax.lax.cond(
         position == 0,
-        lambda: jax.random.permutation(jax.random.fold_in(key_rows, t // per_epoch),
-                                       plan.num_rows).astype(perm.dtype),
+        lambda: random_permutation(jax.random.fold_in(key_rows, t // per_epoch),
+                                   plan.num_rows).astype(perm.dtype),
         lambda: perm)
     return jax.lax.dynamic_slice(perm, (position * plan.batch_size,), (plan.batch_size,)), perm
 
