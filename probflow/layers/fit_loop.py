@@ -1,8 +1,12 @@
 """The epoch loop behind [`Sequential.fit`][probflow.layers.sequential.Sequential.fit], with its
 failure and interrupt handling.
 
-Each epoch is one compiled call (see [`make_epoch_fn`][probflow.layers.training.make_epoch_fn]); the
-loop around it adds validation metrics, the [`History`][probflow.layers.callbacks.History], progress
+Each epoch is one compiled call (see [`make_epoch_fn`][probflow.layers.training.make_epoch_fn], with
+the loop key's split and the logs packed into one array, so the host reads once per epoch).
+Without callbacks nothing between two epochs can change the second, so it is dispatched before
+the first one's logs are read and the device never waits for the host's per-epoch work; when
+training stops early (a failure, Ctrl-C) that epoch's result is dropped. The loop around it
+adds validation metrics, the [`History`][probflow.layers.callbacks.History], progress
 bar (``verbose=1``, one [`progress_bar`][probflow.core.progress.progress_bar] per run) or lines
 (``verbose=2``, one per epoch, as Keras) and callbacks, and keeps the network usable when
 training goes wrong:
@@ -49,6 +53,25 @@ def _cached(net: Sequential, kind: str, batch_size: int,
     if (kind, batch_size) not in fns:
         fns[(kind, batch_size)] = make(net, net.optimizer, batch_size)
     return fns[(kind, batch_size)]
+
+
+def _make_loop_epoch_fn(net: Sequential, optimizer: Any,
+                        batch_size: int) -> Callable[..., tuple[Any, ...]]:
+    """One compiled call per epoch of the loop: ``(params, opt_state, loop_key, x, y,
+    kl_weight) -> (params, opt_state, [loss, nll, kl], bad_step, next loop key, epoch key,
+    validation key)``, the key split and the epoch of
+    [`make_epoch_fn`][probflow.layers.training.make_epoch_fn] in one program, its logs in one
+    array, so the host makes one call and one read per epoch."""
+    epoch_fn = make_epoch_fn(net, optimizer, batch_size)
+
+    def loop_epoch(params: PyTree, opt_state: PyTree, key: PRNGKey, x: Array, y: Array,
+                   kl_weight: Array) -> tuple[Any, ...]:
+        key, k_epoch, k_val = jax.random.split(key, 3)
+        params, opt_state, logs = epoch_fn(params, opt_state, k_epoch, x, y, kl_weight)
+        stats = jnp.stack([logs["loss"], logs["nll"], logs["kl"]])
+        return params, opt_state, stats, logs["bad_step"], key, k_epoch, k_val
+
+    return jax.jit(loop_epoch)
 
 
 def _recover(net: Sequential, start: tuple[PyTree, PyTree, PRNGKey],
@@ -114,7 +137,7 @@ def run_epochs(net: Sequential, xs: Array, ys: Array, *, key: PRNGKey, epochs: i
         >>> h.epoch
         [0, 1]
     """
-    epoch_fn = _cached(net, "epoch", batch_size, make_epoch_fn)
+    epoch_fn = _cached(net, "loop_epoch", batch_size, _make_loop_epoch_fn)
     kl_weight = jnp.asarray(net.kl_weight, net.dtype)
     steps = num_batches(xs.shape[0], batch_size)
     history = History() if history is None else history
@@ -124,6 +147,10 @@ def run_epochs(net: Sequential, xs: Array, ys: Array, *, key: PRNGKey, epochs: i
     # its key is the loop key after its epochs (what a checkpoint stores).
     good = (net.params, net.opt_state, start_epoch, key)
     previous = None  # (params, opt_state, key) the last completed epoch started from
+    # Without callbacks nothing that happens between epochs changes the next one, so it is
+    # dispatched before this one's logs are read and the device never waits for the host.
+    speculate = not callbacks
+    pending = None  # the outputs of the epoch already dispatched
     epoch = start_epoch
     last = start_epoch if stopped else epochs
     bar = progress_bar(max(epochs, start_epoch), desc="fit", unit="epoch",
@@ -136,11 +163,16 @@ def run_epochs(net: Sequential, xs: Array, ys: Array, *, key: PRNGKey, epochs: i
                 cb.set_state(*saved)
         for epoch in range(start_epoch, last):
             start_time = time.perf_counter()
-            key, k_epoch, k_val = jax.random.split(key, 3)
+            if pending is None:
+                pending = epoch_fn(good[0], good[1], good[3], xs, ys, kl_weight)
+            params, opt_state, stats, bad_step, key, k_epoch, k_val = pending
+            pending = None
+            if speculate and epoch + 1 < last:
+                pending = epoch_fn(params, opt_state, key, xs, ys, kl_weight)
             start = (good[0], good[1], k_epoch)
-            params, opt_state, logs = epoch_fn(good[0], good[1], k_epoch, xs, ys, kl_weight)
-            bad_step = int(logs.pop("bad_step"))
-            logs = {k: float(v) for k, v in logs.items()}
+            stats, bad_step = jax.device_get((stats, bad_step))
+            bad_step = int(bad_step)
+            logs = {name: float(v) for name, v in zip(("loss", "nll", "kl"), stats, strict=True)}
             if bad_step >= 0:
                 raise FloatingPointError(_recover(
                     net, start, previous, (xs, ys, kl_weight), batch_size, bad_step, epoch,

@@ -71,3 +71,29 @@ def test_embedding_network_on_integer_ids():
     net.fit(ids, y, epochs=30, batch_size=50, key=jax.random.key(0), verbose=0)
     assert net.input_dtype == np.int32
     assert net.evaluate(ids, y, num_samples=10, key=jax.random.key(1))["accuracy"] > 0.95
+
+
+@pytest.mark.compile_bound
+def test_fit_without_callbacks_dispatches_ahead_and_matches_the_callback_path():
+    # Without callbacks the next epoch is dispatched before this one's logs are read; with a
+    # callback each epoch waits for the host. Both must train exactly the same weights and
+    # history, and a run of fewer epochs must be a prefix of a longer one.
+    x = np.random.default_rng(0).normal(size=(40, 3)).astype(np.float32)
+    y = (x @ np.array([1.0, -2.0, 0.5], np.float32)).astype(np.float32)
+
+    def trained(epochs, callbacks=()):
+        net = L.Sequential([L.DenseFlipout(4, activation="tanh"), L.Dense(1),
+                            L.NormalHead(scale=1.0)])
+        net.compile(optax.adam(1e-2))
+        history = net.fit(x, y, epochs=epochs, batch_size=16, key=jax.random.key(3),
+                          verbose=0, callbacks=list(callbacks))
+        return net, history
+
+    ahead, h_ahead = trained(4)
+    waiting, h_waiting = trained(4, [L.Callback()])
+    shorter, h_shorter = trained(2)
+    for a, b in zip(jax.tree_util.tree_leaves(ahead.params),
+                    jax.tree_util.tree_leaves(waiting.params), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert h_ahead.history == h_waiting.history and h_ahead.epoch == [0, 1, 2, 3]
+    assert h_shorter.history["loss"] == h_ahead.history["loss"][:2]
