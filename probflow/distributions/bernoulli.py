@@ -17,7 +17,7 @@ import numpy as np
 
 from probflow.core import checks
 from probflow.core.errors import ParameterError
-from probflow.core.numerics import promote_floats
+from probflow.core.numerics import log_sigmoid, promote_floats
 from probflow.core.pytree import static_field
 from probflow.distributions import constraints
 from probflow.distributions.distribution import Distribution
@@ -77,7 +77,7 @@ def _log1m(p) -> Array:
 def _log_pair(logits, probs) -> tuple[Array, Array]:
     """``(log p, log(1 - p))`` from whichever of ``logits``/``probs`` is given."""
     if logits is not None:
-        return jax.nn.log_sigmoid(logits), jax.nn.log_sigmoid(-logits)
+        return log_sigmoid(logits), log_sigmoid(-logits)
     return _safe_log(probs), _log1m(probs)
 
 
@@ -268,8 +268,9 @@ class Bernoulli(_BinaryMasses, Distribution):
             return super()._log_mass_at(x)
         # One log-sigmoid per value rather than both masses: log p = log_sigmoid(logits) and
         # log(1 - p) = log_sigmoid(-logits), the same numbers. Half the transcendentals of
-        # a logistic regression's likelihood and of its gradient.
-        return jax.nn.log_sigmoid(jnp.where(x == 1, self.logits, -self.logits))
+        # a logistic regression's likelihood and of its gradient (``log_sigmoid`` shares one
+        # exp between the value and the derivative).
+        return log_sigmoid(jnp.where(x == 1, self.logits, -self.logits))
 
 
 @register_kl(Bernoulli, Bernoulli)

@@ -133,3 +133,21 @@ def test_keys():
         as_key(0)
     with pytest.raises(TypeError, match="dtype float"):
         as_key(jnp.zeros(2))
+
+
+def test_log_sigmoid_matches_scipy_and_shares_one_exp_with_its_gradient():
+    from scipy import special as sp
+
+    x = np.concatenate([-np.logspace(-30, 3, 200), [0.0], np.logspace(-30, 3, 200)])
+    value, grad = jax.vmap(jax.value_and_grad(numerics.log_sigmoid))(jnp.asarray(x))
+    np.testing.assert_allclose(np.asarray(value), sp.log_expit(x), rtol=1e-15, atol=0)
+    np.testing.assert_allclose(np.asarray(grad), sp.expit(-x), rtol=1e-15, atol=0)
+    assert float(jax.grad(numerics.log_sigmoid)(0.0)) == 0.5
+    # second derivative -sigmoid(x) sigmoid(-x), through the custom derivative
+    hess = jax.vmap(jax.grad(jax.grad(numerics.log_sigmoid)))(jnp.asarray([-3.0, 0.0, 2.0]))
+    s = sp.expit(np.asarray([-3.0, 0.0, 2.0]))
+    np.testing.assert_allclose(np.asarray(hess), -s * (1 - s), rtol=1e-14)
+    # value and gradient from one exponential (jax.nn.log_sigmoid's derivative adds another)
+    jaxpr = jax.make_jaxpr(jax.value_and_grad(lambda v: jnp.sum(numerics.log_sigmoid(v))))(
+        jnp.ones(3))
+    assert str(jaxpr).count(" exp ") == 1
