@@ -60,11 +60,25 @@ def cases(key, n):
     def bernoulli_hand(logits, x):  # log p(x) = x l - log(1 + e^l), one softplus per point
         return x * logits - jnp.logaddexp(0.0, logits)
 
+    def value_and_slope(log_prob):
+        """Per point, the value and the derivative in the logit (what a gradient-based
+        sampler or optimiser evaluates), stacked into one array."""
+        def both(logits, x):
+            value, slope = jax.vmap(jax.value_and_grad(log_prob))(logits, x)
+            return jnp.stack([value, slope])
+        return both
+
     return [
         ("Bernoulli (logits per point)", (x_real,), x_binary,
          lambda p, x: pfd.Bernoulli(logits=p[0]).log_prob(x),
          lambda p, x: bernoulli_hand(*p, x),
          lambda p, x: tfd.Bernoulli(logits=p[0]).log_prob(x)),
+        ("Bernoulli (logits per point), value and derivative", (x_real,), x_binary,
+         lambda p, x: value_and_slope(lambda l, v: pfd.Bernoulli(logits=l).log_prob(v))(
+             p[0], x),
+         lambda p, x: value_and_slope(bernoulli_hand)(p[0], x),
+         lambda p, x: value_and_slope(lambda l, v: tfd.Bernoulli(logits=l).log_prob(v))(
+             p[0], x)),
         ("Normal", (0.5, 2.0), x_real,
          lambda p, x: pfd.Normal(*p).log_prob(x),
          lambda p, x: stats.norm.logpdf(x, *p),
