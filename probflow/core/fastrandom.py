@@ -27,6 +27,7 @@ import math
 import jax
 import jax.numpy as jnp
 
+from probflow.core.checks import check_count
 from probflow.typing import Array, PRNGKey
 
 __all__ = ["random_bits", "random_permutation", "MAX_PACKED_SIZE"]
@@ -60,10 +61,10 @@ def random_bits(key: PRNGKey, n: int) -> Array:
     return _mix32(_mix32(counters ^ seed[0]) + seed[1])
 
 
-def _rounds(n: int, random_bits: int) -> int:
+def _rounds(n: int, bits: int) -> int:
     """Sort rounds so that ``P(some pair ties in every round) <= n**2 / 2**(bits * rounds + 1)
     <= 1 / (2 n)``: ``bits * rounds >= 3 log2 n``, the rule of ``jax.random.permutation``."""
-    return max(1, math.ceil(3 * math.log2(n) / random_bits))
+    return max(1, math.ceil(3 * math.log2(n) / bits))
 
 
 def random_permutation(key: PRNGKey, n: int) -> Array:
@@ -83,9 +84,7 @@ def random_permutation(key: PRNGKey, n: int) -> Array:
         >>> sorted(perm.tolist())
         [0, 1, 2, 3, 4]
     """
-    n = int(n)
-    if n < 0:
-        raise ValueError(f"random_permutation: n must be >= 0, got {n}")
+    n = check_count("random_permutation", "n", n, minimum=0)
     if n <= 1:
         return jnp.arange(n, dtype=jnp.int32)
     if n > MAX_PACKED_SIZE:

@@ -62,8 +62,10 @@ def test_random_permutation_beyond_the_packed_size_and_under_vmap():
     batch = jax.vmap(lambda k: random_permutation(k, 10))(keys)
     assert batch.shape == (3, 10) and len({tuple(r) for r in batch.tolist()}) == 3
     np.testing.assert_array_equal(batch[1], random_permutation(keys[1], 10))
-    with pytest.raises(ValueError, match="n must be >= 0, got -1"):
+    with pytest.raises(ValueError, match="n must be an integer >= 0, got -1"):
         random_permutation(jax.random.key(0), -1)
+    with pytest.raises(ValueError, match="n must be an integer >= 0, got 2.5"):
+        random_permutation(jax.random.key(0), 2.5)
 
 
 def test_random_bits_are_uniform_words():
