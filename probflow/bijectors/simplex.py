@@ -10,6 +10,7 @@ import jax.numpy as jnp
 from jax.scipy.special import logsumexp
 
 from probflow.bijectors.bijector import Bijector
+from probflow.core.numerics import log_sigmoid
 
 __all__ = ["SoftmaxCentered", "IteratedSigmoidCentered"]
 
@@ -79,8 +80,8 @@ class IteratedSigmoidCentered(Bijector):
     def _forward_and_log_det(self, x):
         k = x.shape[-1]
         u = x - self._offsets(k, x.dtype)
-        log_z = jax.nn.log_sigmoid(u)
-        log_1mz = jax.nn.log_sigmoid(-u)
+        log_z = log_sigmoid(u)
+        log_1mz = log_sigmoid(-u)
         zero = jnp.zeros(x.shape[:-1] + (1,), x.dtype)
         log_rem = jnp.concatenate([zero, jnp.cumsum(log_1mz, axis=-1)], axis=-1)
         log_y = jnp.concatenate([log_z, zero], axis=-1) + log_rem

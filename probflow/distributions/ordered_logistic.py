@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from probflow.core import checks
-from probflow.core.numerics import log1mexp, promote_floats
+from probflow.core.numerics import log1mexp, log_sigmoid, promote_floats
 from probflow.core.pytree import static_field
 from probflow.distributions import constraints
 from probflow.distributions.categorical import _gather_last
@@ -142,7 +142,7 @@ class OrderedLogistic(_CutpointCategories):
         lower = jnp.concatenate([z, -inf], axis=-1)  # b_k = loc - c_k
         # a_k - b_k = c_k - c_{k-1}, formed from the cutpoints to avoid cancellation in loc.
         gaps = jnp.concatenate([inf, jnp.diff(c, axis=-1), inf], axis=-1)
-        return jax.nn.log_sigmoid(upper) + jax.nn.log_sigmoid(-lower) + log1mexp(gaps)
+        return log_sigmoid(upper) + log_sigmoid(-lower) + log1mexp(gaps)
 
     def _z_at(self, value):
         """``(k, inside, loc - c_k)`` for ``k = floor(value)``; ``inside`` when ``0 <= k < K``."""
@@ -154,11 +154,11 @@ class OrderedLogistic(_CutpointCategories):
 
     def _log_cdf(self, value):
         k, inside, z = self._z_at(value)
-        return jnp.where(inside, jax.nn.log_sigmoid(-z), jnp.where(k < 0, -jnp.inf, 0.0))
+        return jnp.where(inside, log_sigmoid(-z), jnp.where(k < 0, -jnp.inf, 0.0))
 
     def _log_survival_function(self, value):
         k, inside, z = self._z_at(value)
-        return jnp.where(inside, jax.nn.log_sigmoid(z), jnp.where(k < 0, 0.0, -jnp.inf))
+        return jnp.where(inside, log_sigmoid(z), jnp.where(k < 0, 0.0, -jnp.inf))
 
     def _cdf(self, value):
         k, inside, z = self._z_at(value)
