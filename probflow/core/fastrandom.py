@@ -5,6 +5,10 @@ training.
   hash keyed by one small threefry draw (the weight noise of Bayesian layers).
 - [`random_permutation`][probflow.core.fastrandom.random_permutation]: the shuffle of
   mini-batch training (``Sequential.fit``, ``pf.vi.fit`` with ``batch_size``).
+- [`counter_bits`][probflow.core.fastrandom.counter_bits] and
+  [`counter_uniform`][probflow.core.fastrandom.counter_uniform]: the word or uniform number
+  for one counter under a two-word seed, for draws whose number is only known inside a loop
+  (the merge decisions of a NUTS trajectory).
 
 Threefry, JAX's generator, costs more per word on CPU than a small layer's whole forward
 pass (it runs as a loop of small operations), so both draw only two threefry words per call.
@@ -28,9 +32,11 @@ import jax
 import jax.numpy as jnp
 
 from probflow.core.checks import check_count
-from probflow.typing import Array, PRNGKey
+from probflow.typing import Array, DTypeLike, PRNGKey
 
-__all__ = ["random_bits", "random_permutation", "MAX_PACKED_SIZE"]
+__all__ = [
+    "random_bits", "random_permutation", "counter_bits", "counter_uniform", "MAX_PACKED_SIZE",
+]
 
 #: Largest ``n`` shuffled with packed single-array sorts (20 index bits, 12 random bits).
 MAX_PACKED_SIZE = 2**20
@@ -57,8 +63,53 @@ def random_bits(key: PRNGKey, n: int) -> Array:
         dtype('uint32')
     """
     seed = jax.random.bits(key, (2,), jnp.uint32)
-    counters = jax.lax.iota(jnp.uint32, n)
-    return _mix32(_mix32(counters ^ seed[0]) + seed[1])
+    return counter_bits(seed, jax.lax.iota(jnp.uint32, n))
+
+
+def counter_bits(seed: Array, counter: Array | int) -> Array:
+    """The uint32 word ``lowbias32(lowbias32(counter ^ seed[0]) + seed[1])``.
+
+    ``seed`` is two uint32 words, usually ``jax.random.bits(key, (2,), jnp.uint32)``; each
+    counter gives its own word (the hash is a bijection of the counter for a fixed seed),
+    with no loop: on CPU this is a handful of integer operations, where a threefry draw is a
+    loop of five rounds of small operations.
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> seed = jax.random.bits(jax.random.key(0), (2,), jnp.uint32)
+        >>> bool(counter_bits(seed, 3) == random_bits(jax.random.key(0), 4)[3])
+        True
+    """
+    counter = jnp.asarray(counter).astype(jnp.uint32)
+    return _mix32(_mix32(counter ^ seed[0]) + seed[1])
+
+
+def counter_uniform(seed: Array, counter: Array | int, dtype: DTypeLike = jnp.float32) -> Array:
+    """A uniform number in ``[0, 1)`` for ``counter`` (below ``2**31``) under ``seed``.
+
+    float32 takes the top 23 bits of ``counter_bits(seed, counter)`` as its mantissa, as
+    ``jax.random.uniform`` does with its words; float64 takes 52 bits from that word and the
+    word of ``counter + 2**31``.
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> seed = jax.random.bits(jax.random.key(0), (2,), jnp.uint32)
+        >>> u = counter_uniform(seed, jnp.arange(1000))
+        >>> bool((u >= 0).all() & (u < 1).all()), u.dtype
+        (True, dtype('float32'))
+    """
+    dtype = jnp.dtype(dtype)
+    counter = jnp.asarray(counter).astype(jnp.uint32)
+    high = counter_bits(seed, counter)
+    if dtype == jnp.float64:
+        low = counter_bits(seed, counter | jnp.uint32(2**31))
+        mantissa = (high.astype(jnp.uint64) << 20) | (low >> 12).astype(jnp.uint64)
+        one = jnp.uint64(0x3FF0000000000000)
+        return jax.lax.bitcast_convert_type(mantissa | one, jnp.float64) - 1.0
+    if dtype != jnp.float32:
+        raise ValueError(f"counter_uniform: dtype must be float32 or float64, got {dtype}")
+    bits = (high >> 9) | jnp.uint32(0x3F800000)
+    return jax.lax.bitcast_convert_type(bits, jnp.float32) - 1.0
 
 
 def _rounds(n: int, bits: int) -> int:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from probflow.mcmc.metrics import is_turning
+import jax.numpy as jnp
+
 from probflow.typing import Array
 
 __all__ = ["is_merge_turning"]
@@ -35,7 +36,15 @@ def is_merge_turning(
         >>> bool(is_merge_turning(one, one, one, one, -one, -one, -one, -one))
         True
     """
-    whole = is_turning(outer_velocity_a, outer_velocity_b, momentum_sum_a + momentum_sum_b)
-    a_extended = is_turning(outer_velocity_a, inner_velocity_b, momentum_sum_a + inner_momentum_b)
-    b_extended = is_turning(inner_velocity_a, outer_velocity_b, momentum_sum_b + inner_momentum_a)
-    return whole | a_extended | b_extended
+    whole = momentum_sum_a + momentum_sum_b
+    a_extended = momentum_sum_a + inner_momentum_b
+    b_extended = momentum_sum_b + inner_momentum_a
+    # The six projections in one product and one reduction: XLA on CPU runs each separate
+    # dot as two kernels, and this runs once per merge of a NUTS tree.
+    projections = jnp.sum(jnp.stack([
+        outer_velocity_a * whole, outer_velocity_b * whole,
+        outer_velocity_a * a_extended, inner_velocity_b * a_extended,
+        inner_velocity_a * b_extended, outer_velocity_b * b_extended,
+    ]), axis=-1)  # fmt: skip
+    # ``is_turning`` on each span: stop unless every projection is positive (NaN stops).
+    return ~jnp.all(projections > 0)

@@ -9,10 +9,17 @@ the proposal multinomially (the right half with probability ``w_R / (w_L + w_R)`
 merging a finished subtree into the trajectory is biased towards the new subtree
 (probability ``min(1, w_new / w_old)``), as in Betancourt (2017) and Stan.
 
-Random choices are keyed so a recursive implementation can reproduce them:
-doubling ``t`` uses ``split(fold_in(key, t), 3)`` for (direction, subtree, top merge);
-the merge completing at leaf ``i`` (0-based inside the subtree) a node of
-``2^level`` leaves draws ``uniform(fold_in(subtree_key, 32 * i + level))``.
+Random choices are laid out so a recursive implementation can reproduce them. With
+[`counter_bits`][probflow.core.fastrandom.counter_bits] and
+[`counter_uniform`][probflow.core.fastrandom.counter_uniform]: the transition's seed is
+``s = bits(key, (2,), uint32)``, doubling ``t``'s seed the words of counters ``2 t`` and
+``2 t + 1`` under ``s``; under doubling ``t``'s seed the
+direction is forward when the top bit of counter 0's word is set, the merge of the subtree
+into the trajectory draws the uniform of counter 32, and the merge completing at leaf ``i``
+(0-based inside the subtree) a node of ``2^level`` leaves draws the uniform of counter
+``32 * i + level``. Merges have ``level >= 1``, so counters ``32 * i`` are free for the
+first two. Counter hashes instead of threefry keys: on CPU a threefry draw is a loop of
+small operations, and a merge happens about once per leaf.
 """
 
 from __future__ import annotations
@@ -24,13 +31,15 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
+from probflow.core.fastrandom import counter_bits, counter_uniform
 from probflow.mcmc.base import energy_error_checks
 from probflow.mcmc.integrators import Integrator, IntegratorState, integrator_step
 from probflow.mcmc.metrics import Metric
 from probflow.mcmc.termination import is_merge_turning
 from probflow.typing import Array, ArrayLike, PRNGKey, PyTree
 
-__all__ = ["Proposal", "Subtree", "TrajectoryResult", "build_trajectory", "MAX_TREE_DEPTH"]
+__all__ = ["Proposal", "Subtree", "TrajectoryResult", "build_trajectory", "merge_counter",
+           "MAX_TREE_DEPTH"]
 
 MAX_TREE_DEPTH = 25  # keeps the merge ids 32 * leaf + level inside uint32
 
@@ -72,33 +81,17 @@ class TrajectoryResult(NamedTuple):
     is_divergent: jax.Array
 
 
-def merge_key(subtree_key: PRNGKey, leaf_index: ArrayLike, level: ArrayLike) -> PRNGKey:
-    """Key of the merge completing, at leaf ``leaf_index``, a node of ``2**level`` leaves."""
-    return jax.random.fold_in(subtree_key, 32 * leaf_index + level)
+_DIRECTION_COUNTER = 0
+_TOP_MERGE_COUNTER = 32
+
+
+def merge_counter(leaf_index: ArrayLike, level: ArrayLike) -> Array:
+    """Counter of the merge completing, at leaf ``leaf_index``, a node of ``2**level`` leaves."""
+    return 32 * jnp.asarray(leaf_index, jnp.uint32) + jnp.asarray(level, jnp.uint32)
 
 
 def _select(pred: Array, on_true: PyTree, on_false: PyTree) -> PyTree:
     return jax.tree_util.tree_map(lambda a, b: jnp.where(pred, a, b), on_true, on_false)
-
-
-def _merge_within(left: Subtree, right: Subtree, key: PRNGKey) -> tuple[Subtree, Array]:
-    log_weight = jnp.logaddexp(left.log_weight, right.log_weight)
-    log_uniform = jnp.log(jax.random.uniform(key, dtype=log_weight.dtype))
-    take_right = log_uniform < right.log_weight - log_weight
-    turning = is_merge_turning(
-        left.momentum_sum, left.first_velocity, left.last_momentum, left.last_velocity,
-        right.momentum_sum, right.first_momentum, right.first_velocity, right.last_velocity,
-    )  # fmt: skip
-    merged = Subtree(
-        left.momentum_sum + right.momentum_sum,
-        log_weight,
-        _select(take_right, right.proposal, left.proposal),
-        left.first_momentum,
-        left.first_velocity,
-        right.last_momentum,
-        right.last_velocity,
-    )
-    return merged, turning
 
 
 def _leaf(state: IntegratorState, metric: Metric, initial_energy: ArrayLike,
@@ -114,57 +107,110 @@ def _leaf(state: IntegratorState, metric: Metric, initial_energy: ArrayLike,
     return node, is_divergent, acceptance
 
 
+def _index(stack: PyTree, index: Array) -> PyTree:
+    return jax.tree_util.tree_map(
+        lambda a: jax.lax.dynamic_index_in_dim(a, index, keepdims=False), stack)
+
+
+def _without_velocities(node: Subtree) -> Subtree:
+    empty = jnp.zeros((0,), node.first_velocity.dtype)
+    return node._replace(first_velocity=empty, last_velocity=empty)
+
+
+def _with_velocities(node: Subtree, metric: Metric) -> Subtree:
+    return node._replace(first_velocity=metric.velocity(node.first_momentum),
+                         last_velocity=metric.velocity(node.last_momentum))
+
+
 def _build_subtree(
-    key, start: IntegratorState, signed_step_size, depth, initial_energy, *, metric,
+    seed, start: IntegratorState, signed_step_size, depth, initial_energy, *, metric,
     logdensity_and_grad_fn, integrator, max_tree_depth, divergence_threshold,
 ):  # fmt: skip
-    """Build ``2**depth`` leaves from ``start``; stop early on a U-turn or a divergence."""
+    """Build ``2**depth`` leaves from ``start``; stop early on a U-turn or a divergence.
+
+    ``levels[l]`` holds the finished left half of the open node of ``2**(l + 1)`` leaves.
+    After leaf ``i`` the merges run through the trailing one bits of ``i``; the loop over
+    them carries only the momentum sum, the log weight and which point (the leaf or a
+    level's proposal) the merged node samples, because under ``vmap`` every value a
+    ``while_loop`` carries is masked per chain on every iteration. The merged node is
+    assembled once after the loop and stored at the level where it stops, so at the last
+    leaf ``levels[depth]`` is the whole subtree. With a diagonal metric the levels keep no
+    velocities (a product recomputes them when read), since every leaf rewrites the levels.
+    """
     num_leaves = jnp.left_shift(1, depth)
     dtype = start.position.dtype
+    diagonal = metric.inverse_mass_matrix.ndim == 1
+    store = _without_velocities if diagonal else (lambda node: node)
+    load = functools.partial(_with_velocities, metric=metric) if diagonal else (lambda n: n)
     zero_node, _, _ = _leaf(start, metric, initial_energy, divergence_threshold)
     levels = jax.tree_util.tree_map(
-        lambda x: jnp.zeros((max_tree_depth,) + jnp.shape(x), x.dtype), zero_node
+        lambda x: jnp.zeros((max_tree_depth,) + jnp.shape(x), x.dtype), store(zero_node)
     )
 
     def cond(carry):
-        leaf, _, _, _, turning, divergent, _ = carry
+        leaf, _, _, turning, divergent, _ = carry
         return (leaf < num_leaves) & ~turning & ~divergent
 
     def body(carry):
-        leaf, state, levels, _, _, _, sum_acceptance = carry
+        leaf, state, levels, _, _, sum_acceptance = carry
         state = integrator_step(integrator, state, signed_step_size, metric, logdensity_and_grad_fn)
         node, divergent, acceptance = _leaf(state, metric, initial_energy, divergence_threshold)
 
         def merge_cond(inner):
-            level, _, turning = inner
+            level, *_, turning = inner
             return (level < depth) & (jnp.right_shift(leaf, level) & 1 == 1) & ~turning
 
         def merge_body(inner):
-            level, node, _ = inner
-            left = jax.tree_util.tree_map(
-                lambda a: jax.lax.dynamic_index_in_dim(a, level, keepdims=False), levels)
-            node, turning = _merge_within(left, node, merge_key(key, leaf, level + 1))
-            return level + 1, node, turning
+            # left = levels[level]; right = the node of 2**level leaves ending at this leaf,
+            # whose first point is levels[level - 1]'s first (the leaf's own at level 0).
+            level, momentum_sum, log_weight, source, _ = inner
+            left = load(_index(levels, level))
+            below = load(_index(levels, jnp.maximum(level - 1, 0)))
+            at_leaf = level == 0
+            first_momentum = jnp.where(at_leaf, node.first_momentum, below.first_momentum)
+            first_velocity = jnp.where(at_leaf, node.first_velocity, below.first_velocity)
+            turning = is_merge_turning(
+                left.momentum_sum, left.first_velocity, left.last_momentum, left.last_velocity,
+                momentum_sum, first_momentum, first_velocity, node.last_velocity,
+            )  # fmt: skip
+            merged_weight = jnp.logaddexp(left.log_weight, log_weight)
+            uniform = counter_uniform(seed, merge_counter(leaf, level + 1), dtype)
+            take_right = jnp.log(uniform) < log_weight - merged_weight
+            source = jnp.where(take_right, source, level)
+            return level + 1, left.momentum_sum + momentum_sum, merged_weight, source, turning
 
-        level, node, turning = jax.lax.while_loop(
-            merge_cond, merge_body, (jnp.zeros((), jnp.int32), node, jnp.zeros((), bool))
-        )
-        # ``node`` is now the left child of a node of 2**(level + 1) leaves still open.
-        store = level < depth
-        index = jnp.minimum(level, max_tree_depth - 1)
-        onehot = (jnp.arange(max_tree_depth) == index) & store
+        level, momentum_sum, log_weight, source, turning = jax.lax.while_loop(
+            merge_cond, merge_body,
+            (jnp.zeros((), jnp.int32), node.momentum_sum, node.log_weight,
+             jnp.full((), -1, jnp.int32), jnp.zeros((), bool)),
+        )  # fmt: skip
+        # The merged node: its sample is the leaf's (source -1) or levels[source]'s, its first
+        # point levels[level - 1]'s first (the leaf's when nothing merged).
+        sampled = _index(levels.proposal, jnp.maximum(source, 0))
+        proposal = _select(source < 0, node.proposal, sampled)
+        below = load(_index(levels, jnp.maximum(level - 1, 0)))
+        at_leaf = level == 0
+        merged = Subtree(
+            momentum_sum, log_weight, proposal,
+            jnp.where(at_leaf, node.first_momentum, below.first_momentum),
+            jnp.where(at_leaf, node.first_velocity, below.first_velocity),
+            node.last_momentum, node.last_velocity,
+        )  # fmt: skip
+        onehot = jnp.arange(max_tree_depth) == level
         levels = jax.tree_util.tree_map(
             lambda stack, x: jnp.where(onehot.reshape((-1,) + (1,) * x.ndim), x[None], stack),
-            levels, node)
-        return leaf + 1, state, levels, node, turning, divergent, sum_acceptance + acceptance
+            levels, store(merged))
+        return leaf + 1, state, levels, turning, divergent, sum_acceptance + acceptance
 
     init = (
-        jnp.zeros((), jnp.int32), start, levels, zero_node,
+        jnp.zeros((), jnp.int32), start, levels,
         jnp.zeros((), bool), jnp.zeros((), bool), jnp.zeros((), dtype),
     )  # fmt: skip
-    num_steps, frontier, _, subtree, turning, divergent, sum_acceptance = jax.lax.while_loop(
+    num_steps, frontier, levels, turning, divergent, sum_acceptance = jax.lax.while_loop(
         cond, body, init
     )
+    # Complete only without a U-turn or divergence; otherwise the caller discards it.
+    subtree = load(_index(levels, depth))
     return subtree, frontier, num_steps, sum_acceptance, turning, divergent
 
 
@@ -185,6 +231,7 @@ def build_trajectory(
     root, _, _ = _leaf(initial, metric, 0.0, divergence_threshold)
     initial_energy = root.proposal.energy
     root = root._replace(log_weight=jnp.zeros((), dtype))
+    transition_seed = jax.random.bits(key, (2,), jnp.uint32)
     build = functools.partial(
         _build_subtree,
         metric=metric,
@@ -200,12 +247,13 @@ def build_trajectory(
 
     def body(carry):
         t, left_end, right_end, trajectory, depth, num_steps, sum_acc, _, _ = carry
-        key_direction, key_subtree, key_merge = jax.random.split(jax.random.fold_in(key, t), 3)
-        forward = jax.random.bernoulli(key_direction)
+        counters = 2 * t.astype(jnp.uint32) + jnp.arange(2, dtype=jnp.uint32)
+        seed = counter_bits(transition_seed, counters)
+        forward = counter_bits(seed, _DIRECTION_COUNTER) >= jnp.uint32(2**31)
         start = _select(forward, right_end, left_end)
         signed_step_size = jnp.where(forward, step_size, -step_size)
         subtree, frontier, steps, acceptance, sub_turning, sub_divergent = build(
-            key_subtree, start, signed_step_size, t, initial_energy
+            seed, start, signed_step_size, t, initial_energy
         )
         is_valid = ~sub_turning & ~sub_divergent
         # Ends of the old trajectory: "inner" touches the new subtree.
@@ -218,7 +266,7 @@ def build_trajectory(
             subtree.momentum_sum, subtree.first_momentum, subtree.first_velocity,
             subtree.last_velocity,
         )  # fmt: skip
-        log_uniform = jnp.log(jax.random.uniform(key_merge, dtype=dtype))
+        log_uniform = jnp.log(counter_uniform(seed, _TOP_MERGE_COUNTER, dtype))
         take_new = is_valid & (log_uniform < subtree.log_weight - trajectory.log_weight)
         # Keep "first" = leftmost in time, "last" = rightmost.
         merged = Subtree(

@@ -12,7 +12,8 @@ Hoffman & Gelman's doubling, in Betancourt's multinomial form with Stan's checks
   extended by the adjacent point of the other half.
 
 It shares only the metric and the integrator with the library, and draws its
-random numbers with the key layout documented in ``probflow.mcmc.trajectory``.
+random numbers with the layout documented in ``probflow.mcmc.trajectory``, hashing the
+counters itself (in numpy) rather than calling ``probflow.core.fastrandom``.
 Everything here is eager Python; it is meant to be read, not to be fast.
 """
 
@@ -27,6 +28,36 @@ from probflow.mcmc.integrators import IntegratorState, integrator_step
 
 def _dot(a, b):
     return jnp.dot(a, b)
+
+
+def _lowbias32(x):
+    x = np.uint32(x)
+    with np.errstate(over="ignore"):
+        x ^= x >> np.uint32(16)
+        x = np.uint32(x * np.uint32(0x7FEB352D))
+        x ^= x >> np.uint32(15)
+        x = np.uint32(x * np.uint32(0x846CA68B))
+        x ^= x >> np.uint32(16)
+        return x
+
+
+def _word(seed, counter):
+    with np.errstate(over="ignore"):
+        return _lowbias32(np.uint32(_lowbias32(np.uint32(counter) ^ seed[0]) + seed[1]))
+
+
+def _uniform(seed, counter, dtype):
+    """Uniform in [0, 1) built by hand from the counter words (the documented layout)."""
+    high = int(_word(seed, counter))
+    if np.dtype(dtype) == np.float64:
+        low = int(_word(seed, counter + 2**31))
+        return ((high << 20) | (low >> 12)) / 2.0**52
+    return (high >> 9) / 2.0**23
+
+
+def _seed(key, t):
+    transition_seed = np.asarray(jax.random.bits(key, (2,), jnp.uint32))
+    return np.asarray([_word(transition_seed, 2 * t), _word(transition_seed, 2 * t + 1)])
 
 
 def _no_uturn(velocity_a, velocity_b, rho):
@@ -76,7 +107,7 @@ class RecursiveNUTS:
         sample = (state.position, state.logdensity, state.logdensity_grad, energy)
         return Tree((p, v), (p, v), p, log_weight, sample), divergent
 
-    def build_tree(self, state, direction, depth, offset, key):
+    def build_tree(self, state, direction, depth, offset, seed):
         """Returns (tree or None when it failed, frontier state)."""
         if depth == 0:
             state = self.step(state, direction * self.step_size)
@@ -85,18 +116,18 @@ class RecursiveNUTS:
                 self.divergent = True
                 return None, state
             return tree, state
-        first, state = self.build_tree(state, direction, depth - 1, offset, key)
+        first, state = self.build_tree(state, direction, depth - 1, offset, seed)
         if first is None:
             return None, state
         second, state = self.build_tree(
-            state, direction, depth - 1, offset + 2 ** (depth - 1), key
+            state, direction, depth - 1, offset + 2 ** (depth - 1), seed
         )
         if second is None:
             return None, state
         log_weight = jnp.logaddexp(first.log_weight, second.log_weight)
         last_leaf = offset + 2**depth - 1
-        u = jax.random.uniform(jax.random.fold_in(key, 32 * last_leaf + depth), dtype=log_weight.dtype)
-        sample = second.sample if jnp.log(u) < second.log_weight - log_weight else first.sample
+        u = _uniform(seed, 32 * last_leaf + depth, log_weight.dtype)
+        sample = second.sample if np.log(u) < second.log_weight - log_weight else first.sample
         tree = Tree(first.first, second.last, first.rho + second.rho, log_weight, sample)
         if spans_turn(first, second):
             self.turning = True
@@ -119,18 +150,18 @@ class RecursiveNUTS:
         left = right = start
         depth = 0
         for t in range(self.max_tree_depth):
-            key_direction, key_subtree, key_merge = jax.random.split(jax.random.fold_in(key_trajectory, t), 3)
-            forward = bool(jax.random.bernoulli(key_direction))
+            seed = _seed(key_trajectory, t)
+            forward = int(_word(seed, 0)) >= 2**31
             if forward:
-                subtree, right = self.build_tree(right, 1.0, t, 0, key_subtree)
+                subtree, right = self.build_tree(right, 1.0, t, 0, seed)
             else:
-                subtree, left = self.build_tree(left, -1.0, t, 0, key_subtree)
+                subtree, left = self.build_tree(left, -1.0, t, 0, seed)
             depth += 1  # Stan's treedepth__: doublings attempted, a rejected last one included
             if subtree is None:
                 break
-            u = jax.random.uniform(key_merge, dtype=position.dtype)
+            u = _uniform(seed, 32, position.dtype)
             sample = trajectory.sample
-            if jnp.log(u) < subtree.log_weight - trajectory.log_weight:
+            if np.log(u) < subtree.log_weight - trajectory.log_weight:
                 sample = subtree.sample
             log_weight = jnp.logaddexp(trajectory.log_weight, subtree.log_weight)
             if forward:  # old trajectory first in time, subtree built left to right

@@ -12,7 +12,10 @@ nutpie's gradient-based scheme: 500), fixed keys.
 
 Why the tolerances hold: with a bulk ESS of at least ~400 (observed 1,000 to 4,000), the Monte
 Carlo error of a mean is at most 0.05 sd (half the tolerance; 2 MCSE) and that of an sd about
-3.5% (a third of the tolerance); the reference's own error is a tenth of ours.
+3.5% (a third of the tolerance); the reference's own error is a tenth of ours. Heavy-tailed
+parameters are the exception for the sd: the eight schools' tau has an MCSE of its sd of 3-5%
+(ArviZ's ``mcse(method="sd")``; over 12 keys the ratio to the reference spread 0.91-1.11), so
+its sd may also be off by 4 of its own MCSE.
 """
 
 from __future__ import annotations
@@ -32,6 +35,10 @@ from tests.posteriordb import models
 # at the default 0.8 a few transitions in 4,000 diverge, none at 0.95 (Stan users raise
 # adapt_delta the same way).
 TARGET_ACCEPT = {"gp_pois_regr-gp_pois_regr": 0.95}
+# Even at 0.95 it is "a few" and not none: over 15 keys, 0 to 4 of the 4,000 transitions
+# diverged (in half the runs none), whatever the random layout of the trajectory. At most 8
+# (0.2%) are allowed there; the moment checks below would catch a bias they caused.
+ALLOWED_DIVERGENCES = {"gp_pois_regr-gp_pois_regr": 8}
 CENTRED = "eight_schools-eight_schools_centered"
 NAMES = sorted(models.POSTERIORS)
 
@@ -63,14 +70,17 @@ def test_nuts_recovers_the_reference(name, adaptation):
         assert divergences > 0
         assert any("divergent" in m and "reparameterise" in m for m in messages), messages
         return
-    assert divergences == 0, messages
+    allowed = ALLOWED_DIVERGENCES.get(name, 0)
+    assert divergences <= allowed, messages
     depth_hits = np.asarray(idata.sample_stats["reached_max_treedepth"])
     assert depth_hits.mean() <= 0.005, messages
-    assert not [m for m in messages if "maximum tree depth" not in m], messages
+    expected = ("maximum tree depth",) + (("divergent",) if divergences else ())
+    assert not [m for m in messages if not any(e in m for e in expected)], messages
     rhat = az.rhat(idata)
     assert round(max(float(rhat[v].max()) for v in rhat.data_vars), 2) <= 1.01
     draws = {k: np.asarray(v) for k, v in idata.posterior.items()}
     for parameter, (ref_mean, ref_sd, _) in models.load_reference(name).items():
         x = models.reference_draws(draws, parameter)
         assert abs(x.mean() - ref_mean) < 0.1 * ref_sd, (parameter, x.mean(), ref_mean, ref_sd)
-        assert abs(x.std() / ref_sd - 1.0) < 0.1, (parameter, x.std(), ref_sd)
+        sd_tolerance = max(0.1 * ref_sd, 4 * float(az.mcse(x, method="sd")))
+        assert abs(x.std() - ref_sd) < sd_tolerance, (parameter, x.std(), ref_sd, sd_tolerance)

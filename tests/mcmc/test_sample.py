@@ -192,7 +192,14 @@ def test_dense_mass_matrix_is_adapted():
                            warn=False, num_warmup=500, num_samples=200)
     imm = idata.mcmc_run.inverse_mass_matrix
     assert imm.shape == (2, 2, 2)
-    np.testing.assert_allclose(imm[0], cov, atol=0.25)
+    # The last window holds ~200 correlated draws: each variance is off by up to 40% (over
+    # 64 chains and two random layouts: 0.64-1.48), too noisy to compare elementwise, while
+    # the correlation is within 0.035 of 0.95 (0.919-0.967). A diagonal adaptation gives
+    # 0, the precision instead of the covariance -0.95 and variances of 10.
+    correlation = imm[:, 0, 1] / np.sqrt(imm[:, 0, 0] * imm[:, 1, 1])
+    np.testing.assert_allclose(correlation, 0.95, atol=0.05)
+    variances = np.diagonal(imm, axis1=1, axis2=2)
+    assert np.all((variances > 0.5) & (variances < 2.0)), variances
 
 
 def test_progress_bar_reports_phases(capsys):
