@@ -112,16 +112,6 @@ def _index(stack: PyTree, index: Array) -> PyTree:
         lambda a: jax.lax.dynamic_index_in_dim(a, index, keepdims=False), stack)
 
 
-def _without_velocities(node: Subtree) -> Subtree:
-    empty = jnp.zeros((0,), node.first_velocity.dtype)
-    return node._replace(first_velocity=empty, last_velocity=empty)
-
-
-def _with_velocities(node: Subtree, metric: Metric) -> Subtree:
-    return node._replace(first_velocity=metric.velocity(node.first_momentum),
-                         last_velocity=metric.velocity(node.last_momentum))
-
-
 def _build_subtree(
     seed, start: IntegratorState, signed_step_size, depth, initial_energy, *, metric,
     logdensity_and_grad_fn, integrator, max_tree_depth, divergence_threshold,
@@ -134,17 +124,14 @@ def _build_subtree(
     level's proposal) the merged node samples, because under ``vmap`` every value a
     ``while_loop`` carries is masked per chain on every iteration. The merged node is
     assembled once after the loop and stored at the level where it stops, so at the last
-    leaf ``levels[depth]`` is the whole subtree. With a diagonal metric the levels keep no
-    velocities (a product recomputes them when read), since every leaf rewrites the levels.
+    leaf ``levels[depth]`` is the whole subtree. (Storing velocities is faster than
+    recomputing them from the momenta when read, even with a diagonal metric: measured.)
     """
     num_leaves = jnp.left_shift(1, depth)
     dtype = start.position.dtype
-    diagonal = metric.inverse_mass_matrix.ndim == 1
-    store = _without_velocities if diagonal else (lambda node: node)
-    load = functools.partial(_with_velocities, metric=metric) if diagonal else (lambda n: n)
     zero_node, _, _ = _leaf(start, metric, initial_energy, divergence_threshold)
     levels = jax.tree_util.tree_map(
-        lambda x: jnp.zeros((max_tree_depth,) + jnp.shape(x), x.dtype), store(zero_node)
+        lambda x: jnp.zeros((max_tree_depth,) + jnp.shape(x), x.dtype), zero_node
     )
 
     def cond(carry):
@@ -164,8 +151,8 @@ def _build_subtree(
             # left = levels[level]; right = the node of 2**level leaves ending at this leaf,
             # whose first point is levels[level - 1]'s first (the leaf's own at level 0).
             level, momentum_sum, log_weight, source, _ = inner
-            left = load(_index(levels, level))
-            below = load(_index(levels, jnp.maximum(level - 1, 0)))
+            left = _index(levels, level)
+            below = _index(levels, jnp.maximum(level - 1, 0))
             at_leaf = level == 0
             first_momentum = jnp.where(at_leaf, node.first_momentum, below.first_momentum)
             first_velocity = jnp.where(at_leaf, node.first_velocity, below.first_velocity)
@@ -188,7 +175,7 @@ def _build_subtree(
         # point levels[level - 1]'s first (the leaf's when nothing merged).
         sampled = _index(levels.proposal, jnp.maximum(source, 0))
         proposal = _select(source < 0, node.proposal, sampled)
-        below = load(_index(levels, jnp.maximum(level - 1, 0)))
+        below = _index(levels, jnp.maximum(level - 1, 0))
         at_leaf = level == 0
         merged = Subtree(
             momentum_sum, log_weight, proposal,
@@ -199,7 +186,7 @@ def _build_subtree(
         onehot = jnp.arange(max_tree_depth) == level
         levels = jax.tree_util.tree_map(
             lambda stack, x: jnp.where(onehot.reshape((-1,) + (1,) * x.ndim), x[None], stack),
-            levels, store(merged))
+            levels, merged)
         return leaf + 1, state, levels, turning, divergent, sum_acceptance + acceptance
 
     init = (
@@ -210,7 +197,7 @@ def _build_subtree(
         cond, body, init
     )
     # Complete only without a U-turn or divergence; otherwise the caller discards it.
-    subtree = load(_index(levels, depth))
+    subtree = _index(levels, depth)
     return subtree, frontier, num_steps, sum_acceptance, turning, divergent
 
 
