@@ -112,6 +112,26 @@ def test_gradient_adaptation_learns_a_badly_scaled_diagonal_quickly():
     assert int(idata.sample_stats["tree_depth"].max()) <= 4
 
 
+@pytest.mark.parametrize("restart", [True, False])
+def test_gradient_adaptation_restarts_dual_averaging_for_the_final_window_unless_told(restart):
+    # 200 warm-up iterations: the final window is the last 30. Dual averaging's iteration count
+    # at the end tells where it last (re)started: 30 with the restart, ~200 without.
+    idata = pf.mcmc.sample(_gauss, key=jax.random.key(3), initial_position=jnp.ones((2, 3)),
+                           num_chains=2, num_warmup=200, num_samples=10, progress_bar=False,
+                           warn=False,
+                           adaptation=pf.mcmc.GradientAdaptation(restart_final_window=restart))
+    iterations = np.asarray(idata.mcmc_run.adaptation.dual_averaging.iteration)
+    if restart:
+        assert np.all((iterations >= 29) & (iterations <= 31)), iterations
+    else:
+        assert np.all(iterations >= 190), iterations
+
+
+def test_restart_final_window_must_be_a_bool():
+    with pytest.raises(TypeError, match="restart_final_window must be a bool, got 'no'"):
+        pf.mcmc.GradientAdaptation(restart_final_window="no")
+
+
 def test_gradient_adaptation_is_the_named_default_warmup_length():
     idata = pf.mcmc.sample(_gauss, key=jax.random.PRNGKey(0), initial_position=jnp.ones((1, 3)),
                            num_chains=1, num_samples=10, adaptation="nutpie",
