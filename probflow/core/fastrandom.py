@@ -98,7 +98,8 @@ def counter_uniform(seed: Array, counter: Array | int, dtype: DTypeLike = jnp.fl
         >>> bool((u >= 0).all() & (u < 1).all()), u.dtype
         (True, dtype('float32'))
     """
-    dtype = jnp.dtype(dtype)
+    # float64 without x64 is float32, as everywhere in JAX
+    dtype = jax.dtypes.canonicalize_dtype(jnp.dtype(dtype))
     counter = jnp.asarray(counter).astype(jnp.uint32)
     high = counter_bits(seed, counter)
     if dtype == jnp.float64:

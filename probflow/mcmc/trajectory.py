@@ -38,8 +38,7 @@ from probflow.mcmc.metrics import Metric
 from probflow.mcmc.termination import is_merge_turning
 from probflow.typing import Array, ArrayLike, PRNGKey, PyTree
 
-__all__ = ["Proposal", "Subtree", "TrajectoryResult", "build_trajectory", "merge_counter",
-           "MAX_TREE_DEPTH"]
+__all__ = ["Proposal", "Subtree", "TrajectoryResult", "build_trajectory", "MAX_TREE_DEPTH"]
 
 MAX_TREE_DEPTH = 25  # keeps the merge ids 32 * leaf + level inside uint32
 

@@ -121,3 +121,12 @@ def test_counter_uniform_rejects_other_dtypes():
     seed = jax.random.bits(jax.random.key(0), (2,), jnp.uint32)
     with pytest.raises(ValueError, match="dtype must be float32 or float64, got float16"):
         counter_uniform(seed, 0, jnp.float16)
+
+
+def test_counter_uniform_float64_without_x64_is_the_float32_draw():
+    # as elsewhere in JAX, float64 means float32 when x64 is off (no garbage from uint64 shifts)
+    with jax.enable_x64(False):
+        seed = jax.random.bits(jax.random.key(5), (2,), jnp.uint32)
+        u = counter_uniform(seed, jnp.arange(100), jnp.float64)
+        assert u.dtype == jnp.float32
+        np.testing.assert_array_equal(u, counter_uniform(seed, jnp.arange(100)))
