@@ -142,19 +142,23 @@ def _build_subtree(
         state = integrator_step(integrator, state, signed_step_size, metric, logdensity_and_grad_fn)
         node, divergent, acceptance = _leaf(state, metric, initial_energy, divergence_threshold)
 
+        def first_point(level):
+            # the first point of the node of 2**level leaves ending at this leaf:
+            # levels[level - 1]'s first, the leaf itself at level 0
+            below = _index(levels, jnp.maximum(level - 1, 0))
+            at_leaf = level == 0
+            return (jnp.where(at_leaf, node.first_momentum, below.first_momentum),
+                    jnp.where(at_leaf, node.first_velocity, below.first_velocity))
+
         def merge_cond(inner):
             level, *_, turning = inner
             return (level < depth) & (jnp.right_shift(leaf, level) & 1 == 1) & ~turning
 
         def merge_body(inner):
-            # left = levels[level]; right = the node of 2**level leaves ending at this leaf,
-            # whose first point is levels[level - 1]'s first (the leaf's own at level 0).
+            # left = levels[level]; right = the node of 2**level leaves ending at this leaf
             level, momentum_sum, log_weight, source, _ = inner
             left = _index(levels, level)
-            below = _index(levels, jnp.maximum(level - 1, 0))
-            at_leaf = level == 0
-            first_momentum = jnp.where(at_leaf, node.first_momentum, below.first_momentum)
-            first_velocity = jnp.where(at_leaf, node.first_velocity, below.first_velocity)
+            first_momentum, first_velocity = first_point(level)
             turning = is_merge_turning(
                 left.momentum_sum, left.first_velocity, left.last_momentum, left.last_velocity,
                 momentum_sum, first_momentum, first_velocity, node.last_velocity,
@@ -170,18 +174,12 @@ def _build_subtree(
             (jnp.zeros((), jnp.int32), node.momentum_sum, node.log_weight,
              jnp.full((), -1, jnp.int32), jnp.zeros((), bool)),
         )  # fmt: skip
-        # The merged node: its sample is the leaf's (source -1) or levels[source]'s, its first
-        # point levels[level - 1]'s first (the leaf's when nothing merged).
+        # The merged node of 2**level leaves: its sample is the leaf's (source -1) or
+        # levels[source]'s.
         sampled = _index(levels.proposal, jnp.maximum(source, 0))
         proposal = _select(source < 0, node.proposal, sampled)
-        below = _index(levels, jnp.maximum(level - 1, 0))
-        at_leaf = level == 0
-        merged = Subtree(
-            momentum_sum, log_weight, proposal,
-            jnp.where(at_leaf, node.first_momentum, below.first_momentum),
-            jnp.where(at_leaf, node.first_velocity, below.first_velocity),
-            node.last_momentum, node.last_velocity,
-        )  # fmt: skip
+        merged = Subtree(momentum_sum, log_weight, proposal, *first_point(level),
+                         node.last_momentum, node.last_velocity)
         onehot = jnp.arange(max_tree_depth) == level
         levels = jax.tree_util.tree_map(
             lambda stack, x: jnp.where(onehot.reshape((-1,) + (1,) * x.ndim), x[None], stack),
