@@ -80,6 +80,10 @@ def counter_bits(seed: Array, counter: Array | int) -> Array:
         >>> bool(counter_bits(seed, 3) == random_bits(jax.random.key(0), 4)[3])
         True
     """
+    if jnp.shape(seed) != (2,) or jnp.result_type(seed) != jnp.uint32:
+        raise ValueError(f"counter_bits: seed must be two uint32 words (jax.random.bits(key, "
+                         f"(2,), jnp.uint32)), got shape {jnp.shape(seed)} and dtype "
+                         f"{jnp.result_type(seed)}")
     counter = jnp.asarray(counter).astype(jnp.uint32)
     return _mix32(_mix32(counter ^ seed[0]) + seed[1])
 

@@ -130,3 +130,12 @@ def test_counter_uniform_float64_without_x64_is_the_float32_draw():
         u = counter_uniform(seed, jnp.arange(100), jnp.float64)
         assert u.dtype == jnp.float32
         np.testing.assert_array_equal(u, counter_uniform(seed, jnp.arange(100)))
+
+
+@pytest.mark.parametrize("seed", [jnp.zeros(3, jnp.uint32), jnp.zeros(2, jnp.int32),
+                                  jnp.zeros((), jnp.uint32)])
+def test_counter_bits_rejects_a_seed_that_is_not_two_uint32_words(seed):
+    with pytest.raises(ValueError, match="seed must be two uint32 words"):
+        counter_bits(seed, 0)
+    with pytest.raises(ValueError, match="seed must be two uint32 words"):
+        counter_uniform(seed, 0)
