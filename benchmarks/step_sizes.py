@@ -8,6 +8,12 @@ initial points, 4 chains x (1000 warm-up + 1000 draws), target acceptance 0.8, i
 It prints, per posterior, the mean adapted step size, the divergences after warm-up, the
 transitions that reached the maximum tree depth, and the mean tree depth (both libraries count
 doublings attempted, as Stan does). Not a timing benchmark.
+
+Besides the suite, ``gp_pois_regr_64`` is posteriordb's ``gp_pois_regr`` program (Poisson
+counts, squared-exponential GP, non-centred latent values) on 64 simulated points: 66
+parameters, the size of the GP posterior that first showed probflow diverging more often than
+NumPyro. ``--only NAME`` (repeatable) runs some posteriors; ``--keys N`` runs N keys per
+posterior and library and reports medians (divergences and max-depth counts are per run).
 """
 
 from __future__ import annotations
@@ -31,8 +37,21 @@ from tests.posteriordb import models  # noqa: E402
 NUM_CHAINS = 4
 
 
-def probflow_run(posterior, init, adaptation):
-    idata = pf.mcmc.sample(posterior, key=jax.random.key(1), initial_position=init,
+def gp_pois_regr_64():
+    """posteriordb's ``gp_pois_regr`` program on 64 points in ``[-10, 10]`` whose counts come
+    from a fixed smooth log rate (``numpy`` seed 0): 64 latent values, ``rho`` and ``alpha``."""
+    x = np.linspace(-10.0, 10.0, 64)
+    log_rate = 1.5 * np.sin(x / 2.5) + 0.5 * np.cos(x / 1.3) + 1.0
+    counts = np.random.default_rng(0).poisson(np.exp(log_rate)).astype(np.float64)
+    return models.gp_pois_regr(jax.numpy.asarray(x)).condition(k=jax.numpy.asarray(counts))
+
+
+def build(name):
+    return gp_pois_regr_64() if name == "gp_pois_regr_64" else models.build(name)
+
+
+def probflow_run(posterior, init, adaptation, key):
+    idata = pf.mcmc.sample(posterior, key=key, initial_position=init,
                            num_chains=NUM_CHAINS, adaptation=adaptation, num_warmup=1000,
                            progress_bar=False, warn=False)
     stats = idata.sample_stats
@@ -40,7 +59,7 @@ def probflow_run(posterior, init, adaptation):
             int(stats["reached_max_treedepth"].sum()), float(stats["tree_depth"].mean()))
 
 
-def numpyro_run(posterior, init):
+def numpyro_run(posterior, init, key):
     from jax.flatten_util import ravel_pytree
     from numpyro.infer import MCMC, NUTS
 
@@ -50,7 +69,7 @@ def numpyro_run(posterior, init):
                   target_accept_prob=0.8, max_tree_depth=10)
     mcmc = MCMC(kernel, num_warmup=1000, num_samples=1000, num_chains=NUM_CHAINS,
                 chain_method="vectorized", progress_bar=False)
-    mcmc.run(jax.random.key(1), init_params=flat, extra_fields=("diverging", "num_steps",
+    mcmc.run(key, init_params=flat, extra_fields=("diverging", "num_steps",
                                                                 "adapt_state.step_size"))
     extra = mcmc.get_extra_fields(group_by_chain=True)
     steps = np.asarray(extra["num_steps"])
@@ -63,20 +82,32 @@ def numpyro_run(posterior, init):
 
 
 def main():
+    import argparse
+
     from common import markdown_table
 
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--only", action="append", help="posterior name (repeatable)")
+    parser.add_argument("--keys", type=int, default=1, help="keys per posterior and library")
+    args = parser.parse_args()
+    names = args.only or [*sorted(models.POSTERIORS), "gp_pois_regr_64"]
+    runners = {"probflow (stan)": lambda p, i, k: probflow_run(p, i, "stan", k),
+               "probflow (nutpie)": lambda p, i, k: probflow_run(p, i, "nutpie", k),
+               "numpyro": numpyro_run}
     rows = []
-    for name in sorted(models.POSTERIORS):
-        posterior = models.build(name)
+    for name in names:
+        posterior = build(name)
         init = posterior.init(jax.random.key(0), NUM_CHAINS)
-        results = {"probflow (stan)": probflow_run(posterior, init, "stan"),
-                   "probflow (nutpie)": probflow_run(posterior, init, "nutpie"),
-                   "numpyro": numpyro_run(posterior, init)}
-        for library, (step, divergences, max_depth, depth) in results.items():
-            rows.append([name, library, f"{step:.4g}", str(divergences), str(max_depth),
-                         f"{depth:.2f}"])
-        print(markdown_table(["posterior", "library", "step size", "divergences",
-                              "at max depth", "mean tree depth"], rows[-3:]), flush=True)
+        for library, runner in runners.items():
+            runs = np.array([runner(posterior, init, jax.random.key(seed))
+                             for seed in range(1, args.keys + 1)])
+            step, divergences, max_depth, depth = np.median(runs, axis=0)
+            spread = "" if args.keys == 1 else (
+                f" ({int(runs[:, 1].min())}-{int(runs[:, 1].max())})")
+            rows.append([name, library, f"{step:.4g}", f"{divergences:g}{spread}",
+                         f"{max_depth:g}", f"{depth:.2f}"])
+            print(markdown_table(["posterior", "library", "step size", "divergences",
+                                  "at max depth", "mean tree depth"], rows[-1:]), flush=True)
     print()
     print(markdown_table(["posterior", "library", "step size", "divergences", "at max depth",
                           "mean tree depth"], rows))

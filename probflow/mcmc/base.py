@@ -121,6 +121,13 @@ class TransitionInfo(NamedTuple):
             them (a last doubling that was rejected for a U-turn or a divergence counts).
         reached_max_treedepth: NUTS only: ``tree_depth == max_tree_depth``, as Stan's warning
             counts it.
+        symmetric_acceptance_rate: the same average as ``acceptance_rate`` of
+            ``2 / (1 + exp|dH|)`` for each point's energy error ``dH`` (0 for a non-finite
+            one), which, unlike ``min(1, exp(-dH))``, is below 1 for energy drops as well as
+            rises. nutpie's late step-size adaptation targets it (its
+            ``mean_tree_accept_sym``); see
+            [`GradientAdaptation`][probflow.mcmc.GradientAdaptation]'s
+            ``late_acceptance``.
 
     Examples:
         >>> import jax, jax.numpy as jnp
@@ -140,11 +147,13 @@ class TransitionInfo(NamedTuple):
     num_integration_steps: jax.Array
     tree_depth: jax.Array
     reached_max_treedepth: jax.Array
+    symmetric_acceptance_rate: jax.Array
 
     @staticmethod
     def dtypes(float_dtype: DTypeLike) -> tuple[DTypeLike, ...]:
         """The dtype of each field (floats in ``float_dtype``, counts int32, flags bool)."""
-        return (float_dtype, jnp.bool_, float_dtype, jnp.int32, jnp.int32, jnp.bool_)
+        return (float_dtype, jnp.bool_, float_dtype, jnp.int32, jnp.int32, jnp.bool_,
+                float_dtype)
 
     def normalized(self, float_dtype: DTypeLike) -> TransitionInfo:
         """The same record with every field cast to
@@ -362,3 +371,13 @@ def energy_error_checks(
     log_weight = jnp.where(is_finite, -energy_error, -jnp.inf)
     acceptance = jnp.where(is_finite, jnp.exp(jnp.minimum(-energy_error, 0.0)), 0.0)
     return is_divergent, log_weight, acceptance
+
+
+def symmetric_acceptance(energy_error: Array, acceptance: Array) -> Array:
+    """``2 / (1 + exp|dH|)`` from an energy error ``dH`` and its ``min(1, exp(-dH))``.
+
+    Written as ``2 * acceptance / (1 + exp(-dH))``: a large energy rise underflows to 0 in
+    ``acceptance``, a large drop gives ``2 / inf = 0``; 0 wherever ``acceptance`` is 0 (a
+    non-finite error, NaN included).
+    """
+    return jnp.where(acceptance > 0, 2.0 * acceptance / (1.0 + jnp.exp(-energy_error)), 0.0)

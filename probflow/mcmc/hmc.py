@@ -17,6 +17,7 @@ from probflow.mcmc.base import (
     energy_error_checks,
     flat_logdensity_and_grad,
     init_gradient_state,
+    symmetric_acceptance,
 )
 from probflow.mcmc.integrators import Integrator, IntegratorState, integrator_step, velocity_verlet
 from probflow.mcmc.metrics import Metric, gaussian_euclidean
@@ -94,9 +95,8 @@ def _move(setup: _Setup, num_steps: int | Array, integrator: Integrator,
     end = IntegratorState(flat, momentum, setup.logdensity, setup.grad)
     end = jax.lax.fori_loop(0, num_steps, one_step, end)
     energy = -end.logdensity + metric.kinetic_energy(end.momentum)
-    is_divergent, _, acceptance = energy_error_checks(
-        energy - initial_energy, end.logdensity_grad, threshold
-    )
+    energy_error = energy - initial_energy
+    is_divergent, _, acceptance = energy_error_checks(energy_error, end.logdensity_grad, threshold)
     accept = jnp.isfinite(energy) & jnp.all(jnp.isfinite(end.logdensity_grad))
     accept = accept & (jax.random.uniform(setup.key_accept, dtype=dtype) < acceptance)
     info = TransitionInfo(
@@ -106,6 +106,7 @@ def _move(setup: _Setup, num_steps: int | Array, integrator: Integrator,
         num_integration_steps=jnp.asarray(num_steps, jnp.int32),
         tree_depth=jnp.zeros((), jnp.int32),
         reached_max_treedepth=jnp.zeros((), bool),
+        symmetric_acceptance_rate=symmetric_acceptance(energy_error, acceptance),
     )
     return _Move(
         jnp.where(accept, end.position, flat),

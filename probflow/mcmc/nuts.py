@@ -97,12 +97,14 @@ class NUTS:
             unravel(proposal.position), proposal.logdensity, unravel(proposal.logdensity_grad)
         )
         num_steps = result.num_integration_steps
+        divisor = jnp.maximum(num_steps, 1).astype(dtype)
         info = TransitionInfo(
-            acceptance_rate=result.sum_acceptance / jnp.maximum(num_steps, 1).astype(dtype),
+            acceptance_rate=result.sum_acceptance / divisor,
             is_divergent=result.is_divergent,
             energy=proposal.energy,
             num_integration_steps=num_steps,
             tree_depth=result.num_doublings,
             reached_max_treedepth=result.num_doublings >= self.max_tree_depth,
+            symmetric_acceptance_rate=result.sum_symmetric_acceptance / divisor,
         )
         return new_state, info

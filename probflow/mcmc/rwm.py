@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 
-from probflow.mcmc.base import KernelParams, RWMState, TransitionInfo
+from probflow.mcmc.base import KernelParams, RWMState, TransitionInfo, symmetric_acceptance
 from probflow.mcmc.metrics import gaussian_euclidean
 from probflow.typing import LogDensityFn, PRNGKey, PyTree
 
@@ -70,5 +70,6 @@ class RandomWalkMetropolis:
             num_integration_steps=jnp.zeros((), jnp.int32),
             tree_depth=jnp.zeros((), jnp.int32),
             reached_max_treedepth=jnp.zeros((), bool),
+            symmetric_acceptance_rate=symmetric_acceptance(-log_ratio, acceptance),
         )
         return new_state, info

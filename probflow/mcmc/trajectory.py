@@ -32,7 +32,7 @@ import jax
 import jax.numpy as jnp
 
 from probflow.core.fastrandom import counter_bits, counter_uniform
-from probflow.mcmc.base import energy_error_checks
+from probflow.mcmc.base import energy_error_checks, symmetric_acceptance
 from probflow.mcmc.integrators import Integrator, IntegratorState, integrator_step
 from probflow.mcmc.metrics import Metric
 from probflow.mcmc.termination import is_merge_turning
@@ -76,6 +76,7 @@ class TrajectoryResult(NamedTuple):
     tree_depth: jax.Array
     num_doublings: jax.Array
     sum_acceptance: jax.Array
+    sum_symmetric_acceptance: jax.Array
     is_turning: jax.Array
     is_divergent: jax.Array
 
@@ -97,9 +98,12 @@ def _leaf(state: IntegratorState, metric: Metric, initial_energy: ArrayLike,
           divergence_threshold: float) -> tuple[Subtree, Array, Array]:
     velocity = metric.velocity(state.momentum)
     energy = -state.logdensity + 0.5 * jnp.dot(state.momentum, velocity)
+    energy_error = energy - initial_energy
     is_divergent, log_weight, acceptance = energy_error_checks(
-        energy - initial_energy, state.logdensity_grad, divergence_threshold
+        energy_error, state.logdensity_grad, divergence_threshold
     )
+    # both acceptance statistics in one vector: one masked carry in the leaf loop, not two
+    acceptance = jnp.stack([acceptance, symmetric_acceptance(energy_error, acceptance)])
     proposal = Proposal(state.position, state.logdensity, state.logdensity_grad, energy)
     p = state.momentum
     node = Subtree(p, log_weight, proposal, p, velocity, p, velocity)
@@ -188,7 +192,7 @@ def _build_subtree(
 
     init = (
         jnp.zeros((), jnp.int32), start, levels,
-        jnp.zeros((), bool), jnp.zeros((), bool), jnp.zeros((), dtype),
+        jnp.zeros((), bool), jnp.zeros((), bool), jnp.zeros((2,), dtype),
     )  # fmt: skip
     num_steps, frontier, levels, turning, divergent, sum_acceptance = jax.lax.while_loop(
         cond, body, init
@@ -273,9 +277,9 @@ def build_trajectory(
 
     zero_int = jnp.zeros((), jnp.int32)
     false = jnp.zeros((), bool)
-    zero = jnp.zeros((), dtype)
+    zero = jnp.zeros((2,), dtype)
     init = (zero_int, initial, initial, root, zero_int, zero_int, zero, false, false)
     doublings, _, _, trajectory, depth, num_steps, sum_acc, turning, divergent = (
         jax.lax.while_loop(cond, body, init))
-    return TrajectoryResult(trajectory.proposal, num_steps, depth, doublings, sum_acc, turning,
-                            divergent)
+    return TrajectoryResult(trajectory.proposal, num_steps, depth, doublings, sum_acc[0],
+                            sum_acc[1], turning, divergent)

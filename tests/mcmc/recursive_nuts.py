@@ -104,6 +104,8 @@ class RecursiveNUTS:
         log_weight = -error if finite else -jnp.inf
         self.num_steps += 1
         self.sum_acceptance += float(jnp.exp(jnp.minimum(-error, 0.0))) if finite else 0.0
+        # nutpie's symmetric statistic, 2 / (1 + exp|error|), written directly
+        self.sum_symmetric += 2.0 / (1.0 + np.exp(min(abs(float(error)), 700.0))) if finite else 0.0
         sample = (state.position, state.logdensity, state.logdensity_grad, energy)
         return Tree((p, v), (p, v), p, log_weight, sample), divergent
 
@@ -135,13 +137,14 @@ class RecursiveNUTS:
         return tree, state
 
     def transition(self, key, position, logdensity, grad):
-        """One transition from flat ``position``; returns (sample, num_steps, depth, mean accept)."""
+        """One transition from flat ``position``; returns (sample, logdensity, grad, num_steps,
+        depth, mean accept, mean symmetric accept)."""
         key_momentum, key_trajectory = jax.random.split(key)
         momentum = self.metric.sample_momentum(key_momentum, position)
         start = IntegratorState(position, momentum, logdensity, grad)
         velocity = self.metric.velocity(momentum)
         self.initial_energy = -logdensity + 0.5 * _dot(momentum, velocity)
-        self.num_steps, self.sum_acceptance = 0, 0.0
+        self.num_steps, self.sum_acceptance, self.sum_symmetric = 0, 0.0, 0.0
         self.turning = self.divergent = False
         # the trajectory, in time order: ``left`` and ``right`` ends as phase-space states
         trajectory = Tree((momentum, velocity), (momentum, velocity), momentum,
@@ -179,4 +182,5 @@ class RecursiveNUTS:
                 break
         position, logdensity, grad, energy = trajectory.sample
         return (np.asarray(position), float(logdensity), grad, self.num_steps, depth,
-                self.sum_acceptance / max(self.num_steps, 1))
+                self.sum_acceptance / max(self.num_steps, 1),
+                self.sum_symmetric / max(self.num_steps, 1))

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import probflow as pf
+from probflow.mcmc.base import energy_error_checks, symmetric_acceptance
 from probflow.mcmc.chains import (
     InitialTuning,
     RunConfig,
@@ -23,6 +24,7 @@ from probflow.mcmc.chains import (
     run_chains_chunked,
 )
 from probflow.mcmc.gradient_adaptation import gradient_schedule
+from probflow.mcmc.integrators import velocity_verlet
 
 SCALES = jnp.asarray([0.1, 1.0, 10.0])
 
@@ -125,6 +127,48 @@ def test_gradient_adaptation_restarts_dual_averaging_for_the_final_window_unless
         assert np.all((iterations >= 29) & (iterations <= 31)), iterations
     else:
         assert np.all(iterations >= 190), iterations
+
+
+def test_symmetric_acceptance_is_two_over_one_plus_exp_of_the_absolute_energy_error():
+    errors = jnp.asarray([0.0, 0.5, -0.5, 3.0, -3.0, 800.0, -800.0, jnp.inf, -jnp.inf, jnp.nan])
+    _, _, acceptance = energy_error_checks(errors, jnp.zeros(()), 1000.0)
+    symmetric = np.asarray(symmetric_acceptance(errors, acceptance))
+    finite = np.isfinite(np.asarray(errors))
+    magnitude = np.minimum(np.abs(np.asarray(errors)[finite]), 700.0)
+    np.testing.assert_allclose(symmetric[finite], 2.0 / (1.0 + np.exp(magnitude)), rtol=1e-6,
+                               atol=1e-30)
+    assert np.all(symmetric[~finite] == 0.0)
+    assert np.isclose(symmetric[1], symmetric[2], rtol=1e-12)   # a drop costs as a rise does
+
+
+def test_late_acceptance_feeds_the_symmetric_statistic_after_the_last_switch():
+    num_warmup = 200
+    last_switch = int(np.flatnonzero(gradient_schedule(num_warmup)[:, 0])[-1])
+    state = pf.mcmc.NUTS().init(jnp.ones(3), _gauss)
+    # the two statistics disagree as far as they can: 1 (step too small) and 0 (too large)
+    info = pf.mcmc.TransitionInfo.empty((), jnp.float32)._replace(
+        acceptance_rate=jnp.float32(1.0), symmetric_acceptance_rate=jnp.float32(0.0))
+
+    def step_size_after(late_acceptance, iteration):
+        adaptation = pf.mcmc.GradientAdaptation(target_accept=0.8,
+                                                late_acceptance=late_acceptance)
+        adapt_state = adaptation.init(state, 0.5, None, num_warmup=num_warmup)
+        new = adaptation.update(jax.random.key(0), adapt_state, iteration, state, info,
+                                num_warmup=num_warmup, logdensity_fn=_gauss,
+                                integrator=velocity_verlet)
+        return float(new.step_size)
+
+    # up to the last switch both adapt to the usual statistic
+    assert step_size_after("symmetric", last_switch) == step_size_after("standard", last_switch)
+    # after it, "symmetric" reads the statistic that says the step is too large
+    assert step_size_after("symmetric", last_switch + 1) < step_size_after("standard",
+                                                                           last_switch + 1)
+
+
+def test_late_acceptance_must_be_standard_or_symmetric():
+    with pytest.raises(ValueError, match="late_acceptance must be 'standard' or 'symmetric', "
+                                         "got 'sym'"):
+        pf.mcmc.GradientAdaptation(late_acceptance="sym")
 
 
 def test_restart_final_window_must_be_a_bool():

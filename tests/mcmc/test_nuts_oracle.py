@@ -74,7 +74,7 @@ def test_iterative_nuts_matches_recursive_oracle(batch):
         for transition in range(3):
             key = jax.random.fold_in(jax.random.key(seed), transition)
             state, info = step(key, position, scales, shift, step_size, imm)
-            expected, expected_logdensity, _, num_steps, tree_depth, acceptance = (
+            expected, expected_logdensity, _, num_steps, tree_depth, acceptance, symmetric = (
                 oracle.transition(key, position, logdensity, grad)
             )
             where = f"seed {seed} transition {transition}"
@@ -83,6 +83,8 @@ def test_iterative_nuts_matches_recursive_oracle(batch):
             assert bool(info.is_divergent) == oracle.divergent, where
             np.testing.assert_allclose(state.position, expected, rtol=1e-9, atol=1e-12, err_msg=where)
             np.testing.assert_allclose(info.acceptance_rate, acceptance, rtol=1e-9, err_msg=where)
+            np.testing.assert_allclose(info.symmetric_acceptance_rate, symmetric, rtol=1e-9,
+                                       atol=1e-300, err_msg=where)
             statistics.append((num_steps, oracle.divergent))
             position, logdensity, grad = state.position, state.logdensity, state.logdensity_grad
     steps = [s for s, _ in statistics]
