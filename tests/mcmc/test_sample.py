@@ -227,7 +227,9 @@ def test_nan_log_density_mid_run_is_a_divergence_not_a_crash():
 
 @pytest.mark.compile_bound
 def test_funnel_divergences_are_reported():
-    # a compact centred model: the funnel makes NUTS diverge
+    # a compact centred model: the funnel makes NUTS diverge. target_accept=0.6 (a larger
+    # step) keeps the count well away from zero on any platform: keys 0-7 gave 7-29 divergent
+    # transitions here, where the default 0.8 gave 0-41 (and 0 on the CI machine for key 0)
     @pf.model
     def funnel():
         log_scale = yield pfd.Normal(0.0, 3.0, name="log_scale")
@@ -236,7 +238,8 @@ def test_funnel_divergences_are_reported():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         idata = pf.mcmc.sample(funnel().condition(), key=jax.random.key(0), num_warmup=300,
-                               num_samples=300, progress_bar=False)
+                               num_samples=300, progress_bar=False,
+                               adaptation=pf.mcmc.WindowAdaptation(target_accept=0.6))
     messages = [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)]
     assert int(idata.sample_stats["diverging"].sum()) > 0
     assert any("divergent" in m and "target_accept" in m for m in messages)
