@@ -5,15 +5,19 @@ each posteriordb posterior of ``tests/posteriordb`` with probflow's NUTS (Stan's
 nutpie's) and NumPyro's NUTS on the same unconstrained log density (probflow's
 ``Posterior.unconstrained_log_density``, passed to NumPyro as ``potential_fn``), the same
 initial points, 4 chains x (1000 warm-up + 1000 draws), target acceptance 0.8, in float64.
-It prints, per posterior, the mean adapted step size, the divergences after warm-up, the
-transitions that reached the maximum tree depth, and the mean tree depth (both libraries count
-doublings attempted, as Stan does). Not a timing benchmark.
+It prints, per posterior, the mean adapted step size, the divergences after warm-up (all
+chains, and the most in one chain), the transitions that reached the maximum tree depth, and
+the mean tree depth (both libraries count doublings attempted, as Stan does). Not a timing
+benchmark.
 
 Besides the suite, ``gp_pois_regr_64`` is posteriordb's ``gp_pois_regr`` program (Poisson
 counts, squared-exponential GP, non-centred latent values) on 64 simulated points: 66
 parameters, the size of the GP posterior that first showed probflow diverging more often than
 NumPyro. ``--only NAME`` (repeatable) runs some posteriors; ``--keys N`` runs N keys per
-posterior and library and reports medians (divergences and max-depth counts are per run).
+posterior and library (keys 1 to N, or from ``--first-key``) and reports medians
+(divergences and max-depth counts are per run);
+``--library NAME`` (repeatable) runs some of ``probflow (stan)``, ``probflow (nutpie)`` and
+``numpyro``.
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ def probflow_run(posterior, init, adaptation, key):
                            progress_bar=False, warn=False)
     stats = idata.sample_stats
     return (float(np.mean(idata.mcmc_run.step_size)), int(stats["diverging"].sum()),
+            int(stats["diverging"].sum("draw").max()),
             int(stats["reached_max_treedepth"].sum()), float(stats["tree_depth"].mean()))
 
 
@@ -77,7 +82,8 @@ def numpyro_run(posterior, init, key):
     # doublings (estimated: a last subtree cut short by a U-turn can make it one too low)
     depth = np.ceil(np.log2(steps + 1))
     return (float(np.mean(np.asarray(extra["adapt_state.step_size"])[:, -1])),
-            int(np.asarray(extra["diverging"]).sum()), int((depth >= 10).sum()),
+            int(np.asarray(extra["diverging"]).sum()),
+            int(np.asarray(extra["diverging"]).sum(axis=1).max()), int((depth >= 10).sum()),
             float(depth.mean()))
 
 
@@ -89,28 +95,38 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only", action="append", help="posterior name (repeatable)")
     parser.add_argument("--keys", type=int, default=1, help="keys per posterior and library")
+    parser.add_argument("--first-key", type=int, default=1,
+                        help="the keys are first-key, first-key + 1, ...")
+    parser.add_argument("--library", action="append",
+                        choices=["probflow (stan)", "probflow (nutpie)", "numpyro"],
+                        help="library to run (repeatable; default all three)")
     args = parser.parse_args()
     names = args.only or [*sorted(models.POSTERIORS), "gp_pois_regr_64"]
     runners = {"probflow (stan)": lambda p, i, k: probflow_run(p, i, "stan", k),
                "probflow (nutpie)": lambda p, i, k: probflow_run(p, i, "nutpie", k),
                "numpyro": numpyro_run}
+    if args.library:
+        runners = {name: runners[name] for name in args.library}
+    header = ["posterior", "library", "step size", "divergences", "in the worst chain",
+              "at max depth", "mean tree depth"]
     rows = []
     for name in names:
         posterior = build(name)
         init = posterior.init(jax.random.key(0), NUM_CHAINS)
         for library, runner in runners.items():
             runs = np.array([runner(posterior, init, jax.random.key(seed))
-                             for seed in range(1, args.keys + 1)])
-            step, divergences, max_depth, depth = np.median(runs, axis=0)
+                             for seed in range(args.first_key, args.first_key + args.keys)])
+            step, divergences, worst, max_depth, depth = np.median(runs, axis=0)
             spread = "" if args.keys == 1 else (
                 f" ({int(runs[:, 1].min())}-{int(runs[:, 1].max())})")
-            rows.append([name, library, f"{step:.4g}", f"{divergences:g}{spread}",
+            rows.append([name, library, f"{step:.4g}", f"{divergences:g}{spread}", f"{worst:g}",
                          f"{max_depth:g}", f"{depth:.2f}"])
-            print(markdown_table(["posterior", "library", "step size", "divergences",
-                                  "at max depth", "mean tree depth"], rows[-1:]), flush=True)
+            print(markdown_table(header, rows[-1:]), flush=True)
+            for seed, run in enumerate(runs, start=args.first_key):
+                print(f"#   key {seed}: step {run[0]:.4g}, divergences {int(run[1])} "
+                      f"(worst chain {int(run[2])})", flush=True)
     print()
-    print(markdown_table(["posterior", "library", "step size", "divergences", "at max depth",
-                          "mean tree depth"], rows))
+    print(markdown_table(header, rows))
 
 
 if __name__ == "__main__":

@@ -49,6 +49,19 @@ def _worst(series: Any, largest: bool) -> tuple[Any, float | None]:
     return name, float(series[name])
 
 
+def _one_chain(diverging: Any, count: int) -> str:
+    """``"; 708 of them in chain 2"`` when one of several chains holds more than half of 10 or
+    more divergences (a chain that wandered into a region the warm-up did not adapt to), else
+    ``""``."""
+    if count < 10 or "chain" not in diverging.dims or diverging.sizes["chain"] < 2:
+        return ""
+    per_chain = diverging.sum([dim for dim in diverging.dims if dim != "chain"])
+    worst = int(per_chain.argmax())
+    if 2 * int(per_chain[worst]) <= count:
+        return ""
+    return f"; {int(per_chain[worst])} of them in chain {per_chain['chain'].values[worst]}"
+
+
 def _stats(idata: az.InferenceData) -> Any:
     return getattr(idata, "sample_stats", None)
 
@@ -93,7 +106,8 @@ def _failed_checks(idata: az.InferenceData, max_tree_depth: int | None,
         if count:
             failed.append(("divergences",
                 f"{count} divergent transition{'s' if count > 1 else ''} after warm-up "
-                f"({count / diverging.size:.1%} of draws). The sampler could not follow the "
+                f"({count / diverging.size:.1%} of draws{_one_chain(stats['diverging'], count)})."
+                f" The sampler could not follow the "
                 f"posterior's curvature, so the draws may be biased: raise target_accept (e.g. "
                 f"adaptation=pf.mcmc.WindowAdaptation(target_accept=0.95)) or reparameterise "
                 f"the model (e.g. non-centred hierarchical priors)."))
@@ -143,7 +157,8 @@ def convergence_messages(idata: az.InferenceData, *, max_tree_depth: int | None 
                          var_names: list[str] | None = None) -> list[str]:
     """Plain-language messages for every failed check of ``idata`` (empty when all pass).
 
-    Checks: divergent transitions after warm-up; transitions that hit the maximum tree depth;
+    Checks: divergent transitions after warm-up (naming the chain that holds more than half
+    of them, when there are 10 or more); transitions that hit the maximum tree depth;
     R-hat > 1.01; bulk or tail ESS below 100 per chain (ArviZ's ESS over all chains, divided
     by the number of chains); E-BFMI below 0.3 in any chain. R-hat and ESS need at least 2
     chains of at least 4 draws.

@@ -144,3 +144,23 @@ def test_clean_run_says_which_checks_ran_without_a_warning(capsys):
 def test_stacklevel_is_checked():
     with pytest.raises(ValueError, match=r"stacklevel must be a positive integer or None, got 0"):
         warn_convergence(_clean(), stacklevel=0)
+
+
+def test_divergences_held_by_one_chain_are_named():
+    rng = np.random.default_rng(3)
+    draws = {"mu": rng.normal(size=(4, 200))}
+    stuck = np.zeros((4, 200), bool)
+    stuck[2, :30], stuck[0, :5] = True, True  # 30 of 35 in chain 2: a chain stuck somewhere
+    spread = np.zeros((4, 200), bool)
+    spread[:, :5] = True  # 20, 5 in each chain: none holds more than half
+    few = np.zeros((4, 200), bool)
+    few[1, :9] = True  # fewer than 10: too few to say that a chain is stuck
+
+    def divergence_message(diverging):
+        idata = pf.to_inference_data(draws=draws, sample_stats={"diverging": diverging})
+        return next(m for m in convergence_messages(idata) if "divergent" in m)
+
+    assert "35 divergent transitions after warm-up (4.4% of draws; 30 of them in chain 2)." \
+        in divergence_message(stuck)
+    assert "(2.5% of draws)." in divergence_message(spread)
+    assert "(1.1% of draws)." in divergence_message(few)
