@@ -78,12 +78,12 @@ def numpyro_run(posterior, init, key):
                                                                 "adapt_state.step_size"))
     extra = mcmc.get_extra_fields(group_by_chain=True)
     steps = np.asarray(extra["num_steps"])
+    diverging = np.asarray(extra["diverging"])
     # NumPyro reports integrator steps; a trajectory of 2**(t-1) <= steps < 2**t attempted t
     # doublings (estimated: a last subtree cut short by a U-turn can make it one too low)
     depth = np.ceil(np.log2(steps + 1))
     return (float(np.mean(np.asarray(extra["adapt_state.step_size"])[:, -1])),
-            int(np.asarray(extra["diverging"]).sum()),
-            int(np.asarray(extra["diverging"]).sum(axis=1).max()), int((depth >= 10).sum()),
+            int(diverging.sum()), int(diverging.sum(axis=1).max()), int((depth >= 10).sum()),
             float(depth.mean()))
 
 

@@ -56,10 +56,10 @@ def _one_chain(diverging: Any, count: int) -> str:
     if count < 10 or "chain" not in diverging.dims or diverging.sizes["chain"] < 2:
         return ""
     per_chain = diverging.sum([dim for dim in diverging.dims if dim != "chain"])
-    worst = int(per_chain.argmax())
-    if 2 * int(per_chain[worst]) <= count:
+    chain, most = _worst(per_chain.to_series(), largest=True)
+    if most is None or 2 * most <= count:
         return ""
-    return f"; {int(per_chain[worst])} of them in chain {per_chain['chain'].values[worst]}"
+    return f"; {int(most)} of them in chain {chain}"
 
 
 def _stats(idata: az.InferenceData) -> Any:
@@ -104,10 +104,10 @@ def _failed_checks(idata: az.InferenceData, max_tree_depth: int | None,
         diverging = np.asarray(stats["diverging"])
         count = int(diverging.sum())
         if count:
+            where = _one_chain(stats["diverging"], count)
             failed.append(("divergences",
                 f"{count} divergent transition{'s' if count > 1 else ''} after warm-up "
-                f"({count / diverging.size:.1%} of draws{_one_chain(stats['diverging'], count)})."
-                f" The sampler could not follow the "
+                f"({count / diverging.size:.1%} of draws{where}). The sampler could not follow the "
                 f"posterior's curvature, so the draws may be biased: raise target_accept (e.g. "
                 f"adaptation=pf.mcmc.WindowAdaptation(target_accept=0.95)) or reparameterise "
                 f"the model (e.g. non-centred hierarchical priors)."))
